@@ -1,0 +1,3 @@
+mod get_status;
+
+pub use get_status::*;

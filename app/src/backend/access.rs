@@ -1,0 +1,77 @@
+//! The one gate every change passes through.
+//!
+//! Server functions and REST handlers that change anything (delete a tag, start a job, remove a
+//! local image…) call [`AppState::authorize`](super::AppState::authorize) with the [`Operation`]
+//! first. Today the policy knows one rule, `READ_ONLY`; per-user permissions can later sit here
+//! without touching any caller.
+
+use crate::model::AppError;
+
+/// A change a user can ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    DeleteTag,
+    DeleteRepository,
+    StartJob,
+    CancelJob,
+    DeleteLocalImage,
+}
+
+impl Operation {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::DeleteTag => "delete a tag",
+            Self::DeleteRepository => "delete a repository",
+            Self::StartJob => "start a job",
+            Self::CancelJob => "cancel a job",
+            Self::DeleteLocalImage => "delete a local image",
+        }
+    }
+}
+
+/// What the server allows, from its configuration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub read_only: bool,
+}
+
+impl Policy {
+    pub fn check(self, operation: Operation) -> Result<(), AppError> {
+        if self.read_only {
+            return Err(AppError::Forbidden(format!(
+                "this server is read-only, so it cannot {}: restart it without READ_ONLY=true to allow changes",
+                operation.describe()
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Operation, Policy};
+    use crate::model::AppError;
+
+    #[test]
+    fn read_only_refuses_every_change_and_says_how_to_allow_it() {
+        let policy = Policy { read_only: true };
+        for op in [
+            Operation::DeleteTag,
+            Operation::DeleteRepository,
+            Operation::StartJob,
+            Operation::CancelJob,
+            Operation::DeleteLocalImage,
+        ] {
+            let Err(AppError::Forbidden(message)) = policy.check(op) else {
+                panic!("{op:?} was allowed on a read-only server");
+            };
+            assert!(message.contains(op.describe()), "{message}");
+            assert!(message.contains("READ_ONLY"), "{message}");
+        }
+    }
+
+    #[test]
+    fn default_policy_allows_changes() {
+        assert_eq!(Policy::default().check(Operation::DeleteTag), Ok(()));
+    }
+}

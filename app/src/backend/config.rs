@@ -1,0 +1,272 @@
+//! Start-up configuration: command-line flags, each with the environment variable the original tool
+//! used. Every value is validated here, so a bad one stops start-up with a message that names the
+//! variable and the accepted form instead of failing later inside a request.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+use url::Url;
+
+/// Registry Manager: run a private Docker registry from one page.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "registry-manager", version, about, max_term_width = 100)]
+pub struct Config {
+    /// Base URL of the registry's HTTP API (http:// or https://).
+    #[arg(long, env = "REGISTRY_API_URL", default_value = "http://127.0.0.1:5000", value_parser = parse_registry_url)]
+    pub registry_api_url: Url,
+
+    /// host[:port] that users `docker push`/`docker pull` against. Defaults to the host:port of
+    /// REGISTRY_API_URL.
+    #[arg(long, env = "REGISTRY_PUSH_HOST", value_parser = parse_push_host)]
+    registry_push_host: Option<String>,
+
+    /// Timeout for each registry request, in seconds.
+    #[arg(long, env = "REQUEST_TIMEOUT_SEC", default_value = "20", value_parser = parse_timeout)]
+    pub request_timeout_sec: u64,
+
+    /// Repositories per page when reading the registry catalog.
+    #[arg(long, env = "MAX_CATALOG_RESULTS", default_value = "200", value_parser = parse_catalog_results)]
+    pub max_catalog_results: u32,
+
+    /// How many finished jobs to keep in history.
+    #[arg(long, env = "SYNC_JOB_RETENTION", default_value = "120", value_parser = parse_retention)]
+    pub sync_job_retention: u32,
+
+    /// Address the web server listens on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080", value_parser = parse_listen_addr)]
+    pub listen_addr: SocketAddr,
+
+    /// Directory for the server's own data (job history).
+    #[arg(long, env = "DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Docker daemon address (unix:///path/docker.sock, tcp://host:port). Defaults to the local
+    /// socket, /var/run/docker.sock.
+    #[arg(long, env = "DOCKER_HOST", value_parser = parse_docker_host)]
+    pub docker_host: Option<String>,
+
+    /// User name for registry Basic auth or the token service.
+    #[arg(long, env = "REGISTRY_USERNAME", requires = "registry_password")]
+    pub registry_username: Option<String>,
+
+    /// Password for REGISTRY_USERNAME.
+    #[arg(long, env = "REGISTRY_PASSWORD", hide_env_values = true, requires = "registry_username")]
+    pub registry_password: Option<Secret>,
+
+    /// PEM file with the CA certificate(s) to trust for an https:// registry.
+    #[arg(long, env = "REGISTRY_CA_CERT", value_parser = parse_ca_cert)]
+    pub registry_ca_cert: Option<PathBuf>,
+
+    /// Accept any TLS certificate from the registry (self-signed test setups only).
+    #[arg(long, env = "REGISTRY_INSECURE")]
+    pub registry_insecure: bool,
+
+    /// Refuse every change (deletes, jobs); browsing keeps working.
+    #[arg(long, env = "READ_ONLY")]
+    pub read_only: bool,
+
+    /// Where the built site (pkg/*.js, *.wasm, *.css) is served from.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+impl Config {
+    /// The host users push to: REGISTRY_PUSH_HOST, else host[:port] of REGISTRY_API_URL.
+    pub fn registry_push_host(&self) -> String {
+        self.registry_push_host.clone().unwrap_or_else(|| host_port(&self.registry_api_url))
+    }
+}
+
+/// A secret value (password) that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self(value)
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+fn host_port(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+fn parse_registry_url(value: &str) -> Result<Url, String> {
+    let accepted =
+        "REGISTRY_API_URL must be an absolute http:// or https:// URL such as http://127.0.0.1:5000";
+    let url = Url::parse(value.trim()).map_err(|e| format!("{accepted} ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{accepted} (the scheme http:// or https:// is missing)"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{accepted}, without ?query or #fragment"));
+    }
+    Ok(url)
+}
+
+fn parse_push_host(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let valid = !value.is_empty()
+        && !value.contains("://")
+        && !value.contains('/')
+        && Url::parse(&format!("http://{value}")).is_ok_and(|u| u.host_str().is_some());
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err("REGISTRY_PUSH_HOST must be host[:port] without a scheme or path, such as 127.0.0.1:5000"
+            .to_owned())
+    }
+}
+
+fn parse_bounded(value: &str, variable: &str, what: &str, min: u64, max: u64) -> Result<u64, String> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| (min..=max).contains(n))
+        .ok_or_else(|| format!("{variable} must be a whole number of {what} from {min} to {max}"))
+}
+
+fn parse_timeout(value: &str) -> Result<u64, String> {
+    parse_bounded(value, "REQUEST_TIMEOUT_SEC", "seconds", 1, 3600)
+}
+
+fn parse_catalog_results(value: &str) -> Result<u32, String> {
+    // distribution answers 400 to `_catalog?n=` above 1000.
+    parse_bounded(value, "MAX_CATALOG_RESULTS", "repositories", 1, 1000).map(|n| n as u32)
+}
+
+fn parse_retention(value: &str) -> Result<u32, String> {
+    parse_bounded(value, "SYNC_JOB_RETENTION", "jobs", 1, 1_000_000).map(|n| n as u32)
+}
+
+fn parse_listen_addr(value: &str) -> Result<SocketAddr, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| "LISTEN_ADDR must be ip:port, such as 127.0.0.1:8080 or 0.0.0.0:8080".to_owned())
+}
+
+fn parse_docker_host(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    let ok = ["unix://", "tcp://", "http://"]
+        .iter()
+        .any(|scheme| value.len() > scheme.len() && value.starts_with(scheme));
+    if ok {
+        Ok(value.to_owned())
+    } else {
+        Err("DOCKER_HOST must be unix:///path/to/docker.sock or tcp://host:port".to_owned())
+    }
+}
+
+fn parse_ca_cert(value: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(value);
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => Ok(path),
+        Ok(_) => {
+            Err(format!("REGISTRY_CA_CERT must name a PEM certificate file; {value} holds no certificate"))
+        }
+        Err(e) => Err(format!("REGISTRY_CA_CERT must name a readable PEM file; {value}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let argv = std::iter::once("registry-manager").chain(args.iter().copied());
+        Config::try_parse_from(argv).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn defaults_match_the_original_tool() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.registry_api_url.as_str(), "http://127.0.0.1:5000/");
+        assert_eq!(config.registry_push_host(), "127.0.0.1:5000");
+        assert_eq!(config.request_timeout_sec, 20);
+        assert_eq!(config.max_catalog_results, 200);
+        assert_eq!(config.sync_job_retention, 120);
+        assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
+    }
+
+    #[test]
+    fn push_host_follows_the_api_url_unless_given() {
+        let config = parse(&["--registry-api-url", "https://127.0.0.1:5443/"]).unwrap();
+        assert_eq!(config.registry_push_host(), "127.0.0.1:5443");
+        let config = parse(&["--registry-api-url", "https://localhost"]).unwrap();
+        assert_eq!(config.registry_push_host(), "localhost");
+        let config = parse(&["--registry-push-host", "localhost:5001"]).unwrap();
+        assert_eq!(config.registry_push_host(), "localhost:5001");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable_and_the_accepted_form() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["--request-timeout-sec", "abc"], "REQUEST_TIMEOUT_SEC must be a whole number of seconds"),
+            (&["--request-timeout-sec", "0"], "REQUEST_TIMEOUT_SEC"),
+            (
+                &["--registry-api-url", "127.0.0.1:5000"],
+                "REGISTRY_API_URL must be an absolute http:// or https:// URL",
+            ),
+            (&["--registry-api-url", "localhost:5000"], "the scheme http:// or https:// is missing"),
+            (&["--registry-api-url", "ftp://127.0.0.1"], "REGISTRY_API_URL"),
+            (
+                &["--max-catalog-results", "2000"],
+                "MAX_CATALOG_RESULTS must be a whole number of repositories from 1 to 1000",
+            ),
+            (&["--sync-job-retention=-1"], "SYNC_JOB_RETENTION must be a whole number of jobs"),
+            (&["--listen-addr", "8080"], "LISTEN_ADDR must be ip:port"),
+            (&["--registry-push-host", "http://127.0.0.1:5000"], "REGISTRY_PUSH_HOST must be host[:port]"),
+            (&["--docker-host", "/var/run/docker.sock"], "DOCKER_HOST must be unix://"),
+            (
+                &["--registry-ca-cert", "/nonexistent/ca.pem"],
+                "REGISTRY_CA_CERT must name a readable PEM file",
+            ),
+            (&["--registry-username", "alice"], "--registry-password"),
+        ];
+        for (args, expected) in cases {
+            let err = parse(args).expect_err(&format!("{args:?} was accepted"));
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn passwords_never_print() {
+        let config = parse(&["--registry-username", "alice", "--registry-password", "s3cret"]).unwrap();
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("<redacted>"), "{shown}");
+        assert_eq!(config.registry_password.unwrap().expose(), "s3cret");
+    }
+}

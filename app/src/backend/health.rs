@@ -1,0 +1,31 @@
+//! The health check behind `GET /api/health` and the status view.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::AppState;
+use crate::model::Health;
+use crate::naming::arch_alias;
+
+/// Asks the registry and the Docker daemon at once; either being down is reported, not raised.
+pub async fn check(state: &AppState) -> Health {
+    let (registry, docker) = tokio::join!(state.registry.ping(), state.docker.version());
+    let host_machine = std::env::consts::ARCH.to_owned();
+    Health {
+        registry_api_url: state.config.registry_api_url.to_string().trim_end_matches('/').to_owned(),
+        registry_push_host: state.config.registry_push_host(),
+        registry_healthy: registry.result.is_ok(),
+        detected_arch: arch_alias(&host_machine),
+        registry_error: registry.result.err().map(|e| e.to_string()),
+        registry_auth: registry.auth,
+        registry_credentials_configured: state.registry.credentials_configured(),
+        docker_healthy: docker.is_ok(),
+        docker_version: docker.as_ref().ok().map(|v| format!("{} (API {})", v.version, v.api_version)),
+        docker_error: docker.err().map(|e| e.to_string()),
+        docker_host: state.docker.host().to_owned(),
+        host_machine,
+        checked_at_unix_ms: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default(),
+    }
+}

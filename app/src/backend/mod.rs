@@ -1,0 +1,12 @@
+//! Server-only backend: configuration, shared state, and the adapters to the registry and the
+//! Docker daemon. Nothing in here renders views; nothing outside `api` and `server` calls in here.
+
+pub mod access;
+pub mod config;
+pub mod docker;
+pub mod health;
+pub mod registry;
+pub mod state;
+
+pub use config::Config;
+pub use state::AppState;

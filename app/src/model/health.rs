@@ -1,0 +1,51 @@
+use serde::{Deserialize, Serialize};
+
+/// How the registry asks clients to authenticate, as read from its `/v2/` answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegistryAuthMode {
+    /// `/v2/` answered 200 without credentials.
+    None,
+    /// `WWW-Authenticate: Basic …`.
+    Basic,
+    /// `WWW-Authenticate: Bearer realm=…` (token service).
+    Bearer,
+    /// The registry could not be asked (unreachable) or answered with an unknown scheme.
+    Unknown,
+}
+
+impl RegistryAuthMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Basic => "basic",
+            Self::Bearer => "bearer",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// What `GET /api/health` answers and the status view shows.
+///
+/// The first four fields are the original tool's; the rest are additions that scripts may ignore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub registry_api_url: String,
+    pub registry_push_host: String,
+    pub registry_healthy: bool,
+    pub detected_arch: String,
+    /// Why the registry is not healthy (unreachable, refused credentials, …).
+    pub registry_error: Option<String>,
+    pub registry_auth: RegistryAuthMode,
+    /// Whether REGISTRY_USERNAME / REGISTRY_PASSWORD are set (never the values).
+    pub registry_credentials_configured: bool,
+    pub docker_healthy: bool,
+    pub docker_error: Option<String>,
+    /// The daemon address in use (`DOCKER_HOST`, or the default socket).
+    pub docker_host: String,
+    pub docker_version: Option<String>,
+    /// The host's machine name as Rust reports it (`x86_64`, `aarch64`, …).
+    pub host_machine: String,
+    /// Server-side wall-clock time of the check, milliseconds since the Unix epoch.
+    pub checked_at_unix_ms: u64,
+}

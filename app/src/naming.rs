@@ -1,0 +1,37 @@
+//! Naming rules shared by UI previews and the backend, so that what a user confirms is what runs.
+
+/// The short architecture name used in tags and namespaces (`-x86`, `arm/`), from a machine name as
+/// reported by `uname -m`, Rust's `std::env::consts::ARCH`, or an OCI platform architecture.
+///
+/// x86_64 and amd64 become `x86`; aarch64 and arm64 become `arm`; anything else passes through
+/// unchanged (lower-cased), so an unusual host is named rather than silently mislabelled.
+pub fn arch_alias(machine: &str) -> String {
+    let machine = machine.trim().to_ascii_lowercase();
+    match machine.as_str() {
+        "x86_64" | "amd64" | "x86-64" => "x86".to_owned(),
+        "aarch64" | "arm64" | "arm64v8" => "arm".to_owned(),
+        _ => machine,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::arch_alias;
+
+    #[test]
+    fn arch_aliases_follow_the_original_tool() {
+        let cases = [
+            ("x86_64", "x86"),
+            ("amd64", "x86"),
+            ("AMD64", "x86"),
+            ("aarch64", "arm"),
+            ("arm64", "arm"),
+            ("riscv64", "riscv64"),
+            ("s390x", "s390x"),
+            (" ppc64le ", "ppc64le"),
+        ];
+        for (machine, expected) in cases {
+            assert_eq!(arch_alias(machine), expected, "machine {machine:?}");
+        }
+    }
+}

@@ -1,0 +1,31 @@
+use leptos::prelude::*;
+
+/// The colour family of a badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ok,
+    Bad,
+    Neutral,
+}
+
+impl Tone {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Bad => "bad",
+            Self::Neutral => "neutral",
+        }
+    }
+}
+
+/// A short status label, e.g. "Reachable".
+#[component]
+pub fn Badge(
+    /// The colour family.
+    tone: Tone,
+    /// The text shown.
+    #[prop(into)]
+    text: String,
+) -> impl IntoView {
+    view! { <span class=format!("badge badge-{}", tone.as_str())>{text}</span> }
+}

@@ -1,0 +1,86 @@
+use leptos::prelude::*;
+
+use super::PageHeader;
+use crate::api::status::get_status;
+use crate::model::Health;
+use crate::ui::components::{Badge, ErrorList, Tone};
+use crate::ui::format::time_of_day_utc;
+use crate::ui::strings::strings;
+
+/// Registry and Docker daemon health, with a button to check again.
+#[component]
+pub fn StatusPage() -> impl IntoView {
+    let s = strings();
+    let health = Resource::new(|| (), |_| get_status());
+    view! {
+        <section class="page">
+            <PageHeader title=s.status_title intro=s.status_intro>
+                <button type="button" class="button" on:click=move |_| health.refetch()>
+                    {s.status_check_again}
+                </button>
+            </PageHeader>
+            <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || Suspend::new(async move { health.await.map(|h| view! { <HealthView health=h /> }) })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+fn reachability(ok: bool) -> impl IntoView {
+    let s = strings();
+    if ok {
+        view! { <Badge tone=Tone::Ok text=s.status_reachable /> }
+    } else {
+        view! { <Badge tone=Tone::Bad text=s.status_unreachable /> }
+    }
+}
+
+/// The three status cards.
+#[component]
+fn HealthView(health: Health) -> impl IntoView {
+    let s = strings();
+    let credentials = if health.registry_credentials_configured {
+        s.status_credentials_set
+    } else {
+        s.status_credentials_unset
+    };
+    view! {
+        <p class="muted checked-at">{s.status_checked_at} " " {time_of_day_utc(health.checked_at_unix_ms)}</p>
+        <div class="cards">
+            <section class="card" aria-label=s.status_registry>
+                <h2>{s.status_registry} " " {reachability(health.registry_healthy)}</h2>
+                <dl>
+                    <dt>{s.status_api_url}</dt>
+                    <dd><code>{health.registry_api_url}</code></dd>
+                    <dt>{s.status_push_host}</dt>
+                    <dd><code>{health.registry_push_host}</code></dd>
+                    <dt>{s.status_auth_mode}</dt>
+                    <dd>{health.registry_auth.as_str()}</dd>
+                    <dt>{s.status_credentials}</dt>
+                    <dd>{credentials}</dd>
+                    {health.registry_error.map(|e| view! { <dt>{s.status_reason}</dt><dd class="reason">{e}</dd> })}
+                </dl>
+            </section>
+            <section class="card" aria-label=s.status_docker>
+                <h2>{s.status_docker} " " {reachability(health.docker_healthy)}</h2>
+                <dl>
+                    <dt>{s.status_docker_host}</dt>
+                    <dd><code>{health.docker_host}</code></dd>
+                    {health.docker_version.map(|v| view! { <dt>{s.status_docker_version}</dt><dd>{v}</dd> })}
+                    {health.docker_error.map(|e| view! { <dt>{s.status_reason}</dt><dd class="reason">{e}</dd> })}
+                </dl>
+            </section>
+            <section class="card" aria-label=s.status_host>
+                <h2>{s.status_host}</h2>
+                <dl>
+                    <dt>{s.status_detected_arch}</dt>
+                    <dd><code>{health.detected_arch}</code></dd>
+                    <dt>{s.status_host_machine}</dt>
+                    <dd><code>{health.host_machine}</code></dd>
+                </dl>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test`: formatting, lints, unit and integration tests, then Playwright — all against real
+# registry, dockerd and Chromium processes that the tests start and stop themselves.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+"$ROOT/scripts/setup.sh"
+cd "$ROOT"
+
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "clippy, server side (ssr), warnings denied"
+cargo clippy --workspace --exclude frontend --all-targets --locked -- -D warnings
+log "clippy, browser side (hydrate, wasm32), warnings denied"
+cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
+
+log "unit and integration tests (app with ssr, server, harness)"
+cargo test --workspace --exclude frontend --locked
+
+log "cargo leptos build (site for the browser tests)"
+cargo leptos build
+
+log "Playwright (Chromium against the real server, registry and dockerd)"
+(cd end2end && npx playwright test)
+
+log "no registry, dockerd or app started by the tests is left running"
+if leftovers=$(pgrep -af '/tmp/rmh-'); then
+  echo "processes left behind by the tests:" >&2
+  echo "$leftovers" >&2
+  exit 1
+fi

@@ -1,0 +1,7 @@
+//! The axum side of Registry Manager, as a library so integration tests drive the same router the
+//! binary serves.
+
+pub mod rest;
+pub mod routes;
+
+pub use routes::router;

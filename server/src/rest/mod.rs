@@ -1,0 +1,15 @@
+//! The REST API under `/api`, compatible with the original tool's routes. Handlers are thin
+//! adapters over `app::backend`; they hold no logic of their own.
+
+mod health;
+
+use app::backend::AppState;
+use app::model::AppError;
+use axum::Router;
+use axum::routing::get;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/health", get(health::get)).fallback(|| async {
+        AppError::NotFound("no such API route: see the README for the routes under /api".to_owned())
+    })
+}

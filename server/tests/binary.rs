@@ -1,0 +1,76 @@
+//! The `registry-manager` binary itself: start-up validation and graceful shutdown.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_registry-manager");
+
+/// Runs the binary with only the given variables set (no inherited configuration).
+fn run_with_env(vars: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(BIN);
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (key, value) in vars {
+        command.env(key, value);
+    }
+    command.output().expect("binary runs")
+}
+
+#[test]
+fn invalid_values_stop_start_up_naming_the_variable() {
+    let cases = [
+        ("REQUEST_TIMEOUT_SEC", "abc", "REQUEST_TIMEOUT_SEC must be a whole number of seconds"),
+        (
+            "REGISTRY_API_URL",
+            "127.0.0.1:5000",
+            "REGISTRY_API_URL must be an absolute http:// or https:// URL",
+        ),
+        ("MAX_CATALOG_RESULTS", "0", "MAX_CATALOG_RESULTS must be a whole number"),
+        ("LISTEN_ADDR", "localhost", "LISTEN_ADDR must be ip:port"),
+    ];
+    for (variable, value, expected) in cases {
+        let output = run_with_env(&[(variable, value)]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{variable}={value}: {stderr}");
+        assert!(stderr.contains(expected), "{variable}={value}: {stderr}");
+    }
+}
+
+#[test]
+fn a_taken_listen_address_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = run_with_env(&[("LISTEN_ADDR", &addr)]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("cannot listen on LISTEN_ADDR={addr}")), "{stderr}");
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("LISTEN_ADDR", &addr)
+        .env("REGISTRY_API_URL", "http://127.0.0.1:9")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "server did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "server ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+}

@@ -1,0 +1,44 @@
+//! Helpers shared by the server's integration tests: the real router, driven in-process.
+
+#![allow(dead_code)] // each test file uses its own subset
+
+use app::backend::{AppState, Config};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use clap::Parser;
+use leptos::config::LeptosOptions;
+use tower::ServiceExt;
+
+/// The router the binary serves, configured by command-line style arguments.
+pub fn router(args: &[&str]) -> Router {
+    let argv = std::iter::once("registry-manager").chain(args.iter().copied());
+    let config = Config::try_parse_from(argv).expect("test configuration is valid");
+    let options = LeptosOptions::builder().output_name("registry-manager").build();
+    server::router(AppState::new(config, options).expect("state builds"))
+}
+
+pub async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
+    let response = router.clone().oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body reads");
+    (status, content_type, body.to_vec())
+}
+
+pub async fn get(router: &Router, path: &str) -> (StatusCode, String, Vec<u8>) {
+    send(router, Request::get(path).body(Body::empty()).unwrap()).await
+}
+
+pub async fn get_json(router: &Router, path: &str) -> (StatusCode, serde_json::Value) {
+    let (status, content_type, body) = get(router, path).await;
+    assert!(content_type.starts_with("application/json"), "{path}: content-type {content_type}");
+    (status, serde_json::from_slice(&body).expect("JSON body"))
+}
+
+/// A loopback port with nothing listening on it.
+pub fn dead_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
