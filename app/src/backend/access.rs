@@ -47,9 +47,20 @@ impl Policy {
     }
 }
 
+/// Deleting a repository removes every tag in it, so the caller must repeat its name.
+pub fn confirm_repository_delete(repository: &str, confirmation: &str) -> Result<(), AppError> {
+    if confirmation == repository {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "deleting a repository removes all its tags: confirm by repeating its name exactly (\"{repository}\")"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Operation, Policy};
+    use super::{Operation, Policy, confirm_repository_delete};
     use crate::model::AppError;
 
     #[test]
@@ -67,6 +78,17 @@ mod tests {
             };
             assert!(message.contains(op.describe()), "{message}");
             assert!(message.contains("READ_ONLY"), "{message}");
+        }
+    }
+
+    #[test]
+    fn repository_deletes_need_the_exact_name() {
+        assert_eq!(confirm_repository_delete("team/app", "team/app"), Ok(()));
+        for wrong in ["", "team", "Team/app", "team/app "] {
+            let Err(AppError::BadRequest(message)) = confirm_repository_delete("team/app", wrong) else {
+                panic!("{wrong:?} confirmed the delete");
+            };
+            assert!(message.contains("\"team/app\""), "{message}");
         }
     }
 

@@ -2,6 +2,7 @@
 //! Docker daemon. Nothing in here renders views; nothing outside `api` and `server` calls in here.
 
 pub mod access;
+pub mod browse;
 pub mod config;
 pub mod docker;
 pub mod health;

@@ -49,3 +49,14 @@ pub struct Health {
     /// Server-side wall-clock time of the check, milliseconds since the Unix epoch.
     pub checked_at_unix_ms: u64,
 }
+
+/// Server settings the UI adapts to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiConfig {
+    /// `REGISTRY_PUSH_HOST`: the host in `docker pull` commands.
+    pub registry_push_host: String,
+    /// `READ_ONLY`: hide actions that change anything.
+    pub read_only: bool,
+    /// `MAX_CATALOG_RESULTS`: repositories per page.
+    pub max_catalog_results: u32,
+}

@@ -2,6 +2,12 @@
 
 mod error;
 mod health;
+mod registry;
 
 pub use error::AppError;
-pub use health::{Health, RegistryAuthMode};
+pub use health::{Health, RegistryAuthMode, UiConfig};
+pub use registry::{
+    DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,
+    LayerInfo, ManifestKind, Platform, PlatformSize, RepositoryPage, RepositorySummary, TagDetail, TagList,
+    TagSort, TagSummary,
+};

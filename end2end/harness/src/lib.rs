@@ -12,6 +12,7 @@ pub mod dockerd;
 pub mod fixtures;
 pub mod process;
 pub mod registry;
+pub mod scenarios;
 pub mod token;
 
 pub use app::{AppConfig, AppServer};

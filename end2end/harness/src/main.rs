@@ -118,6 +118,8 @@ async fn env(args: EnvArgs) -> Result<()> {
         _ = int.recv() => { tracing::info!("SIGINT during start-up"); return Ok(()); }
     };
     let Started { registry, dockerd, main_app, dead_app } = started;
+    let browse =
+        rm_harness::scenarios::seed_browse(&registry).await.context("seeding the browse fixtures")?;
 
     let state = serde_json::json!({
         "app_url": main_app.url(),
@@ -126,6 +128,7 @@ async fn env(args: EnvArgs) -> Result<()> {
         "registry_host": registry.host(),
         "docker_host": dockerd.host(),
         "pid": std::process::id(),
+        "fixtures": { "browse": browse },
     });
     write_atomically(&state_file, serde_json::to_string_pretty(&state)?.as_bytes())?;
     println!("rm-harness: ready {state}");

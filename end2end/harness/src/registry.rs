@@ -56,11 +56,19 @@ pub struct RegistryBuilder {
     flavour: Flavour,
     delete_enabled: bool,
     port: Option<u16>,
+    storage_dir: Option<PathBuf>,
+    blob_descriptor_cache: bool,
 }
 
 impl Default for RegistryBuilder {
     fn default() -> Self {
-        RegistryBuilder { flavour: Flavour::Plain, delete_enabled: true, port: None }
+        RegistryBuilder {
+            flavour: Flavour::Plain,
+            delete_enabled: true,
+            port: None,
+            storage_dir: None,
+            blob_descriptor_cache: false,
+        }
     }
 }
 
@@ -79,6 +87,23 @@ impl RegistryBuilder {
     /// Listen on this port instead of a free one (no retry when it is taken).
     pub fn port(mut self, port: u16) -> Self {
         self.port = Some(port);
+        self
+    }
+
+    /// Keep the registry's storage (`storage.filesystem.rootdirectory`) in `dir` instead of the
+    /// instance's temp dir: created if missing, **never removed** (not on drop either), so a
+    /// later registry started on the same `dir` serves the same repositories. For fixtures that
+    /// are expensive to generate (the benchmark's `bench/data`). Config, certs and logs stay in
+    /// the temp dir. Do not start two registries on one `dir` at the same time.
+    pub fn storage_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.storage_dir = Some(dir.into());
+        self
+    }
+
+    /// `storage.cache.blobdescriptor: inmemory`, as in the config shipped with Debian's
+    /// `docker-registry` and the `registry:2` image (default false: no cache).
+    pub fn blob_descriptor_cache(mut self, enabled: bool) -> Self {
+        self.blob_descriptor_cache = enabled;
         self
     }
 
@@ -159,8 +184,16 @@ impl Registry {
         let what = format!("{:?} registry", b.flavour);
         let dir = process::temp_dir()?;
         let root = dir.path().to_path_buf();
-        let storage = root.join("data");
-        std::fs::create_dir_all(&storage)?;
+        let storage = match &b.storage_dir {
+            Some(dir) => {
+                std::path::absolute(dir).with_context(|| format!("storage dir {}", dir.display()))?
+            }
+            None => root.join("data"),
+        };
+        std::fs::create_dir_all(&storage)
+            .with_context(|| format!("creating the storage dir {}", storage.display()))?;
+        let cache_yaml =
+            if b.blob_descriptor_cache { "  cache:\n    blobdescriptor: inmemory\n" } else { "" };
 
         let mut auth_yaml = String::new();
         let mut tls_yaml = String::new();
@@ -213,6 +246,7 @@ impl Registry {
             let storage = storage.clone();
             let auth_yaml = auth_yaml.clone();
             let tls_yaml = tls_yaml.clone();
+            let cache_yaml = cache_yaml.to_string();
             let http = http.clone();
             let what = what.clone();
             async move {
@@ -224,7 +258,7 @@ impl Registry {
                     "version: 0.1\n\
                      log:\n  level: warn\n  formatter: text\n  accesslog:\n    disabled: true\n\
                      storage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: {}\n  \
-                     maintenance:\n    uploadpurging:\n      enabled: false\n\
+                     maintenance:\n    uploadpurging:\n      enabled: false\n{cache_yaml}\
                      http:\n  addr: 127.0.0.1:{port}\n  secret: rmh-{port}-{}\n{tls_yaml}\
                      {auth_yaml}",
                     storage.display(),
@@ -371,12 +405,14 @@ impl Registry {
         }
     }
 
-    /// `storage.filesystem.rootdirectory`.
+    /// `storage.filesystem.rootdirectory` (the builder's [`RegistryBuilder::storage_dir`] if
+    /// given, else inside the temp dir).
     pub fn storage_dir(&self) -> &Path {
         &self.storage
     }
 
-    /// The instance's temp dir (config, certs, logs, storage); removed on drop.
+    /// The instance's temp dir (config, certs, logs, and the storage unless
+    /// [`RegistryBuilder::storage_dir`] put it elsewhere); removed on drop.
     pub fn root_dir(&self) -> &Path {
         self.dir.path()
     }

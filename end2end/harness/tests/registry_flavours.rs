@@ -247,3 +247,20 @@ async fn a_taken_port_is_reported_with_the_log_tail() {
     assert!(text.contains("address already in use"), "{text}");
     assert!(text.contains("exited with"), "{text}");
 }
+
+#[tokio::test]
+async fn a_storage_dir_outlives_its_registry_and_is_served_again() {
+    let keep = tempfile::tempdir().unwrap();
+    let storage = keep.path().join("store");
+    let first = Registry::builder().storage_dir(&storage).blob_descriptor_cache(true).start().await.unwrap();
+    assert_eq!(first.storage_dir(), storage.as_path());
+    let pushed = first.push_image("kept/app", "1.0", &ImageSpec::default()).await.unwrap();
+    let first_root = first.root_dir().to_path_buf();
+    drop(first);
+    assert!(!first_root.exists(), "the temp dir goes with the registry");
+    assert!(storage.join("docker/registry/v2/repositories/kept/app").is_dir(), "the storage stays");
+
+    let second = Registry::builder().storage_dir(&storage).start().await.unwrap();
+    assert_eq!(second.catalog().await.unwrap(), vec!["kept/app".to_string()]);
+    assert_eq!(second.manifest_digest("kept/app", "1.0").await.unwrap(), Some(pushed.digest));
+}

@@ -1,8 +1,10 @@
 //! Registry authentication: anonymous, HTTP Basic, and Bearer tokens obtained through the
 //! `WWW-Authenticate` challenge (https://distribution.github.io/distribution/spec/auth/token/).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
@@ -98,6 +100,26 @@ impl Challenge {
 struct TokenResponse {
     token: Option<String>,
     access_token: Option<String>,
+    /// Seconds; the token spec says 60 when absent.
+    expires_in: Option<u64>,
+}
+
+/// A Bearer token and the moment we stop using it.
+#[derive(Clone)]
+pub(super) struct Token {
+    pub value: String,
+    pub use_until: Instant,
+}
+
+/// The token spec's default lifetime when the token service sends no `expires_in`.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+
+/// How long to use a token that lives `expires_in`: stop a margin before it expires (a tenth of
+/// its life, at least 5 s and at most 30 s) so a request never leaves with a token about to lapse.
+pub(super) fn usable_lifetime(expires_in: Option<u64>) -> Duration {
+    let lifetime = expires_in.map(Duration::from_secs).unwrap_or(DEFAULT_TOKEN_LIFETIME);
+    let margin = (lifetime / 10).clamp(Duration::from_secs(5), Duration::from_secs(30));
+    lifetime.saturating_sub(margin)
 }
 
 /// Asks the token service named by a Bearer challenge for a token covering `scope` (none for the
@@ -107,7 +129,8 @@ pub(super) async fn fetch_token(
     challenge: &Challenge,
     scope: Option<&str>,
     credentials: &Credentials,
-) -> Result<String, RegistryError> {
+) -> Result<Token, RegistryError> {
+    let requested = Instant::now();
     let realm = challenge.realm().ok_or_else(|| RegistryError::Protocol {
         url: "WWW-Authenticate".to_owned(),
         reason: "Bearer challenge without a realm".to_owned(),
@@ -150,10 +173,140 @@ pub(super) async fn fetch_token(
         url: url.to_string(),
         reason: format!("token response is not JSON with a token: {e}"),
     })?;
-    token.token.or(token.access_token).filter(|t| !t.is_empty()).ok_or_else(|| RegistryError::Protocol {
-        url: url.to_string(),
-        reason: "token response has neither `token` nor `access_token`".to_owned(),
-    })
+    let value = token.token.or(token.access_token).filter(|t| !t.is_empty()).ok_or_else(|| {
+        RegistryError::Protocol {
+            url: url.to_string(),
+            reason: "token response has neither `token` nor `access_token`".to_owned(),
+        }
+    })?;
+    Ok(Token { value, use_until: requested + usable_lifetime(token.expires_in) })
+}
+
+/// What the registry asked for so far, learned from its `WWW-Authenticate` challenges.
+#[derive(Clone, Debug)]
+enum Scheme {
+    /// Nothing asked yet: send no credentials (anonymous registries never see them).
+    Unknown,
+    Basic,
+    Bearer(Challenge),
+}
+
+/// How to authorise one request.
+pub(super) enum Authorization {
+    None,
+    Basic,
+    Bearer(String),
+}
+
+impl Authorization {
+    pub fn apply(
+        &self,
+        request: reqwest::RequestBuilder,
+        credentials: &Credentials,
+    ) -> reqwest::RequestBuilder {
+        match self {
+            Self::None => request,
+            Self::Basic => credentials.apply(request),
+            Self::Bearer(token) => request.bearer_auth(token),
+        }
+    }
+}
+
+/// The client's authentication state: the scheme the registry uses, and Bearer tokens per scope
+/// (`repository:a/b:pull`, `registry:catalog:*` …) until shortly before they expire.
+pub(super) struct AuthState {
+    scheme: std::sync::Mutex<Scheme>,
+    /// An async lock: concurrent requests for a scope wait for one token request instead of
+    /// each asking the token service.
+    tokens: tokio::sync::Mutex<HashMap<String, Token>>,
+    token_requests: AtomicU64,
+}
+
+impl AuthState {
+    pub fn new() -> Self {
+        Self {
+            scheme: std::sync::Mutex::new(Scheme::Unknown),
+            tokens: tokio::sync::Mutex::new(HashMap::new()),
+            token_requests: AtomicU64::new(0),
+        }
+    }
+
+    /// Token requests sent to the token service so far.
+    pub fn token_requests(&self) -> u64 {
+        self.token_requests.load(Ordering::Relaxed)
+    }
+
+    fn scheme(&self) -> Scheme {
+        self.scheme.lock().expect("auth scheme lock").clone()
+    }
+
+    /// The authorization for a request needing `scope`: none until the registry asked; Basic
+    /// credentials; or a Bearer token for the scope, reused until shortly before it expires.
+    pub async fn authorization(
+        &self,
+        http: &reqwest::Client,
+        credentials: &Credentials,
+        scope: &str,
+    ) -> Result<Authorization, RegistryError> {
+        match self.scheme() {
+            Scheme::Unknown => Ok(Authorization::None),
+            Scheme::Basic => Ok(Authorization::Basic),
+            Scheme::Bearer(challenge) => {
+                let mut tokens = self.tokens.lock().await;
+                if let Some(token) = tokens.get(scope).filter(|t| t.use_until > Instant::now()) {
+                    return Ok(Authorization::Bearer(token.value.clone()));
+                }
+                self.token_requests.fetch_add(1, Ordering::Relaxed);
+                let token = fetch_token(http, &challenge, Some(scope), credentials).await?;
+                tracing::debug!(scope, "obtained a registry token");
+                let value = token.value.clone();
+                tokens.insert(scope.to_owned(), token);
+                Ok(Authorization::Bearer(value))
+            }
+        }
+    }
+
+    /// Learns from a 401: remembers the scheme (and Bearer challenge) and drops the token that was
+    /// refused, so the retry asks for a new one. Errors when a retry cannot help.
+    pub async fn on_unauthorized(
+        &self,
+        url: &str,
+        header: Option<&str>,
+        sent: &Authorization,
+        credentials: &Credentials,
+        scope: &str,
+    ) -> Result<(), RegistryError> {
+        let challenge = header.and_then(Challenge::parse).ok_or_else(|| RegistryError::Protocol {
+            url: url.to_owned(),
+            reason: "401 without a usable WWW-Authenticate header".to_owned(),
+        })?;
+        match challenge.scheme.as_str() {
+            "basic" => {
+                if !credentials.is_configured() {
+                    return Err(RegistryError::CredentialsRequired {
+                        url: url.to_owned(),
+                        scheme: "Basic".to_owned(),
+                    });
+                }
+                if matches!(sent, Authorization::Basic) {
+                    return Err(RegistryError::CredentialsRefused { url: url.to_owned(), status: 401 });
+                }
+                *self.scheme.lock().expect("auth scheme lock") = Scheme::Basic;
+                Ok(())
+            }
+            "bearer" => {
+                // The challenge's realm and service are what the token request needs; its scope is
+                // the one this request needs, which we ask for ourselves.
+                *self.scheme.lock().expect("auth scheme lock") = Scheme::Bearer(challenge);
+                self.tokens.lock().await.remove(scope);
+                Ok(())
+            }
+            other => Err(RegistryError::Protocol {
+                url: url.to_owned(),
+                reason: format!("unsupported authentication scheme {other:?}"),
+            }),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +335,44 @@ mod tests {
         let c = Challenge::parse("Basic").unwrap();
         assert!(c.params.is_empty());
         assert_eq!(Challenge::parse("   "), None);
+    }
+
+    #[test]
+    fn tokens_are_dropped_a_margin_before_they_expire() {
+        assert_eq!(usable_lifetime(None), Duration::from_secs(54));
+        assert_eq!(usable_lifetime(Some(300)), Duration::from_secs(270));
+        assert_eq!(usable_lifetime(Some(3600)), Duration::from_secs(3570));
+        assert_eq!(usable_lifetime(Some(20)), Duration::from_secs(15));
+        assert_eq!(usable_lifetime(Some(3)), Duration::ZERO);
+    }
+
+    // Guards the refresh on 401: a refused token must not be reused for the retry.
+    #[tokio::test]
+    async fn a_401_teaches_the_scheme_and_drops_the_refused_token() {
+        let state = AuthState::new();
+        let creds = Credentials::Basic { username: "u".into(), password: Secret::new("p") };
+        let scope = "repository:a:pull";
+        state.tokens.lock().await.insert(
+            scope.into(),
+            Token { value: "old".into(), use_until: Instant::now() + Duration::from_secs(60) },
+        );
+        let bearer = r#"Bearer realm="http://127.0.0.1:1/token",service="reg",scope="repository:a:pull""#;
+        let sent = Authorization::Bearer("old".into());
+        state.on_unauthorized("u", Some(bearer), &sent, &creds, scope).await.unwrap();
+        assert!(matches!(state.scheme(), Scheme::Bearer(c) if c.params["service"] == "reg"));
+        assert!(!state.tokens.lock().await.contains_key(scope));
+
+        let basic = Some(r#"Basic realm="r""#);
+        let anonymous = AuthState::new();
+        let error =
+            anonymous.on_unauthorized("u", basic, &Authorization::None, &Credentials::Anonymous, scope).await;
+        assert!(matches!(error, Err(RegistryError::CredentialsRequired { .. })), "{error:?}");
+        anonymous.on_unauthorized("u", basic, &Authorization::None, &creds, scope).await.unwrap();
+        assert!(matches!(anonymous.scheme(), Scheme::Basic));
+        let error = anonymous.on_unauthorized("u", basic, &Authorization::Basic, &creds, scope).await;
+        assert!(matches!(error, Err(RegistryError::CredentialsRefused { status: 401, .. })), "{error:?}");
+        let error = anonymous.on_unauthorized("u", None, &Authorization::None, &creds, scope).await;
+        assert!(matches!(error, Err(RegistryError::Protocol { .. })), "{error:?}");
     }
 
     #[test]

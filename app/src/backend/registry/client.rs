@@ -1,11 +1,17 @@
+use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
-use reqwest::StatusCode;
-use reqwest::header::WWW_AUTHENTICATE;
+use bytes::Bytes;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, WWW_AUTHENTICATE};
+use reqwest::{Method, StatusCode};
+use tokio::sync::Semaphore;
 use url::Url;
 
-use super::auth::{Challenge, Credentials, fetch_token};
+use super::auth::{AuthState, Challenge, Credentials, fetch_token};
+use super::cache::Caches;
 use super::{OciErrorBody, RegistryError};
 use crate::model::RegistryAuthMode;
 
@@ -21,12 +27,37 @@ pub struct RegistryClientOptions {
     pub insecure: bool,
 }
 
-/// A client for one registry. Cheap to clone (reqwest's pool is shared).
-#[derive(Clone, Debug)]
+/// How many requests one client (and its clones) keeps in flight at most: enough to hide latency,
+/// few enough not to swamp a small registry. Everything that fans out (tag details, tag counts)
+/// is bounded by this.
+pub const MAX_IN_FLIGHT: usize = 16;
+
+/// A client for one registry. Cheap to clone: clones share the connection pool, the tokens, the
+/// caches and the concurrency bound.
+#[derive(Clone)]
 pub struct RegistryClient {
-    base: Url,
-    http: reqwest::Client,
-    credentials: Credentials,
+    pub(super) inner: Arc<Inner>,
+}
+
+pub(super) struct Inner {
+    pub(super) base: Url,
+    pub(super) http: reqwest::Client,
+    pub(super) credentials: Credentials,
+    pub(super) auth: AuthState,
+    pub(super) cache: Caches,
+    limiter: Semaphore,
+    pub(super) stats: Counters,
+    /// The largest `n` the registry accepted for `_catalog` (distribution 2.8.2 refuses > 1000).
+    pub(super) catalog_page_cap: AtomicU32,
+}
+
+impl fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegistryClient")
+            .field("base", &self.inner.base.as_str())
+            .field("credentials", &self.inner.credentials)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a `/v2/` ping learned: the auth scheme the registry asked for, and whether we got in.
@@ -34,6 +65,113 @@ pub struct RegistryClient {
 pub struct PingOutcome {
     pub auth: RegistryAuthMode,
     pub result: Result<(), RegistryError>,
+}
+
+/// The kinds of registry request, for counting and for the scope each needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Op {
+    Catalog,
+    TagList,
+    ManifestHead,
+    ManifestGet,
+    ManifestPut,
+    ManifestDelete,
+    BlobGet,
+}
+
+impl Op {
+    fn method(self) -> Method {
+        match self {
+            Self::Catalog | Self::TagList | Self::ManifestGet | Self::BlobGet => Method::GET,
+            Self::ManifestHead => Method::HEAD,
+            Self::ManifestPut => Method::PUT,
+            Self::ManifestDelete => Method::DELETE,
+        }
+    }
+
+    /// The token scope (https://distribution.github.io/distribution/spec/auth/scope/).
+    fn scope(self, repository: &str) -> String {
+        match self {
+            Self::Catalog => "registry:catalog:*".to_owned(),
+            Self::TagList | Self::ManifestHead | Self::ManifestGet | Self::BlobGet => {
+                format!("repository:{repository}:pull")
+            }
+            Self::ManifestPut | Self::ManifestDelete => format!("repository:{repository}:pull,push,delete"),
+        }
+    }
+}
+
+/// Request counters, readable through [`RegistryClient::stats`] (tests and benchmarks use them to
+/// check that caches work).
+#[derive(Default)]
+pub(super) struct Counters {
+    requests: AtomicU64,
+    catalog_pages: AtomicU64,
+    tag_lists: AtomicU64,
+    manifest_heads: AtomicU64,
+    manifest_gets: AtomicU64,
+    manifest_puts: AtomicU64,
+    manifest_deletes: AtomicU64,
+    blob_gets: AtomicU64,
+}
+
+impl Counters {
+    fn count(&self, op: Op) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let counter = match op {
+            Op::Catalog => &self.catalog_pages,
+            Op::TagList => &self.tag_lists,
+            Op::ManifestHead => &self.manifest_heads,
+            Op::ManifestGet => &self.manifest_gets,
+            Op::ManifestPut => &self.manifest_puts,
+            Op::ManifestDelete => &self.manifest_deletes,
+            Op::BlobGet => &self.blob_gets,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// How many requests a client (with its clones) has sent since it was built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RegistryStats {
+    /// Every request to the registry API (retries after a 401 included; the `/v2/` ping not).
+    pub requests: u64,
+    /// Requests to the Bearer token service.
+    pub token_requests: u64,
+    pub catalog_pages: u64,
+    pub tag_lists: u64,
+    pub manifest_heads: u64,
+    pub manifest_gets: u64,
+    pub manifest_puts: u64,
+    pub manifest_deletes: u64,
+    pub blob_gets: u64,
+}
+
+/// A registry answer, read in full (manifests, configs and lists are small JSON documents).
+pub(super) struct Answer {
+    pub url: Url,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Turns any non-success answer into the registry error, with its parsed body.
+    pub fn error_for_status(self) -> Result<Self, RegistryError> {
+        if self.status.is_success() {
+            Ok(self)
+        } else {
+            Err(RegistryError::Status {
+                url: self.url.to_string(),
+                status: self.status.as_u16(),
+                body: OciErrorBody::parse(&self.body),
+            })
+        }
+    }
 }
 
 impl RegistryClient {
@@ -47,6 +185,7 @@ impl RegistryClient {
             .timeout(options.timeout)
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("registry-manager/", env!("CARGO_PKG_VERSION")))
+            .pool_max_idle_per_host(MAX_IN_FLIGHT)
             .danger_accept_invalid_certs(options.insecure);
         if let Some(path) = &options.ca_cert {
             let pem = std::fs::read(path).map_err(|e| RegistryError::Protocol {
@@ -65,25 +204,107 @@ impl RegistryClient {
             url: base.to_string(),
             reason: format!("cannot build the HTTP client: {e}"),
         })?;
-        Ok(Self { base, http, credentials: options.credentials })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                base,
+                http,
+                credentials: options.credentials,
+                auth: AuthState::new(),
+                cache: Caches::new(),
+                limiter: Semaphore::new(MAX_IN_FLIGHT),
+                stats: Counters::default(),
+                catalog_page_cap: AtomicU32::new(super::catalog::REGISTRY_PAGE_LIMIT),
+            }),
+        })
+    }
+
+    /// Requests sent so far by this client and its clones.
+    pub fn stats(&self) -> RegistryStats {
+        let c = &self.inner.stats;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        RegistryStats {
+            requests: get(&c.requests),
+            token_requests: self.inner.auth.token_requests(),
+            catalog_pages: get(&c.catalog_pages),
+            tag_lists: get(&c.tag_lists),
+            manifest_heads: get(&c.manifest_heads),
+            manifest_gets: get(&c.manifest_gets),
+            manifest_puts: get(&c.manifest_puts),
+            manifest_deletes: get(&c.manifest_deletes),
+            blob_gets: get(&c.blob_gets),
+        }
+    }
+
+    /// Sends one registry API request needing `op`'s scope on `repository`, authorising it as the
+    /// registry asked (learning the scheme from the first 401, then sending credentials or a
+    /// cached token up front) and retrying once after a 401 with a fresh token. At most
+    /// [`MAX_IN_FLIGHT`] requests of this client are in flight at once.
+    pub(super) async fn execute(
+        &self,
+        op: Op,
+        repository: &str,
+        url: Url,
+        accept: Option<&str>,
+        body: Option<(&str, Bytes)>,
+    ) -> Result<Answer, RegistryError> {
+        let inner = &self.inner;
+        let scope = op.scope(repository);
+        let _permit = inner.limiter.acquire().await.expect("the request limiter is never closed");
+        let mut retried = false;
+        loop {
+            let authorization = inner.auth.authorization(&inner.http, &inner.credentials, &scope).await?;
+            let mut request = inner.http.request(op.method(), url.clone());
+            if let Some(accept) = accept {
+                request = request.header(ACCEPT, accept);
+            }
+            if let Some((content_type, bytes)) = &body {
+                request = request.header(CONTENT_TYPE, *content_type).body(bytes.clone());
+            }
+            request = authorization.apply(request, &inner.credentials);
+            inner.stats.count(op);
+            let response = request.send().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
+            let status = response.status();
+            if status == StatusCode::UNAUTHORIZED {
+                let header = response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok());
+                if retried {
+                    return Err(if inner.credentials.is_configured() {
+                        RegistryError::CredentialsRefused { url: url.to_string(), status: 401 }
+                    } else {
+                        RegistryError::CredentialsRequired {
+                            url: url.to_string(),
+                            scheme: header.and_then(Challenge::parse).map(|c| c.scheme).unwrap_or_default(),
+                        }
+                    });
+                }
+                inner
+                    .auth
+                    .on_unauthorized(url.as_str(), header, &authorization, &inner.credentials, &scope)
+                    .await?;
+                retried = true;
+                continue;
+            }
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
+            return Ok(Answer { url, status, headers, body });
+        }
     }
 
     pub fn base_url(&self) -> &Url {
-        &self.base
+        &self.inner.base
     }
 
     pub fn credentials_configured(&self) -> bool {
-        self.credentials.is_configured()
+        self.inner.credentials.is_configured()
     }
 
-    fn url(&self, path: &str) -> Url {
-        self.base.join(path).expect("relative registry API paths always join")
+    pub(super) fn url(&self, path: &str) -> Url {
+        self.inner.base.join(path).expect("relative registry API paths always join")
     }
 
     /// `GET /v2/`: is the registry there, which auth does it ask for, and do our credentials work?
     pub async fn ping(&self) -> PingOutcome {
         let url = self.url("v2/");
-        let anonymous = match self.http.get(url.clone()).send().await {
+        let anonymous = match self.inner.http.get(url.clone()).send().await {
             Ok(response) => response,
             Err(e) => {
                 return PingOutcome {
@@ -117,8 +338,8 @@ impl RegistryClient {
         };
         match challenge.scheme.as_str() {
             "basic" => {
-                let result = if self.credentials.is_configured() {
-                    self.expect_ok(self.credentials.apply(self.http.get(url.clone())), &url).await
+                let result = if self.inner.credentials.is_configured() {
+                    self.expect_ok(self.inner.credentials.apply(self.inner.http.get(url.clone())), &url).await
                 } else {
                     Err(RegistryError::CredentialsRequired {
                         url: url.to_string(),
@@ -128,8 +349,12 @@ impl RegistryClient {
                 PingOutcome { auth: RegistryAuthMode::Basic, result }
             }
             "bearer" => {
-                let result = match fetch_token(&self.http, &challenge, None, &self.credentials).await {
-                    Ok(token) => self.expect_ok(self.http.get(url.clone()).bearer_auth(token), &url).await,
+                let result = match fetch_token(&self.inner.http, &challenge, None, &self.inner.credentials)
+                    .await
+                {
+                    Ok(token) => {
+                        self.expect_ok(self.inner.http.get(url.clone()).bearer_auth(token.value), &url).await
+                    }
                     Err(e) => Err(e),
                 };
                 PingOutcome { auth: RegistryAuthMode::Bearer, result }

@@ -59,6 +59,12 @@ pub enum RegistryError {
     /// An answer we could not understand (bad challenge header, bad token JSON, …).
     #[error("unexpected answer from {url}: {reason}")]
     Protocol { url: String, reason: String },
+    /// A DELETE answered 405: the registry runs with deletion disabled. Nothing was changed.
+    #[error(
+        "the registry has deletion disabled (HTTP 405 from {url}): set REGISTRY_STORAGE_DELETE_ENABLED=true \
+         (storage.delete.enabled: true) on the registry and restart it"
+    )]
+    DeletionDisabled { url: String },
 }
 
 fn describe_body(body: &OciErrorBody) -> String {
@@ -69,6 +75,42 @@ fn describe_body(body: &OciErrorBody) -> String {
 impl RegistryError {
     pub(super) fn unreachable(url: &str, error: &reqwest::Error) -> Self {
         Self::Unreachable { url: url.to_owned(), reason: root_cause(error) }
+    }
+
+    /// The HTTP status the registry answered, if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Status { status, .. } | Self::CredentialsRefused { status, .. } => Some(*status),
+            Self::DeletionDisabled { .. } => Some(405),
+            _ => None,
+        }
+    }
+
+    /// The registry's error codes (`NAME_UNKNOWN`, `MANIFEST_UNKNOWN`, …), if it sent any.
+    pub fn codes(&self) -> impl Iterator<Item = &str> {
+        let errors = match self {
+            Self::Status { body, .. } => body.errors.as_slice(),
+            _ => &[],
+        };
+        errors.iter().map(|e| e.code.as_str())
+    }
+
+    /// A 404, or one of the spec's "unknown" codes: the repository, manifest or blob does not exist.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+            || self.codes().any(|c| matches!(c, "NAME_UNKNOWN" | "MANIFEST_UNKNOWN" | "BLOB_UNKNOWN"))
+    }
+
+    /// The URL the error concerns.
+    pub fn url(&self) -> &str {
+        match self {
+            Self::Unreachable { url, .. }
+            | Self::CredentialsRequired { url, .. }
+            | Self::CredentialsRefused { url, .. }
+            | Self::Status { url, .. }
+            | Self::Protocol { url, .. }
+            | Self::DeletionDisabled { url } => url,
+        }
     }
 }
 
@@ -105,6 +147,25 @@ mod tests {
             error.to_string(),
             "the registry at http://127.0.0.1:5000/v2/a/manifests/sha256:x answered HTTP 405 (UNSUPPORTED: The operation is unsupported.)"
         );
+    }
+
+    #[test]
+    fn not_found_is_recognised_by_status_or_code() {
+        let body = OciErrorBody::parse(
+            br#"{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}"#,
+        );
+        let e = RegistryError::Status { url: "u".into(), status: 404, body };
+        assert!(e.is_not_found());
+        assert_eq!(e.codes().collect::<Vec<_>>(), ["NAME_UNKNOWN"]);
+        let e = RegistryError::Status { url: "u".into(), status: 500, body: OciErrorBody::default() };
+        assert!(!e.is_not_found());
+    }
+
+    #[test]
+    fn deletion_disabled_names_the_setting() {
+        let e = RegistryError::DeletionDisabled { url: "http://r/v2/a/manifests/sha256:x".into() };
+        assert!(e.to_string().contains("REGISTRY_STORAGE_DELETE_ENABLED=true"), "{e}");
+        assert_eq!(e.status(), Some(405));
     }
 
     #[test]

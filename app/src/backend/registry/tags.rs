@@ -1,0 +1,70 @@
+//! Tag lists: `GET /v2/<name>/tags/list`, following `Link` pagination when the registry pages.
+//! distribution 2.8.2 ignores `n`/`last` here and answers every tag in one page, in directory
+//! order; registries that page (and cap `n`) send `Link: <…>; rel="next"`, which we follow.
+
+use url::Url;
+
+use super::catalog::next_link;
+use super::client::Op;
+use super::{RegistryClient, RegistryError};
+
+/// Stop following `Link` after this many pages (a registry that loops would otherwise never end).
+const MAX_TAG_PAGES: usize = 10_000;
+
+#[derive(serde::Deserialize)]
+struct TagsWire {
+    /// distribution answers `null` for a repository whose tags were all deleted.
+    #[serde(default)]
+    tags: Option<Vec<String>>,
+}
+
+impl RegistryClient {
+    /// Every tag of `repository`, as the registry lists them (always asked, never cached; the tag
+    /// count is remembered for [`RegistryClient::tag_count`]). A repository the registry does not
+    /// know is an error for which [`RegistryError::is_not_found`] holds.
+    pub async fn list_tags(&self, repository: &str) -> Result<Vec<String>, RegistryError> {
+        let generation = self.inner.cache.generation(repository);
+        let mut tags = Vec::new();
+        let mut url: Url = self.url(&format!("v2/{repository}/tags/list"));
+        for _ in 0..MAX_TAG_PAGES {
+            let answer = self.execute(Op::TagList, repository, url.clone(), None, None).await?;
+            let answer = answer.error_for_status()?;
+            let wire: TagsWire =
+                serde_json::from_slice(&answer.body).map_err(|e| RegistryError::Protocol {
+                    url: url.to_string(),
+                    reason: format!("the tag list is not JSON with `tags`: {e}"),
+                })?;
+            let page = wire.tags.unwrap_or_default();
+            let empty = page.is_empty();
+            tags.extend(page);
+            match answer.header("link").and_then(next_link).and_then(|l| url.join(l).ok()) {
+                Some(next) if !empty && next != url => url = next,
+                _ => break,
+            }
+        }
+        // Registries that page may repeat a name at a page boundary.
+        let mut seen = std::collections::HashSet::with_capacity(tags.len());
+        tags.retain(|t| seen.insert(t.clone()));
+        self.inner.cache.store_tag_count(repository, generation, tags.len());
+        Ok(tags)
+    }
+
+    /// How many tags `repository` has: 0 when the registry does not know it (distribution keeps a
+    /// repository in the catalog after its last tag is deleted). Uses a count seen within the tag
+    /// TTL (invalidated by every change through this client).
+    pub async fn tag_count(&self, repository: &str) -> Result<usize, RegistryError> {
+        let cache = &self.inner.cache;
+        if let Some(count) = cache.tag_count(repository) {
+            return Ok(count);
+        }
+        let generation = cache.generation(repository);
+        match self.list_tags(repository).await {
+            Ok(tags) => Ok(tags.len()),
+            Err(e) if e.is_not_found() => {
+                cache.store_tag_count(repository, generation, 0);
+                Ok(0)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
