@@ -35,3 +35,47 @@ mod tests {
         }
     }
 }
+
+/// What a path below `/repositories/` names, in the UI (`/repositories/a/b/tags/v1`) and the REST
+/// API (`/api/repositories/a/b/tags`). Repository names contain slashes and tag names cannot, so
+/// the last `/tags/` (or a trailing `/tags`) separates the two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepositoryPath<'a> {
+    Repository(&'a str),
+    Tags(&'a str),
+    Tag(&'a str, &'a str),
+}
+
+impl<'a> RepositoryPath<'a> {
+    pub fn parse(path: &'a str) -> Self {
+        let path = path.trim_matches('/');
+        if let Some(repository) = path.strip_suffix("/tags") {
+            return Self::Tags(repository);
+        }
+        match path.rsplit_once("/tags/") {
+            Some((repository, tag)) if !tag.contains('/') => Self::Tag(repository, tag),
+            _ => Self::Repository(path),
+        }
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::RepositoryPath;
+
+    #[test]
+    fn splits_nested_names_at_the_last_tags_segment() {
+        let cases = [
+            ("a/b/c/tags", RepositoryPath::Tags("a/b/c")),
+            ("a/b/c/tags/", RepositoryPath::Tags("a/b/c")),
+            ("/a/b/c/tags/v1.2", RepositoryPath::Tag("a/b/c", "v1.2")),
+            ("team/tags/app/tags/latest", RepositoryPath::Tag("team/tags/app", "latest")),
+            ("team/tags/app/tags", RepositoryPath::Tags("team/tags/app")),
+            ("nginx", RepositoryPath::Repository("nginx")),
+            ("x86/nginx/", RepositoryPath::Repository("x86/nginx")),
+        ];
+        for (path, expected) in cases {
+            assert_eq!(RepositoryPath::parse(path), expected, "{path}");
+        }
+    }
+}

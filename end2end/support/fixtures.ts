@@ -1,4 +1,5 @@
 import { test as base, expect, type Page } from '@playwright/test';
+import type { HarnessState } from './harness-state';
 
 export interface Env {
   /** The app, connected to a real registry and the private dockerd. */
@@ -7,6 +8,8 @@ export interface Env {
   deadRegistryAppUrl: string;
   registryUrl: string;
   registryHost: string;
+  /** What the harness pushed into the registry before the suite started. */
+  fixtures: HarnessState['fixtures'];
 }
 
 function required(name: string): string {
@@ -23,6 +26,7 @@ export const test = base.extend<{ env: Env }>({
       deadRegistryAppUrl: required('RM_DEAD_REGISTRY_APP_URL'),
       registryUrl: required('RM_REGISTRY_URL'),
       registryHost: required('RM_REGISTRY_HOST'),
+      fixtures: JSON.parse(required('RM_FIXTURES')),
     });
   },
 });

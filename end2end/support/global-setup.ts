@@ -42,6 +42,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.RM_REGISTRY_URL = state.registry_url;
   process.env.RM_REGISTRY_HOST = state.registry_host;
   process.env.RM_DOCKER_HOST = state.docker_host;
+  process.env.RM_FIXTURES = JSON.stringify(state.fixtures);
 
   return async () => {
     child.stdin?.end();

@@ -5,4 +5,15 @@ export interface HarnessState {
   registry_url: string;
   registry_host: string;
   docker_host: string;
+  fixtures: { browse: BrowseFixtures };
+}
+
+/** What `rm_harness::scenarios::seed_browse` pushed. */
+export interface BrowseFixtures {
+  repository: string;
+  v1_digest: string;
+  v2_digest: string;
+  multi_digest: string;
+  html_label: string;
+  delete_repository: string;
 }

@@ -7,9 +7,68 @@ pub fn time_of_day_utc(unix_ms: u64) -> String {
     format!("{:02}:{:02}:{:02}.{ms:03} UTC", secs / 3600, (secs / 60) % 60, secs % 60)
 }
 
+/// Human-readable size in binary units: `512 B`, `1.5 KiB`, `20.0 MiB`.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// `sha256:0123456789ab` — the algorithm and the first 12 hex digits, as `docker images` shows.
+pub fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) => format!("{algorithm}:{}", &hex[..hex.len().min(12)]),
+        None => digest.chars().take(19).collect(),
+    }
+}
+
+/// `2026-11-26 23:04` from an RFC 3339 time (the registry's `created`), or the input unchanged.
+pub fn created(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(date), Some(time)) if rfc3339.as_bytes().get(10) == Some(&b'T') => format!("{date} {time}"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::time_of_day_utc;
+    use super::{bytes, created, short_digest, time_of_day_utc};
+
+    #[test]
+    fn sizes_use_binary_units() {
+        let cases = [
+            (0, "0 B"),
+            (1023, "1023 B"),
+            (1024, "1.0 KiB"),
+            (1536, "1.5 KiB"),
+            (20 * 1024 * 1024, "20.0 MiB"),
+            (3 << 40, "3.0 TiB"),
+        ];
+        for (n, expected) in cases {
+            assert_eq!(bytes(n), expected, "{n}");
+        }
+    }
+
+    #[test]
+    fn digests_shorten_like_docker() {
+        assert_eq!(short_digest("sha256:0123456789abcdef0123"), "sha256:0123456789ab");
+        assert_eq!(short_digest("sha256:abc"), "sha256:abc");
+        assert_eq!(short_digest("nodigest"), "nodigest");
+    }
+
+    #[test]
+    fn created_times_show_date_and_minute() {
+        assert_eq!(created("2026-11-26T23:04:46.123456789Z"), "2026-11-26 23:04");
+        assert_eq!(created("not a time"), "not a time");
+    }
 
     #[test]
     fn formats_time_of_day() {

@@ -10,7 +10,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use pages::{JobsPage, LocalImagesPage, NotFound, RepositoriesPage, StatusPage};
+use pages::{JobsPage, LocalImagesPage, NotFound, RepositoriesPage, RepositoryRoute, StatusPage};
 use strings::strings;
 
 /// The HTML document the server renders around the app.
@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <main id="main" class="content">
                     <Routes fallback=NotFound>
                         <Route path=path!("") view=RepositoriesPage />
+                        <Route path=path!("repositories/*path") view=RepositoryRoute />
                         <Route path=path!("local-images") view=LocalImagesPage />
                         <Route path=path!("jobs") view=JobsPage />
                         <Route path=path!("status") view=StatusPage />

@@ -2,6 +2,7 @@
 //! adapters over `app::backend`; they hold no logic of their own.
 
 mod health;
+mod repositories;
 
 use app::backend::AppState;
 use app::model::AppError;
@@ -9,7 +10,11 @@ use axum::Router;
 use axum::routing::get;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health::get)).fallback(|| async {
-        AppError::NotFound("no such API route: see the README for the routes under /api".to_owned())
-    })
+    Router::new()
+        .route("/health", get(health::get))
+        .route("/repositories", get(repositories::list))
+        .route("/repositories/{*path}", get(repositories::get).delete(repositories::delete))
+        .fallback(|| async {
+            AppError::NotFound("no such API route: see the README for the routes under /api".to_owned())
+        })
 }

@@ -4,12 +4,15 @@ mod jobs;
 mod local_images;
 mod not_found;
 mod repositories;
+mod repository;
 mod status;
+mod tag;
 
 pub use jobs::JobsPage;
 pub use local_images::LocalImagesPage;
 pub use not_found::NotFound;
 pub use repositories::RepositoriesPage;
+pub use repository::RepositoryRoute;
 pub use status::StatusPage;
 
 use leptos::prelude::*;

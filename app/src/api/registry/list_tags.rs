@@ -1,0 +1,18 @@
+use leptos::prelude::*;
+
+use crate::model::{AppError, TagList, TagSort};
+
+/// Tags of a repository with details, filtered and sorted over every tag, then paged.
+#[server(prefix = "/rpc", endpoint = "tags")]
+pub async fn list_tags(
+    repository: String,
+    filter: Option<String>,
+    sort: TagSort,
+    descending: bool,
+    offset: usize,
+    limit: usize,
+) -> Result<TagList, AppError> {
+    let state = crate::api::state()?;
+    let query = crate::backend::browse::TagQuery { filter, sort, descending, offset, limit: Some(limit) };
+    crate::backend::browse::tags(&state.registry, &repository, true, &query).await
+}

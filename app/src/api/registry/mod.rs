@@ -1,0 +1,13 @@
+//! Server functions for browsing the registry and deleting from it.
+
+mod delete_repository;
+mod delete_tag;
+mod get_tag_detail;
+mod list_repositories;
+mod list_tags;
+
+pub use delete_repository::*;
+pub use delete_tag::*;
+pub use get_tag_detail::*;
+pub use list_repositories::*;
+pub use list_tags::*;
