@@ -13,6 +13,7 @@ test('browse → filter → open repository → sort by created → tag detail �
 
   // Filter narrows the list as one types.
   await page.getByLabel('Filter').fill('browse/web');
+  await expect(page).toHaveURL(/[?]q=browse\/web$/);
   await expect(page.getByRole('link', { name: 'prod/api' })).toHaveCount(0);
   const repoLink = page.getByRole('link', { name: fx.repository, exact: true });
   await expect(repoLink).toBeVisible();

@@ -195,3 +195,20 @@ async fn the_tags_server_function_sorts_over_the_whole_repository() {
     let names: Vec<&str> = list.tags.iter().map(|t| t.tag.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
 }
+
+#[tokio::test]
+async fn the_filter_searches_the_whole_catalog_page_by_page() {
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    for repo in ["a/web", "b/api", "c/api", "d/web-admin", "e/db", "g/webshop"] {
+        registry.push_image(repo, "v1", &ImageSpec::docker()).await.unwrap();
+    }
+    let app = app_for(&registry, &[]);
+    // Two per page: the matches are spread over the catalog, so the server reads on to fill a page.
+    let (status, first) = get_json(&app, "/api/repositories?n=2&filter=WEB").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["repositories"], serde_json::json!(["a/web", "d/web-admin"]));
+    let next = first["next"].as_str().expect("more matches follow");
+    let (_, second) = get_json(&app, &format!("/api/repositories?n=2&filter=web&last={next}")).await;
+    assert_eq!(second["repositories"], serde_json::json!(["g/webshop"]), "{second}");
+    assert_eq!(second["next"], Value::Null);
+}

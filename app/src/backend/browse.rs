@@ -85,6 +85,22 @@ pub async fn repositories(
     non_empty_only: bool,
     details: bool,
 ) -> Result<RepositoryPage, AppError> {
+    repositories_matching(registry, n, last, None, non_empty_only, details).await
+}
+
+/// Like [`repositories`], keeping only names that contain `filter` (case-insensitive). The
+/// registry cannot filter, so this reads further catalog pages until `n` names match; `next`
+/// continues after the last name shown, so paging through matches skips and repeats nothing.
+pub async fn repositories_matching(
+    registry: &RegistryClient,
+    n: u32,
+    last: Option<&str>,
+    filter: Option<&str>,
+    non_empty_only: bool,
+    details: bool,
+) -> Result<RepositoryPage, AppError> {
+    let needle = filter.map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty());
+    let refills = non_empty_only || needle.is_some();
     if n == 0 {
         return Err(bad_request("n must be at least 1 (repositories per page)".to_owned()));
     }
@@ -102,18 +118,24 @@ pub async fn repositories(
     loop {
         let chunk = registry.catalog(chunk_size, cursor.as_deref()).await?;
         chunk_size = (chunk_size * 2).min(n.max(REGISTRY_PAGE_LIMIT as usize));
+        let names: Vec<String> = chunk
+            .repositories
+            .iter()
+            .filter(|name| needle.as_ref().is_none_or(|needle| name.to_lowercase().contains(needle)))
+            .cloned()
+            .collect();
         let counts: Vec<Option<Result<usize, RegistryError>>> = if non_empty_only || details {
             // Owned names: futures borrowing from the iterator trip the `Send` check of callers.
-            stream::iter(chunk.repositories.clone())
+            stream::iter(names.clone())
                 .map(|name| async move { Some(registry.tag_count(&name).await) })
                 .buffered(FAN_OUT)
                 .collect()
                 .await
         } else {
-            chunk.repositories.iter().map(|_| None).collect()
+            names.iter().map(|_| None).collect()
         };
         let mut full = false;
-        for (name, count) in chunk.repositories.iter().zip(counts) {
+        for (name, count) in names.iter().zip(counts) {
             let tag_count = match count {
                 Some(Ok(count)) => Some(count),
                 Some(Err(error)) => {
@@ -138,7 +160,7 @@ pub async fn repositories(
         }
         page.unreadable.retain(|name, _| page.repositories.contains(name));
         if full {
-            // More non-empty repositories on this chunk than fit: continue after the last shown.
+            // More matching repositories on this chunk than fit: continue after the last shown.
             page.next = page.repositories.last().cloned();
             return Ok(page);
         }
@@ -147,7 +169,7 @@ pub async fn repositories(
         }
         // Everything up to the chunk's last name is shown or empty: continue after it.
         cursor = chunk.repositories.last().cloned();
-        if !non_empty_only || page.repositories.len() == n {
+        if !refills || page.repositories.len() == n {
             page.next = cursor;
             return Ok(page);
         }

@@ -38,9 +38,30 @@ pub fn created(rfc3339: &str) -> String {
     }
 }
 
+/// Percent-encodes a query-string value (everything but unreserved characters and `/`).
+pub fn query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(byte as char)
+            }
+            _ => out.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{bytes, created, short_digest, time_of_day_utc};
+    use super::{bytes, created, query_value, short_digest, time_of_day_utc};
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(query_value("team/app-1.x_y"), "team/app-1.x_y");
+        assert_eq!(query_value("a b&c=d#"), "a%20b%26c%3Dd%23");
+        assert_eq!(query_value("é"), "%C3%A9");
+    }
 
     #[test]
     fn sizes_use_binary_units() {

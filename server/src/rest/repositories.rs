@@ -18,19 +18,22 @@ use serde::Deserialize;
 pub struct CatalogParams {
     n: Option<u32>,
     last: Option<String>,
+    /// Only names containing this (case-insensitive).
+    filter: Option<String>,
     #[serde(default)]
     non_empty_only: bool,
     #[serde(default)]
     details: bool,
 }
 
-/// `GET /api/repositories?n=&last=&non_empty_only=&details=` → `{repositories, next}`.
+/// `GET /api/repositories?n=&last=&filter=&non_empty_only=&details=` → `{repositories, next}`.
 /// `n` defaults to, and is capped at, `MAX_CATALOG_RESULTS`.
 pub async fn list(State(state): State<AppState>, Query(params): Query<CatalogParams>) -> Response {
     let max = state.config.max_catalog_results;
     let n = params.n.unwrap_or(max).clamp(1, max);
     let last = params.last.as_deref().filter(|l| !l.is_empty());
-    browse::repositories(&state.registry, n, last, params.non_empty_only, params.details)
+    let filter = params.filter.as_deref();
+    browse::repositories_matching(&state.registry, n, last, filter, params.non_empty_only, params.details)
         .await
         .map(Json)
         .into_response()

@@ -1,13 +1,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::PageHeader;
 use crate::api::registry::list_repositories;
 use crate::model::{RepositoryPage, RepositorySummary};
 use crate::ui::components::ErrorList;
+use crate::ui::format;
 use crate::ui::strings::strings;
 
 /// The namespace a repository is grouped under: its first path component (`x86/nginx` → `x86`).
@@ -15,36 +17,55 @@ pub fn namespace(name: &str) -> &str {
     name.split_once('/').map(|(ns, _)| ns).unwrap_or("")
 }
 
-/// The catalog, one registry page at a time, grouped by namespace, with tag counts.
+/// Where the repositories page shows `filter`, from `last` on, optionally non-empty only.
+fn catalog_href(filter: &str, last: Option<&str>, non_empty: bool) -> String {
+    let mut params = Vec::new();
+    if !filter.is_empty() {
+        params.push(format!("q={}", format::query_value(filter)));
+    }
+    if let Some(last) = last {
+        params.push(format!("last={}", format::query_value(last)));
+    }
+    if non_empty {
+        params.push("non_empty=1".to_owned());
+    }
+    if params.is_empty() { "/".to_owned() } else { format!("/?{}", params.join("&")) }
+}
+
+/// The catalog, one page at a time, filtered by the registry-wide name filter, grouped by
+/// namespace, with tag counts. Filter, position and scope live in the URL, so pages can be linked.
 #[component]
 pub fn RepositoriesPage() -> impl IntoView {
     let s = strings();
     let query = use_query_map();
     let last = move || query.read().get("last").filter(|l| !l.is_empty());
+    let filter = move || query.read().get("q").unwrap_or_default();
     let non_empty = move || query.read().get("non_empty").is_some_and(|v| v == "1");
-    let page =
-        Resource::new(move || (last(), non_empty()), |(last, non_empty)| list_repositories(last, non_empty));
-    let filter = RwSignal::new(String::new());
+    let page = Resource::new(
+        move || (last(), filter(), non_empty()),
+        |(last, filter, non_empty)| {
+            list_repositories(last, Some(filter).filter(|f| !f.is_empty()), non_empty)
+        },
+    );
     let selected = RwSignal::new(BTreeSet::<String>::new());
-    let scope_href = move |non_empty: bool| if non_empty { "/?non_empty=1" } else { "/" };
+    let navigate = use_navigate();
+    let on_filter = move |ev| {
+        let href = catalog_href(&event_target_value(&ev), None, non_empty());
+        navigate(&href, NavigateOptions { replace: true, ..Default::default() });
+    };
     view! {
         <section class="page">
             <PageHeader title=s.repositories_title intro=s.repositories_intro />
             <div class="toolbar">
                 <label class="field">
                     <span>{s.filter_label}</span>
-                    <input
-                        type="search"
-                        placeholder=s.repositories_filter_placeholder
-                        prop:value=filter
-                        on:input=move |ev| filter.set(event_target_value(&ev))
-                    />
+                    <input type="search" placeholder=s.repositories_filter_placeholder prop:value=filter on:input=on_filter />
                 </label>
                 <nav class="segmented" aria-label=s.repositories_scope_label>
-                    <a href=scope_href(false) aria-current=move || (!non_empty()).then_some("true")>
+                    <a href=move || catalog_href(&filter(), None, false) aria-current=move || (!non_empty()).then_some("true")>
                         {s.repositories_all}
                     </a>
-                    <a href=scope_href(true) aria-current=move || non_empty().then_some("true")>
+                    <a href=move || catalog_href(&filter(), None, true) aria-current=move || non_empty().then_some("true")>
                         {s.repositories_non_empty}
                     </a>
                 </nav>
@@ -55,8 +76,12 @@ pub fn RepositoriesPage() -> impl IntoView {
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || Suspend::new(async move {
-                        page.await
-                            .map(|page| view! { <RepositoryGroups page filter selected non_empty=non_empty() /> })
+                        let (filter, last, non_empty) = (filter(), last(), non_empty());
+                        page.await.map(|page| {
+                            let next = page.next.as_deref().map(|next| catalog_href(&filter, Some(next), non_empty));
+                            let first = last.is_some().then(|| catalog_href(&filter, None, non_empty));
+                            view! { <RepositoryGroups page selected next first /> }
+                        })
                     })}
                 </ErrorBoundary>
             </Transition>
@@ -67,61 +92,53 @@ pub fn RepositoriesPage() -> impl IntoView {
 #[component]
 fn RepositoryGroups(
     page: RepositoryPage,
-    filter: RwSignal<String>,
     selected: RwSignal<BTreeSet<String>>,
-    non_empty: bool,
+    /// Link to the next page, if any.
+    next: Option<String>,
+    /// Link to the first page, when not on it.
+    first: Option<String>,
 ) -> impl IntoView {
     let s = strings();
-    let next = page.next.clone();
-    let has_previous = use_query_map().read_untracked().get("last").is_some_and(|l| !l.is_empty());
     let summaries: Vec<RepositorySummary> = if page.details.len() == page.repositories.len() {
         page.details
     } else {
         page.repositories.into_iter().map(|name| RepositorySummary { name, tag_count: 0 }).collect()
     };
     let empty = summaries.is_empty();
-    let groups = move || {
-        let needle = filter.get().to_lowercase();
-        let mut groups: BTreeMap<String, Vec<RepositorySummary>> = BTreeMap::new();
-        for repo in summaries.iter().filter(|r| r.name.to_lowercase().contains(&needle)) {
-            groups.entry(namespace(&repo.name).to_owned()).or_default().push(repo.clone());
-        }
-        groups
-    };
-    let suffix = if non_empty { "&non_empty=1" } else { "" };
+    let mut groups: BTreeMap<String, Vec<RepositorySummary>> = BTreeMap::new();
+    for repo in summaries {
+        groups.entry(namespace(&repo.name).to_owned()).or_default().push(repo);
+    }
+    let groups = groups
+        .into_iter()
+        .map(|(ns, repos)| {
+            let heading = if ns.is_empty() { s.repositories_no_namespace.to_owned() } else { format!("{ns}/") };
+            let label = heading.clone();
+            view! {
+                <section class="group" aria-label=label>
+                    <h2>{heading}</h2>
+                    <table class="table">
+                        <thead>
+                            <tr>
+                                <th class="select"></th>
+                                <th>{s.column_repository}</th>
+                                <th class="num">{s.column_tags}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {repos.into_iter().map(|repo| view! { <RepositoryRow repo selected /> }).collect_view()}
+                        </tbody>
+                    </table>
+                </section>
+            }
+        })
+        .collect_view();
     view! {
         {empty.then(|| view! { <p class="empty-state">{s.repositories_empty}</p> })}
-        <div class="groups">
-            {move || {
-                groups()
-                    .into_iter()
-                    .map(|(ns, repos)| {
-                        let heading = if ns.is_empty() { s.repositories_no_namespace.to_owned() } else { format!("{ns}/") };
-                        let label = heading.clone();
-                        view! {
-                            <section class="group" aria-label=label>
-                                <h2>{heading}</h2>
-                                <table class="table">
-                                    <thead>
-                                        <tr>
-                                            <th class="select"></th>
-                                            <th>{s.column_repository}</th>
-                                            <th class="num">{s.column_tags}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {repos.into_iter().map(|repo| view! { <RepositoryRow repo selected /> }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </section>
-                        }
-                    })
-                    .collect_view()
-            }}
-        </div>
+        <div class="groups">{groups}</div>
         <nav class="pager" aria-label=s.pager_label>
-            {has_previous.then(|| view! { <A href=format!("/?{}", suffix.trim_start_matches('&'))>{s.first_page}</A> })}
-            {next.map(|next| view! { <A href=format!("/?last={next}{suffix}")>{s.next_page}</A> })}
+            {first.map(|href| view! { <A href=href>{s.first_page}</A> })}
+            {next.map(|href| view! { <A href=href>{s.next_page}</A> })}
         </nav>
     }
 }
@@ -159,7 +176,17 @@ fn RepositoryRow(repo: RepositorySummary, selected: RwSignal<BTreeSet<String>>) 
 
 #[cfg(test)]
 mod tests {
-    use super::namespace;
+    use super::{catalog_href, namespace};
+
+    #[test]
+    fn catalog_links_keep_filter_position_and_scope() {
+        assert_eq!(catalog_href("", None, false), "/");
+        assert_eq!(catalog_href("", None, true), "/?non_empty=1");
+        assert_eq!(
+            catalog_href("web app", Some("x86/nginx"), true),
+            "/?q=web%20app&last=x86/nginx&non_empty=1"
+        );
+    }
 
     #[test]
     fn groups_by_first_path_component() {
