@@ -1,8 +1,10 @@
-# The two commands of the README, plus the installer they both call.
-.PHONY: run test setup
+# The two commands of the README, plus the installer they both call, and the benchmark.
+.PHONY: run test setup bench
 run:
 	scripts/run.sh
 test:
 	scripts/test.sh
 setup:
 	scripts/setup.sh
+bench:
+	scripts/bench.sh
