@@ -35,6 +35,9 @@ test('browse → filter → open repository → sort by created → tag detail �
   const multiRow = table.locator('tbody tr', { has: page.getByRole('link', { name: 'multi', exact: true }) });
   await expect(multiRow.getByText('linux/amd64')).toBeVisible();
   await expect(multiRow.getByText(/linux\/arm64/)).toBeVisible();
+  // An index shows its total size and each platform's own.
+  const perPlatform = multiRow.getByRole('list', { name: 'Size per platform' }).getByRole('listitem');
+  await expect(perPlatform).toHaveText([/^amd64 \d/, /^arm64\/v8 \d/]);
 
   // Tag detail: digest, layers, labels shown as text (never as markup).
   await table.getByRole('link', { name: 'v2', exact: true }).click();

@@ -226,6 +226,21 @@ fn TagRow(
     let href = format!("/repositories/{repository}/tags/{}", tag.tag);
     let name = tag.tag.clone();
     let digest = tag.digest.clone().unwrap_or_default();
+    // An index's size is the sum over its platforms; each platform's own size is listed under it.
+    let per_platform = (tag.platform_sizes.len() > 1).then(|| {
+        let items = tag
+            .platform_sizes
+            .iter()
+            .map(|p| {
+                let arch = match &p.platform.variant {
+                    Some(variant) => format!("{}/{variant}", p.platform.architecture),
+                    None => p.platform.architecture.clone(),
+                };
+                view! { <li>{format!("{arch} {}", format::bytes(p.size_bytes))}</li> }
+            })
+            .collect_view();
+        view! { <ul class="platform-sizes" aria-label=s.per_platform_sizes>{items}</ul> }
+    });
     view! {
         <tr>
             <td>
@@ -236,7 +251,7 @@ fn TagRow(
                 <code title=digest.clone()>{format::short_digest(&digest)}</code>
                 {(!digest.is_empty()).then(|| view! { <CopyButton text=digest.clone() label=s.copy_digest /> })}
             </td>
-            <td class="num">{tag.size_bytes.map(format::bytes)}</td>
+            <td class="num">{tag.size_bytes.map(format::bytes)} {per_platform}</td>
             <td>{tag.created_at.as_deref().map(format::created)}</td>
             <td>
                 {tag.platforms.into_iter().map(|p| view! { <span class="badge badge-neutral">{p}</span> " " }).collect_view()}
