@@ -24,7 +24,8 @@ log "Playwright (Chromium against the real server, registry and dockerd)"
 (cd end2end && npx playwright test)
 
 log "no registry, dockerd or app started by the tests is left running"
-if leftovers=$(pgrep -af '/tmp/rmh-'); then
+# Registries and dockerd run from /tmp/rmh-* dirs; app instances from this checkout's debug binary.
+if leftovers=$(pgrep -af "/tmp/rmh-|$ROOT/target/debug/registry-manager"); then
   echo "processes left behind by the tests:" >&2
   echo "$leftovers" >&2
   exit 1

@@ -296,7 +296,7 @@ fn DeleteTagDialog(
             .map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })
     };
     view! {
-        <Dialog title=format!("{} {repository}:{tag}", s.delete_tag_title)>
+        <Dialog title=format!("{} {repository}:{tag}", s.delete)>
             <Suspense fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 {
                     let (repository, tag) = (repository.clone(), tag.clone());
@@ -375,7 +375,7 @@ fn DeleteRepositoryDialog(repository: String, open: RwSignal<bool>) -> impl Into
         }
     };
     view! {
-        <Dialog title=format!("{} {repository}", s.delete_repository_title)>
+        <Dialog title=format!("{} {repository}", s.delete_repository)>
             <p>{s.delete_repository_warning}</p>
             <label class="field">
                 <span>{format!("{} \"{repository}\"", s.type_to_confirm)}</span>
