@@ -79,3 +79,72 @@ mod path_tests {
         }
     }
 }
+
+/// How a job renames repositories by prefix (the original's `prefix_mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrefixMode {
+    /// `team/app` with `x86` → `x86/team/app`.
+    Add,
+    /// `x86/team/app` with `x86` → `team/app`.
+    Remove,
+    /// Names stay as they are.
+    #[default]
+    None,
+}
+
+impl PrefixMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Add => "add",
+            Self::Remove => "remove",
+            Self::None => "none",
+        }
+    }
+}
+
+/// The repository name `repository` gets under a prefix rule. The prefix may have several
+/// components (`mirror/x86`); slashes around it are ignored. The result still has to pass the
+/// registry's name grammar, which the backend checks.
+pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<String, String> {
+    let repository = repository.trim().trim_matches('/');
+    let prefix = prefix.trim().trim_matches('/');
+    if repository.is_empty() {
+        return Err("the repository name is empty".to_owned());
+    }
+    match mode {
+        PrefixMode::None => Ok(repository.to_owned()),
+        _ if prefix.is_empty() => Err(format!(
+            "prefix_value is empty: give the namespace to {} (for example `x86`)",
+            if mode == PrefixMode::Add { "add" } else { "remove" }
+        )),
+        _ if prefix.split('/').any(str::is_empty) => {
+            Err(format!("prefix_value {prefix:?} has an empty path component (`//`)"))
+        }
+        PrefixMode::Add => Ok(format!("{prefix}/{repository}")),
+        PrefixMode::Remove => match repository.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('/')) {
+            Some(rest) if !rest.is_empty() => Ok(rest.to_owned()),
+            _ => Err(format!(
+                "{repository} does not start with the prefix `{prefix}/`, so it cannot be removed"
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::{PrefixMode, apply_prefix};
+
+    #[test]
+    fn prefixes_are_added_and_removed_by_whole_components() {
+        assert_eq!(apply_prefix("team/app", PrefixMode::Add, "x86").unwrap(), "x86/team/app");
+        assert_eq!(apply_prefix("app", PrefixMode::Add, "/mirror/x86/").unwrap(), "mirror/x86/app");
+        assert_eq!(apply_prefix("x86/team/app", PrefixMode::Remove, "x86").unwrap(), "team/app");
+        assert_eq!(apply_prefix("app", PrefixMode::None, "ignored").unwrap(), "app");
+        // `x86` is not a prefix of `x86app/…` by components, and removing everything leaves nothing.
+        assert!(apply_prefix("x86app/web", PrefixMode::Remove, "x86").is_err());
+        assert!(apply_prefix("x86", PrefixMode::Remove, "x86").is_err());
+        assert!(apply_prefix("app", PrefixMode::Add, " ").unwrap_err().contains("prefix_value is empty"));
+        assert!(apply_prefix("app", PrefixMode::Add, "a//b").is_err());
+    }
+}

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod browse;
 pub mod config;
+pub mod copy;
 pub mod docker;
 pub mod health;
 pub mod registry;

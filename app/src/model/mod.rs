@@ -2,10 +2,16 @@
 
 mod error;
 mod health;
+mod jobs;
 mod registry;
 
 pub use error::AppError;
 pub use health::{Health, RegistryAuthMode, UiConfig};
+pub use jobs::{
+    ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
+    LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository, RenamePreviewTag,
+    RepositoryDeleteRequest, SyncRequest,
+};
 pub use registry::{
     DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,
     LayerInfo, ManifestKind, Platform, PlatformSize, RepositoryPage, RepositorySummary, TagDetail, TagList,

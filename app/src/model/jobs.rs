@@ -1,0 +1,376 @@
+//! Jobs: long work (copies, renames, deletes, pushes) run in the background, watched live and kept
+//! in history. The same structs travel through server functions, the REST API and the SSE stream.
+
+use serde::{Deserialize, Serialize};
+
+use crate::naming::PrefixMode;
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobKind {
+    /// Copy one image from any registry into ours.
+    Sync,
+    /// Copy every tag of some repositories to prefixed (or un-prefixed) names.
+    RemotePrefix,
+    /// Delete whole repositories.
+    RepositoryDelete,
+    /// Push local Docker images.
+    LocalPush,
+    /// Remove local Docker images.
+    LocalDelete,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sync => "sync",
+            Self::RemotePrefix => "remote_prefix",
+            Self::RepositoryDelete => "repository_delete",
+            Self::LocalPush => "local_push",
+            Self::LocalDelete => "local_delete",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Sync, Self::RemotePrefix, Self::RepositoryDelete, Self::LocalPush, Self::LocalDelete]
+            .into_iter()
+            .find(|k| k.as_str() == value)
+    }
+}
+
+/// Where a job is in its life. `partial`: finished, some items failed or were skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Partial,
+    Failed,
+    Cancelled,
+    /// The server stopped while the job was queued or running.
+    Interrupted,
+}
+
+impl JobStatus {
+    pub const ALL: [Self; 7] = [
+        Self::Queued,
+        Self::Running,
+        Self::Succeeded,
+        Self::Partial,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Interrupted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Partial => "partial",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Finished: nothing will change any more.
+    pub fn is_finished(self) -> bool {
+        !matches!(self, Self::Queued | Self::Running)
+    }
+}
+
+/// One unit of a job (an image, a tag, a repository) and how it ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Pending,
+    Running,
+    Succeeded,
+    /// Not done on purpose (a conflict, nothing to do); the detail says why.
+    Skipped,
+    Failed,
+    Cancelled,
+}
+
+impl ItemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Skipped => "skipped",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [Self::Pending, Self::Running, Self::Succeeded, Self::Skipped, Self::Failed, Self::Cancelled]
+            .into_iter()
+            .find(|s| s.as_str() == value)
+    }
+
+    pub fn is_finished(self) -> bool {
+        !matches!(self, Self::Pending | Self::Running)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warn => "warn",
+            Self::Error => "error",
+        }
+    }
+
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "warn" => Self::Warn,
+            "error" => Self::Error,
+            _ => Self::Info,
+        }
+    }
+}
+
+/// One log line of a job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    /// Position in the job's log, from 1; gaps mean lines were dropped from the middle.
+    pub seq: u64,
+    /// RFC 3339, UTC.
+    pub at: String,
+    pub level: LogLevel,
+    pub message: String,
+}
+
+/// Items and bytes done so far. `bytes_total` grows as the job learns sizes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub items_done: u64,
+    pub items_total: u64,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+}
+
+impl Progress {
+    /// Done fraction in 0..=1: by bytes when sizes are known, else by items.
+    pub fn fraction(&self) -> f64 {
+        if self.bytes_total > 0 {
+            (self.bytes_done as f64 / self.bytes_total as f64).min(1.0)
+        } else if self.items_total > 0 {
+            (self.items_done as f64 / self.items_total as f64).min(1.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// One item of a job and its outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobItem {
+    /// What the item works on, as the user named it (`team/app:v1`).
+    pub source: String,
+    /// What it produces (`x86/team/app:v1`), empty when nothing (deletes).
+    pub target: String,
+    pub status: ItemStatus,
+    /// Why it failed or was skipped, or what it did (`3 blobs mounted`).
+    pub detail: Option<String>,
+    /// Digest written or verified, when there is one.
+    pub digest: Option<String>,
+}
+
+/// `POST /api/sync-jobs`: copy one image into our registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    /// `nginx:1.27`, `host:port/ns/repo:tag`, `…@sha256:…` (Docker's normalisation applies).
+    pub source_image: String,
+    /// Defaults to the source repository path without its registry.
+    #[serde(default)]
+    pub target_repository: Option<String>,
+    /// Defaults to the source tag (or `latest` for a digest reference without a tag).
+    #[serde(default)]
+    pub target_tag: Option<String>,
+    /// `os/arch[/variant]` entries to keep from a multi-platform image; empty keeps all.
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    /// Kept for the original's clients. Registry-to-registry copies write nothing locally, so
+    /// there is nothing to clean up; the field is recorded and otherwise ignored.
+    #[serde(default)]
+    pub cleanup_local_images: bool,
+}
+
+/// `POST /api/remote-prefix-jobs`: rename repositories by prefix, every tag.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemotePrefixRequest {
+    pub repositories: Vec<String>,
+    pub prefix_mode: PrefixMode,
+    #[serde(default)]
+    pub prefix_value: String,
+    /// Delete the old tags once every new tag is verified.
+    #[serde(default)]
+    pub cleanup_source_tag: bool,
+    /// Copy into another registry (host[:port]); defaults to ours.
+    #[serde(default)]
+    pub target_registry_host: Option<String>,
+    /// Replace target tags that exist with another digest (otherwise: skipped as conflicts).
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+/// `POST /api/repository-delete-jobs`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepositoryDeleteRequest {
+    pub repositories: Vec<String>,
+}
+
+/// A job's typed request, as submitted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JobRequest {
+    Sync(SyncRequest),
+    RemotePrefix(RemotePrefixRequest),
+    RepositoryDelete(RepositoryDeleteRequest),
+}
+
+impl JobRequest {
+    pub fn kind(&self) -> JobKind {
+        match self {
+            Self::Sync(_) => JobKind::Sync,
+            Self::RemotePrefix(_) => JobKind::RemotePrefix,
+            Self::RepositoryDelete(_) => JobKind::RepositoryDelete,
+        }
+    }
+}
+
+/// A job as listed: everything but its items and log.
+///
+/// `id, source_image, target_image, job_type, total_items, status, error, created_at, updated_at`
+/// are the original tool's fields.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobSummary {
+    pub id: String,
+    pub job_type: JobKind,
+    pub status: JobStatus,
+    /// What the job reads from, for people (`docker.io/library/nginx:1.27`, `3 repositories`).
+    pub source_image: String,
+    /// What the job writes, for people.
+    pub target_image: String,
+    pub total_items: u64,
+    pub progress: Progress,
+    pub error: Option<String>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub updated_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// The job whose failed items this one retries.
+    pub retry_of: Option<String>,
+    /// Items per status, for "3 failed" without the items.
+    pub failed_items: u64,
+}
+
+/// A job with its request, items and log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    #[serde(flatten)]
+    pub summary: JobSummary,
+    pub request: JobRequest,
+    pub items: Vec<JobItem>,
+    pub logs: Vec<LogLine>,
+    /// Lines dropped from the middle of a very long log (its start and end are kept).
+    pub logs_dropped: u64,
+}
+
+/// `GET /api/sync-jobs?limit=` answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobList {
+    pub jobs: Vec<JobSummary>,
+}
+
+/// What the live streams send. A client (re)connecting to a job first gets `snapshot`: the whole
+/// backlog, then the changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JobEvent {
+    Snapshot {
+        job: Box<Job>,
+    },
+    Log {
+        job_id: String,
+        line: LogLine,
+    },
+    Item {
+        job_id: String,
+        index: usize,
+        item: JobItem,
+    },
+    /// Status or progress changed.
+    Summary {
+        summary: JobSummary,
+    },
+}
+
+impl JobEvent {
+    pub fn job_id(&self) -> &str {
+        match self {
+            Self::Snapshot { job } => &job.summary.id,
+            Self::Log { job_id, .. } | Self::Item { job_id, .. } => job_id,
+            Self::Summary { summary } => &summary.id,
+        }
+    }
+
+    /// The SSE event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Snapshot { .. } => "snapshot",
+            Self::Log { .. } => "log",
+            Self::Item { .. } => "item",
+            Self::Summary { .. } => "summary",
+        }
+    }
+}
+
+/// What a remote prefix rename would do, shown before it runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenamePreview {
+    pub repositories: Vec<RenamePreviewRepository>,
+    /// Every problem that stops the job from starting (bad names, unknown repositories).
+    pub errors: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenamePreviewRepository {
+    pub source: String,
+    pub target: String,
+    pub tags: Vec<RenamePreviewTag>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RenamePreviewTag {
+    pub tag: String,
+    pub digest: Option<String>,
+    /// The target tag exists: with the same digest (nothing to copy) or another one (a conflict).
+    pub target_digest: Option<String>,
+}
+
+impl RenamePreviewTag {
+    pub fn is_conflict(&self) -> bool {
+        matches!((&self.digest, &self.target_digest), (Some(a), Some(b)) if a != b)
+    }
+}
