@@ -148,3 +148,8 @@ mod prefix_tests {
         assert!(apply_prefix("app", PrefixMode::Add, "a//b").is_err());
     }
 }
+
+/// The phrase a user types to confirm deleting `count` repositories at once.
+pub fn batch_delete_phrase(count: usize) -> String {
+    if count == 1 { "delete 1 repository".to_owned() } else { format!("delete {count} repositories") }
+}

@@ -1,6 +1,7 @@
 //! Server functions: the UI's typed RPC, served under `/rpc/*` (REST stays under `/api/*`).
 //! One function per file, grouped by domain; each is a thin call into `backend`.
 
+pub mod jobs;
 pub mod registry;
 pub mod status;
 

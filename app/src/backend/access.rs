@@ -58,9 +58,22 @@ pub fn confirm_repository_delete(repository: &str, confirmation: &str) -> Result
     }
 }
 
+/// Deleting several repositories at once: the caller must type the phrase
+/// [`crate::naming::batch_delete_phrase`] shows (`delete 3 repositories`).
+pub fn confirm_batch_delete(count: usize, confirmation: &str) -> Result<(), AppError> {
+    let phrase = crate::naming::batch_delete_phrase(count);
+    if confirmation.trim() == phrase {
+        Ok(())
+    } else {
+        Err(AppError::BadRequest(format!(
+            "deleting {count} repositories removes all their tags: confirm by typing \"{phrase}\""
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Operation, Policy, confirm_repository_delete};
+    use super::{Operation, Policy, confirm_batch_delete, confirm_repository_delete};
     use crate::model::AppError;
 
     #[test]
@@ -90,6 +103,16 @@ mod tests {
             };
             assert!(message.contains("\"team/app\""), "{message}");
         }
+    }
+
+    #[test]
+    fn batch_deletes_need_the_phrase_with_the_count() {
+        assert_eq!(confirm_batch_delete(3, "delete 3 repositories"), Ok(()));
+        assert_eq!(confirm_batch_delete(1, "delete 1 repository"), Ok(()));
+        let Err(AppError::BadRequest(message)) = confirm_batch_delete(3, "delete 2 repositories") else {
+            panic!("a wrong count confirmed the delete");
+        };
+        assert!(message.contains("\"delete 3 repositories\""), "{message}");
     }
 
     #[test]

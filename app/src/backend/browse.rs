@@ -540,7 +540,7 @@ async fn resolve_digests(
 
 /// Every tag of the repository by digest, asked of the registry (deletes must not act on a
 /// cached view). Fails if any tag cannot be resolved.
-async fn tags_by_digest(
+pub async fn tags_by_digest(
     registry: &RegistryClient,
     repository: &str,
 ) -> Result<BTreeMap<String, BTreeSet<String>>, AppError> {

@@ -42,6 +42,20 @@ pub struct Config {
     #[arg(long, env = "DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
 
+    /// Jobs that run at once; more wait in the queue.
+    #[arg(long, env = "JOB_WORKERS", default_value = "2", value_parser = parse_job_workers)]
+    pub job_workers: usize,
+
+    /// Docker `config.json`-style file with credentials for source registries
+    /// (`{"auths": {"host:port": {"auth": "<base64 user:password>"}}}`).
+    #[arg(long, env = "SOURCE_REGISTRY_AUTH_FILE")]
+    pub source_registry_auth_file: Option<PathBuf>,
+
+    /// Comma-separated host:port of source registries spoken to over plain http (loopback hosts
+    /// always are, as with the Docker daemon).
+    #[arg(long, env = "INSECURE_REGISTRIES", value_delimiter = ',')]
+    pub insecure_registries: Vec<String>,
+
     /// Docker daemon address (unix:///path/docker.sock, tcp://host:port). Defaults to the local
     /// socket, /var/run/docker.sock.
     #[arg(long, env = "DOCKER_HOST", value_parser = parse_docker_host)]
@@ -76,6 +90,11 @@ impl Config {
     /// The host users push to: REGISTRY_PUSH_HOST, else host[:port] of REGISTRY_API_URL.
     pub fn registry_push_host(&self) -> String {
         self.registry_push_host.clone().unwrap_or_else(|| host_port(&self.registry_api_url))
+    }
+
+    /// host[:port] of REGISTRY_API_URL.
+    pub fn registry_api_host(&self) -> String {
+        host_port(&self.registry_api_url)
     }
 }
 
@@ -118,6 +137,13 @@ fn host_port(url: &Url) -> String {
     match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
+    }
+}
+
+fn parse_job_workers(value: &str) -> Result<usize, String> {
+    match value.trim().parse::<usize>() {
+        Ok(n @ 1..=32) => Ok(n),
+        _ => Err("JOB_WORKERS must be a whole number of jobs from 1 to 32".to_owned()),
     }
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod copy;
 pub mod docker;
 pub mod health;
+pub mod jobs;
 pub mod registry;
 pub mod state;
 

@@ -9,6 +9,7 @@ use leptos::config::LeptosOptions;
 use super::access::{Operation, Policy};
 use super::config::Config;
 use super::docker::DockerClient;
+use super::jobs::{Deps, JobManager, JobsConfig, SourceRegistries, Store, StoreError};
 use super::registry::{Credentials, RegistryClient, RegistryClientOptions, RegistryError};
 use crate::model::AppError;
 
@@ -19,25 +20,56 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub registry: RegistryClient,
     pub docker: Arc<DockerClient>,
+    pub jobs: JobManager,
+}
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Config(String),
 }
 
 impl AppState {
-    pub fn new(config: Config, leptos_options: LeptosOptions) -> Result<Self, RegistryError> {
+    pub fn new(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
         let credentials = match (&config.registry_username, &config.registry_password) {
             (Some(username), Some(password)) => {
                 Credentials::Basic { username: username.clone(), password: password.clone() }
             }
             _ => Credentials::Anonymous,
         };
+        let timeout = Duration::from_secs(config.request_timeout_sec);
         let registry = RegistryClient::new(RegistryClientOptions {
             base_url: config.registry_api_url.clone(),
             credentials,
-            timeout: Duration::from_secs(config.request_timeout_sec),
+            timeout,
             ca_cert: config.registry_ca_cert.clone(),
             insecure: config.registry_insecure,
         })?;
+        let source_credentials = match &config.source_registry_auth_file {
+            Some(path) => super::jobs::sources::read_auth_file(path).map_err(StartupError::Config)?,
+            None => Default::default(),
+        };
+        let sources = SourceRegistries::new(
+            registry.clone(),
+            [config.registry_push_host(), config.registry_api_host()],
+            source_credentials,
+            config.insecure_registries.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()),
+            timeout,
+            config.registry_ca_cert.clone(),
+        );
+        let store = Store::open(&config.data_dir)?;
+        let jobs = JobManager::new(
+            store,
+            Deps { registry: registry.clone(), push_host: config.registry_push_host(), sources },
+            JobsConfig { workers: config.job_workers, retention: config.sync_job_retention as usize },
+        )?;
         let docker = Arc::new(DockerClient::new(config.docker_host.as_deref(), config.request_timeout_sec));
-        Ok(Self { leptos_options, config: Arc::new(config), registry, docker })
+        Ok(Self { leptos_options, config: Arc::new(config), registry, docker, jobs })
     }
 
     /// The single gate for every change; see [`super::access`].

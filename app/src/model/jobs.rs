@@ -203,7 +203,7 @@ pub struct SyncRequest {
     /// Defaults to the source repository path without its registry.
     #[serde(default)]
     pub target_repository: Option<String>,
-    /// Defaults to the source tag (or `latest` for a digest reference without a tag).
+    /// Defaults to the source tag; required when the source names only a digest.
     #[serde(default)]
     pub target_tag: Option<String>,
     /// `os/arch[/variant]` entries to keep from a multi-platform image; empty keeps all.
@@ -344,6 +344,15 @@ impl JobEvent {
             Self::Summary { .. } => "summary",
         }
     }
+}
+
+/// What a sync would read and write, shown live while the user types.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncPreview {
+    /// The source, normalised as Docker does (`docker.io/library/nginx:1.27`).
+    pub source: String,
+    /// `host/repository:tag` in our registry.
+    pub target: String,
 }
 
 /// What a remote prefix rename would do, shown before it runs.

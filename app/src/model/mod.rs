@@ -10,7 +10,7 @@ pub use health::{Health, RegistryAuthMode, UiConfig};
 pub use jobs::{
     ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
     LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository, RenamePreviewTag,
-    RepositoryDeleteRequest, SyncRequest,
+    RepositoryDeleteRequest, SyncPreview, SyncRequest,
 };
 pub use registry::{
     DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,

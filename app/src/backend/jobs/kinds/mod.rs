@@ -1,0 +1,156 @@
+//! The job kinds: each validates its request up front (`plan`: bad input changes nothing), runs
+//! against a [`JobContext`], and says what a retry should redo.
+
+mod remote_prefix;
+mod repository_delete;
+mod sync;
+
+use super::engine::{Deps, JobContext};
+use crate::model::{AppError, ItemStatus, Job, JobItem, JobRequest};
+
+pub use remote_prefix::{preview as preview_remote_prefix, resolve_target};
+pub use sync::SyncPlan;
+
+/// What a job will do, known before it is queued.
+pub struct Plan {
+    /// For people and the original's `source_image` field.
+    pub source_image: String,
+    /// For people and the original's `target_image` field.
+    pub target_image: String,
+    /// Items known up front (a rename learns its tags when it starts).
+    pub items: Vec<JobItem>,
+}
+
+pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
+    match request {
+        JobRequest::Sync(r) => sync::plan(r, deps).map(SyncPlan::into_plan),
+        JobRequest::RemotePrefix(r) => remote_prefix::plan(r, deps),
+        JobRequest::RepositoryDelete(r) => repository_delete::plan(r),
+    }
+}
+
+/// Runs a job. `Err` is a failure of the job as a whole (before or outside its items).
+pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), String> {
+    match request {
+        JobRequest::Sync(r) => sync::run(context, r).await,
+        JobRequest::RemotePrefix(r) => remote_prefix::run(context, r).await,
+        JobRequest::RepositoryDelete(r) => repository_delete::run(context, r).await,
+    }
+}
+
+/// Items a retry must redo.
+fn unfinished(items: &[JobItem]) -> impl Iterator<Item = &JobItem> {
+    items
+        .iter()
+        .filter(|i| matches!(i.status, ItemStatus::Failed | ItemStatus::Cancelled | ItemStatus::Pending))
+}
+
+/// The request that redoes what `job` left undone; `None` when nothing is left.
+pub fn retry_request(job: &Job) -> Option<JobRequest> {
+    match &job.request {
+        JobRequest::Sync(r) => (job.summary.status != crate::model::JobStatus::Succeeded
+            && (job.items.is_empty() || unfinished(&job.items).next().is_some()))
+        .then(|| JobRequest::Sync(r.clone())),
+        JobRequest::RemotePrefix(r) => {
+            let mut repositories: Vec<String> = Vec::new();
+            for item in unfinished(&job.items) {
+                let repository = remote_prefix::item_repository(&item.source).to_owned();
+                if !repositories.contains(&repository) {
+                    repositories.push(repository);
+                }
+            }
+            // A job that failed before listing tags has no items: redo all of it.
+            if job.items.is_empty() && job.summary.status != crate::model::JobStatus::Succeeded {
+                repositories = r.repositories.clone();
+            }
+            (!repositories.is_empty()).then(|| {
+                JobRequest::RemotePrefix(crate::model::RemotePrefixRequest { repositories, ..r.clone() })
+            })
+        }
+        JobRequest::RepositoryDelete(_) => {
+            let repositories: Vec<String> = unfinished(&job.items).map(|i| i.source.clone()).collect();
+            (!repositories.is_empty()).then_some(JobRequest::RepositoryDelete(
+                crate::model::RepositoryDeleteRequest { repositories },
+            ))
+        }
+    }
+}
+
+/// Repository names from a request: trimmed, de-duplicated (first occurrence kept), each valid.
+fn repository_list(field: &str, names: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        let name = name.trim().trim_matches('/');
+        if let Err(reason) = crate::backend::registry::reference::validate_repository(name) {
+            errors.push(format!("{name:?}: {reason}"));
+        } else if !out.iter().any(|n| n == name) {
+            out.push(name.to_owned());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(format!("{field}: {}", errors.join("; "))));
+    }
+    if out.is_empty() {
+        return Err(AppError::BadRequest(format!("{field} is empty: name at least one repository")));
+    }
+    Ok(out)
+}
+
+/// `3 repositories (a, b, c)`, shortened past a few names.
+fn describe_repositories(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    let mut listed = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        listed.push_str(&format!(", … {} more", names.len() - SHOWN));
+    }
+    match names.len() {
+        1 => names[0].clone(),
+        n => format!("{n} repositories ({listed})"),
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+fn copy_detail(outcome: &crate::backend::copy::CopyOutcome) -> String {
+    if outcome.already_present {
+        return "already present with the same digest: nothing copied".to_owned();
+    }
+    format!(
+        "{} blobs mounted, {} streamed ({}), {} already present",
+        outcome.blobs_mounted,
+        outcome.blobs_streamed,
+        human_bytes(outcome.bytes_streamed),
+        outcome.blobs_present
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_lists_are_cleaned_and_checked() {
+        let names = ["a/b".to_owned(), " a/b ".to_owned(), "/c/".to_owned()];
+        assert_eq!(repository_list("repositories", &names).unwrap(), ["a/b", "c"]);
+        let error = repository_list("repositories", &["ok".into(), "Bad".into()]).unwrap_err().to_string();
+        assert!(error.starts_with("repositories: \"Bad\""), "{error}");
+        assert!(repository_list("repositories", &[]).unwrap_err().to_string().contains("is empty"));
+        assert_eq!(describe_repositories(&["a".into()]), "a");
+        assert_eq!(
+            describe_repositories(&["a".into(), "b".into(), "c".into(), "d".into()]),
+            "4 repositories (a, b, c, … 1 more)"
+        );
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(10_500_000), "10.5 MB");
+    }
+}

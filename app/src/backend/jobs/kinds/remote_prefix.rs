@@ -1,0 +1,387 @@
+//! Remote rename by prefix: every tag of each repository copied (by cross-repository mount within
+//! one registry) to its new name, the target digest checked equal to the source's, and only then,
+//! if asked, the old tags deleted, a digest only when no tag that should remain points to it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures::StreamExt as _;
+
+use crate::backend::browse::tags_by_digest;
+use crate::backend::copy::{CopyError, CopySpec, copy_image};
+use crate::backend::jobs::engine::{Deps, JobContext};
+use crate::backend::registry::RegistryClient;
+use crate::backend::registry::reference::validate_repository;
+use crate::model::{
+    AppError, ItemStatus, JobItem, RemotePrefixRequest, RenamePreview, RenamePreviewRepository,
+    RenamePreviewTag,
+};
+use crate::naming::{PrefixMode, apply_prefix};
+
+use super::{Plan, copy_detail, describe_repositories, repository_list};
+
+/// Tags copied at once.
+const PARALLEL_TAGS: usize = 4;
+
+/// The repository an item works on: items are `repository:tag`, or a bare repository when its
+/// tags could not be listed.
+pub fn item_repository(source: &str) -> &str {
+    match source.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => repository,
+        _ => source,
+    }
+}
+
+/// The registry to write to: ours unless `target_registry_host` names another one.
+pub fn resolve_target(host: Option<&str>, deps: &Deps) -> Result<(RegistryClient, String), AppError> {
+    match host.map(str::trim).filter(|h| !h.is_empty()) {
+        None => Ok((deps.registry.clone(), deps.push_host.clone())),
+        Some(host) => {
+            if host.contains("://") || host.contains('/') || host.contains(char::is_whitespace) {
+                return Err(AppError::BadRequest(format!(
+                    "target_registry_host {host:?} must be host[:port], without scheme or path"
+                )));
+            }
+            Ok((deps.sources.client(host)?, host.to_owned()))
+        }
+    }
+}
+
+/// Source → target repository names, all checked.
+fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(String, String)>, AppError> {
+    let sources = repository_list("repositories", &request.repositories)?;
+    if request.prefix_mode == PrefixMode::None && same_registry {
+        return Err(AppError::BadRequest(
+            "prefix_mode none would copy each repository onto itself: choose add or remove, or another target_registry_host"
+                .to_owned(),
+        ));
+    }
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for source in sources {
+        match apply_prefix(&source, request.prefix_mode, &request.prefix_value) {
+            Ok(target) => match validate_repository(&target) {
+                Ok(()) => out.push((source, target)),
+                Err(reason) => errors.push(format!("{source} → {target}: {reason}")),
+            },
+            Err(reason) => errors.push(reason),
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for (source, target) in &out {
+        if let Some(other) = seen.insert(target.clone(), source.clone()) {
+            errors.push(format!("{other} and {source} would both become {target}"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors.join("; ")));
+    }
+    Ok(out)
+}
+
+pub fn plan(request: &RemotePrefixRequest, deps: &Deps) -> Result<Plan, AppError> {
+    let (_, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
+    let same = host == deps.push_host;
+    let pairs = renames(request, same)?;
+    let sources: Vec<String> = pairs.iter().map(|(s, _)| s.clone()).collect();
+    let targets: Vec<String> = pairs.iter().map(|(_, t)| format!("{host}/{t}")).collect();
+    Ok(Plan {
+        source_image: describe_repositories(&sources),
+        target_image: describe_repositories(&targets),
+        items: Vec::new(),
+    })
+}
+
+/// What the rename would do, tag by tag, with conflicts; reads only.
+pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<RenamePreview, AppError> {
+    let (target, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
+    let pairs = renames(request, host == deps.push_host)?;
+    let mut errors = Vec::new();
+    let rows = futures::stream::iter(pairs)
+        .map(|(source, target_repository)| {
+            let target = target.clone();
+            async move {
+                let tags = deps.registry.list_tags(&source).await;
+                let tags = match tags {
+                    Ok(tags) => tags,
+                    Err(error) => return (source, target_repository, Err(error.to_string())),
+                };
+                let mut rows = Vec::new();
+                for tag in tags {
+                    let digest = deps.registry.tag_digest(&source, &tag, false).await.ok().flatten();
+                    let target_digest = target.head_manifest(&target_repository, &tag).await.ok().flatten();
+                    rows.push(RenamePreviewTag { tag, digest, target_digest });
+                }
+                (source, target_repository, Ok(rows))
+            }
+        })
+        .buffered(PARALLEL_TAGS)
+        .collect::<Vec<_>>()
+        .await;
+    let mut repositories = Vec::new();
+    for (source, target_repository, tags) in rows {
+        match tags {
+            Ok(tags) if tags.is_empty() => {
+                errors.push(format!("{source} has no tags: there is nothing to rename"))
+            }
+            Ok(tags) => repositories.push(RenamePreviewRepository {
+                source,
+                target: format!("{host}/{target_repository}"),
+                tags,
+            }),
+            Err(error) => errors.push(format!("{source}: {error}")),
+        }
+    }
+    Ok(RenamePreview { repositories, errors })
+}
+
+struct Work {
+    index: usize,
+    source: String,
+    target: String,
+    tag: String,
+}
+
+pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<(), String> {
+    let deps = context.deps();
+    let (target, host) =
+        resolve_target(request.target_registry_host.as_deref(), deps).map_err(|e| e.to_string())?;
+    let pairs = renames(request, host == deps.push_host).map_err(|e| e.to_string())?;
+
+    // Plan: one item per tag. A repository whose tags cannot be listed is one failed item.
+    let mut items = Vec::new();
+    let mut work = Vec::new();
+    for (source, target_repository) in &pairs {
+        match deps.registry.list_tags(source).await {
+            Ok(tags) if !tags.is_empty() => {
+                context.info(format!("{source}: {} tags → {host}/{target_repository}", tags.len()));
+                for tag in tags {
+                    work.push(Work {
+                        index: items.len(),
+                        source: source.clone(),
+                        target: target_repository.clone(),
+                        tag: tag.clone(),
+                    });
+                    items.push(JobItem {
+                        source: format!("{source}:{tag}"),
+                        target: format!("{host}/{target_repository}:{tag}"),
+                        status: ItemStatus::Pending,
+                        detail: None,
+                        digest: None,
+                    });
+                }
+            }
+            Ok(_) => items.push(failed_item(source, &host, target_repository, "the repository has no tags")),
+            Err(error) => items.push(failed_item(source, &host, target_repository, &error.to_string())),
+        }
+    }
+    context.set_items(items);
+
+    // Copy: a few tags at once; each checked against the source digest.
+    futures::stream::iter(work.iter())
+        .for_each_concurrent(PARALLEL_TAGS, |w| copy_one(context, &target, request.overwrite, w))
+        .await;
+
+    if !request.cleanup_source_tag {
+        return Ok(());
+    }
+    if context.is_cancelled() {
+        context.warn("cancelled: old tags are left in place");
+        return Ok(());
+    }
+    for (source, _) in &pairs {
+        cleanup(context, source, &work).await;
+    }
+    Ok(())
+}
+
+fn failed_item(source: &str, host: &str, target: &str, reason: &str) -> JobItem {
+    JobItem {
+        source: source.to_owned(),
+        target: format!("{host}/{target}"),
+        status: ItemStatus::Failed,
+        detail: Some(reason.to_owned()),
+        digest: None,
+    }
+}
+
+async fn copy_one(context: &JobContext, target: &RegistryClient, overwrite: bool, w: &Work) {
+    if context.is_cancelled() {
+        return;
+    }
+    let deps = context.deps();
+    context.update_item(w.index, |item| item.status = ItemStatus::Running);
+    let spec = CopySpec {
+        source_repository: w.source.clone(),
+        source_reference: w.tag.clone(),
+        target_repository: w.target.clone(),
+        target_tag: Some(w.tag.clone()),
+        platforms: Vec::new(),
+        overwrite,
+    };
+    let result = copy_image(&deps.registry, target, &spec, context, context.cancel_token()).await;
+    let (status, detail, digest) = match result {
+        Ok(outcome) => {
+            // The rename's promise: the new tag serves exactly the old tag's digest.
+            let source_digest = deps.registry.head_manifest(&w.source, &w.tag).await;
+            let target_digest = target.head_manifest(&w.target, &w.tag).await;
+            match (source_digest, target_digest) {
+                (Ok(Some(s)), Ok(Some(t))) if s == t => {
+                    (ItemStatus::Succeeded, copy_detail(&outcome), Some(t))
+                }
+                (Ok(s), Ok(t)) => (
+                    ItemStatus::Failed,
+                    format!(
+                        "digest check failed: source {} but target {}",
+                        s.as_deref().unwrap_or("missing"),
+                        t.as_deref().unwrap_or("missing")
+                    ),
+                    None,
+                ),
+                (Err(e), _) | (_, Err(e)) => {
+                    (ItemStatus::Failed, format!("copied but not verified: {e}"), None)
+                }
+            }
+        }
+        Err(CopyError::Conflict { existing, .. }) => (
+            ItemStatus::Skipped,
+            format!("conflict: the target tag exists with another digest ({existing}); not overwritten"),
+            None,
+        ),
+        Err(CopyError::Cancelled) => {
+            (ItemStatus::Cancelled, "cancelled; the target tag was not written".to_owned(), None)
+        }
+        Err(error) => (ItemStatus::Failed, error.to_string(), None),
+    };
+    match status {
+        ItemStatus::Succeeded => {
+            context.info(format!("{}:{} → {}:{} ({detail})", w.source, w.tag, w.target, w.tag))
+        }
+        ItemStatus::Skipped => context.warn(format!("{}:{}: {detail}", w.source, w.tag)),
+        ItemStatus::Failed => context.error(format!("{}:{}: {detail}", w.source, w.tag)),
+        _ => {}
+    }
+    context.update_item(w.index, |item| {
+        item.status = status;
+        item.detail = Some(detail);
+        item.digest = digest;
+    });
+}
+
+/// Deletes the old tags of `repository` that were copied and verified. A digest is deleted only
+/// when every tag now pointing to it was renamed to that same digest; otherwise its tags stay.
+async fn cleanup(context: &JobContext, repository: &str, work: &[Work]) {
+    let deps = context.deps();
+    let items = context.items();
+    let renamed: BTreeMap<&str, (usize, Option<&str>)> = work
+        .iter()
+        .filter(|w| w.source == repository && items[w.index].status == ItemStatus::Succeeded)
+        .map(|w| (w.tag.as_str(), (w.index, items[w.index].digest.as_deref())))
+        .collect();
+    if renamed.is_empty() {
+        return;
+    }
+    let current = match tags_by_digest(&deps.registry, repository).await {
+        Ok(current) => current,
+        Err(error) => {
+            context.error(format!("{repository}: old tags not deleted, cannot list them again: {error}"));
+            for (index, _) in renamed.values() {
+                note(context, *index, ItemStatus::Failed, format!("old tag not deleted: {error}"));
+            }
+            return;
+        }
+    };
+    for (digest, tags) in &current {
+        let ours: BTreeSet<&str> = tags
+            .iter()
+            .map(String::as_str)
+            .filter(|t| renamed.get(t).is_some_and(|(_, d)| *d == Some(digest.as_str())))
+            .collect();
+        if ours.is_empty() {
+            continue;
+        }
+        let remaining: Vec<&str> = tags.iter().map(String::as_str).filter(|t| !ours.contains(t)).collect();
+        if !remaining.is_empty() {
+            let message = format!(
+                "old tag kept: {digest} is also tagged {} in {repository}, which was not renamed",
+                remaining.join(", ")
+            );
+            context.warn(format!("{repository}: {message}"));
+            for tag in &ours {
+                note(context, renamed[tag].0, ItemStatus::Succeeded, message.clone());
+            }
+            continue;
+        }
+        match deps.registry.delete_manifest(repository, digest).await {
+            Ok(()) => {
+                context.info(format!(
+                    "{repository}: deleted {digest} (tags {})",
+                    tags.iter().cloned().collect::<Vec<_>>().join(", ")
+                ));
+                for tag in &ours {
+                    note(context, renamed[tag].0, ItemStatus::Succeeded, "old tag deleted".to_owned());
+                }
+            }
+            Err(error) => {
+                context.error(format!("{repository}: deleting {digest} failed: {error}"));
+                for tag in &ours {
+                    note(
+                        context,
+                        renamed[tag].0,
+                        ItemStatus::Failed,
+                        format!("copied and verified, but deleting the old tag failed: {error}"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn note(context: &JobContext, index: usize, status: ItemStatus, message: String) {
+    context.update_item(index, |item| {
+        item.status = status;
+        item.detail = Some(match item.detail.take() {
+            Some(before) => format!("{before}; {message}"),
+            None => message,
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renames_are_checked_before_anything_runs() {
+        let request = |mode, prefix: &str, repositories: &[&str]| RemotePrefixRequest {
+            repositories: repositories.iter().map(|s| s.to_string()).collect(),
+            prefix_mode: mode,
+            prefix_value: prefix.to_owned(),
+            cleanup_source_tag: false,
+            target_registry_host: None,
+            overwrite: false,
+        };
+        let pairs = renames(&request(PrefixMode::Add, "x86", &["a", "team/b"]), true).unwrap();
+        assert_eq!(pairs, [("a".into(), "x86/a".into()), ("team/b".into(), "x86/team/b".into())]);
+        let error =
+            renames(&request(PrefixMode::Remove, "x86", &["x86/a", "b"]), true).unwrap_err().to_string();
+        assert!(error.contains("b does not start with the prefix"), "{error}");
+        assert!(
+            renames(&request(PrefixMode::None, "", &["a"]), true)
+                .unwrap_err()
+                .to_string()
+                .contains("onto itself")
+        );
+        assert!(renames(&request(PrefixMode::None, "", &["a"]), false).is_ok());
+        let error =
+            renames(&request(PrefixMode::Remove, "x", &["x/a", "x/y/../a"]), true).unwrap_err().to_string();
+        assert!(!error.is_empty());
+        let error = renames(&request(PrefixMode::Add, "UP", &["a"]), true).unwrap_err().to_string();
+        assert!(error.contains("UP/a"), "{error}");
+    }
+
+    #[test]
+    fn items_name_their_repository() {
+        assert_eq!(item_repository("team/app:v1"), "team/app");
+        assert_eq!(item_repository("team/app"), "team/app");
+    }
+}

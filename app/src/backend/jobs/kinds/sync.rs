@@ -1,0 +1,152 @@
+//! Sync: copy one image from any registry into ours, registry to registry.
+
+use crate::backend::copy::{CopyError, CopySpec, copy_image};
+use crate::backend::jobs::engine::{Deps, JobContext};
+use crate::backend::jobs::sources::{SourceRef, sync_target};
+use crate::model::{AppError, ItemStatus, JobItem, SyncRequest};
+
+use super::{Plan, copy_detail};
+
+/// A validated sync request.
+pub struct SyncPlan {
+    pub source: SourceRef,
+    pub target_repository: String,
+    pub target_tag: String,
+    /// `host/repository:tag` in our registry.
+    pub target_reference: String,
+    pub platforms: Vec<String>,
+}
+
+impl SyncPlan {
+    /// Validates a sync request and derives its target.
+    pub fn new(request: &SyncRequest, deps: &Deps) -> Result<Self, AppError> {
+        plan(request, deps)
+    }
+
+    pub fn into_plan(self) -> Plan {
+        let source = self.source.normalized();
+        Plan {
+            items: vec![JobItem {
+                source: source.clone(),
+                target: self.target_reference.clone(),
+                status: ItemStatus::Pending,
+                detail: None,
+                digest: None,
+            }],
+            source_image: source,
+            target_image: self.target_reference,
+        }
+    }
+}
+
+/// Checks `os/arch[/variant]` entries.
+fn platforms(values: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for value in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        let parts: Vec<&str> = value.split('/').collect();
+        if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
+            return Err(AppError::BadRequest(format!(
+                "platform {value:?} is not os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8"
+            )));
+        }
+        if !out.iter().any(|p| p == value) {
+            out.push(value.to_owned());
+        }
+    }
+    Ok(out)
+}
+
+pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
+    let source = SourceRef::parse(&request.source_image)?;
+    let (target_repository, target_tag) =
+        sync_target(&source, request.target_repository.as_deref(), request.target_tag.as_deref())?;
+    let platforms = platforms(&request.platforms)?;
+    if deps.sources.is_ours(&source.registry)
+        && source.repository == target_repository
+        && source.tag.as_deref() == Some(target_tag.as_str())
+        && source.digest.is_none()
+    {
+        return Err(AppError::BadRequest(format!(
+            "{} is already that image in our registry: choose another target_repository or target_tag",
+            source.normalized()
+        )));
+    }
+    let target_reference = format!("{}/{target_repository}:{target_tag}", deps.push_host);
+    Ok(SyncPlan { source, target_repository, target_tag, target_reference, platforms })
+}
+
+pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), String> {
+    let deps = context.deps();
+    let plan = plan(request, deps).map_err(|e| e.to_string())?;
+    let source = deps.sources.client(&plan.source.registry).map_err(|e| e.to_string())?;
+    if request.cleanup_local_images {
+        context.info("cleanup_local_images: this copy goes registry to registry and writes nothing locally");
+    }
+    context.update_item(0, |item| item.status = ItemStatus::Running);
+    let spec = CopySpec {
+        source_repository: plan.source.repository.clone(),
+        source_reference: plan.source.manifest_reference().to_owned(),
+        target_repository: plan.target_repository.clone(),
+        target_tag: Some(plan.target_tag.clone()),
+        platforms: plan.platforms.clone(),
+        overwrite: true,
+    };
+    context.info(format!("copying {} → {}", plan.source.normalized(), plan.target_reference));
+    let result = copy_image(&source, &deps.registry, &spec, context, context.cancel_token()).await;
+    match result {
+        Ok(outcome) => {
+            // Check what the registry now serves under the tag, not what we think we wrote.
+            let served = deps.registry.head_manifest(&plan.target_repository, &plan.target_tag).await;
+            match served {
+                Ok(Some(digest)) if digest == outcome.digest => {
+                    context.info(format!("verified {} → {digest}", plan.target_reference));
+                    context.update_item(0, |item| {
+                        item.status = ItemStatus::Succeeded;
+                        item.detail = Some(copy_detail(&outcome));
+                        item.digest = Some(digest);
+                    });
+                }
+                Ok(other) => context.update_item(0, |item| {
+                    item.status = ItemStatus::Failed;
+                    item.detail = Some(format!(
+                        "the copy finished but the target tag points to {} instead of {}",
+                        other.as_deref().unwrap_or("nothing"),
+                        outcome.digest
+                    ));
+                }),
+                Err(error) => context.update_item(0, |item| {
+                    item.status = ItemStatus::Failed;
+                    item.detail = Some(format!("the copy finished but could not be verified: {error}"));
+                }),
+            }
+        }
+        Err(CopyError::Cancelled) => context.update_item(0, |item| {
+            item.status = ItemStatus::Cancelled;
+            item.detail = Some("cancelled; the target tag was not written".to_owned());
+        }),
+        Err(error) => {
+            context.error(error.to_string());
+            context.update_item(0, |item| {
+                item.status = ItemStatus::Failed;
+                item.detail = Some(error.to_string());
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::platforms;
+
+    #[test]
+    fn platforms_are_checked() {
+        assert_eq!(
+            platforms(&["linux/amd64".into(), " ".into(), "linux/amd64".into()]).unwrap(),
+            ["linux/amd64"]
+        );
+        assert!(platforms(&["linux/arm64/v8".into()]).is_ok());
+        assert!(platforms(&["amd64".into()]).unwrap_err().to_string().contains("os/arch"));
+        assert!(platforms(&["linux//v8".into()]).is_err());
+    }
+}

@@ -1,0 +1,305 @@
+//! Registries other than ours: where a sync reads from, or a rename writes to.
+//!
+//! References are parsed and normalised as Docker does, by `oci_spec::distribution::Reference`
+//! (`nginx:1.27` → `docker.io/library/nginx:1.27`). Each registry host gets one client (shared
+//! tokens, pool and caches), with credentials from a Docker `config.json`-style file
+//! (`SOURCE_REGISTRY_AUTH_FILE`). Loopback hosts and `INSECURE_REGISTRIES` are spoken to over plain
+//! http, as the Docker daemon does; everything else over https.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use base64::Engine as _;
+use oci_spec::distribution::Reference;
+use serde::Deserialize;
+
+use crate::backend::config::Secret;
+use crate::backend::registry::reference::{validate_repository, validate_tag};
+use crate::backend::registry::{Credentials, RegistryClient, RegistryClientOptions};
+use crate::model::AppError;
+
+/// Docker's name for Docker Hub in references, and the host its registry API answers on.
+const DOCKER_HUB: &str = "docker.io";
+const DOCKER_HUB_API: &str = "registry-1.docker.io";
+
+/// A parsed source reference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceRef {
+    /// `docker.io`, `127.0.0.1:5001`, …
+    pub registry: String,
+    /// Repository path inside that registry (`library/nginx`).
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+}
+
+impl SourceRef {
+    pub fn parse(input: &str) -> Result<Self, AppError> {
+        let input = input.trim();
+        if input.is_empty() {
+            return Err(AppError::BadRequest(
+                "source_image is empty: give an image reference such as `team/app:1.0` or `host:5000/team/app:1.0`"
+                    .to_owned(),
+            ));
+        }
+        let reference: Reference = input.parse().map_err(|e| {
+            AppError::BadRequest(format!(
+                "source_image {input:?} is not an image reference ({e}); expected [host[:port]/]name[:tag][@sha256:digest]"
+            ))
+        })?;
+        // `Reference` defaults the tag to `latest` only when neither a tag nor a digest is given.
+        Ok(Self {
+            registry: reference.registry().to_owned(),
+            repository: reference.repository().to_owned(),
+            tag: reference.tag().map(str::to_owned),
+            digest: reference.digest().map(str::to_owned),
+        })
+    }
+
+    /// What the registry API is asked for: the digest when there is one, else the tag.
+    pub fn manifest_reference(&self) -> &str {
+        self.digest.as_deref().or(self.tag.as_deref()).unwrap_or("latest")
+    }
+
+    /// The repository this image gets in our registry unless the user names one: its path
+    /// without the registry, and without Docker Hub's `library/` for official images.
+    pub fn default_target_repository(&self) -> String {
+        match self.repository.strip_prefix("library/") {
+            Some(rest) if self.registry == DOCKER_HUB && !rest.contains('/') => rest.to_owned(),
+            _ => self.repository.clone(),
+        }
+    }
+
+    /// The normalised reference, as Docker prints it.
+    pub fn normalized(&self) -> String {
+        let mut out = format!("{}/{}", self.registry, self.repository);
+        if let Some(tag) = &self.tag {
+            out.push(':');
+            out.push_str(tag);
+        }
+        if let Some(digest) = &self.digest {
+            out.push('@');
+            out.push_str(digest);
+        }
+        out
+    }
+}
+
+/// Where a sync puts an image: the given names, or the ones derived from the source.
+pub fn sync_target(
+    source: &SourceRef,
+    repository: Option<&str>,
+    tag: Option<&str>,
+) -> Result<(String, String), AppError> {
+    let repository = match repository.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(given) => given.trim_matches('/').to_owned(),
+        None => source.default_target_repository(),
+    };
+    validate_repository(&repository)
+        .map_err(|reason| AppError::BadRequest(format!("target_repository {repository:?}: {reason}")))?;
+    let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(given) => given.to_owned(),
+        None => source.tag.clone().ok_or_else(|| {
+            AppError::BadRequest(
+                "source_image names a digest without a tag: give target_tag, the tag to create in our registry"
+                    .to_owned(),
+            )
+        })?,
+    };
+    validate_tag(&tag).map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
+    Ok((repository, tag))
+}
+
+#[derive(Deserialize)]
+struct DockerConfigFile {
+    #[serde(default)]
+    auths: HashMap<String, DockerAuth>,
+}
+
+#[derive(Deserialize)]
+struct DockerAuth {
+    #[serde(default)]
+    auth: Option<String>,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    password: Option<String>,
+}
+
+/// Reads a Docker `config.json`: `{"auths": {"host:port": {"auth": base64("user:password")}}}`
+/// (or `username`/`password`). Keys may be URLs (`https://host/v1/`); the host is kept.
+pub fn read_auth_file(path: &Path) -> Result<HashMap<String, Credentials>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read SOURCE_REGISTRY_AUTH_FILE {}: {e}", path.display()))?;
+    let file: DockerConfigFile = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "SOURCE_REGISTRY_AUTH_FILE {} is not a Docker config.json ({{\"auths\": {{\"host\": {{\"auth\": \"…\"}}}}}}): {e}",
+            path.display()
+        )
+    })?;
+    let mut out = HashMap::new();
+    for (key, entry) in file.auths {
+        let host = key
+            .trim_start_matches("https://")
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let (username, password) = match (entry.auth, entry.username, entry.password) {
+            (Some(auth), _, _) if !auth.is_empty() => {
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(auth.trim())
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .ok_or_else(|| {
+                        format!("SOURCE_REGISTRY_AUTH_FILE: the auth of {key} is not base64 of user:password")
+                    })?;
+                let (user, password) = decoded
+                    .split_once(':')
+                    .ok_or_else(|| format!("SOURCE_REGISTRY_AUTH_FILE: the auth of {key} has no `:`"))?;
+                (user.to_owned(), password.to_owned())
+            }
+            (_, Some(user), Some(password)) => (user, password),
+            _ => continue,
+        };
+        out.insert(host, Credentials::Basic { username, password: Secret::new(password) });
+    }
+    Ok(out)
+}
+
+/// Clients for registries by host, built on first use.
+pub struct SourceRegistries {
+    ours: RegistryClient,
+    /// Host names that mean our registry (push host and API host).
+    our_hosts: HashSet<String>,
+    credentials: HashMap<String, Credentials>,
+    insecure: HashSet<String>,
+    timeout: Duration,
+    ca_cert: Option<PathBuf>,
+    clients: Mutex<HashMap<String, RegistryClient>>,
+}
+
+impl SourceRegistries {
+    pub fn new(
+        ours: RegistryClient,
+        our_hosts: impl IntoIterator<Item = String>,
+        credentials: HashMap<String, Credentials>,
+        insecure: impl IntoIterator<Item = String>,
+        timeout: Duration,
+        ca_cert: Option<PathBuf>,
+    ) -> Self {
+        Self {
+            ours,
+            our_hosts: our_hosts.into_iter().collect(),
+            credentials,
+            insecure: insecure.into_iter().collect(),
+            timeout,
+            ca_cert,
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn is_ours(&self, host: &str) -> bool {
+        self.our_hosts.contains(host)
+    }
+
+    /// The client for `host` (`host[:port]`, as in an image reference).
+    pub fn client(&self, host: &str) -> Result<RegistryClient, AppError> {
+        if self.is_ours(host) {
+            return Ok(self.ours.clone());
+        }
+        let mut clients = self.clients.lock().expect("source clients lock");
+        if let Some(client) = clients.get(host) {
+            return Ok(client.clone());
+        }
+        let api_host = if host == DOCKER_HUB { DOCKER_HUB_API } else { host };
+        let scheme = if self.insecure.contains(host) || is_loopback(host) { "http" } else { "https" };
+        let base_url = url::Url::parse(&format!("{scheme}://{api_host}/"))
+            .map_err(|e| AppError::BadRequest(format!("registry host {host:?} is not a host[:port]: {e}")))?;
+        let client = RegistryClient::new(RegistryClientOptions {
+            base_url,
+            credentials: self.credentials.get(host).cloned().unwrap_or_default(),
+            timeout: self.timeout,
+            ca_cert: self.ca_cert.clone(),
+            insecure: false,
+        })
+        .map_err(|e| AppError::Upstream(e.to_string()))?;
+        clients.insert(host.to_owned(), client.clone());
+        Ok(client)
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    let name = name.trim_start_matches('[').trim_end_matches(']');
+    name == "localhost" || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_normalised_as_docker_does() {
+        let short = SourceRef::parse("nginx:1.27").unwrap();
+        assert_eq!(short.normalized(), "docker.io/library/nginx:1.27");
+        assert_eq!(short.default_target_repository(), "nginx");
+        let local = SourceRef::parse("127.0.0.1:5001/team/app:v1").unwrap();
+        assert_eq!((local.registry.as_str(), local.repository.as_str()), ("127.0.0.1:5001", "team/app"));
+        assert_eq!(local.default_target_repository(), "team/app");
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let pinned = SourceRef::parse(&format!("localhost:5000/app@{digest}")).unwrap();
+        assert_eq!((pinned.tag.as_deref(), pinned.digest.as_deref()), (None, Some(digest.as_str())));
+        assert_eq!(pinned.manifest_reference(), digest);
+        assert!(sync_target(&pinned, None, None).unwrap_err().to_string().contains("give target_tag"));
+        assert_eq!(
+            sync_target(&pinned, Some("/mirror/app/"), Some("v2")).unwrap(),
+            ("mirror/app".to_owned(), "v2".to_owned())
+        );
+        assert!(SourceRef::parse("").is_err());
+        assert!(SourceRef::parse("Upper/Case:tag").is_err());
+        assert!(
+            sync_target(&local, Some("Bad Name"), None)
+                .unwrap_err()
+                .to_string()
+                .contains("target_repository")
+        );
+    }
+
+    #[test]
+    fn loopback_hosts_use_plain_http() {
+        assert!(is_loopback("127.0.0.1:5000") && is_loopback("localhost") && is_loopback("[::1]:5000"));
+        assert!(!is_loopback("registry.example.test:443"));
+    }
+
+    #[test]
+    fn docker_config_auth_files_are_read() {
+        let dir = std::env::temp_dir().join(format!("rm-auth-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.json");
+        let auth = base64::engine::general_purpose::STANDARD.encode("alice:s3cret");
+        std::fs::write(
+            &path,
+            format!(r#"{{"auths": {{"127.0.0.1:5001": {{"auth": "{auth}"}}, "https://127.0.0.1:5002/v1/": {{"username": "bob", "password": "pw"}}}}}}"#),
+        )
+        .unwrap();
+        let map = read_auth_file(&path).unwrap();
+        assert_eq!(
+            map["127.0.0.1:5001"],
+            Credentials::Basic { username: "alice".into(), password: Secret::new("s3cret") }
+        );
+        assert_eq!(
+            map["127.0.0.1:5002"],
+            Credentials::Basic { username: "bob".into(), password: Secret::new("pw") }
+        );
+        std::fs::write(&path, "not json").unwrap();
+        assert!(read_auth_file(&path).unwrap_err().contains("not a Docker config.json"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,346 @@
+//! The job history: an SQLite database under `DATA_DIR` (`jobs.sqlite3`).
+//!
+//! rusqlite with the bundled SQLite: one connection behind a mutex, WAL journal. Every statement is
+//! a single-row write or a small read, far below a millisecond, so callers run them inline.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::model::{
+    ItemStatus, Job, JobItem, JobKind, JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress,
+};
+
+/// Lines kept from the start of a job's log, and again from its end, once a log grows past both:
+/// the middle is dropped (and counted), never the beginning.
+pub const LOG_HEAD_LINES: u64 = 5_000;
+pub const LOG_TAIL_LINES: u64 = 15_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the data directory {path}: {source}")]
+    CreateDir { path: String, source: std::io::Error },
+    #[error("job history database {path}: {source}")]
+    Open { path: String, source: rusqlite::Error },
+    #[error("job history database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("job history database holds an unreadable {what}: {value}")]
+    Corrupt { what: &'static str, value: String },
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+const SCHEMA: &str = "
+PRAGMA journal_mode = WAL;
+PRAGMA synchronous = NORMAL;
+PRAGMA foreign_keys = ON;
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    request TEXT NOT NULL,
+    source_image TEXT NOT NULL,
+    target_image TEXT NOT NULL,
+    error TEXT,
+    items_done INTEGER NOT NULL DEFAULT 0,
+    items_total INTEGER NOT NULL DEFAULT 0,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    bytes_total INTEGER NOT NULL DEFAULT 0,
+    failed_items INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    started_at TEXT,
+    finished_at TEXT,
+    retry_of TEXT,
+    created_seq INTEGER NOT NULL,
+    logs_dropped INTEGER NOT NULL DEFAULT 0,
+    log_lines INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (created_seq DESC);
+CREATE TABLE IF NOT EXISTS job_items (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT,
+    digest TEXT,
+    PRIMARY KEY (job_id, idx)
+);
+CREATE TABLE IF NOT EXISTS job_logs (
+    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    level TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (job_id, seq)
+);
+";
+
+const SUMMARY_COLUMNS: &str = "id, kind, status, source_image, target_image, error, items_done, items_total, \
+     bytes_done, bytes_total, failed_items, created_at, updated_at, started_at, finished_at, retry_of";
+
+fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JobSummary, StoreError>> {
+    let kind: String = row.get(1)?;
+    let status: String = row.get(2)?;
+    let Some(job_type) = JobKind::parse(&kind) else {
+        return Ok(Err(StoreError::Corrupt { what: "job kind", value: kind }));
+    };
+    let Some(status) = JobStatus::parse(&status) else {
+        return Ok(Err(StoreError::Corrupt { what: "job status", value: status }));
+    };
+    let count = |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, i64>(i)?.max(0) as u64) };
+    Ok(Ok(JobSummary {
+        id: row.get(0)?,
+        job_type,
+        status,
+        source_image: row.get(3)?,
+        target_image: row.get(4)?,
+        error: row.get(5)?,
+        progress: Progress {
+            items_done: count(6)?,
+            items_total: count(7)?,
+            bytes_done: count(8)?,
+            bytes_total: count(9)?,
+        },
+        total_items: count(7)?,
+        failed_items: count(10)?,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
+        started_at: row.get(13)?,
+        finished_at: row.get(14)?,
+        retry_of: row.get(15)?,
+    }))
+}
+
+impl Store {
+    /// Opens (creating if needed) `<data_dir>/jobs.sqlite3`.
+    pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| StoreError::CreateDir { path: data_dir.display().to_string(), source })?;
+        let path = data_dir.join("jobs.sqlite3");
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.execute_batch(SCHEMA)?;
+            Ok(conn)
+        };
+        let conn = open().map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (each statement is atomic).
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn insert(
+        &self,
+        summary: &JobSummary,
+        request: &JobRequest,
+        items: &[JobItem],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let request = serde_json::to_string(request).expect("job requests always serialise");
+        let seq: i64 =
+            tx.query_row("SELECT COALESCE(MAX(created_seq), 0) + 1 FROM jobs", [], |r| r.get(0))?;
+        tx.execute(
+            "INSERT INTO jobs (id, kind, status, request, source_image, target_image, error, items_total, \
+             created_at, updated_at, retry_of, created_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                summary.id,
+                summary.job_type.as_str(),
+                summary.status.as_str(),
+                request,
+                summary.source_image,
+                summary.target_image,
+                summary.error,
+                items.len() as i64,
+                summary.created_at,
+                summary.updated_at,
+                summary.retry_of,
+                seq
+            ],
+        )?;
+        insert_items(&tx, &summary.id, items)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces a job's items (a job learns its items when it starts: the tags of a repository).
+    pub fn set_items(&self, job_id: &str, items: &[JobItem]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM job_items WHERE job_id = ?1", [job_id])?;
+        insert_items(&tx, job_id, items)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn update_item(&self, job_id: &str, index: usize, item: &JobItem) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE job_items SET status = ?3, detail = ?4, digest = ?5, target = ?6 WHERE job_id = ?1 AND idx = ?2",
+            params![job_id, index as i64, item.status.as_str(), item.detail, item.digest, item.target],
+        )?;
+        Ok(())
+    }
+
+    /// Writes status, progress, error and timestamps.
+    pub fn update_summary(&self, s: &JobSummary) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE jobs SET status = ?2, error = ?3, items_done = ?4, items_total = ?5, bytes_done = ?6, \
+             bytes_total = ?7, failed_items = ?8, updated_at = ?9, started_at = ?10, finished_at = ?11 WHERE id = ?1",
+            params![
+                s.id,
+                s.status.as_str(),
+                s.error,
+                s.progress.items_done as i64,
+                s.progress.items_total as i64,
+                s.progress.bytes_done as i64,
+                s.progress.bytes_total as i64,
+                s.failed_items as i64,
+                s.updated_at,
+                s.started_at,
+                s.finished_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Appends a log line and returns it with its sequence number. Past
+    /// `LOG_HEAD_LINES + LOG_TAIL_LINES` lines, the oldest line after the head is dropped.
+    pub fn append_log(
+        &self,
+        job_id: &str,
+        at: &str,
+        level: LogLevel,
+        message: &str,
+    ) -> Result<LogLine, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let seq: i64 = tx.query_row(
+            "UPDATE jobs SET log_lines = log_lines + 1 WHERE id = ?1 RETURNING log_lines",
+            [job_id],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO job_logs (job_id, seq, at, level, message) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![job_id, seq, at, level.as_str(), message],
+        )?;
+        let seq = seq as u64;
+        if seq > LOG_HEAD_LINES + LOG_TAIL_LINES {
+            let dropped = seq - LOG_TAIL_LINES;
+            tx.execute(
+                "DELETE FROM job_logs WHERE job_id = ?1 AND seq = ?2",
+                params![job_id, dropped as i64],
+            )?;
+            tx.execute("UPDATE jobs SET logs_dropped = logs_dropped + 1 WHERE id = ?1", [job_id])?;
+        }
+        tx.commit()?;
+        Ok(LogLine { seq, at: at.to_owned(), level, message: message.to_owned() })
+    }
+
+    pub fn summary(&self, job_id: &str) -> Result<Option<JobSummary>, StoreError> {
+        let conn = self.conn();
+        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM jobs WHERE id = ?1");
+        conn.query_row(&sql, [job_id], summary_from_row).optional()?.transpose()
+    }
+
+    /// The newest `limit` jobs, newest first.
+    pub fn list(&self, limit: usize) -> Result<Vec<JobSummary>, StoreError> {
+        let conn = self.conn();
+        let sql = format!("SELECT {SUMMARY_COLUMNS} FROM jobs ORDER BY created_seq DESC LIMIT ?1");
+        let mut statement = conn.prepare(&sql)?;
+        let rows = statement.query_map([limit as i64], summary_from_row)?;
+        rows.map(|row| row?).collect()
+    }
+
+    pub fn job(&self, job_id: &str) -> Result<Option<Job>, StoreError> {
+        let Some(summary) = self.summary(job_id)? else { return Ok(None) };
+        let conn = self.conn();
+        let (request, logs_dropped): (String, i64) =
+            conn.query_row("SELECT request, logs_dropped FROM jobs WHERE id = ?1", [job_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let request: JobRequest = serde_json::from_str(&request)
+            .map_err(|_| StoreError::Corrupt { what: "job request", value: request.clone() })?;
+        let mut statement = conn.prepare(
+            "SELECT source, target, status, detail, digest FROM job_items WHERE job_id = ?1 ORDER BY idx",
+        )?;
+        let items = statement
+            .query_map([job_id], |r| {
+                let status: String = r.get(2)?;
+                Ok(JobItem {
+                    source: r.get(0)?,
+                    target: r.get(1)?,
+                    status: ItemStatus::parse(&status).unwrap_or(ItemStatus::Failed),
+                    detail: r.get(3)?,
+                    digest: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut statement =
+            conn.prepare("SELECT seq, at, level, message FROM job_logs WHERE job_id = ?1 ORDER BY seq")?;
+        let logs = statement
+            .query_map([job_id], |r| {
+                let level: String = r.get(2)?;
+                Ok(LogLine {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    at: r.get(1)?,
+                    level: LogLevel::parse(&level),
+                    message: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(Job { summary, request, items, logs, logs_dropped: logs_dropped.max(0) as u64 }))
+    }
+
+    /// Ids of jobs left `queued` or `running` by a server that stopped.
+    pub fn unfinished(&self) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare("SELECT id FROM jobs WHERE status IN ('queued', 'running')")?;
+        let ids = statement.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(ids)
+    }
+
+    /// Marks a stopped job's unfinished items as cancelled.
+    pub fn close_open_items(&self, job_id: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE job_items SET status = 'cancelled' WHERE job_id = ?1 AND status IN ('pending', 'running')",
+            [job_id],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps the newest `keep` finished jobs; returns how many older ones were removed.
+    pub fn apply_retention(&self, keep: usize) -> Result<usize, StoreError> {
+        let removed = self.conn().execute(
+            "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status NOT IN ('queued', 'running') \
+             ORDER BY created_seq DESC LIMIT -1 OFFSET ?1)",
+            [keep as i64],
+        )?;
+        Ok(removed)
+    }
+}
+
+fn insert_items(tx: &rusqlite::Transaction<'_>, job_id: &str, items: &[JobItem]) -> Result<(), StoreError> {
+    let mut statement = tx.prepare(
+        "INSERT INTO job_items (job_id, idx, source, target, status, detail, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (index, item) in items.iter().enumerate() {
+        statement.execute(params![
+            job_id,
+            index as i64,
+            item.source,
+            item.target,
+            item.status.as_str(),
+            item.detail,
+            item.digest
+        ])?;
+    }
+    Ok(())
+}
