@@ -10,12 +10,35 @@ use clap::Parser;
 use leptos::config::LeptosOptions;
 use tower::ServiceExt;
 
-/// The router the binary serves, configured by command-line style arguments.
-pub fn router(args: &[&str]) -> Router {
-    let argv = std::iter::once("registry-manager").chain(args.iter().copied());
+/// The router the binary serves, with its own `DATA_DIR` (removed on drop). Derefs to the router.
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Router;
+
+    fn deref(&self) -> &Router {
+        &self.router
+    }
+}
+
+/// The router the binary serves, configured by command-line style arguments, with a fresh
+/// `DATA_DIR` unless the arguments name one.
+pub fn router(args: &[&str]) -> TestApp {
+    let data_dir = tempfile::Builder::new().prefix("rm-server-test-").tempdir().expect("temp dir");
+    let data = data_dir.path().to_string_lossy().into_owned();
+    let mut argv = vec!["registry-manager"];
+    if !args.contains(&"--data-dir") {
+        argv.extend(["--data-dir", data.as_str()]);
+    }
+    argv.extend(args.iter().copied());
     let config = Config::try_parse_from(argv).expect("test configuration is valid");
     let options = LeptosOptions::builder().output_name("registry-manager").build();
-    server::router(AppState::new(config, options).expect("state builds"))
+    let state = AppState::new(config, options).expect("state builds");
+    TestApp { router: server::router(state.clone()), state, data_dir }
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String, Vec<u8>) {

@@ -14,7 +14,7 @@ async fn delete_json(app: &axum::Router, path: &str) -> (StatusCode, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-fn app_for(registry: &Registry, extra: &[&str]) -> axum::Router {
+fn app_for(registry: &Registry, extra: &[&str]) -> common::TestApp {
     let url = registry.url();
     let mut args =
         vec!["--registry-api-url", url.as_str(), "--docker-host", "unix:///tmp/rmh-none/docker.sock"];

@@ -22,6 +22,9 @@ use crate::model::{
 /// How often, at most, byte progress is written to the store and sent to live views.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
+/// How long a cancelled job may take to reach a step boundary before its work is dropped.
+const CANCEL_GRACE: Duration = Duration::from_secs(2);
+
 /// Events buffered per subscriber; a subscriber that falls further behind gets a fresh snapshot.
 const EVENT_BUFFER: usize = 4096;
 
@@ -309,9 +312,23 @@ async fn run(context: JobContext, request: JobRequest) {
             s.started_at = Some(now());
         });
         context.log(LogLevel::Info, "started".to_owned());
-        match AssertUnwindSafe(kinds::run(&context, &request)).catch_unwind().await {
-            Ok(result) => result,
-            Err(_) => Err("the job stopped on an internal error; see the server log".to_owned()),
+        let work = AssertUnwindSafe(kinds::run(&context, &request)).catch_unwind();
+        // A kind stops by itself at its next step boundary once cancelled; one stuck in a request
+        // (a registry that does not answer) is dropped after a grace period. Tags are written last,
+        // so dropping it leaves none half-written.
+        let stuck = async {
+            context.live.cancel.cancelled().await;
+            tokio::time::sleep(CANCEL_GRACE).await;
+        };
+        tokio::select! {
+            result = work => match result {
+                Ok(result) => result,
+                Err(_) => Err("the job stopped on an internal error; see the server log".to_owned()),
+            },
+            () = stuck => {
+                context.warn("the current step did not stop by itself; it was abandoned");
+                Ok(())
+            }
         }
     } else {
         Ok(())

@@ -1,0 +1,511 @@
+//! The jobs REST routes (`/api/sync-jobs…`, `/api/remote-prefix-jobs`, `/api/repository-delete-jobs`)
+//! and the engine behind them, against real registries. Digests are always checked through the
+//! harness's own registry client, never ours.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{TestApp, get_json, router, send};
+use rm_harness::registry::{Flavour, Registry, TEST_PASSWORD, TEST_USER};
+use rm_harness::{ImageSpec, ManifestFormat};
+use serde_json::{Value, json};
+
+async fn post_json(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
+    let request =
+        Request::post(path).header("content-type", "application/json").body(Body::from(body.to_string()));
+    let (status, _, bytes) = send(app, request.unwrap()).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+fn app_for(registry: &Registry, extra: &[&str]) -> TestApp {
+    let url = registry.url();
+    let mut args =
+        vec!["--registry-api-url", url.as_str(), "--docker-host", "unix:///tmp/rmh-none/docker.sock"];
+    args.extend_from_slice(extra);
+    router(&args)
+}
+
+/// Polls a job until it has finished; returns it.
+async fn wait_job(app: &TestApp, id: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let (status, job) = get_json(app, &format!("/api/sync-jobs/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        if !matches!(job["status"].as_str(), Some("queued" | "running")) {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "job {id} did not finish: {job:#}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn start(app: &TestApp, path: &str, body: Value) -> Value {
+    let (status, job) = post_json(app, path, body).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    assert!(matches!(job["status"].as_str(), Some("queued" | "running")), "{job}");
+    wait_job(app, job["id"].as_str().unwrap()).await
+}
+
+fn item_statuses(job: &Value) -> Vec<(String, String)> {
+    job["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["source"].as_str().unwrap().to_owned(), i["status"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn bad_job_requests_get_specific_errors_and_start_nothing() {
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    let app = app_for(&registry, &[]);
+    let digest = format!("sha256:{}", "a".repeat(64));
+    let cases = [
+        ("/api/sync-jobs", json!({}), "source_image"),
+        ("/api/sync-jobs", json!({"source_image": "  "}), "source_image is empty"),
+        ("/api/sync-jobs", json!({"source_image": "Team/App:v1"}), "is not an image reference"),
+        ("/api/sync-jobs", json!({"source_image": format!("127.0.0.1:1/app@{digest}")}), "give target_tag"),
+        ("/api/sync-jobs", json!({"source_image": "127.0.0.1:1/app:v1", "platforms": ["amd64"]}), "os/arch"),
+        (
+            "/api/sync-jobs",
+            json!({"source_image": "127.0.0.1:1/app:v1", "target_repository": "No Spaces"}),
+            "target_repository",
+        ),
+        (
+            "/api/remote-prefix-jobs",
+            json!({"repositories": ["x86/a", "b"], "prefix_mode": "remove", "prefix_value": "x86"}),
+            "b does not start with the prefix `x86/`",
+        ),
+        (
+            "/api/remote-prefix-jobs",
+            json!({"repositories": ["a"], "prefix_mode": "add", "prefix_value": ""}),
+            "prefix_value is empty",
+        ),
+        ("/api/remote-prefix-jobs", json!({"repositories": ["a"], "prefix_mode": "sideways"}), "prefix_mode"),
+        ("/api/repository-delete-jobs", json!({"repositories": []}), "repositories is empty"),
+        ("/api/repository-delete-jobs", json!({"repositories": ["ok", "../etc"]}), "\"../etc\""),
+    ];
+    for (path, body, expected) in cases {
+        let (status, answer) = post_json(&app, path, body.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {answer}");
+        let detail = answer["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(expected), "{path} {body}: {detail:?} should mention {expected:?}");
+    }
+    let (_, list) = get_json(&app, "/api/sync-jobs").await;
+    assert_eq!(list["jobs"], json!([]), "no job was recorded");
+
+    let (status, answer) = get_json(&app, "/api/sync-jobs/no-such-job").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    let (status, _) = post_json(&app, "/api/sync-jobs/no-such-job/cancel", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let read_only = app_for(&registry, &["--read-only"]);
+    for path in ["/api/sync-jobs", "/api/remote-prefix-jobs", "/api/repository-delete-jobs"] {
+        let (status, answer) = post_json(&read_only, path, json!({"source_image": "127.0.0.1:1/a:v1"})).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
+        assert!(answer["detail"].as_str().unwrap().contains("READ_ONLY"), "{answer}");
+    }
+}
+
+#[tokio::test]
+async fn batch_repository_delete_reports_each_repository_and_goes_on_past_failures() {
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    let a = registry.push_image("batch/a", "v1", &ImageSpec::docker()).await.unwrap();
+    registry.tag_manifest("batch/a", "v2", &a).await.unwrap();
+    registry.push_image("batch/b", "v1", &ImageSpec::oci()).await.unwrap();
+    registry.push_image("batch/keep", "v1", &ImageSpec::oci()).await.unwrap();
+    let app = app_for(&registry, &[]);
+
+    let job = start(
+        &app,
+        "/api/repository-delete-jobs",
+        json!({"repositories": ["batch/a", "batch/missing", "batch/b"]}),
+    )
+    .await;
+    assert_eq!(job["job_type"], "repository_delete");
+    assert_eq!(job["status"], "partial", "{job:#}");
+    assert_eq!(
+        item_statuses(&job),
+        [
+            ("batch/a".to_owned(), "succeeded".to_owned()),
+            ("batch/missing".to_owned(), "failed".to_owned()),
+            ("batch/b".to_owned(), "succeeded".to_owned())
+        ]
+    );
+    assert_eq!(job["items"][0]["detail"], "deleted 2 tags (1 images)");
+    assert!(job["items"][1]["detail"].as_str().unwrap().contains("batch/missing"), "{job:#}");
+    assert_eq!(job["progress"]["items_done"], 3);
+    assert_eq!(job["failed_items"], 1);
+    assert!(registry.tags("batch/a").await.unwrap().is_empty());
+    assert!(registry.tags("batch/b").await.unwrap().is_empty());
+    assert_eq!(registry.tags("batch/keep").await.unwrap(), ["v1"]);
+
+    // Retry redoes only what failed, as a new job that points back.
+    let (status, retried) =
+        post_json(&app, &format!("/api/sync-jobs/{}/retry", job["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{retried}");
+    assert_eq!(retried["retry_of"], job["id"]);
+    assert_eq!(retried["request"]["repositories"], json!(["batch/missing"]));
+    let retried = wait_job(&app, retried["id"].as_str().unwrap()).await;
+    assert_eq!(retried["status"], "failed");
+    assert!(retried["error"].as_str().unwrap().contains("batch/missing"), "{retried:#}");
+
+    // The list has both, newest first, with the original's fields.
+    let (_, list) = get_json(&app, "/api/sync-jobs?limit=10").await;
+    let jobs = list["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[0]["id"], retried["id"]);
+    for field in [
+        "id",
+        "source_image",
+        "target_image",
+        "job_type",
+        "total_items",
+        "status",
+        "error",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(jobs[1].get(field).is_some(), "list entries carry {field}: {}", jobs[1]);
+    }
+    // The log says what happened, from the start.
+    let logs: Vec<&str> =
+        job["logs"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+    assert!(logs[0].starts_with("queued"), "{logs:?}");
+    assert!(logs.iter().any(|l| l.starts_with("batch/a: deleted 2 tags")), "{logs:?}");
+    assert!(logs.last().unwrap().starts_with("finished: partial"), "{logs:?}");
+}
+
+#[tokio::test]
+async fn the_event_stream_starts_with_the_backlog_and_ends_with_the_outcome() {
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    registry.push_image("sse/a", "v1", &ImageSpec::docker()).await.unwrap();
+    let app = app_for(&registry, &[]);
+    let job = start(&app, "/api/repository-delete-jobs", json!({"repositories": ["sse/a"]})).await;
+    let id = job["id"].as_str().unwrap();
+    let (status, content_type, body) = common::get(&app, &format!("/api/sync-jobs/{id}/events")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/event-stream"), "{content_type}");
+    let body = String::from_utf8(body).unwrap();
+    let events: Vec<(String, Value)> = body
+        .split("\n\n")
+        .filter_map(|block| {
+            let name = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((name.to_owned(), serde_json::from_str(data).unwrap()))
+        })
+        .collect();
+    // A finished job: the snapshot has everything, and the stream ends (EventSource clients close).
+    assert_eq!(events.len(), 1, "{body}");
+    assert_eq!(events[0].0, "snapshot");
+    assert_eq!(events[0].1["job"]["status"], "succeeded");
+    assert_eq!(events[0].1["job"]["logs"].as_array().unwrap().len(), job["logs"].as_array().unwrap().len());
+
+    let (status, _, _) = common::get(&app, "/api/sync-jobs/nope/events").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn sync_job_retention_keeps_the_newest_finished_jobs() {
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    let app = app_for(&registry, &["--sync-job-retention", "2"]);
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        let job =
+            start(&app, "/api/repository-delete-jobs", json!({"repositories": [format!("gone/{n}")]})).await;
+        ids.push(job["id"].as_str().unwrap().to_owned());
+    }
+    let (_, list) = get_json(&app, "/api/sync-jobs").await;
+    let listed: Vec<&str> =
+        list["jobs"].as_array().unwrap().iter().map(|j| j["id"].as_str().unwrap()).collect();
+    assert_eq!(listed, [ids[2].as_str(), ids[1].as_str()]);
+    let (status, _) = get_json(&app, &format!("/api/sync-jobs/{}", ids[0])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A registry behind Bearer auth plays the external source; credentials come from a Docker
+/// config.json, as users have them.
+fn auth_file(dir: &std::path::Path, registry: &Registry) -> String {
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{TEST_USER}:{TEST_PASSWORD}"));
+    let path = dir.join("source-auth.json");
+    std::fs::write(&path, json!({"auths": {registry.host(): {"auth": auth}}}).to_string()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[tokio::test]
+async fn sync_copies_single_and_multi_arch_images_with_identical_digests() {
+    let source = Registry::start(Flavour::Bearer).await.unwrap();
+    let target = Registry::start(Flavour::Plain).await.unwrap();
+    let single = source
+        .push_image("vendor/tool", "1.0", &ImageSpec::docker().layers(&[300_000, 40_000]))
+        .await
+        .unwrap();
+    let index = source
+        .push_index(
+            "vendor/multi",
+            "2.0",
+            &[ImageSpec::oci(), ImageSpec::oci().arch("arm64").variant(Some("v8"))],
+            ManifestFormat::Oci,
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let auth = auth_file(dir.path(), &source);
+    let app = app_for(&target, &["--source-registry-auth-file", &auth]);
+
+    let job =
+        start(&app, "/api/sync-jobs", json!({"source_image": format!("{}/vendor/tool:1.0", source.host())}))
+            .await;
+    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["target_image"], format!("{}/vendor/tool:1.0", target.host()));
+    assert_eq!(
+        target.manifest_digest("vendor/tool", "1.0").await.unwrap().as_deref(),
+        Some(single.digest.as_str())
+    );
+    assert_eq!(job["items"][0]["digest"], single.digest.as_str());
+    assert_eq!(job["progress"]["bytes_done"], job["progress"]["bytes_total"]);
+    assert!(job["progress"]["bytes_total"].as_u64().unwrap() >= 340_000, "{job:#}");
+
+    let job = start(
+        &app,
+        "/api/sync-jobs",
+        json!({"source_image": format!("{}/vendor/multi:2.0", source.host()), "target_repository": "mirror/multi", "target_tag": "2"}),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(
+        target.manifest_digest("mirror/multi", "2").await.unwrap().as_deref(),
+        Some(index.digest.as_str())
+    );
+    let (_, copied) = target.get_manifest("mirror/multi", "2").await.unwrap();
+    assert_eq!(copied, index.manifest_bytes, "the index is copied byte for byte");
+    for child in &index.children {
+        assert_eq!(
+            target.manifest_digest("mirror/multi", &child.digest).await.unwrap().as_deref(),
+            Some(child.digest.as_str())
+        );
+    }
+}
+
+#[tokio::test]
+async fn prefix_rename_keeps_digests_deletes_old_tags_only_when_asked_and_reports_conflicts() {
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    let mut digests = std::collections::BTreeMap::new();
+    for repo in ["ren/a", "ren/b"] {
+        for tag in ["v1", "v2", "v3"] {
+            let image = registry.push_image(repo, tag, &ImageSpec::docker().layers(&[20_000])).await.unwrap();
+            digests.insert(format!("{repo}:{tag}"), image.digest);
+        }
+    }
+    for tag in ["v1", "v2", "v3"] {
+        let index = registry
+            .push_index(
+                "ren/multi",
+                tag,
+                &[ImageSpec::oci(), ImageSpec::oci().arch("arm64")],
+                ManifestFormat::Oci,
+            )
+            .await
+            .unwrap();
+        digests.insert(format!("ren/multi:{tag}"), index.digest);
+    }
+    let app = app_for(&registry, &[]);
+    let repositories = json!(["ren/a", "ren/b", "ren/multi"]);
+
+    // Preview: old → new per tag, nothing changed.
+    let (status, preview) = post_json(
+        &app,
+        "/api/remote-prefix-jobs/preview",
+        json!({"repositories": repositories, "prefix_mode": "add", "prefix_value": "x86"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    assert_eq!(preview["repositories"][2]["target"], format!("{}/x86/ren/multi", registry.host()));
+    assert_eq!(preview["repositories"][0]["tags"].as_array().unwrap().len(), 3);
+    assert!(registry.tags("x86/ren/a").await.unwrap_or_default().is_empty());
+
+    // Without cleanup: new names with identical digests; old tags untouched.
+    let job = start(
+        &app,
+        "/api/remote-prefix-jobs",
+        json!({"repositories": repositories, "prefix_mode": "add", "prefix_value": "x86", "cleanup_source_tag": false}),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["items"].as_array().unwrap().len(), 9);
+    for (name, digest) in &digests {
+        let (repo, tag) = name.split_once(':').unwrap();
+        assert_eq!(
+            registry.manifest_digest(&format!("x86/{repo}"), tag).await.unwrap().as_ref(),
+            Some(digest),
+            "{name}"
+        );
+        assert_eq!(registry.manifest_digest(repo, tag).await.unwrap().as_ref(), Some(digest), "{name} kept");
+    }
+
+    // A conflict: the target tag exists with another digest. Skipped, reported, and the old tag
+    // sharing its digest with a renamed one is kept (deleting the digest would take it too).
+    let other = registry.push_image("x86/ren/c", "alias", &ImageSpec::oci().layers(&[100])).await.unwrap();
+    let c1 = registry.push_image("ren/c", "v1", &ImageSpec::docker()).await.unwrap();
+    registry.tag_manifest("ren/c", "alias", &c1).await.unwrap();
+    let c2 = registry.push_image("ren/c", "solo", &ImageSpec::docker().layers(&[500])).await.unwrap();
+    let job = start(
+        &app,
+        "/api/remote-prefix-jobs",
+        json!({"repositories": ["ren/a", "ren/c"], "prefix_mode": "add", "prefix_value": "x86", "cleanup_source_tag": true}),
+    )
+    .await;
+    assert_eq!(job["status"], "partial", "{job:#}");
+    let items: std::collections::BTreeMap<String, Value> = job["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["source"].as_str().unwrap().to_owned(), i.clone()))
+        .collect();
+    assert_eq!(items["ren/c:alias"]["status"], "skipped");
+    assert!(items["ren/c:alias"]["detail"].as_str().unwrap().contains("conflict"), "{job:#}");
+    assert_eq!(items["ren/c:v1"]["status"], "succeeded");
+    assert!(items["ren/c:v1"]["detail"].as_str().unwrap().contains("old tag kept"), "{job:#}");
+    assert!(items["ren/a:v1"]["detail"].as_str().unwrap().contains("already present"), "{job:#}");
+    assert!(items["ren/a:v1"]["detail"].as_str().unwrap().contains("old tag deleted"), "{job:#}");
+    assert_eq!(registry.manifest_digest("x86/ren/c", "alias").await.unwrap(), Some(other.digest.clone()));
+    assert_eq!(registry.manifest_digest("ren/c", "v1").await.unwrap(), Some(c1.digest.clone()));
+    assert_eq!(registry.manifest_digest("ren/c", "alias").await.unwrap(), Some(c1.digest.clone()));
+    assert_eq!(registry.manifest_digest("ren/c", "solo").await.unwrap(), None, "renamed and cleaned up");
+    assert_eq!(registry.manifest_digest("x86/ren/c", "solo").await.unwrap(), Some(c2.digest.clone()));
+    assert!(
+        registry.tags("ren/a").await.unwrap_or_default().is_empty(),
+        "every ren/a tag renamed, so all deleted"
+    );
+
+    // Overwrite replaces the conflicting tag.
+    let job = start(
+        &app,
+        "/api/remote-prefix-jobs",
+        json!({"repositories": ["ren/c"], "prefix_mode": "add", "prefix_value": "x86", "overwrite": true}),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(registry.manifest_digest("x86/ren/c", "alias").await.unwrap(), Some(c1.digest.clone()));
+}
+
+/// A loopback port that accepts connections and never answers: a source that hangs.
+fn black_hole() -> std::net::TcpListener {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap()
+}
+
+async fn wait_status(app: &TestApp, id: &str, wanted: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, job) = get_json(app, &format!("/api/sync-jobs/{id}")).await;
+        if job["status"] == wanted {
+            return;
+        }
+        assert!(Instant::now() < deadline, "job {id} never became {wanted}: {job:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn cancel_stops_running_and_queued_jobs_within_seconds() {
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    registry.push_image("cancel/keep", "v1", &ImageSpec::docker()).await.unwrap();
+    let hole = black_hole();
+    let app = app_for(&registry, &["--job-workers", "1", "--request-timeout-sec", "120"]);
+    let source = format!("{}/slow/app:v1", hole.local_addr().unwrap());
+    let (_, running) = post_json(&app, "/api/sync-jobs", json!({"source_image": source})).await;
+    let running = running["id"].as_str().unwrap().to_owned();
+    let (_, queued) =
+        post_json(&app, "/api/repository-delete-jobs", json!({"repositories": ["cancel/keep"]})).await;
+    let queued = queued["id"].as_str().unwrap().to_owned();
+    wait_status(&app, &running, "running").await;
+    let (_, job) = get_json(&app, &format!("/api/sync-jobs/{queued}")).await;
+    assert_eq!(job["status"], "queued", "one worker: the delete waits");
+
+    let (status, _) = post_json(&app, &format!("/api/sync-jobs/{queued}/cancel"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let job = wait_job(&app, &queued).await;
+    assert_eq!(job["status"], "cancelled", "{job:#}");
+    assert_eq!(job["items"][0]["status"], "cancelled");
+    assert_eq!(registry.tags("cancel/keep").await.unwrap(), ["v1"], "a cancelled queued job changed nothing");
+
+    let asked = Instant::now();
+    let (status, _) = post_json(&app, &format!("/api/sync-jobs/{running}/cancel"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let job = wait_job(&app, &running).await;
+    assert!(asked.elapsed() < Duration::from_secs(10), "cancel took {:?}", asked.elapsed());
+    assert_eq!(job["status"], "cancelled", "{job:#}");
+    assert_eq!(job["items"][0]["status"], "cancelled");
+    assert!(registry.tags("slow/app").await.unwrap_or_default().is_empty(), "no tag was written");
+
+    let (status, answer) = post_json(&app, &format!("/api/sync-jobs/{running}/cancel"), json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(answer["detail"].as_str().unwrap().contains("already finished"), "{answer}");
+}
+
+#[tokio::test]
+async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
+    use rm_harness::app::{AppConfig, AppServer};
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    let hole = black_hole();
+    let data = tempfile::tempdir().unwrap();
+    let config = AppConfig {
+        name: "restart".to_owned(),
+        bin: env!("CARGO_BIN_EXE_registry-manager").into(),
+        site_root: data.path().to_path_buf(),
+        registry_url: registry.url(),
+        docker_host: "unix:///tmp/rmh-none/docker.sock".to_owned(),
+        extra_env: vec![
+            ("DATA_DIR".to_owned(), data.path().to_string_lossy().into_owned()),
+            ("REQUEST_TIMEOUT_SEC".to_owned(), "300".to_owned()),
+        ],
+    };
+    let http = reqwest::Client::new();
+    let server = AppServer::start(config.clone()).await.unwrap();
+    let post = |url: String, body: Value| {
+        let http = http.clone();
+        async move { http.post(url).json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let get = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let done =
+        post(format!("{}/api/repository-delete-jobs", server.url()), json!({"repositories": ["gone/x"]}))
+            .await;
+    let done_id = done["id"].as_str().unwrap().to_owned();
+    let hung = post(
+        format!("{}/api/sync-jobs", server.url()),
+        json!({"source_image": format!("{}/slow/app:v1", hole.local_addr().unwrap())}),
+    )
+    .await;
+    let hung_id = hung["id"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let a = get(format!("{}/api/sync-jobs/{done_id}", server.url())).await;
+        let b = get(format!("{}/api/sync-jobs/{hung_id}", server.url())).await;
+        if b["status"] == "running" && !matches!(a["status"].as_str(), Some("queued" | "running")) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{a:#} {b:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = get(format!("{}/api/sync-jobs/{done_id}", server.url())).await;
+    drop(server);
+
+    let server = AppServer::start(config).await.unwrap();
+    let list = get(format!("{}/api/sync-jobs", server.url())).await;
+    assert_eq!(list["jobs"].as_array().unwrap().len(), 2, "{list:#}");
+    let hung = get(format!("{}/api/sync-jobs/{hung_id}", server.url())).await;
+    assert_eq!(hung["status"], "interrupted", "{hung:#}");
+    assert_eq!(hung["items"][0]["status"], "cancelled");
+    assert!(hung["finished_at"].is_string());
+    let last = hung["logs"].as_array().unwrap().last().unwrap()["message"].as_str().unwrap().to_owned();
+    assert!(last.contains("the server stopped while this job was running"), "{last}");
+    let after = get(format!("{}/api/sync-jobs/{done_id}", server.url())).await;
+    assert_eq!(after, before, "a finished job reads back exactly as before the restart");
+}
