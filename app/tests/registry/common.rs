@@ -44,6 +44,11 @@ pub fn delta(after: RegistryStats, before: RegistryStats) -> RegistryStats {
         manifest_puts: after.manifest_puts - before.manifest_puts,
         manifest_deletes: after.manifest_deletes - before.manifest_deletes,
         blob_gets: after.blob_gets - before.blob_gets,
+        blob_heads: after.blob_heads - before.blob_heads,
+        blob_mounts: after.blob_mounts - before.blob_mounts,
+        blob_upload_starts: after.blob_upload_starts - before.blob_upload_starts,
+        blob_puts: after.blob_puts - before.blob_puts,
+        blob_upload_cancels: after.blob_upload_cancels - before.blob_upload_cancels,
     }
 }
 

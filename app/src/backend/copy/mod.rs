@@ -4,11 +4,27 @@
 //! what it does through [`CopyObserver`] (log lines, bytes) and stops at the next step boundary
 //! once the cancellation token fires. A tag is written last, after every blob and child manifest
 //! it needs is in place, so a failed or cancelled copy never leaves a half-written tag.
+//!
+//! The steps, each in its own file: `plan.rs` reads the source manifest, applies the platform
+//! filter and collects the child manifests and blobs; `blobs.rs` moves the blobs (skip, mount or
+//! stream); `retry.rs` retries every registry request that failed transiently. Child manifests
+//! are then written by digest, and the root last, by tag.
+
+mod blobs;
+mod plan;
+mod retry;
+
+use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use retry::retrying;
+
 use super::registry::{RegistryClient, RegistryError};
 use crate::model::LogLevel;
+pub use blobs::BLOBS_IN_FLIGHT;
+pub use plan::PlatformFilter;
+pub use retry::MAX_ATTEMPTS;
 
 /// What to copy where.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,22 +64,74 @@ pub struct CopyOutcome {
     pub already_present: bool,
 }
 
-/// Why a copy failed. Nothing tagged in any case.
+/// Why a copy failed. Nothing was tagged in any case (child manifests and blobs may have been
+/// written: they are unreachable without the tag, and the next copy reuses them).
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
+    /// A registry request failed for good (after retries, when retrying could help).
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The bytes read do not hash to the digest that names them: corrupted in transit or at rest.
     #[error("blob {digest} from {url} does not match its digest (received {actual}); nothing was tagged")]
     DigestMismatch { url: String, digest: String, actual: String },
+    /// A blob is not the size its descriptor says.
+    #[error(
+        "blob {digest} from {url} is {actual} bytes where the manifest says {expected}; nothing was tagged"
+    )]
+    SizeMismatch { url: String, digest: String, expected: u64, actual: u64 },
+    /// The target tag points elsewhere and the spec does not allow overwriting it.
     #[error("the target tag {reference} exists with another digest ({existing}); not overwritten")]
     Conflict { reference: String, existing: String },
+    /// The source tag or digest does not exist.
+    #[error("{reference} does not exist in the source registry")]
+    NotFound { reference: String },
+    /// None of the requested platforms is in the source image.
+    #[error("the source has no {requested} image (it has: {available})")]
+    PlatformNotFound { requested: String, available: String },
+    /// The spec itself is wrong (e.g. a platform that is not `os/arch[/variant]`).
+    #[error("{0}")]
+    InvalidSpec(String),
+    /// Something this copy cannot carry over faithfully (a manifest of unknown shape, …).
     #[error("{0}")]
     Unsupported(String),
+    /// The job was cancelled; the target tag was not written.
     #[error("cancelled")]
     Cancelled,
 }
 
+/// Everything one copy works with.
+pub(crate) struct Ctx<'a> {
+    source: &'a RegistryClient,
+    target: &'a RegistryClient,
+    spec: &'a CopySpec,
+    observer: &'a dyn CopyObserver,
+    cancel: &'a CancellationToken,
+    /// Same registry: blobs are mounted across repositories instead of downloaded.
+    same_registry: bool,
+    /// How long a streamed transfer may go without progress.
+    idle_timeout: Duration,
+}
+
+impl Ctx<'_> {
+    fn check_cancel(&self) -> Result<(), CopyError> {
+        if self.cancel.is_cancelled() { Err(CopyError::Cancelled) } else { Ok(()) }
+    }
+
+    fn info(&self, message: String) {
+        self.observer.log(LogLevel::Info, message);
+    }
+
+    fn warn(&self, message: String) {
+        self.observer.log(LogLevel::Warn, message);
+    }
+}
+
 /// Copies `spec.source_*` from `source` to `spec.target_*` on `target`.
+///
+/// In order: read the source manifest (and apply the platform filter); compare with the target
+/// tag (same digest: done, nothing written; another digest: [`CopyError::Conflict`] unless
+/// `overwrite`); move the blobs; write child manifests by digest; write the tag. Requests that
+/// fail transiently are retried (up to [`MAX_ATTEMPTS`], logged as warnings).
 pub async fn copy_image(
     source: &RegistryClient,
     target: &RegistryClient,
@@ -71,6 +139,173 @@ pub async fn copy_image(
     observer: &dyn CopyObserver,
     cancel: &CancellationToken,
 ) -> Result<CopyOutcome, CopyError> {
-    let _ = (source, target, spec, observer, cancel);
-    Err(CopyError::Unsupported("the copy engine is not built yet".to_owned()))
+    let filters = spec
+        .platforms
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| PlatformFilter::parse(p))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CopyError::InvalidSpec)?;
+    let ctx = Ctx {
+        source,
+        target,
+        spec,
+        observer,
+        cancel,
+        same_registry: source.is_same_registry(target),
+        idle_timeout: blobs::idle_timeout(source.request_timeout().max(target.request_timeout())),
+    };
+    ctx.check_cancel()?;
+    let root = plan::resolve_root(&ctx, &filters).await?;
+    let digest = root.write.digest.clone();
+    let media_type = root.write.media_type.clone();
+    let repository = spec.target_repository.as_str();
+    let reference = spec.target_tag.as_deref().unwrap_or(&digest);
+    let target_name = target_name(repository, reference);
+
+    let what = format!("checking {target_name}");
+    let existing = retrying(&what, observer, cancel, || async {
+        match &spec.target_tag {
+            Some(tag) => target.tag_digest(repository, tag, true).await,
+            None => target.head_manifest(repository, &digest).await,
+        }
+    })
+    .await?;
+    match existing {
+        Some(existing) if existing == digest => {
+            ctx.info(format!("{target_name} already points to {}: nothing to copy", short_digest(&digest)));
+            return Ok(CopyOutcome { digest, media_type, already_present: true, ..CopyOutcome::default() });
+        }
+        Some(existing) if !spec.overwrite => {
+            return Err(CopyError::Conflict { reference: target_name, existing });
+        }
+        Some(existing) => ctx.info(format!("overwriting {target_name} (was {})", short_digest(&existing))),
+        None => {}
+    }
+
+    ctx.check_cancel()?;
+    let plan = plan::collect(&ctx, root).await?;
+    let tally = blobs::copy_blobs(&ctx, &plan.blobs).await?;
+    for child in &plan.children {
+        ctx.check_cancel()?;
+        put_manifest(&ctx, &child.digest, child).await?;
+    }
+    if !plan.children.is_empty() {
+        ctx.info(format!("wrote {} child manifests by digest", plan.children.len()));
+    }
+    // The last moment to stop: past this point the tag is written.
+    ctx.check_cancel()?;
+    put_manifest(&ctx, reference, &plan.root).await?;
+    ctx.info(format!("wrote {target_name} → {digest}"));
+    Ok(CopyOutcome {
+        digest,
+        media_type,
+        blobs_present: tally.present,
+        blobs_mounted: tally.mounted,
+        blobs_streamed: tally.streamed,
+        bytes_streamed: tally.bytes_streamed,
+        already_present: false,
+    })
+}
+
+/// Writes a manifest's exact bytes and checks the digest the registry computed.
+async fn put_manifest(
+    ctx: &Ctx<'_>,
+    reference: &str,
+    manifest: &plan::ManifestWrite,
+) -> Result<(), CopyError> {
+    let repository = &ctx.spec.target_repository;
+    let what = format!("writing {}", target_name(repository, reference));
+    let written = retrying(&what, ctx.observer, ctx.cancel, || {
+        ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone())
+    })
+    .await?;
+    if written != manifest.digest {
+        return Err(CopyError::DigestMismatch {
+            url: format!("{}v2/{repository}/manifests/{reference}", ctx.target.base_url()),
+            digest: manifest.digest.clone(),
+            actual: written,
+        });
+    }
+    Ok(())
+}
+
+/// `repo:tag`, or `repo@sha256:…`.
+fn target_name(repository: &str, reference: &str) -> String {
+    if reference.contains(':') {
+        format!("{repository}@{reference}")
+    } else {
+        format!("{repository}:{reference}")
+    }
+}
+
+/// `sha256:0123456789ab…`: enough to tell digests apart in a log line.
+pub(crate) fn short_digest(digest: &str) -> String {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) if hex.len() > 12 => format!("{algorithm}:{}…", &hex[..12]),
+        _ => digest.to_owned(),
+    }
+}
+
+/// `512 B`, `10.0 MB` (decimal units, as registries and Docker show sizes).
+pub(crate) fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if bytes < 1000 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_helpers() {
+        let digest = format!("sha256:{}", "ab".repeat(32));
+        assert_eq!(short_digest(&digest), "sha256:abababababab…");
+        assert_eq!(short_digest("sha256:abc"), "sha256:abc");
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(10_000_000), "10.0 MB");
+        assert_eq!(human_bytes(1_234_567_890), "1.2 GB");
+        assert_eq!(target_name("a/b", "v1"), "a/b:v1");
+        assert_eq!(target_name("a/b", "sha256:1"), "a/b@sha256:1");
+    }
+
+    // The job engine spawns copies on the runtime: the future must be Send.
+    #[test]
+    fn the_copy_future_is_send() {
+        fn assert_send<T: Send>(_: &T) {}
+        struct Quiet;
+        impl CopyObserver for Quiet {
+            fn log(&self, _: LogLevel, _: String) {}
+            fn add_bytes_total(&self, _: u64) {}
+            fn add_bytes_done(&self, _: u64) {}
+        }
+        let client = RegistryClient::new(crate::backend::registry::RegistryClientOptions {
+            base_url: "http://127.0.0.1:1".parse().unwrap(),
+            credentials: Default::default(),
+            timeout: Duration::from_secs(1),
+            ca_cert: None,
+            insecure: false,
+        })
+        .unwrap();
+        let spec = CopySpec {
+            source_repository: "a".into(),
+            source_reference: "v1".into(),
+            target_repository: "b".into(),
+            target_tag: Some("v1".into()),
+            platforms: vec![],
+            overwrite: false,
+        };
+        let cancel = CancellationToken::new();
+        let future = copy_image(&client, &client, &spec, &Quiet, &cancel);
+        assert_send(&future);
+    }
 }

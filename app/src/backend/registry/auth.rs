@@ -144,8 +144,13 @@ pub(super) async fn fetch_token(
         if let Some(service) = challenge.params.get("service") {
             query.append_pair("service", service);
         }
-        if let Some(scope) = scope.or(challenge.params.get("scope").map(String::as_str)) {
-            query.append_pair("scope", scope);
+        // Several scopes (a cross-repository mount needs push on one repository and pull on
+        // another) are space-separated in our scope keys and sent as repeated `scope` parameters,
+        // as the token spec's examples do.
+        if let Some(scopes) = scope.or(challenge.params.get("scope").map(String::as_str)) {
+            for scope in scopes.split_whitespace() {
+                query.append_pair("scope", scope);
+            }
         }
     }
     let response = credentials
@@ -161,13 +166,11 @@ pub(super) async fn fetch_token(
             RegistryError::CredentialsRequired { url: url.to_string(), scheme: "Bearer".to_owned() }
         });
     }
+    let retry_after =
+        response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = response.bytes().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
     if !status.is_success() {
-        return Err(RegistryError::Status {
-            url: url.to_string(),
-            status: status.as_u16(),
-            body: super::OciErrorBody::parse(&body),
-        });
+        return Err(RegistryError::from_answer(url.as_str(), status.as_u16(), retry_after.as_deref(), &body));
     }
     let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
         url: url.to_string(),

@@ -5,14 +5,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, WWW_AUTHENTICATE};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
 use tokio::sync::Semaphore;
 use url::Url;
 
+use super::RegistryError;
 use super::auth::{AuthState, Challenge, Credentials, fetch_token};
 use super::cache::Caches;
-use super::{OciErrorBody, RegistryError};
 use crate::model::RegistryAuthMode;
 
 /// How to reach one registry.
@@ -46,6 +46,8 @@ pub(super) struct Inner {
     pub(super) auth: AuthState,
     pub(super) cache: Caches,
     limiter: Semaphore,
+    /// The configured per-request timeout; streamed blob transfers use it as their idle timeout.
+    pub(super) timeout: Duration,
     pub(super) stats: Counters,
     /// The largest `n` the registry accepted for `_catalog` (distribution 2.8.2 refuses > 1000).
     pub(super) catalog_page_cap: AtomicU32,
@@ -77,26 +79,41 @@ pub(super) enum Op {
     ManifestPut,
     ManifestDelete,
     BlobGet,
+    BlobHead,
+    /// `POST …/blobs/uploads/?mount=&from=`; its scope also names the source repository, so
+    /// callers build it themselves ([`RegistryClient::execute_scoped`]).
+    BlobMount,
+    BlobUploadStart,
+    BlobUploadPut,
+    BlobUploadCancel,
 }
 
 impl Op {
     fn method(self) -> Method {
         match self {
             Self::Catalog | Self::TagList | Self::ManifestGet | Self::BlobGet => Method::GET,
-            Self::ManifestHead => Method::HEAD,
-            Self::ManifestPut => Method::PUT,
-            Self::ManifestDelete => Method::DELETE,
+            Self::ManifestHead | Self::BlobHead => Method::HEAD,
+            Self::BlobMount | Self::BlobUploadStart => Method::POST,
+            Self::ManifestPut | Self::BlobUploadPut => Method::PUT,
+            Self::ManifestDelete | Self::BlobUploadCancel => Method::DELETE,
         }
     }
 
     /// The token scope (https://distribution.github.io/distribution/spec/auth/scope/).
-    fn scope(self, repository: &str) -> String {
+    /// distribution asks for `pull` on GET/HEAD, `pull,push` on POST/PUT/PATCH and `delete` on
+    /// DELETE; manifest writes ask for all three so one token serves tag writes and deletes.
+    pub(super) fn scope(self, repository: &str) -> String {
         match self {
             Self::Catalog => "registry:catalog:*".to_owned(),
-            Self::TagList | Self::ManifestHead | Self::ManifestGet | Self::BlobGet => {
+            Self::TagList | Self::ManifestHead | Self::ManifestGet | Self::BlobGet | Self::BlobHead => {
                 format!("repository:{repository}:pull")
             }
-            Self::ManifestPut | Self::ManifestDelete => format!("repository:{repository}:pull,push,delete"),
+            Self::BlobMount | Self::BlobUploadStart | Self::BlobUploadPut => {
+                format!("repository:{repository}:pull,push")
+            }
+            Self::ManifestPut | Self::ManifestDelete | Self::BlobUploadCancel => {
+                format!("repository:{repository}:pull,push,delete")
+            }
         }
     }
 }
@@ -113,10 +130,15 @@ pub(super) struct Counters {
     manifest_puts: AtomicU64,
     manifest_deletes: AtomicU64,
     blob_gets: AtomicU64,
+    blob_heads: AtomicU64,
+    blob_mounts: AtomicU64,
+    blob_upload_starts: AtomicU64,
+    blob_puts: AtomicU64,
+    blob_upload_cancels: AtomicU64,
 }
 
 impl Counters {
-    fn count(&self, op: Op) {
+    pub(super) fn count(&self, op: Op) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let counter = match op {
             Op::Catalog => &self.catalog_pages,
@@ -126,6 +148,11 @@ impl Counters {
             Op::ManifestPut => &self.manifest_puts,
             Op::ManifestDelete => &self.manifest_deletes,
             Op::BlobGet => &self.blob_gets,
+            Op::BlobHead => &self.blob_heads,
+            Op::BlobMount => &self.blob_mounts,
+            Op::BlobUploadStart => &self.blob_upload_starts,
+            Op::BlobUploadPut => &self.blob_puts,
+            Op::BlobUploadCancel => &self.blob_upload_cancels,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -144,7 +171,16 @@ pub struct RegistryStats {
     pub manifest_gets: u64,
     pub manifest_puts: u64,
     pub manifest_deletes: u64,
+    /// Blob downloads: image configs, and blobs a copy streams.
     pub blob_gets: u64,
+    pub blob_heads: u64,
+    /// Cross-repository mount attempts (`POST …?mount=`), answered 201 or 202.
+    pub blob_mounts: u64,
+    /// Upload sessions started (`POST …/blobs/uploads/`).
+    pub blob_upload_starts: u64,
+    /// Streamed blob uploads (`PUT <upload>?digest=`).
+    pub blob_puts: u64,
+    pub blob_upload_cancels: u64,
 }
 
 /// A registry answer, read in full (manifests, configs and lists are small JSON documents).
@@ -165,11 +201,12 @@ impl Answer {
         if self.status.is_success() {
             Ok(self)
         } else {
-            Err(RegistryError::Status {
-                url: self.url.to_string(),
-                status: self.status.as_u16(),
-                body: OciErrorBody::parse(&self.body),
-            })
+            Err(RegistryError::from_answer(
+                self.url.as_str(),
+                self.status.as_u16(),
+                self.header("retry-after"),
+                &self.body,
+            ))
         }
     }
 }
@@ -212,6 +249,7 @@ impl RegistryClient {
                 auth: AuthState::new(),
                 cache: Caches::new(),
                 limiter: Semaphore::new(MAX_IN_FLIGHT),
+                timeout: options.timeout,
                 stats: Counters::default(),
                 catalog_page_cap: AtomicU32::new(super::catalog::REGISTRY_PAGE_LIMIT),
             }),
@@ -232,6 +270,11 @@ impl RegistryClient {
             manifest_puts: get(&c.manifest_puts),
             manifest_deletes: get(&c.manifest_deletes),
             blob_gets: get(&c.blob_gets),
+            blob_heads: get(&c.blob_heads),
+            blob_mounts: get(&c.blob_mounts),
+            blob_upload_starts: get(&c.blob_upload_starts),
+            blob_puts: get(&c.blob_puts),
+            blob_upload_cancels: get(&c.blob_upload_cancels),
         }
     }
 
@@ -247,12 +290,42 @@ impl RegistryClient {
         accept: Option<&str>,
         body: Option<(&str, Bytes)>,
     ) -> Result<Answer, RegistryError> {
+        self.execute_scoped(op, &op.scope(repository), url, accept, body).await
+    }
+
+    /// [`RegistryClient::execute`] with the token scope given (a mount needs two repositories).
+    pub(super) async fn execute_scoped(
+        &self,
+        op: Op,
+        scope: &str,
+        url: Url,
+        accept: Option<&str>,
+        body: Option<(&str, Bytes)>,
+    ) -> Result<Answer, RegistryError> {
+        let _permit = self.inner.limiter.acquire().await.expect("the request limiter is never closed");
+        let response = self.send(op, scope, &url, accept, body, None).await?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
+        Ok(Answer { url, status, headers, body })
+    }
+
+    /// The request loop of [`RegistryClient::execute`] up to the response headers: the body is
+    /// left unread and no in-flight permit is held (streamed blob downloads use this; their
+    /// number is bounded by the copy engine). `timeout` replaces the client's total timeout.
+    pub(super) async fn send(
+        &self,
+        op: Op,
+        scope: &str,
+        url: &Url,
+        accept: Option<&str>,
+        body: Option<(&str, Bytes)>,
+        timeout: Option<Duration>,
+    ) -> Result<reqwest::Response, RegistryError> {
         let inner = &self.inner;
-        let scope = op.scope(repository);
-        let _permit = inner.limiter.acquire().await.expect("the request limiter is never closed");
         let mut retried = false;
         loop {
-            let authorization = inner.auth.authorization(&inner.http, &inner.credentials, &scope).await?;
+            let authorization = inner.auth.authorization(&inner.http, &inner.credentials, scope).await?;
             let mut request = inner.http.request(op.method(), url.clone());
             if let Some(accept) = accept {
                 request = request.header(ACCEPT, accept);
@@ -260,11 +333,13 @@ impl RegistryClient {
             if let Some((content_type, bytes)) = &body {
                 request = request.header(CONTENT_TYPE, *content_type).body(bytes.clone());
             }
+            if let Some(timeout) = timeout {
+                request = request.timeout(timeout);
+            }
             request = authorization.apply(request, &inner.credentials);
             inner.stats.count(op);
             let response = request.send().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
-            let status = response.status();
-            if status == StatusCode::UNAUTHORIZED {
+            if response.status() == StatusCode::UNAUTHORIZED {
                 let header = response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok());
                 if retried {
                     return Err(if inner.credentials.is_configured() {
@@ -278,14 +353,12 @@ impl RegistryClient {
                 }
                 inner
                     .auth
-                    .on_unauthorized(url.as_str(), header, &authorization, &inner.credentials, &scope)
+                    .on_unauthorized(url.as_str(), header, &authorization, &inner.credentials, scope)
                     .await?;
                 retried = true;
                 continue;
             }
-            let headers = response.headers().clone();
-            let body = response.bytes().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
-            return Ok(Answer { url, status, headers, body });
+            return Ok(response);
         }
     }
 
@@ -381,8 +454,9 @@ impl RegistryClient {
     }
 }
 
-async fn status_error(url: &Url, response: reqwest::Response) -> RegistryError {
+pub(super) async fn status_error(url: &Url, response: reqwest::Response) -> RegistryError {
     let status = response.status().as_u16();
+    let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let body = response.bytes().await.unwrap_or_default();
-    RegistryError::Status { url: url.to_string(), status, body: OciErrorBody::parse(&body) }
+    RegistryError::from_answer(url.as_str(), status, retry_after.as_deref(), &body)
 }

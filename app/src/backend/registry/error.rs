@@ -1,3 +1,5 @@
+use std::time::{Duration, SystemTime};
+
 use serde::Deserialize;
 
 /// One entry of the registry's `{"errors":[{code,message,detail}]}` body.
@@ -56,6 +58,14 @@ pub enum RegistryError {
     /// Any other non-success answer, with the registry's parsed error body.
     #[error("the registry at {url} answered HTTP {status}{}", describe_body(.body))]
     Status { url: String, status: u16, body: OciErrorBody },
+    /// A non-success answer that said when to come back (`Retry-After`, usually with 429 or 503):
+    /// the registry is rate limiting or briefly unavailable. Callers that retry wait that long.
+    #[error(
+        "the registry at {url} answered HTTP {status}{} and asked to retry after {}s",
+        describe_body(.body),
+        .retry_after.as_secs()
+    )]
+    RetryLater { url: String, status: u16, retry_after: Duration, body: OciErrorBody },
     /// An answer we could not understand (bad challenge header, bad token JSON, …).
     #[error("unexpected answer from {url}: {reason}")]
     Protocol { url: String, reason: String },
@@ -80,7 +90,9 @@ impl RegistryError {
     /// The HTTP status the registry answered, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Status { status, .. } | Self::CredentialsRefused { status, .. } => Some(*status),
+            Self::Status { status, .. }
+            | Self::RetryLater { status, .. }
+            | Self::CredentialsRefused { status, .. } => Some(*status),
             Self::DeletionDisabled { .. } => Some(405),
             _ => None,
         }
@@ -89,7 +101,7 @@ impl RegistryError {
     /// The registry's error codes (`NAME_UNKNOWN`, `MANIFEST_UNKNOWN`, …), if it sent any.
     pub fn codes(&self) -> impl Iterator<Item = &str> {
         let errors = match self {
-            Self::Status { body, .. } => body.errors.as_slice(),
+            Self::Status { body, .. } | Self::RetryLater { body, .. } => body.errors.as_slice(),
             _ => &[],
         };
         errors.iter().map(|e| e.code.as_str())
@@ -108,10 +120,62 @@ impl RegistryError {
             | Self::CredentialsRequired { url, .. }
             | Self::CredentialsRefused { url, .. }
             | Self::Status { url, .. }
+            | Self::RetryLater { url, .. }
             | Self::Protocol { url, .. }
             | Self::DeletionDisabled { url } => url,
         }
     }
+}
+
+impl RegistryError {
+    /// A non-success answer as an error: [`RegistryError::RetryLater`] when a transient failure
+    /// (408, 429, 5xx) came with a usable `Retry-After`, [`RegistryError::Status`] otherwise.
+    pub(super) fn from_answer(url: &str, status: u16, retry_after: Option<&str>, body: &[u8]) -> Self {
+        let body = OciErrorBody::parse(body);
+        let retry_after = retry_after
+            .filter(|_| transient_status(status))
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        match retry_after {
+            Some(retry_after) => Self::RetryLater { url: url.to_owned(), status, retry_after, body },
+            None => Self::Status { url: url.to_owned(), status, body },
+        }
+    }
+
+    /// Whether trying again later may succeed: no answer at all (connection refused or reset,
+    /// timeout), or a 408, 429 or 5xx. Everything else (4xx, refused credentials) would fail
+    /// the same way again.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Unreachable { .. } | Self::RetryLater { .. } => true,
+            Self::Status { status, .. } => transient_status(*status),
+            _ => false,
+        }
+    }
+
+    /// How long the registry asked us to wait before trying again, if it said.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RetryLater { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
+    }
+}
+
+/// Request timeout, too many requests, and server-side failures.
+fn transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500..=599)
+}
+
+/// A `Retry-After` value: delay seconds, or an HTTP date (then the time from `now` until it, zero
+/// if it has passed) (https://www.rfc-editor.org/rfc/rfc9110#field.retry-after).
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    let until = SystemTime::from(date);
+    Some(until.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// reqwest's top-level message is "error sending request for url (…)"; the useful part
@@ -166,6 +230,45 @@ mod tests {
         let e = RegistryError::DeletionDisabled { url: "http://r/v2/a/manifests/sha256:x".into() };
         assert!(e.to_string().contains("REGISTRY_STORAGE_DELETE_ENABLED=true"), "{e}");
         assert_eq!(e.status(), Some(405));
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), Some(Duration::from_secs(30)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("-5", now), None);
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn transient_failures_are_retryable_and_carry_retry_after() {
+        let status =
+            |status| RegistryError::Status { url: "u".into(), status, body: OciErrorBody::default() };
+        for retryable in [408, 429, 500, 502, 503, 504] {
+            assert!(status(retryable).is_retryable(), "{retryable}");
+        }
+        for permanent in [400, 401, 403, 404, 405, 409] {
+            assert!(!status(permanent).is_retryable(), "{permanent}");
+        }
+        assert!(RegistryError::Unreachable { url: "u".into(), reason: "reset".into() }.is_retryable());
+        assert!(!RegistryError::CredentialsRefused { url: "u".into(), status: 401 }.is_retryable());
+
+        let busy =
+            RegistryError::from_answer("u", 429, Some("2"), br#"{"errors":[{"code":"TOOMANYREQUESTS"}]}"#);
+        assert_eq!((busy.status(), busy.retry_after()), (Some(429), Some(Duration::from_secs(2))));
+        assert!(busy.is_retryable());
+        assert_eq!(busy.codes().collect::<Vec<_>>(), ["TOOMANYREQUESTS"]);
+        assert_eq!(
+            busy.to_string(),
+            "the registry at u answered HTTP 429 (TOOMANYREQUESTS) and asked to retry after 2s"
+        );
+        let plain = RegistryError::from_answer("u", 503, Some("whenever"), b"");
+        assert!(matches!(plain, RegistryError::Status { status: 503, .. }) && plain.retry_after().is_none());
+        let not_found = RegistryError::from_answer("u", 404, Some("5"), b"");
+        assert!(matches!(not_found, RegistryError::Status { status: 404, .. }) && !not_found.is_retryable());
     }
 
     #[test]

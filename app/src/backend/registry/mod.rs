@@ -3,7 +3,8 @@
 //! Split by API area, each its own `impl RegistryClient` block; transport and auth stay private:
 //! `client.rs` (construction, the one request path with auth, retry on 401 and the in-flight
 //! bound), `auth.rs`, `catalog.rs`, `tags.rs`, `manifests.rs`, `blobs.rs`, `delete.rs`, `cache.rs`,
-//! and `reference.rs` (the name, tag and digest grammar).
+//! `upload.rs` (blob checks, mounts and streamed transfers, for copies), and `reference.rs` (the
+//! name, tag and digest grammar).
 
 mod auth;
 mod blobs;
@@ -15,14 +16,16 @@ mod error;
 mod manifests;
 pub mod reference;
 mod tags;
+mod upload;
 
 pub use auth::{Challenge, Credentials};
 pub use blobs::summarize_config;
 pub use cache::DEFAULT_TAG_TTL;
 pub use catalog::{CatalogPage, REGISTRY_PAGE_LIMIT, next_link};
 pub use client::{MAX_IN_FLIGHT, PingOutcome, RegistryClient, RegistryClientOptions, RegistryStats};
-pub use error::{OciErrorBody, OciErrorEntry, RegistryError};
+pub use error::{OciErrorBody, OciErrorEntry, RegistryError, parse_retry_after};
 pub use manifests::{
     DOCKER_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, MANIFEST_ACCEPT, Manifest, MediaType,
     OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PlatformJson, is_image_config, sha256_digest,
 };
+pub use upload::{BlobDownload, MountOutcome, UploadSession};
