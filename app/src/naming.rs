@@ -153,3 +153,114 @@ mod prefix_tests {
 pub fn batch_delete_phrase(count: usize) -> String {
     if count == 1 { "delete 1 repository".to_owned() } else { format!("delete {count} repositories") }
 }
+
+/// Where a local image's arch suffix comes from (the original's `arch_mode`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArchMode {
+    /// The image's own architecture (the host's when the image does not say), as `x86`/`arm`.
+    #[default]
+    Auto,
+    /// `arch_value`, as given.
+    Custom,
+    /// No suffix.
+    None,
+}
+
+/// A local image reference split as Docker does: registry host (if the first component has a
+/// `.` or `:` or is `localhost`), repository path and tag (`latest` when none).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalReference {
+    pub registry: Option<String>,
+    pub repository: String,
+    pub tag: String,
+}
+
+impl LocalReference {
+    pub fn parse(reference: &str) -> Result<Self, String> {
+        let reference = reference.trim();
+        if reference.is_empty() {
+            return Err("the image reference is empty".to_owned());
+        }
+        if reference.contains('@') {
+            return Err(format!("{reference}: pushing by digest is not possible; name a tag"));
+        }
+        let (name, tag) = match reference.rsplit_once(':') {
+            Some((name, tag)) if !tag.contains('/') => (name, tag.to_owned()),
+            _ => (reference, "latest".to_owned()),
+        };
+        let (registry, repository) = match name.split_once('/') {
+            Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => {
+                (Some(first.to_owned()), rest.to_owned())
+            }
+            _ => (None, name.to_owned()),
+        };
+        if repository.is_empty() || tag.is_empty() {
+            return Err(format!("{reference} is not repository[:tag]"));
+        }
+        Ok(Self { registry, repository, tag })
+    }
+}
+
+/// The tag with the arch suffix (`1.27` + `x86` → `1.27-x86`); a tag that already ends with it
+/// keeps it once.
+pub fn tag_with_arch(tag: &str, arch: Option<&str>) -> String {
+    match arch.map(str::trim).filter(|a| !a.is_empty()) {
+        Some(arch) if !tag.ends_with(&format!("-{arch}")) => format!("{tag}-{arch}"),
+        _ => tag.to_owned(),
+    }
+}
+
+/// The name a local image gets in the registry: `nginx:1.27`, prefix add `x86`, arch `x86`, host
+/// `127.0.0.1:5000` → `127.0.0.1:5000/x86/nginx:1.27-x86`. A registry host in the local name is
+/// replaced by `host`.
+pub fn local_push_target(
+    reference: &str,
+    host: &str,
+    prefix_mode: PrefixMode,
+    prefix_value: &str,
+    arch: Option<&str>,
+) -> Result<String, String> {
+    let parsed = LocalReference::parse(reference)?;
+    let repository = apply_prefix(&parsed.repository, prefix_mode, prefix_value)?;
+    Ok(format!("{host}/{repository}:{}", tag_with_arch(&parsed.tag, arch)))
+}
+
+#[cfg(test)]
+mod local_tests {
+    use super::*;
+
+    #[test]
+    fn local_names_follow_the_original_rules() {
+        let host = "127.0.0.1:5000";
+        assert_eq!(
+            local_push_target("nginx:1.27", host, PrefixMode::Add, "x86", Some("x86")).unwrap(),
+            "127.0.0.1:5000/x86/nginx:1.27-x86"
+        );
+        assert_eq!(
+            local_push_target("team/app", host, PrefixMode::None, "", None).unwrap(),
+            "127.0.0.1:5000/team/app:latest"
+        );
+        assert_eq!(
+            local_push_target("127.0.0.1:5000/x86/app:v1-arm", host, PrefixMode::Remove, "x86", Some("arm"))
+                .unwrap(),
+            "127.0.0.1:5000/app:v1-arm"
+        );
+        assert_eq!(
+            local_push_target("localhost/app:v1", "r.test:443", PrefixMode::None, "", Some("riscv64"))
+                .unwrap(),
+            "r.test:443/app:v1-riscv64"
+        );
+        assert!(
+            local_push_target("app@sha256:abc", host, PrefixMode::None, "", None)
+                .unwrap_err()
+                .contains("digest")
+        );
+        assert!(local_push_target("app:v1", host, PrefixMode::Remove, "x86", None).is_err());
+        let parsed = LocalReference::parse("my.registry:5000/a/b:c").unwrap();
+        assert_eq!(
+            (parsed.registry.as_deref(), parsed.repository.as_str(), parsed.tag.as_str()),
+            (Some("my.registry:5000"), "a/b", "c")
+        );
+    }
+}

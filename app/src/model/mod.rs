@@ -3,6 +3,7 @@
 mod error;
 mod health;
 mod jobs;
+mod local;
 mod registry;
 
 pub use error::AppError;
@@ -11,6 +12,10 @@ pub use jobs::{
     ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
     LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository, RenamePreviewTag,
     RepositoryDeleteRequest, SyncPreview, SyncRequest,
+};
+pub use local::{
+    LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,
+    LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
 pub use registry::{
     DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,

@@ -74,11 +74,19 @@ struct LiveState {
     last_flush: Instant,
 }
 
-/// RFC 3339 UTC with milliseconds.
+/// RFC 3339 UTC with milliseconds, fixed width (`2026-11-27T01:57:31.530Z`), so the strings sort.
 pub fn now() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    let now = now.replace_millisecond(now.millisecond()).unwrap_or(now);
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    let t = time::OffsetDateTime::now_utc();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.millisecond()
+    )
 }
 
 fn store_error(error: StoreError) -> AppError {
@@ -572,6 +580,13 @@ mod tests {
 
     fn item(status: ItemStatus) -> JobItem {
         JobItem { source: "a".into(), target: "b".into(), status, detail: None, digest: None }
+    }
+
+    #[test]
+    fn timestamps_are_fixed_width_rfc3339() {
+        let stamp = now();
+        assert_eq!(stamp.len(), "2026-11-27T01:57:31.530Z".len(), "{stamp}");
+        assert!(time::OffsetDateTime::parse(&stamp, &time::format_description::well_known::Rfc3339).is_ok());
     }
 
     #[test]

@@ -344,3 +344,113 @@ fn insert_items(tx: &rusqlite::Transaction<'_>, job_id: &str, items: &[JobItem])
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RepositoryDeleteRequest;
+
+    fn summary(id: &str, status: JobStatus) -> JobSummary {
+        JobSummary {
+            id: id.to_owned(),
+            job_type: JobKind::RepositoryDelete,
+            status,
+            source_image: "a".into(),
+            target_image: "deleted".into(),
+            total_items: 1,
+            progress: Progress::default(),
+            error: None,
+            created_at: "2026-01-01T00:00:00Z".into(),
+            updated_at: "2026-01-01T00:00:00Z".into(),
+            started_at: None,
+            finished_at: None,
+            retry_of: None,
+            failed_items: 0,
+        }
+    }
+
+    fn request() -> JobRequest {
+        JobRequest::RepositoryDelete(RepositoryDeleteRequest { repositories: vec!["a".into()] })
+    }
+
+    fn item() -> JobItem {
+        JobItem {
+            source: "a".into(),
+            target: String::new(),
+            status: ItemStatus::Pending,
+            detail: None,
+            digest: None,
+        }
+    }
+
+    #[test]
+    fn jobs_round_trip_and_list_newest_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nested")).unwrap();
+        store.insert(&summary("one", JobStatus::Queued), &request(), &[item()]).unwrap();
+        store.insert(&summary("two", JobStatus::Queued), &request(), &[]).unwrap();
+        let mut done = summary("one", JobStatus::Partial);
+        done.progress = Progress { items_done: 1, items_total: 1, bytes_done: 5, bytes_total: 9 };
+        done.error = Some("1 of 1 items failed".into());
+        store.update_summary(&done).unwrap();
+        let failed = JobItem { status: ItemStatus::Failed, detail: Some("gone".into()), ..item() };
+        store.update_item("one", 0, &failed).unwrap();
+        store.append_log("one", "t", LogLevel::Warn, "careful").unwrap();
+
+        let listed: Vec<String> = store.list(10).unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(listed, ["two", "one"]);
+        let job = store.job("one").unwrap().unwrap();
+        assert_eq!(job.summary.progress, done.progress);
+        assert_eq!(job.summary.error.as_deref(), Some("1 of 1 items failed"));
+        assert_eq!(job.items, [failed]);
+        assert_eq!(job.request, request());
+        assert_eq!(
+            (job.logs[0].seq, job.logs[0].level, job.logs[0].message.as_str()),
+            (1, LogLevel::Warn, "careful")
+        );
+        assert!(store.job("nope").unwrap().is_none());
+        assert_eq!(store.unfinished().unwrap(), ["two"]);
+    }
+
+    #[test]
+    fn long_logs_keep_their_beginning_and_their_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.insert(&summary("long", JobStatus::Running), &request(), &[]).unwrap();
+        let total = LOG_HEAD_LINES + LOG_TAIL_LINES + 250;
+        for n in 1..=total {
+            store.append_log("long", "t", LogLevel::Info, &format!("line {n}")).unwrap();
+        }
+        let job = store.job("long").unwrap().unwrap();
+        assert_eq!(job.logs_dropped, 250);
+        assert_eq!(job.logs.len() as u64, LOG_HEAD_LINES + LOG_TAIL_LINES);
+        assert_eq!(job.logs[0].message, "line 1");
+        assert_eq!(job.logs[LOG_HEAD_LINES as usize - 1].message, format!("line {LOG_HEAD_LINES}"));
+        // The gap is visible in `seq`.
+        assert_eq!(job.logs[LOG_HEAD_LINES as usize].seq, LOG_HEAD_LINES + 251);
+        assert_eq!(job.logs.last().unwrap().message, format!("line {total}"));
+    }
+
+    #[test]
+    fn retention_keeps_the_newest_finished_jobs_and_every_unfinished_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        for (id, status) in [
+            ("old", JobStatus::Succeeded),
+            ("running", JobStatus::Running),
+            ("mid", JobStatus::Failed),
+            ("new", JobStatus::Cancelled),
+        ] {
+            store.insert(&summary(id, status), &request(), &[item()]).unwrap();
+            store.append_log(id, "t", LogLevel::Info, "x").unwrap();
+        }
+        assert_eq!(store.apply_retention(2).unwrap(), 1);
+        let listed: Vec<String> = store.list(10).unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(listed, ["new", "mid", "running"]);
+        // Items and logs went with their job.
+        let conn = store.conn();
+        let orphans: i64 =
+            conn.query_row("SELECT COUNT(*) FROM job_logs WHERE job_id = 'old'", [], |r| r.get(0)).unwrap();
+        assert_eq!(orphans, 0);
+    }
+}
