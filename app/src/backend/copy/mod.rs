@@ -18,13 +18,12 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use retry::retrying;
 
 use super::registry::{RegistryClient, RegistryError};
 use crate::model::LogLevel;
 pub use blobs::BLOBS_IN_FLIGHT;
 pub use plan::PlatformFilter;
-pub use retry::MAX_ATTEMPTS;
+pub use retry::{MAX_ATTEMPTS, retrying};
 
 /// What to copy where.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -48,7 +48,7 @@ pub(super) fn seconds(duration: Duration) -> String {
 /// Runs `attempt` until it succeeds, fails for good, or [`MAX_ATTEMPTS`] are used up; `what`
 /// names the step in the log ("copying blob sha256:ab…"). A request body is rebuilt by each call,
 /// so streamed transfers start from scratch on every attempt.
-pub(super) async fn retrying<T, E, F, Fut>(
+pub async fn retrying<T, E, F, Fut>(
     what: &str,
     observer: &dyn CopyObserver,
     cancel: &tokio_util::sync::CancellationToken,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt as _;
 
 use crate::backend::browse::tags_by_digest;
-use crate::backend::copy::{CopyError, CopySpec, copy_image};
+use crate::backend::copy::{CopyError, CopySpec, copy_image, retrying};
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::validate_repository;
@@ -222,8 +222,19 @@ async fn copy_one(context: &JobContext, target: &RegistryClient, overwrite: bool
     let (status, detail, digest) = match result {
         Ok(outcome) => {
             // The rename's promise: the new tag serves exactly the old tag's digest.
-            let source_digest = deps.registry.head_manifest(&w.source, &w.tag).await;
-            let target_digest = target.head_manifest(&w.target, &w.tag).await;
+            // Registries answer 5xx now and then (distribution under concurrent writes of one
+            // manifest): the check is retried like every other step.
+            let cancel = context.cancel_token();
+            let source_digest =
+                retrying(&format!("checking {}:{}", w.source, w.tag), context, cancel, || {
+                    deps.registry.head_manifest(&w.source, &w.tag)
+                })
+                .await;
+            let target_digest =
+                retrying(&format!("checking {}:{}", w.target, w.tag), context, cancel, || {
+                    target.head_manifest(&w.target, &w.tag)
+                })
+                .await;
             match (source_digest, target_digest) {
                 (Ok(Some(s)), Ok(Some(t))) if s == t => {
                     (ItemStatus::Succeeded, copy_detail(&outcome), Some(t))

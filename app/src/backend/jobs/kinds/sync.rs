@@ -1,6 +1,6 @@
 //! Sync: copy one image from any registry into ours, registry to registry.
 
-use crate::backend::copy::{CopyError, CopySpec, copy_image};
+use crate::backend::copy::{CopyError, CopySpec, copy_image, retrying};
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::jobs::sources::{SourceRef, sync_target};
 use crate::model::{AppError, ItemStatus, JobItem, SyncRequest};
@@ -96,7 +96,13 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), Stri
     match result {
         Ok(outcome) => {
             // Check what the registry now serves under the tag, not what we think we wrote.
-            let served = deps.registry.head_manifest(&plan.target_repository, &plan.target_tag).await;
+            let served = retrying(
+                &format!("checking {}", plan.target_reference),
+                context,
+                context.cancel_token(),
+                || deps.registry.head_manifest(&plan.target_repository, &plan.target_tag),
+            )
+            .await;
             match served {
                 Ok(Some(digest)) if digest == outcome.digest => {
                     context.info(format!("verified {} → {digest}", plan.target_reference));
