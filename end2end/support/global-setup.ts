@@ -14,6 +14,8 @@ const stateFile = resolve(__dirname, '..', '.harness', 'state.json');
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const harnessBin = process.env.RM_HARNESS_BIN ?? resolve(root, 'target/debug/rm-harness');
   const appBin = process.env.RM_APP_BIN ?? resolve(root, 'target/debug/registry-manager');
+  // A build in another target dir (CARGO_TARGET_DIR + LEPTOS_SITE_ROOT) points here with RM_SITE_ROOT.
+  const siteRoot = process.env.RM_SITE_ROOT ?? resolve(root, 'target/site');
   for (const bin of [harnessBin, appBin]) {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`make test\` (it builds it first)`);
   }
@@ -22,7 +24,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   const child = spawn(
     harnessBin,
-    ['env', '--app-bin', appBin, '--site-root', resolve(root, 'target/site'), '--state-file', stateFile],
+    ['env', '--app-bin', appBin, '--site-root', siteRoot, '--state-file', stateFile],
     { stdio: ['pipe', 'inherit', 'inherit'] },
   );
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));

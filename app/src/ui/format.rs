@@ -38,6 +38,21 @@ pub fn created(rfc3339: &str) -> String {
     }
 }
 
+/// A done fraction (0..=1) as a whole percentage, for a progress bar's `aria-valuenow`.
+pub fn percent(fraction: f64) -> u8 {
+    (fraction.clamp(0.0, 1.0) * 100.0).round() as u8
+}
+
+/// `3/9 items · 12.0 MiB / 30.0 MiB`; the bytes only once the job knows some sizes.
+pub fn progress(p: &crate::model::Progress, items_word: &str) -> String {
+    let items = format!("{}/{} {items_word}", p.items_done, p.items_total);
+    if p.bytes_total == 0 {
+        items
+    } else {
+        format!("{items} · {} / {}", bytes(p.bytes_done), bytes(p.bytes_total))
+    }
+}
+
 /// Percent-encodes a query-string value (everything but unreserved characters and `/`).
 pub fn query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -54,7 +69,20 @@ pub fn query_value(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{bytes, created, query_value, short_digest, time_of_day_utc};
+    use super::{bytes, created, percent, progress, query_value, short_digest, time_of_day_utc};
+    use crate::model::Progress;
+
+    #[test]
+    fn progress_shows_items_and_known_bytes() {
+        let items_only = Progress { items_done: 1, items_total: 2, bytes_done: 0, bytes_total: 0 };
+        assert_eq!(progress(&items_only, "items"), "1/2 items");
+        let with_bytes =
+            Progress { items_done: 3, items_total: 9, bytes_done: 12 << 20, bytes_total: 30 << 20 };
+        assert_eq!(progress(&with_bytes, "items"), "3/9 items · 12.0 MiB / 30.0 MiB");
+        assert_eq!(percent(with_bytes.fraction()), 40);
+        assert_eq!(percent(1.5), 100);
+        assert_eq!(percent(0.0), 0);
+    }
 
     #[test]
     fn query_values_are_percent_encoded() {

@@ -2,6 +2,7 @@
 
 pub mod components;
 pub mod format;
+pub mod live;
 pub mod pages;
 pub mod strings;
 
@@ -10,7 +11,7 @@ use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::path;
 
-use pages::{JobsPage, LocalImagesPage, NotFound, RepositoriesPage, RepositoryRoute, StatusPage};
+use pages::{JobPage, JobsPage, LocalImagesPage, NotFound, RepositoriesPage, RepositoryRoute, StatusPage};
 use strings::strings;
 
 /// The HTML document the server renders around the app.
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("repositories/*path") view=RepositoryRoute />
                         <Route path=path!("local-images") view=LocalImagesPage />
                         <Route path=path!("jobs") view=JobsPage />
+                        <Route path=path!("jobs/:id") view=JobPage />
                         <Route path=path!("status") view=StatusPage />
                     </Routes>
                 </main>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::model::{AppError, JobRequest, JobSummary, RepositoryDeleteRequest};
+use crate::model::{AppError, JobSummary};
 
 /// Starts deleting repositories. `confirmation` must be the phrase
 /// [`crate::naming::batch_delete_phrase`] gives for their count.
@@ -12,5 +12,8 @@ pub async fn start_repository_delete(
     let state = crate::api::state()?;
     state.authorize(crate::backend::access::Operation::DeleteRepository)?;
     crate::backend::access::confirm_batch_delete(repositories.len(), &confirmation)?;
-    state.jobs.submit(JobRequest::RepositoryDelete(RepositoryDeleteRequest { repositories }), None)
+    state.jobs.submit(
+        crate::model::JobRequest::RepositoryDelete(crate::model::RepositoryDeleteRequest { repositories }),
+        None,
+    )
 }

@@ -5,6 +5,10 @@ use leptos::prelude::*;
 pub enum Tone {
     Ok,
     Bad,
+    /// Finished, but not everything was done (partial, cancelled, interrupted).
+    Warn,
+    /// Under way.
+    Busy,
     Neutral,
 }
 
@@ -13,6 +17,8 @@ impl Tone {
         match self {
             Self::Ok => "ok",
             Self::Bad => "bad",
+            Self::Warn => "warn",
+            Self::Busy => "busy",
             Self::Neutral => "neutral",
         }
     }

@@ -4,8 +4,10 @@ mod badge;
 mod copy_button;
 mod dialog;
 mod error_list;
+mod progress_bar;
 
 pub use badge::{Badge, Tone};
 pub use copy_button::CopyButton;
 pub use dialog::Dialog;
 pub use error_list::ErrorList;
+pub use progress_bar::ProgressBar;

@@ -5,10 +5,11 @@ mod local_images;
 mod not_found;
 mod repositories;
 mod repository;
+mod repository_actions;
 mod status;
 mod tag;
 
-pub use jobs::JobsPage;
+pub use jobs::{JobPage, JobsPage};
 pub use local_images::LocalImagesPage;
 pub use not_found::NotFound;
 pub use repositories::RepositoriesPage;

@@ -6,6 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::PageHeader;
+use super::repository_actions::{BatchDeleteDialog, RenameDialog};
 use crate::api::registry::list_repositories;
 use crate::model::{RepositoryPage, RepositorySummary};
 use crate::ui::components::ErrorList;
@@ -48,6 +49,10 @@ pub fn RepositoriesPage() -> impl IntoView {
         },
     );
     let selected = RwSignal::new(BTreeSet::<String>::new());
+    let renaming = RwSignal::new(false);
+    let deleting = RwSignal::new(false);
+    let none_selected = move || selected.read().is_empty();
+    let selection = move || selected.get().into_iter().collect::<Vec<_>>();
     let navigate = use_navigate();
     let on_filter = move |ev| {
         let href = catalog_href(&event_target_value(&ev), None, non_empty());
@@ -69,10 +74,20 @@ pub fn RepositoriesPage() -> impl IntoView {
                         {s.repositories_non_empty}
                     </a>
                 </nav>
-                <span class="muted" aria-live="polite">
+                <span class="muted" aria-live="polite" data-testid="selected-count">
                     {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
                 </span>
+                <div class="selection-actions">
+                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| renaming.set(true)>
+                        {s.rename_action}
+                    </button>
+                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
+                        {s.batch_delete_action}
+                    </button>
+                </div>
             </div>
+            {move || renaming.get().then(|| view! { <RenameDialog repositories=selection() open=renaming /> })}
+            {move || deleting.get().then(|| view! { <BatchDeleteDialog repositories=selection() open=deleting /> })}
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || Suspend::new(async move {

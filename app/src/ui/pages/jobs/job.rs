@@ -1,0 +1,244 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use super::state::{apply_job_event, can_retry};
+use super::{StatusBadge, item_status_label, item_status_tone, job_href, kind_label};
+use crate::api::jobs::{CancelJob, RetryJob, get_job};
+use crate::model::{Job, JobItem, LogLine};
+use crate::ui::components::{Badge, CopyButton, ErrorList, ProgressBar};
+use crate::ui::format;
+use crate::ui::live::{Flow, watch_job_events};
+use crate::ui::strings::strings;
+
+/// `/jobs/{id}`. A new id (after "Retry") mounts a new view, so the old stream closes.
+#[component]
+pub fn JobPage() -> impl IntoView {
+    let params = use_params_map();
+    move || {
+        let id = params.read().get("id").unwrap_or_default();
+        view! { <JobLoader id /> }
+    }
+}
+
+#[component]
+fn JobLoader(id: String) -> impl IntoView {
+    let s = strings();
+    let job = Resource::new(move || id.clone(), get_job);
+    view! {
+        <section class="page">
+            <p class="breadcrumb">
+                <a href="/jobs">{s.jobs_title}</a>
+            </p>
+            <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
+                <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
+                    {move || Suspend::new(async move { job.await.map(|job| view! { <JobView initial=job /> }) })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+/// The job as the server rendered it, then kept current by its event stream until it finishes.
+#[component]
+fn JobView(initial: Job) -> impl IntoView {
+    let s = strings();
+    let id = initial.summary.id.clone();
+    let finished_at_start = initial.summary.status.is_finished();
+    let job = RwSignal::new(initial);
+    if !finished_at_start {
+        watch_job_events(format!("/api/sync-jobs/{id}/events"), move |event| {
+            job.update(|job| apply_job_event(job, event));
+            if job.with_untracked(|job| job.summary.status.is_finished()) {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        });
+    }
+
+    let summary = move || job.with(|j| j.summary.clone());
+    let status = Memo::new(move |_| job.with(|j| j.summary.status));
+    let progress = Signal::derive(move || job.with(|j| j.summary.progress));
+
+    let cancel = ServerAction::<CancelJob>::new();
+    let retry = ServerAction::<RetryJob>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(new_job)) = retry.value().get() {
+            navigate(&job_href(&new_job.id), Default::default());
+        }
+    });
+    let failure = move || {
+        let cancel = cancel.value().get().and_then(Result::err);
+        let retry = retry.value().get().and_then(Result::err);
+        cancel.or(retry).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })
+    };
+    let (cancel_id, retry_id) = (id.clone(), id.clone());
+
+    view! {
+        <header class="page-header">
+            <div>
+                <h1>{move || kind_label(job.with(|j| j.summary.job_type))}</h1>
+                <p class="route">
+                    <code data-testid="job-source">{move || summary().source_image}</code>
+                    " → "
+                    <code data-testid="job-target">{move || summary().target_image}</code>
+                </p>
+            </div>
+            <div class="page-actions">
+                <Show when=move || !status.get().is_finished()>
+                    {
+                        let id = cancel_id.clone();
+                        view! {
+                            <button
+                                type="button"
+                                class="button danger"
+                                disabled=move || cancel.pending().get()
+                                on:click=move |_| { cancel.dispatch(CancelJob { id: id.clone() }); }
+                            >
+                                {s.job_cancel}
+                            </button>
+                        }
+                    }
+                </Show>
+                <Show when=move || job.with(can_retry)>
+                    {
+                        let id = retry_id.clone();
+                        view! {
+                            <button
+                                type="button"
+                                class="button"
+                                disabled=move || retry.pending().get()
+                                on:click=move |_| { retry.dispatch(RetryJob { id: id.clone() }); }
+                            >
+                                {s.job_retry}
+                            </button>
+                        }
+                    }
+                </Show>
+            </div>
+        </header>
+        {failure}
+        <div class="card job-summary">
+            <div class="job-status-line">
+                {move || view! { <StatusBadge status=status.get() /> }}
+                <ProgressBar progress label=s.column_progress />
+            </div>
+            {move || summary().error.map(|e| view! { <p class="reason" data-testid="job-error">{e}</p> })}
+            <dl>
+                <dt>{s.job_created}</dt>
+                <dd>{move || format::created(&summary().created_at)}</dd>
+                {move || summary().started_at.map(|t| view! { <dt>{s.job_started}</dt><dd>{format::created(&t)}</dd> })}
+                {move || summary().finished_at.map(|t| view! { <dt>{s.job_finished}</dt><dd>{format::created(&t)}</dd> })}
+                {move || summary().retry_of.map(|of| view! {
+                    <dt>{s.job_retry_of}</dt>
+                    <dd><a href=job_href(&of) data-testid="retry-of">{of.clone()}</a></dd>
+                })}
+            </dl>
+        </div>
+        <h2 class="section-title">{s.job_items}</h2>
+        <ItemsTable job />
+        <h2 class="section-title">{s.job_log}</h2>
+        <LogView job />
+    }
+}
+
+#[component]
+fn ItemsTable(job: RwSignal<Job>) -> impl IntoView {
+    let s = strings();
+    let items = move || job.with(|j| j.items.iter().cloned().enumerate().collect::<Vec<_>>());
+    view! {
+        <Show when=move || job.with(|j| !j.items.is_empty()) fallback=move || view! { <p class="muted">{s.job_no_items}</p> }>
+            <table class="table job-items" data-testid="job-items" aria-label=s.job_items>
+                <thead>
+                    <tr>
+                        <th>{s.column_source}</th>
+                        <th>{s.column_target}</th>
+                        <th>{s.column_status}</th>
+                        <th>{s.column_detail}</th>
+                        <th>{s.column_digest}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=items
+                        key=|(index, item)| (*index, item.status, item.detail.clone(), item.digest.clone())
+                        children=|(_, item)| view! { <ItemRow item /> }
+                    />
+                </tbody>
+            </table>
+        </Show>
+    }
+}
+
+#[component]
+fn ItemRow(item: JobItem) -> impl IntoView {
+    let s = strings();
+    let digest = item.digest.unwrap_or_default();
+    view! {
+        <tr data-item-status=item.status.as_str()>
+            <td><code>{item.source}</code></td>
+            <td><code>{item.target}</code></td>
+            <td><Badge tone=item_status_tone(item.status) text=item_status_label(item.status) /></td>
+            <td>{item.detail}</td>
+            <td>
+                {(!digest.is_empty()).then(|| view! {
+                    <code title=digest.clone()>{format::short_digest(&digest)}</code>
+                    <CopyButton text=digest.clone() label=s.copy_digest />
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// The log, appended live. It follows new lines while the reader is at its end; scrolling up
+/// stops that until they scroll back down.
+#[component]
+fn LogView(job: RwSignal<Job>) -> impl IntoView {
+    let s = strings();
+    let container = NodeRef::<leptos::html::Div>::new();
+    let follow = StoredValue::new(true);
+    let on_scroll = move |_| {
+        if let Some(el) = container.get_untracked() {
+            // A few pixels of slack: fractional scroll positions never quite reach the end.
+            follow.set_value(el.scroll_top() + el.client_height() >= el.scroll_height() - 8);
+        }
+    };
+    let line_count = Memo::new(move |_| job.with(|j| j.logs.len()));
+    Effect::new(move |_| {
+        line_count.track();
+        if follow.get_value() {
+            // After the new lines are in the DOM.
+            request_animation_frame(move || {
+                if let Some(el) = container.get_untracked() {
+                    el.set_scroll_top(el.scroll_height());
+                }
+            });
+        }
+    });
+    let dropped = move || job.with(|j| j.logs_dropped);
+    view! {
+        {move || (dropped() > 0).then(|| view! { <p class="muted">{format!("{} {}", dropped(), s.job_log_dropped)}</p> })}
+        <div class="log" node_ref=container on:scroll=on_scroll data-testid="job-log" role="log" aria-label=s.job_log>
+            <Show when=move || job.with(|j| !j.logs.is_empty()) fallback=move || view! { <p class="muted">{s.job_no_log}</p> }>
+                <ol>
+                    <For each=move || job.with(|j| j.logs.clone()) key=|line| line.seq children=|line| view! { <LogRow line /> } />
+                </ol>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn LogRow(line: LogLine) -> impl IntoView {
+    let time = line.at.get(11..19).unwrap_or(&line.at).to_owned();
+    view! {
+        <li class=format!("log-line log-{}", line.level.as_str()) data-seq=line.seq.to_string()>
+            <time datetime=line.at.clone()>{time}</time>
+            " "
+            <span class="log-level">{line.level.as_str()}</span>
+            " "
+            <span class="log-message">{line.message}</span>
+        </li>
+    }
+}

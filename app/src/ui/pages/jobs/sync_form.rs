@@ -1,0 +1,155 @@
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::job_href;
+use crate::api::jobs::{StartSync, preview_sync};
+use crate::model::{AppError, SyncPreview, SyncRequest};
+use crate::ui::strings::strings;
+
+/// How long typing must pause before the preview is asked for.
+const PREVIEW_DELAY: Duration = Duration::from_millis(250);
+
+/// The request the form's fields describe. Empty optional fields mean "derive it".
+fn sync_request(source: &str, repository: &str, tag: &str, platforms: &str) -> SyncRequest {
+    let optional = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+    SyncRequest {
+        source_image: source.trim().to_owned(),
+        target_repository: optional(repository),
+        target_tag: optional(tag),
+        platforms: platforms
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        cleanup_local_images: false,
+    }
+}
+
+/// "Sync an image": source, optional target and platforms; a live preview of the resulting
+/// reference by the server's own rules (its validation message when the input is wrong); Start
+/// opens the new job.
+#[component]
+pub fn SyncForm() -> impl IntoView {
+    let s = strings();
+    let source = RwSignal::new(String::new());
+    let repository = RwSignal::new(String::new());
+    let tag = RwSignal::new(String::new());
+    let platforms = RwSignal::new(String::new());
+    let request =
+        Memo::new(move |_| sync_request(&source.read(), &repository.read(), &tag.read(), &platforms.read()));
+
+    // Debounced preview. Only the answer to the latest request is shown, whatever order answers
+    // arrive in.
+    let preview = RwSignal::new(None::<Result<SyncPreview, AppError>>);
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |timer: Option<Option<TimeoutHandle>>| {
+        let request = request.get();
+        if let Some(Some(timer)) = timer {
+            timer.clear();
+        }
+        let ticket = asked.get_value() + 1;
+        asked.set_value(ticket);
+        if request.source_image.is_empty() {
+            preview.set(None);
+            return None;
+        }
+        set_timeout_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    let answer = preview_sync(request).await;
+                    if asked.get_value() == ticket {
+                        preview.set(Some(answer));
+                    }
+                });
+            },
+            PREVIEW_DELAY,
+        )
+        .ok()
+    });
+
+    let start = ServerAction::<StartSync>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = start.value().get() {
+            navigate(&job_href(&job.id), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        start.dispatch(StartSync { request: request.get_untracked() });
+    };
+    let field =
+        move |label: &'static str, placeholder: &'static str, value: RwSignal<String>, required: bool| {
+            view! {
+                <label class="field">
+                    <span>{label}</span>
+                    <input
+                        type="text"
+                        placeholder=placeholder
+                        required=required
+                        autocomplete="off"
+                        spellcheck="false"
+                        prop:value=value
+                        on:input=move |ev| value.set(event_target_value(&ev))
+                    />
+                </label>
+            }
+        };
+    view! {
+        <section class="card sync-form" aria-labelledby="sync-title">
+            <h2 id="sync-title">{s.sync_title}</h2>
+            <p class="muted">{s.sync_intro}</p>
+            <form on:submit=submit>
+                <div class="form-grid">
+                    {field(s.sync_source, s.sync_source_placeholder, source, true)}
+                    {field(s.sync_target_repository, "", repository, false)}
+                    {field(s.sync_target_tag, "", tag, false)}
+                    {field(s.sync_platforms, s.sync_platforms_placeholder, platforms, false)}
+                </div>
+                <div class="preview" data-testid="sync-preview" aria-live="polite">
+                    {move || match preview.get() {
+                        Some(Ok(p)) => Some(view! {
+                            <span class="muted">{s.sync_preview_label} ": "</span>
+                            <code>{p.source}</code>
+                            " → "
+                            <code data-testid="sync-preview-target">{p.target}</code>
+                        }.into_any()),
+                        Some(Err(e)) => Some(view! { <span class="reason" role="alert">{e.to_string()}</span> }.into_any()),
+                        None => None,
+                    }}
+                </div>
+                {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+                <div class="dialog-actions">
+                    <button type="submit" class="button" disabled=move || source.read().trim().is_empty() || start.pending().get()>
+                        {s.sync_start}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sync_request;
+
+    #[test]
+    fn empty_optional_fields_let_the_server_derive_them() {
+        let request = sync_request(" 127.0.0.1:5000/team/app:v1 ", " ", "", "");
+        assert_eq!(request.source_image, "127.0.0.1:5000/team/app:v1");
+        assert_eq!(request.target_repository, None);
+        assert_eq!(request.target_tag, None);
+        assert!(request.platforms.is_empty());
+    }
+
+    #[test]
+    fn platforms_are_split_on_commas_and_spaces() {
+        let request = sync_request("app", "mirror/app", "v2", "linux/amd64, linux/arm64/v8 ,,");
+        assert_eq!(request.target_repository.as_deref(), Some("mirror/app"));
+        assert_eq!(request.target_tag.as_deref(), Some("v2"));
+        assert_eq!(request.platforms, ["linux/amd64", "linux/arm64/v8"]);
+    }
+}

@@ -1,0 +1,229 @@
+//! What the repositories page does with a selection: rename by prefix and batch delete, each
+//! confirmed in a dialog and run as a job (the page then opens the job).
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+use super::jobs::job_href;
+use crate::api::jobs::{StartRemotePrefix, StartRepositoryDelete, preview_remote_prefix};
+use crate::model::{AppError, JobSummary, RemotePrefixRequest, RenamePreview, RenamePreviewRepository};
+use crate::naming::{PrefixMode, batch_delete_phrase};
+use crate::ui::components::{Badge, Dialog, Tone};
+use crate::ui::strings::strings;
+
+/// Opens the job a server action started, once it has.
+fn open_started_job(started: impl Fn() -> Option<Result<JobSummary, AppError>> + 'static) {
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = started() {
+            navigate(&job_href(&job.id), Default::default());
+        }
+    });
+}
+
+/// "Rename by prefix": mode, prefix and options; Preview lists every repository old → new with
+/// its tags, conflicts and errors; Start is enabled only for the request that was previewed
+/// without errors.
+#[component]
+pub fn RenameDialog(
+    /// The selected repositories.
+    repositories: Vec<String>,
+    /// Set to false to close.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let s = strings();
+    let mode = RwSignal::new(PrefixMode::Add);
+    let prefix = RwSignal::new(String::new());
+    let cleanup = RwSignal::new(false);
+    let overwrite = RwSignal::new(false);
+    let request = Memo::new(move |_| RemotePrefixRequest {
+        repositories: repositories.clone(),
+        prefix_mode: mode.get(),
+        prefix_value: prefix.get().trim().to_owned(),
+        cleanup_source_tag: cleanup.get(),
+        target_registry_host: None,
+        overwrite: overwrite.get(),
+    });
+
+    // The last preview and the request it was for.
+    let preview = RwSignal::new(None::<(RemotePrefixRequest, Result<RenamePreview, AppError>)>);
+    let previewing = RwSignal::new(false);
+    let run_preview = move |_| {
+        let request = request.get_untracked();
+        previewing.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = preview_remote_prefix(request.clone()).await;
+            preview.set(Some((request, answer)));
+            previewing.set(false);
+        });
+    };
+    let startable = move || {
+        preview.with(|p| {
+            matches!(p, Some((previewed, Ok(result))) if *previewed == request.get() && result.errors.is_empty())
+        })
+    };
+
+    let start = ServerAction::<StartRemotePrefix>::new();
+    open_started_job(move || start.value().get());
+
+    let mode_option = move |value: PrefixMode, label: &'static str| {
+        view! {
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="prefix-mode"
+                    value=value.as_str()
+                    prop:checked=move || mode.get() == value
+                    on:change=move |_| mode.set(value)
+                />
+                {label}
+            </label>
+        }
+    };
+    let checkbox = move |label: &'static str, value: RwSignal<bool>| {
+        view! {
+            <label class="choice">
+                <input type="checkbox" prop:checked=value on:change=move |ev| value.set(event_target_checked(&ev)) />
+                {label}
+            </label>
+        }
+    };
+    view! {
+        <Dialog title=s.rename_title>
+            <fieldset class="choices">
+                <legend>{s.rename_mode}</legend>
+                {mode_option(PrefixMode::Add, s.rename_mode_add)}
+                {mode_option(PrefixMode::Remove, s.rename_mode_remove)}
+            </fieldset>
+            <label class="field">
+                <span>{s.rename_prefix}</span>
+                <input
+                    type="text"
+                    placeholder=s.rename_prefix_placeholder
+                    autocomplete="off"
+                    spellcheck="false"
+                    prop:value=prefix
+                    on:input=move |ev| prefix.set(event_target_value(&ev))
+                />
+            </label>
+            {checkbox(s.rename_cleanup, cleanup)}
+            {checkbox(s.rename_overwrite, overwrite)}
+            {move || preview.get().map(|(_, answer)| match answer {
+                Ok(result) => view! { <RenamePreviewList preview=result /> }.into_any(),
+                Err(e) => view! { <p class="reason" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+            <Show when=move || !startable()>
+                <p class="muted">{s.rename_preview_first}</p>
+            </Show>
+            <div class="dialog-actions">
+                <button type="button" class="button secondary" disabled=move || previewing.get() on:click=run_preview>
+                    {s.rename_preview}
+                </button>
+                <button
+                    type="button"
+                    class="button"
+                    disabled=move || !startable() || start.pending().get()
+                    on:click=move |_| { start.dispatch(StartRemotePrefix { request: request.get_untracked() }); }
+                >
+                    {s.rename_start}
+                </button>
+                <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                    {s.cancel}
+                </button>
+            </div>
+        </Dialog>
+    }
+}
+
+#[component]
+fn RenamePreviewList(preview: RenamePreview) -> impl IntoView {
+    let s = strings();
+    let errors = (!preview.errors.is_empty()).then(|| {
+        view! {
+            <ul class="error-box" role="alert">
+                {preview.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+            </ul>
+        }
+    });
+    view! {
+        {errors}
+        <ul class="rename-preview" data-testid="rename-preview" aria-label=s.rename_preview_label>
+            {preview.repositories.into_iter().map(|repo| view! { <RenamePreviewRow repo /> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn RenamePreviewRow(repo: RenamePreviewRepository) -> impl IntoView {
+    let s = strings();
+    let tags = repo
+        .tags
+        .into_iter()
+        .map(|tag| {
+            let conflict = tag.is_conflict();
+            let same = !conflict && tag.target_digest.is_some();
+            view! {
+                <li class:conflict=conflict>
+                    <code>{tag.tag}</code>
+                    {conflict.then(|| view! { " " <Badge tone=Tone::Bad text=s.rename_conflict /> })}
+                    {same.then(|| view! { " " <Badge tone=Tone::Neutral text=s.rename_exists /> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <li data-testid="rename-preview-repository">
+            <code class="old-name">{repo.source}</code>
+            " → "
+            <code class="new-name">{repo.target}</code>
+            <ul class="tag-list">{tags}</ul>
+        </li>
+    }
+}
+
+/// "Delete repositories": lists the selection and asks for the phrase
+/// [`batch_delete_phrase`] gives for its size.
+#[component]
+pub fn BatchDeleteDialog(
+    /// The selected repositories.
+    repositories: Vec<String>,
+    /// Set to false to close.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let s = strings();
+    let phrase = batch_delete_phrase(repositories.len());
+    let typed = RwSignal::new(String::new());
+    let start = ServerAction::<StartRepositoryDelete>::new();
+    open_started_job(move || start.value().get());
+    let matches = {
+        let phrase = phrase.clone();
+        move || typed.get().trim() == phrase
+    };
+    let listed = repositories.iter().map(|r| view! { <li><code>{r.clone()}</code></li> }).collect_view();
+    let submit = move |_| {
+        start.dispatch(StartRepositoryDelete {
+            repositories: repositories.clone(),
+            confirmation: typed.get_untracked().trim().to_owned(),
+        });
+    };
+    view! {
+        <Dialog title=s.batch_delete_title>
+            <p>{s.batch_delete_warning}</p>
+            <ul class="siblings" aria-label=s.batch_delete_list>{listed}</ul>
+            <label class="field">
+                <span>{s.batch_delete_confirm} " " <strong class="phrase">{phrase.clone()}</strong></span>
+                <input type="text" autocomplete="off" prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev)) />
+            </label>
+            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+            <div class="dialog-actions">
+                <button type="button" class="button danger" disabled=move || !matches() || start.pending().get() on:click=submit>
+                    {s.batch_delete_start}
+                </button>
+                <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                    {s.cancel}
+                </button>
+            </div>
+        </Dialog>
+    }
+}

@@ -1,0 +1,27 @@
+import { expect, type Locator, type Page } from '@playwright/test';
+
+/** `/jobs/{id}`: one job, updated live. */
+export class JobPage {
+  readonly status: Locator;
+  readonly progress: Locator;
+  readonly log: Locator;
+  readonly items: Locator;
+
+  constructor(readonly page: Page) {
+    this.status = page.getByTestId('job-status');
+    this.progress = page.getByRole('progressbar', { name: 'Progress' });
+    this.log = page.getByRole('log', { name: 'Log' });
+    this.items = page.getByRole('table', { name: 'Items' }).locator('tbody tr');
+  }
+
+  /** Waits for the browser to be on a job's page and returns its id. */
+  async id(): Promise<string> {
+    await expect(this.page).toHaveURL(/\/jobs\/[0-9a-f]+$/);
+    return new URL(this.page.url()).pathname.split('/').pop()!;
+  }
+
+  /** Waits until the job has ended with `status` (the machine value, e.g. `succeeded`). */
+  async expectFinished(status: string, timeout = 30_000): Promise<void> {
+    await expect(this.status).toHaveAttribute('data-status', status, { timeout });
+  }
+}
