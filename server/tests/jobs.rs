@@ -509,3 +509,55 @@ async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
     let after = get(format!("{}/api/sync-jobs/{done_id}", server.url())).await;
     assert_eq!(after, before, "a finished job reads back exactly as before the restart");
 }
+
+#[tokio::test]
+async fn the_list_stream_catches_up_with_recent_jobs_then_follows_changes() {
+    use futures::StreamExt as _;
+    use tower::ServiceExt as _;
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    registry.push_image("live/a", "v1", &ImageSpec::docker()).await.unwrap();
+    let app = app_for(&registry, &[]);
+    let first = start(&app, "/api/repository-delete-jobs", json!({"repositories": ["live/none"]})).await;
+    let second = start(&app, "/api/repository-delete-jobs", json!({"repositories": ["live/none2"]})).await;
+
+    let response = app
+        .router
+        .clone()
+        .oneshot(Request::get("/api/sync-jobs/events?limit=10").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body().into_data_stream();
+    let mut text = String::new();
+    let mut summaries = Vec::new();
+    let mut next_summary = async || -> Value {
+        loop {
+            if let Some(end) = text.find("\n\n") {
+                let block: String = text.drain(..end + 2).collect();
+                if block.contains("event: summary") {
+                    let data = block.lines().find_map(|l| l.strip_prefix("data: ")).unwrap();
+                    return serde_json::from_str(data).unwrap();
+                }
+                continue;
+            }
+            let chunk =
+                tokio::time::timeout(Duration::from_secs(20), body.next()).await.expect("an event in time");
+            text.push_str(std::str::from_utf8(&chunk.unwrap().unwrap()).unwrap());
+        }
+    };
+    // The backlog, oldest first …
+    for _ in 0..2 {
+        summaries.push(next_summary().await);
+    }
+    assert_eq!(summaries[0]["summary"]["id"], first["id"]);
+    assert_eq!(summaries[1]["summary"]["id"], second["id"]);
+    // … then live changes of a job started now.
+    let (_, third) =
+        post_json(&app, "/api/repository-delete-jobs", json!({"repositories": ["live/a"]})).await;
+    loop {
+        let event = next_summary().await;
+        if event["summary"]["id"] == third["id"] && event["summary"]["status"] == "succeeded" {
+            break;
+        }
+    }
+}

@@ -3,7 +3,8 @@
 //!
 //! SSE: `GET /api/sync-jobs/{id}/events` sends `snapshot` (the whole job, log backlog included)
 //! and then `log`, `item` and `summary` events, each `data:` a JSON [`JobEvent`]; it ends once the
-//! job has finished. `GET /api/sync-jobs/events` sends a `summary` for every job change.
+//! job has finished. `GET /api/sync-jobs/events` sends a `summary` of the newest jobs, then one for
+//! every job change.
 
 use std::convert::Infallible;
 
@@ -127,7 +128,8 @@ pub async fn events(State(state): State<AppState>, Path(id): Path<String>) -> Re
     }
 }
 
-/// `GET /api/sync-jobs/events`: every job's summary as it changes.
-pub async fn all_events(State(state): State<AppState>) -> Response {
-    sse(state.jobs.watch_all()).into_response()
+/// `GET /api/sync-jobs/events?limit=`: the newest `limit` jobs (default 50), then every job's
+/// summary as it changes.
+pub async fn all_events(State(state): State<AppState>, Query(params): Query<ListParams>) -> Response {
+    sse(state.jobs.watch_all(params.limit.unwrap_or(50).clamp(1, 1000))).into_response()
 }

@@ -6,7 +6,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt as _, Stream};
+use futures::{FutureExt as _, Stream, StreamExt as _};
 use tokio::sync::{Semaphore, broadcast};
 use tokio_util::sync::CancellationToken;
 
@@ -251,10 +251,15 @@ impl JobManager {
         }))
     }
 
-    /// Every job's summary as it changes (new jobs, status, progress), for live lists.
-    pub fn watch_all(&self) -> impl Stream<Item = JobEvent> + Send + 'static {
+    /// Every job's summary as it changes (new jobs, status, progress), for live lists. It starts
+    /// with the newest `backlog` jobs, oldest first, so a list rendered before the stream opened
+    /// catches up with whatever started or finished in between.
+    pub fn watch_all(&self, backlog: usize) -> impl Stream<Item = JobEvent> + Send + 'static {
         let receiver = self.subscribe();
-        futures::stream::unfold(receiver, |mut receiver| async move {
+        let mut recent = self.list(backlog).unwrap_or_default();
+        recent.reverse();
+        let recent = futures::stream::iter(recent.into_iter().map(|summary| JobEvent::Summary { summary }));
+        let live = futures::stream::unfold(receiver, |mut receiver| async move {
             loop {
                 match receiver.recv().await {
                     Ok(event @ JobEvent::Summary { .. }) => return Some((event, receiver)),
@@ -262,7 +267,8 @@ impl JobManager {
                     Err(broadcast::error::RecvError::Closed) => return None,
                 }
             }
-        })
+        });
+        recent.chain(live)
     }
 }
 
