@@ -561,3 +561,45 @@ async fn the_list_stream_catches_up_with_recent_jobs_then_follows_changes() {
         }
     }
 }
+
+/// Faults from a source registry reach the job as per-item outcomes and log lines, and a failed
+/// copy leaves no tag behind.
+#[tokio::test]
+async fn source_faults_become_retries_in_the_log_or_failed_items_without_a_tag() {
+    use rm_harness::proxy::{Fault, FaultProxy};
+    let source = Registry::start(Flavour::Plain).await.unwrap();
+    let target = Registry::start(Flavour::Plain).await.unwrap();
+    let image = source.push_image("flaky/app", "v1", &ImageSpec::docker().layers(&[400_000])).await.unwrap();
+    let layer = image.layers[0].0.clone();
+    let proxy = FaultProxy::start(&source.url()).unwrap();
+    let host = proxy.url().trim_start_matches("http://").trim_end_matches('/').to_owned();
+    let app = app_for(&target, &[]);
+
+    proxy.inject(Fault::status("GET", "/blobs/", 429).retry_after(1));
+    proxy.inject(Fault::status("GET", "/manifests/", 503).times(2));
+    let job = start(
+        &app,
+        "/api/sync-jobs",
+        json!({"source_image": format!("{host}/flaky/app:v1"), "target_tag": "ok"}),
+    )
+    .await;
+    assert_eq!(job["status"], "succeeded", "{job:#}");
+    let logs: Vec<&str> =
+        job["logs"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+    assert!(logs.iter().any(|l| l.contains("429") && l.contains("retrying in 1s")), "{logs:#?}");
+    assert!(logs.iter().filter(|l| l.contains("503") && l.contains("retrying")).count() >= 2, "{logs:#?}");
+    assert_eq!(target.manifest_digest("flaky/app", "ok").await.unwrap(), Some(image.digest.clone()));
+
+    proxy.inject(Fault::corrupt_body("GET", &format!("/blobs/{layer}"), 1_000));
+    let job = start(
+        &app,
+        "/api/sync-jobs",
+        json!({"source_image": format!("{host}/flaky/app:v1"), "target_repository": "flaky/bad"}),
+    )
+    .await;
+    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["items"][0]["status"], "failed");
+    assert!(job["error"].as_str().unwrap().contains("does not match its digest"), "{job:#}");
+    assert_eq!(target.manifest_digest("flaky/bad", "v1").await.unwrap(), None, "nothing tagged");
+    assert!(!target.blob_exists("flaky/bad", &layer).await.unwrap(), "the corrupt upload was not committed");
+}
