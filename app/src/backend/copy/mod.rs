@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-
 use super::registry::{RegistryClient, RegistryError};
 use crate::model::LogLevel;
 pub use blobs::BLOBS_IN_FLIGHT;
