@@ -158,5 +158,6 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
             row("non-empty walk, cold (new server)", cold_ne, 2.0),
             row("non-empty walk, warm", warm_ne, 2.0),
         ],
+        ..Table::default()
     })
 }

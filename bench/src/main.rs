@@ -1,6 +1,7 @@
-//! `rm-bench`: Registry Manager's browsing REST API against references, on generated fixtures,
-//! all against real processes on 127.0.0.1 (`docker-registry` via rm-harness, and the release
-//! `registry-manager` binary). Run it with `make bench` (see the README's "Benchmarks").
+//! `rm-bench`: Registry Manager's browsing REST API and jobs against references, on generated
+//! fixtures, all against real processes on 127.0.0.1 (`docker-registry` and `dockerd` via
+//! rm-harness, `skopeo`, and the release `registry-manager` binary). Run it with `make bench` (see
+//! the README's "Benchmarks").
 //!
 //! 1. 300-tag repository, details for every tag: ours cold (new server) and warm, against a naive
 //!    reference (tags/list + three sequential requests per tag).
@@ -8,17 +9,27 @@
 //!    `_catalog` walk.
 //! 3. Scale: 10,000 repositories / 100,000 tags (generated once, kept in `bench/data/scale.img`), the
 //!    repositories page and a 5,000-tag repository page, warm, with the server's memory.
+//! 4. Rename (jobs): 30 tags of 10 repositories renamed to a new prefix, ours (one
+//!    `POST /api/remote-prefix-jobs`) against a mount-only floor written here, `skopeo copy` per tag
+//!    and `docker pull`/`tag`/`push` per tag through a private dockerd.
+//! 5. Sync (jobs): one 200 MB image copied between two registries, ours (`POST /api/sync-jobs`)
+//!    against `skopeo copy`, with the server's memory during the copy.
+//!
+//! `--only browse` runs 1–3, `--only jobs` runs 4–5 (`scripts/bench.sh jobs`, `make bench BENCH=jobs`).
 //!
 //! Prints one table per scenario and a summary; a missed target is printed as MISS. Exits
 //! non-zero only when something could not be measured (an error or a wrong answer).
 
 mod catalog;
+mod jobs;
 mod push;
 mod reference;
+mod rename;
 mod report;
 mod scale;
 mod server;
 mod store;
+mod sync;
 mod tags;
 mod volume;
 
@@ -37,10 +48,32 @@ enum Scenario {
     Tags,
     Catalog,
     Scale,
+    Rename,
+    Sync,
+    /// tags, catalog, scale
+    Browse,
+    /// rename, sync
+    Jobs,
+}
+
+impl Scenario {
+    /// The scenarios run, in order.
+    const RUN_ORDER: [Scenario; 5] =
+        [Scenario::Tags, Scenario::Catalog, Scenario::Scale, Scenario::Rename, Scenario::Sync];
+
+    /// Whether `--only` selected this scenario (directly or through its group).
+    fn selected(self, only: &[Scenario]) -> bool {
+        only.iter().any(|&o| {
+            o == self
+                || (o == Scenario::Browse
+                    && matches!(self, Scenario::Tags | Scenario::Catalog | Scenario::Scale))
+                || (o == Scenario::Jobs && matches!(self, Scenario::Rename | Scenario::Sync))
+        })
+    }
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "rm-bench", about = "Benchmark of Registry Manager's browsing API (make bench)")]
+#[command(name = "rm-bench", about = "Benchmark of Registry Manager's browsing API and jobs (make bench)")]
 struct Args {
     /// The `registry-manager` binary to measure (a release build).
     #[arg(long, env = "RM_BENCH_SERVER_BIN", default_value = "target/release/registry-manager")]
@@ -48,8 +81,8 @@ struct Args {
     /// Where the scale fixture is kept between runs (`<dir>/scale`).
     #[arg(long, env = "RM_BENCH_DATA_DIR", default_value = "bench/data")]
     data_dir: PathBuf,
-    /// Scenarios to run, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "tags,catalog,scale")]
+    /// Scenarios to run, comma-separated (`browse` = tags,catalog,scale; `jobs` = rename,sync).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "browse,jobs")]
     only: Vec<Scenario>,
     /// Cold runs (each on a new server process).
     #[arg(long, default_value_t = 5)]
@@ -81,6 +114,9 @@ struct Args {
     /// Skip the naive reference on the 5,000-tag repository (one run, ~20 s).
     #[arg(long)]
     no_scale_naive: bool,
+    /// Runs of each tool in the jobs scenarios (rename, sync), each to fresh target names.
+    #[arg(long, default_value_t = 3)]
+    jobs_reps: usize,
 }
 
 /// What every scenario needs.
@@ -98,6 +134,9 @@ pub struct Ctx {
     pub scale_store: scale::Store,
     pub ttl_wait: Option<Duration>,
     pub scale_naive: bool,
+    pub jobs_reps: usize,
+    /// Starts every target name the jobs scenarios write (`b<nonce>-<tool>-<run>/…`): fresh per run.
+    pub nonce: String,
 }
 
 /// A permutation of `0..n` (2377 is prime and divides neither 300 nor 5000), so creation order
@@ -134,10 +173,10 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
-fn header(launcher: &Launcher, args: &Args) {
+fn header(launcher: &Launcher, args: &Args, nonce: &str) {
     let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    println!("rm-bench — Registry Manager browsing benchmark");
+    println!("rm-bench — Registry Manager benchmark");
     println!("  date      {}", rm_harness::fixtures::rfc3339(SystemTime::now()));
     println!(
         "  machine   nproc {nproc}, {}, Linux {}, load average {}",
@@ -151,10 +190,19 @@ fn header(launcher: &Launcher, args: &Args) {
         command_line(&rm_harness::registry::registry_bin(), &["--version"])
     );
     println!("  server    {}", launcher.bin().display());
+    let jobs = [Scenario::Rename, Scenario::Sync].iter().any(|s| s.selected(&args.only));
+    if jobs {
+        println!("  skopeo    {}", command_line("skopeo", &["--version"]));
+        println!(
+            "  docker    {}; daemon {}",
+            command_line(&rm_harness::dockerd::docker_bin(), &["--version"]),
+            command_line(&rm_harness::dockerd::dockerd_bin(), &["--version"])
+        );
+    }
     println!(
-        "  runs      cold {} (new server each), warm {}, naive {}; \
+        "  runs      cold {} (new server each), warm {}, naive {}; jobs {} per tool (targets b{nonce}-…); \
          times are medians [min–max] in ms, client-side over loopback",
-        args.cold_reps, args.warm_reps, args.reference_reps
+        args.cold_reps, args.warm_reps, args.reference_reps, args.jobs_reps
     );
 }
 
@@ -174,7 +222,8 @@ async fn main() -> Result<()> {
     let args = Args::parse();
     let started = Instant::now();
     let launcher = Launcher::new(args.server_bin.clone())?;
-    header(&launcher, &args);
+    let nonce = jobs::nonce();
+    header(&launcher, &args, &nonce);
     let ctx = Ctx {
         launcher,
         http: push::http_client(8)?,
@@ -188,12 +237,14 @@ async fn main() -> Result<()> {
         scale_store: args.scale_store,
         ttl_wait: (args.ttl_wait > 0).then(|| Duration::from_secs(args.ttl_wait)),
         scale_naive: !args.no_scale_naive,
+        jobs_reps: args.jobs_reps.max(1),
+        nonce,
     };
 
     let mut tables: Vec<Table> = Vec::new();
     let mut failed = Vec::new();
-    for scenario in [Scenario::Tags, Scenario::Catalog, Scenario::Scale] {
-        if !args.only.contains(&scenario) {
+    for scenario in Scenario::RUN_ORDER {
+        if !scenario.selected(&args.only) {
             continue;
         }
         let t = Instant::now();
@@ -202,6 +253,9 @@ async fn main() -> Result<()> {
                 Scenario::Tags => tags::run(&ctx).await,
                 Scenario::Catalog => catalog::run(&ctx).await,
                 Scenario::Scale => scale::run(&ctx).await,
+                Scenario::Rename => rename::run(&ctx).await,
+                Scenario::Sync => sync::run(&ctx).await,
+                Scenario::Browse | Scenario::Jobs => unreachable!("groups are not in RUN_ORDER"),
             }
         };
         // On SIGINT/SIGTERM the scenario is dropped first: its server and registry processes
@@ -221,6 +275,9 @@ async fn main() -> Result<()> {
             Ok(table) => {
                 print!("{}", table.render());
                 println!("  ({:.0} s)", t.elapsed().as_secs_f64());
+                if !table.errors.is_empty() {
+                    failed.push(scenario);
+                }
                 tables.push(table);
             }
             Err(e) => {

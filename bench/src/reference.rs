@@ -6,8 +6,12 @@
 //!   which only makes the reference faster.
 //! * [`raw_catalog_walk`]: `GET /v2/_catalog?n=1000`, following `Link` headers — the least
 //!   any catalog walk can cost.
+//! * [`mount_rename`]: the least a rename within one registry can cost — per repository the tag
+//!   list, then per tag, one after the other: GET the manifest, mount each blob (config and
+//!   layers) into the new name with one `POST …/blobs/uploads/?mount=&from=`, PUT the same
+//!   manifest bytes under the new name. No existence checks, no verification.
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail, ensure};
 use reqwest::header;
 use rm_harness::registry::{MANIFEST_ACCEPT, parse_next_link};
 use serde_json::Value;
@@ -89,4 +93,46 @@ pub async fn raw_catalog_walk(http: &reqwest::Client, base: &str, n: usize) -> R
         );
     }
     Ok(out)
+}
+
+/// Every tag of each `(from, to)` repository copied to `to` by cross-repository mounts, one
+/// request at a time (image manifests only). Returns the number of tags copied.
+pub async fn mount_rename(http: &reqwest::Client, base: &str, renames: &[(String, String)]) -> Result<usize> {
+    let mut copied = 0;
+    for (from, to) in renames {
+        let url = format!("{base}/v2/{from}/tags/list");
+        let list: Value = ok(http.get(&url).send().await?, &url).await?.json().await?;
+        let tags = list["tags"].as_array().with_context(|| format!("{url}: no tags"))?;
+        for tag in tags.iter().filter_map(Value::as_str) {
+            let url = format!("{base}/v2/{from}/manifests/{tag}");
+            let resp = ok(http.get(&url).header(header::ACCEPT, MANIFEST_ACCEPT).send().await?, &url).await?;
+            let media_type = resp
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| anyhow!("GET {url}: no Content-Type"))?
+                .to_string();
+            let bytes = resp.bytes().await?;
+            let manifest: Value =
+                serde_json::from_slice(&bytes).with_context(|| format!("{url}: not JSON"))?;
+            let config = manifest["config"]["digest"]
+                .as_str()
+                .with_context(|| format!("{url}: not an image manifest"))?;
+            let layers = manifest["layers"].as_array().with_context(|| format!("{url}: no layers"))?;
+            for digest in std::iter::once(config).chain(layers.iter().filter_map(|l| l["digest"].as_str())) {
+                let url = format!("{base}/v2/{to}/blobs/uploads/?mount={digest}&from={from}");
+                let resp = http.post(&url).send().await?;
+                ensure!(
+                    resp.status() == reqwest::StatusCode::CREATED,
+                    "POST {url} → {} (not mounted)",
+                    resp.status()
+                );
+            }
+            let url = format!("{base}/v2/{to}/manifests/{tag}");
+            ok(http.put(&url).header(header::CONTENT_TYPE, media_type).body(bytes).send().await?, &url)
+                .await?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
 }

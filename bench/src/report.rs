@@ -38,6 +38,9 @@ impl Samples {
 
     /// `123.4 ms [110.2–130.9] n=5`
     pub fn summary(&self) -> String {
+        if self.0.is_empty() {
+            return "— (not measured)".into();
+        }
         if self.0.len() == 1 {
             return format!("{} (1 run)", ms(self.median()));
         }
@@ -70,6 +73,9 @@ fn ms_bare(d: Duration) -> String {
 pub enum Target {
     /// ours / reference ≤ this.
     Ratio(f64),
+    /// reference / ours ≥ this (ours is this many times faster); the ratio column shows
+    /// reference / ours for such rows.
+    Speedup(f64),
     /// ours (median) ≤ this many milliseconds.
     Millis(f64),
     /// Reported for information only.
@@ -90,19 +96,34 @@ impl Row {
     pub fn ratio(&self) -> Option<f64> {
         let (_, r) = self.reference.as_ref()?;
         let r = r.median().as_secs_f64();
-        (r > 0.0).then(|| self.ours.median().as_secs_f64() / r)
+        (r > 0.0 && !self.ours.0.is_empty()).then(|| self.ours.median().as_secs_f64() / r)
+    }
+
+    /// reference / ours (how many times faster ours is).
+    pub fn speedup(&self) -> Option<f64> {
+        let (_, r) = self.reference.as_ref()?;
+        let ours = self.ours.median().as_secs_f64();
+        (ours > 0.0 && !r.0.is_empty()).then(|| r.median().as_secs_f64() / ours)
     }
 
     /// `Some(true)` PASS, `Some(false)` MISS, `None` informational.
     pub fn passed(&self) -> Option<bool> {
         match self.target {
             Target::Ratio(max) => self.ratio().map(|r| r <= max + 1e-9),
+            Target::Speedup(min) => self.speedup().map(|r| r >= min - 1e-9),
             Target::Millis(max) => Some(self.ours.median().as_secs_f64() * 1000.0 <= max),
             Target::None => None,
         }
     }
 
     fn ratio_text(&self) -> String {
+        if let Target::Speedup(_) = self.target {
+            return match self.speedup() {
+                Some(r) if r >= 100.0 => format!("{r:.0}×"),
+                Some(r) => format!("{r:.1}×"),
+                None => "—".into(),
+            };
+        }
         match self.ratio() {
             Some(r) if r < 0.01 => format!("{r:.4}×"),
             Some(r) => format!("{r:.3}×"),
@@ -113,6 +134,7 @@ impl Row {
     fn target_text(&self) -> String {
         match self.target {
             Target::Ratio(r) => format!("≤ {r:.2}×"),
+            Target::Speedup(r) => format!("≥ {r:.0}× ref"),
             Target::Millis(m) => format!("≤ {m:.0} ms"),
             Target::None => "—".into(),
         }
@@ -127,12 +149,27 @@ impl Row {
     }
 }
 
-/// A scenario's results: title, notes printed under it, rows.
+/// A target on something other than a time (memory, say): printed under the rows and in the
+/// summary.
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub case: String,
+    /// What was measured, e.g. `12.5 MiB (runs: 12.5, 11.0, 12.9)`.
+    pub value: String,
+    /// e.g. `≤ 40 MiB`.
+    pub target: String,
+    pub passed: bool,
+}
+
+/// A scenario's results: title, notes printed under it, rows, other checks, and what could not be
+/// measured (`errors`: the scenario then counts as failed, but what was measured still prints).
 #[derive(Clone, Debug, Default)]
 pub struct Table {
     pub title: String,
     pub notes: Vec<String>,
     pub rows: Vec<Row>,
+    pub checks: Vec<Check>,
+    pub errors: Vec<String>,
 }
 
 /// Pads to `width` characters (not bytes: the table has `×`, `–`, `≤`).
@@ -181,6 +218,19 @@ impl Table {
                 r.result_text(),
             );
         }
+        for c in &self.checks {
+            let _ = writeln!(
+                out,
+                "  {} {} {} {}",
+                pad(&c.case, CASE_W),
+                pad(&c.value, TIME_W * 2 + 18),
+                pad(&c.target, 9),
+                if c.passed { "PASS" } else { "MISS" },
+            );
+        }
+        for e in &self.errors {
+            let _ = writeln!(out, "  NOT MEASURED: {e}");
+        }
         out
     }
 
@@ -191,9 +241,11 @@ impl Table {
             .filter(|r| r.passed().is_some())
             .map(|r| {
                 let value = match r.target {
-                    Target::Ratio(_) => format!("{} ({} vs {})", r.ratio_text(), ms(r.ours.median()), {
-                        r.reference.as_ref().map(|(_, s)| ms(s.median())).unwrap_or_default()
-                    }),
+                    Target::Ratio(_) | Target::Speedup(_) => {
+                        format!("{} ({} vs {})", r.ratio_text(), ms(r.ours.median()), {
+                            r.reference.as_ref().map(|(_, s)| ms(s.median())).unwrap_or_default()
+                        })
+                    }
                     _ => ms(r.ours.median()),
                 };
                 format!(
@@ -204,6 +256,15 @@ impl Table {
                     r.target_text()
                 )
             })
+            .chain(self.checks.iter().map(|c| {
+                format!(
+                    "{} {} {} target {}",
+                    if c.passed { "PASS" } else { "MISS" },
+                    pad(&format!("{}: {}", self.short_title(), c.case), 64),
+                    pad(&c.value, 34),
+                    c.target
+                )
+            }))
             .collect()
     }
 
@@ -242,8 +303,24 @@ mod tests {
         assert_eq!(row(&[50], Target::Millis(50.0)).passed(), Some(true));
         assert_eq!(row(&[51], Target::Millis(50.0)).passed(), Some(false));
         assert_eq!(row(&[51], Target::None).passed(), None);
-        let t = Table { title: "[1] x".into(), notes: vec![], rows: vec![row(&[71], Target::Ratio(0.7))] };
+        assert_eq!(row(&[10], Target::Speedup(10.0)).passed(), Some(true));
+        assert_eq!(row(&[11], Target::Speedup(10.0)).passed(), Some(false));
+        assert!(row(&[10], Target::Speedup(10.0)).ratio_text().starts_with("10.0×"));
+        let t = Table {
+            title: "[1] x".into(),
+            rows: vec![row(&[71], Target::Ratio(0.7))],
+            checks: vec![Check {
+                case: "mem".into(),
+                value: "1 MiB".into(),
+                target: "≤ 2 MiB".into(),
+                passed: true,
+            }],
+            ..Table::default()
+        };
         assert!(t.render().contains("MISS"));
         assert!(t.summary_lines()[0].starts_with("MISS [1]: c"));
+        assert!(t.summary_lines()[1].starts_with("PASS [1]: mem"));
+        let empty = Row { ours: Samples::default(), ..row(&[1], Target::Ratio(1.0)) };
+        assert_eq!(empty.passed(), None);
     }
 }

@@ -513,7 +513,12 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
     ));
     drop(server);
     drop(fixture);
-    Ok(Table { title: "[3] Scale: 10,000 repositories / 100,000 tags".into(), notes, rows })
+    Ok(Table {
+        title: "[3] Scale: 10,000 repositories / 100,000 tags".into(),
+        notes,
+        rows,
+        ..Table::default()
+    })
 }
 
 #[cfg(test)]

@@ -119,5 +119,6 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                 target: Target::Ratio(0.05),
             },
         ],
+        ..Table::default()
     })
 }
