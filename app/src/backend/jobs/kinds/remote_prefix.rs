@@ -19,8 +19,9 @@ use crate::naming::{PrefixMode, apply_prefix};
 
 use super::{Plan, copy_detail, describe_repositories, repository_list};
 
-/// Tags copied at once.
-const PARALLEL_TAGS: usize = 4;
+/// Tags copied at once. Each copy is a handful of small requests (manifest, blob HEADs, mounts),
+/// so latency, not bandwidth, bounds a rename; the client still caps requests in flight at 16.
+const PARALLEL_TAGS: usize = 8;
 
 /// The repository an item works on: items are `repository:tag`, or a bare repository when its
 /// tags could not be listed.
@@ -221,36 +222,28 @@ async fn copy_one(context: &JobContext, target: &RegistryClient, overwrite: bool
     let result = copy_image(&deps.registry, target, &spec, context, context.cancel_token()).await;
     let (status, detail, digest) = match result {
         Ok(outcome) => {
-            // The rename's promise: the new tag serves exactly the old tag's digest.
-            // Registries answer 5xx now and then (distribution under concurrent writes of one
-            // manifest): the check is retried like every other step.
-            let cancel = context.cancel_token();
-            let source_digest =
-                retrying(&format!("checking {}:{}", w.source, w.tag), context, cancel, || {
-                    deps.registry.head_manifest(&w.source, &w.tag)
-                })
-                .await;
-            let target_digest =
-                retrying(&format!("checking {}:{}", w.target, w.tag), context, cancel, || {
-                    target.head_manifest(&w.target, &w.tag)
-                })
-                .await;
-            match (source_digest, target_digest) {
-                (Ok(Some(s)), Ok(Some(t))) if s == t => {
-                    (ItemStatus::Succeeded, copy_detail(&outcome), Some(t))
-                }
-                (Ok(s), Ok(t)) => (
+            // The rename's promise: the new tag serves exactly the digest the old tag served
+            // when it was read for the copy. Registries answer 5xx now and then (distribution
+            // under concurrent writes of one manifest): the check is retried like any step.
+            let served = retrying(
+                &format!("checking {}:{}", w.target, w.tag),
+                context,
+                context.cancel_token(),
+                || target.head_manifest(&w.target, &w.tag),
+            )
+            .await;
+            match served {
+                Ok(Some(t)) if t == outcome.digest => (ItemStatus::Succeeded, copy_detail(&outcome), Some(t)),
+                Ok(t) => (
                     ItemStatus::Failed,
                     format!(
                         "digest check failed: source {} but target {}",
-                        s.as_deref().unwrap_or("missing"),
+                        outcome.digest,
                         t.as_deref().unwrap_or("missing")
                     ),
                     None,
                 ),
-                (Err(e), _) | (_, Err(e)) => {
-                    (ItemStatus::Failed, format!("copied but not verified: {e}"), None)
-                }
+                Err(e) => (ItemStatus::Failed, format!("copied but not verified: {e}"), None),
             }
         }
         Err(CopyError::Conflict { existing, .. }) => (
