@@ -5,10 +5,12 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_registry-manager");
 
-/// Runs the binary with only the given variables set (no inherited configuration).
+/// Runs the binary with only the given variables set (no inherited configuration) and its own
+/// `DATA_DIR`.
 fn run_with_env(vars: &[(&str, &str)]) -> std::process::Output {
+    let data = tempfile::tempdir().unwrap();
     let mut command = Command::new(BIN);
-    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    command.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("DATA_DIR", data.path());
     for (key, value) in vars {
         command.env(key, value);
     }
@@ -49,8 +51,10 @@ fn a_taken_listen_address_is_a_clear_error() {
 fn sigterm_stops_the_server_cleanly() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
+    let data = tempfile::tempdir().unwrap();
     let mut child = Command::new(BIN)
         .env_clear()
+        .env("DATA_DIR", data.path())
         .env("LISTEN_ADDR", &addr)
         .env("REGISTRY_API_URL", "http://127.0.0.1:9")
         .stdout(Stdio::null())
