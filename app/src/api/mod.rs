@@ -2,6 +2,7 @@
 //! One function per file, grouped by domain; each is a thin call into `backend`.
 
 pub mod jobs;
+pub mod local;
 pub mod registry;
 pub mod status;
 

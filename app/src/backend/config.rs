@@ -46,6 +46,10 @@ pub struct Config {
     #[arg(long, env = "JOB_WORKERS", default_value = "2", value_parser = parse_job_workers)]
     pub job_workers: usize,
 
+    /// Local images a push job tags and pushes at once.
+    #[arg(long, env = "LOCAL_PUSH_CONCURRENCY", default_value = "2", value_parser = parse_local_push_concurrency)]
+    pub local_push_concurrency: usize,
+
     /// Docker `config.json`-style file with credentials for source registries
     /// (`{"auths": {"host:port": {"auth": "<base64 user:password>"}}}`).
     #[arg(long, env = "SOURCE_REGISTRY_AUTH_FILE")]
@@ -147,6 +151,10 @@ fn parse_job_workers(value: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_local_push_concurrency(value: &str) -> Result<usize, String> {
+    parse_bounded(value, "LOCAL_PUSH_CONCURRENCY", "images", 1, 16).map(|n| n as usize)
+}
+
 fn parse_registry_url(value: &str) -> Result<Url, String> {
     let accepted =
         "REGISTRY_API_URL must be an absolute http:// or https:// URL such as http://127.0.0.1:5000";
@@ -244,6 +252,7 @@ mod tests {
         assert_eq!(config.max_catalog_results, 200);
         assert_eq!(config.sync_job_retention, 120);
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.local_push_concurrency, 2);
     }
 
     #[test]
@@ -273,6 +282,11 @@ mod tests {
             ),
             (&["--sync-job-retention=-1"], "SYNC_JOB_RETENTION must be a whole number of jobs"),
             (&["--listen-addr", "8080"], "LISTEN_ADDR must be ip:port"),
+            (
+                &["--local-push-concurrency", "17"],
+                "LOCAL_PUSH_CONCURRENCY must be a whole number of images from 1 to 16",
+            ),
+            (&["--local-push-concurrency", "0"], "LOCAL_PUSH_CONCURRENCY"),
             (&["--registry-push-host", "http://127.0.0.1:5000"], "REGISTRY_PUSH_HOST must be host[:port]"),
             (&["--docker-host", "/var/run/docker.sock"], "DOCKER_HOST must be unix://"),
             (

@@ -6,6 +6,12 @@ use super::AppState;
 use crate::model::Health;
 use crate::naming::arch_alias;
 
+/// The host's arch alias (`x86`, `arm`, or the machine name): what `arch_mode: auto` falls back
+/// to and what the status view and the local image list show.
+pub fn detected_arch() -> String {
+    arch_alias(std::env::consts::ARCH)
+}
+
 /// Asks the registry and the Docker daemon at once; either being down is reported, not raised.
 pub async fn check(state: &AppState) -> Health {
     let (registry, docker) = tokio::join!(state.registry.ping(), state.docker.version());
@@ -14,7 +20,7 @@ pub async fn check(state: &AppState) -> Health {
         registry_api_url: state.config.registry_api_url.to_string().trim_end_matches('/').to_owned(),
         registry_push_host: state.config.registry_push_host(),
         registry_healthy: registry.result.is_ok(),
-        detected_arch: arch_alias(&host_machine),
+        detected_arch: detected_arch(),
         registry_error: registry.result.err().map(|e| e.to_string()),
         registry_auth: registry.auth,
         registry_credentials_configured: state.registry.credentials_configured(),

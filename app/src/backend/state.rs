@@ -62,13 +62,19 @@ impl AppState {
             timeout,
             config.registry_ca_cert.clone(),
         );
+        let docker = Arc::new(DockerClient::new(config.docker_host.as_deref(), config.request_timeout_sec));
         let store = Store::open(&config.data_dir)?;
         let jobs = JobManager::new(
             store,
-            Deps { registry: registry.clone(), push_host: config.registry_push_host(), sources },
+            Deps {
+                registry: registry.clone(),
+                push_host: config.registry_push_host(),
+                sources,
+                docker: docker.clone(),
+                local_push_concurrency: config.local_push_concurrency,
+            },
             JobsConfig { workers: config.job_workers, retention: config.sync_job_retention as usize },
         )?;
-        let docker = Arc::new(DockerClient::new(config.docker_host.as_deref(), config.request_timeout_sec));
         Ok(Self { leptos_options, config: Arc::new(config), registry, docker, jobs })
     }
 

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::local::{LocalDeleteRequest, LocalPushRequest};
 use crate::naming::PrefixMode;
 
 /// What a job does.
@@ -210,9 +211,35 @@ pub struct SyncRequest {
     #[serde(default)]
     pub platforms: Vec<String>,
     /// Kept for the original's clients. Registry-to-registry copies write nothing locally, so
-    /// there is nothing to clean up; the field is recorded and otherwise ignored.
+    /// there is nothing to clean up; the field is recorded and otherwise ignored. With
+    /// `engine: docker` the job always removes what it created itself (the pulled image if it was
+    /// not there before, and the target tag), and never anything else.
     #[serde(default)]
     pub cleanup_local_images: bool,
+    /// How the image travels: registry to registry (default), or through the Docker daemon
+    /// (pull, tag, push), as the original tool did.
+    #[serde(default)]
+    pub engine: SyncEngine,
+}
+
+/// How a sync moves an image.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncEngine {
+    /// Registry to registry, manifests byte for byte (no daemon needed).
+    #[default]
+    Registry,
+    /// `docker pull`, `docker tag`, `docker push` through the daemon at `DOCKER_HOST`.
+    Docker,
+}
+
+impl SyncEngine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Registry => "registry",
+            Self::Docker => "docker",
+        }
+    }
 }
 
 /// `POST /api/remote-prefix-jobs`: rename repositories by prefix, every tag.
@@ -246,6 +273,8 @@ pub enum JobRequest {
     Sync(SyncRequest),
     RemotePrefix(RemotePrefixRequest),
     RepositoryDelete(RepositoryDeleteRequest),
+    LocalPush(LocalPushRequest),
+    LocalDelete(LocalDeleteRequest),
 }
 
 impl JobRequest {
@@ -254,6 +283,8 @@ impl JobRequest {
             Self::Sync(_) => JobKind::Sync,
             Self::RemotePrefix(_) => JobKind::RemotePrefix,
             Self::RepositoryDelete(_) => JobKind::RepositoryDelete,
+            Self::LocalPush(_) => JobKind::LocalPush,
+            Self::LocalDelete(_) => JobKind::LocalDelete,
         }
     }
 }

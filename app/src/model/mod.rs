@@ -11,7 +11,7 @@ pub use health::{Health, RegistryAuthMode, UiConfig};
 pub use jobs::{
     ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
     LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository, RenamePreviewTag,
-    RepositoryDeleteRequest, SyncPreview, SyncRequest,
+    RepositoryDeleteRequest, SyncEngine, SyncPreview, SyncRequest,
 };
 pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,

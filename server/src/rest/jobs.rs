@@ -38,12 +38,12 @@ pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Respo
 }
 
 /// A JSON body, or a 400 that says what was wrong with it.
-fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+pub(super) fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
     body.map(|Json(value)| value)
         .map_err(|rejection| AppError::BadRequest(format!("invalid request body: {}", rejection.body_text())))
 }
 
-fn start(state: &AppState, request: Result<JobRequest, AppError>) -> Response {
+pub(super) fn start(state: &AppState, request: Result<JobRequest, AppError>) -> Response {
     let started = state
         .authorize(Operation::StartJob)
         .and(request)

@@ -3,6 +3,7 @@
 
 mod health;
 mod jobs;
+mod local;
 mod repositories;
 
 use app::backend::AppState;
@@ -24,6 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/remote-prefix-jobs", post(jobs::start_remote_prefix))
         .route("/remote-prefix-jobs/preview", post(jobs::preview_remote_prefix))
         .route("/repository-delete-jobs", post(jobs::start_repository_delete))
+        .route("/local-images", get(local::list))
+        .route("/local-push-jobs", post(local::start_push))
+        .route("/local-push-jobs/preview", post(local::preview_push))
+        .route("/local-delete-jobs", post(local::start_delete))
+        .route("/local-delete-jobs/preview", post(local::preview_delete))
         .fallback(|| async {
             AppError::NotFound("no such API route: see the README for the routes under /api".to_owned())
         })

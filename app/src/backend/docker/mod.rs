@@ -1,15 +1,65 @@
 //! Adapter to the Docker daemon, on bollard. A daemon that is absent or refuses is a normal state
 //! the UI shows with its reason; nothing here panics on it, and registry features do not need it.
+//!
+//! `images` lists, inspects, tags and removes; `transfer` pushes and pulls as streams of typed
+//! per-layer progress events; `local` turns the daemon's answers into the app's model.
+
+mod images;
+pub mod local;
+mod transfer;
 
 use bollard::{API_DEFAULT_VERSION, Docker};
 use tokio::sync::Mutex;
 
-/// The adapter's one error type; each variant names the daemon address.
-#[derive(Debug, thiserror::Error)]
+use crate::model::AppError;
+
+pub use images::{ImageInfo, ImageListEntry, Removed};
+pub use transfer::{LayerBytes, RegistryAuth, Transfer, TransferEvent};
+
+/// The adapter's one error type; each variant says what the user sees and which status it maps to.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DockerError {
-    /// No daemon answered at the address (socket missing, connection refused, timeout).
+    /// 502: no daemon answered at the address (socket missing, connection refused, timeout).
     #[error("cannot reach the Docker daemon at {host}: {reason}")]
     Unavailable { host: String, reason: String },
+    /// 404: the image (or reference) does not exist in the daemon.
+    #[error("no local image {reference}: {message}")]
+    NotFound { reference: String, message: String },
+    /// 400 for the daemon's 4xx (a conflict: image in use, bad reference), 502 for its 5xx:
+    /// the daemon answered with an error; `message` is its reason.
+    #[error("the Docker daemon refused to {action}: {message}")]
+    Refused { action: String, status: u16, message: String },
+    /// 502: a push or pull started but the daemon reported an error in its progress stream
+    /// (registry unreachable, credentials refused, manifest unknown…).
+    #[error("{action} failed: {message}")]
+    Transfer { action: String, message: String },
+}
+
+impl From<DockerError> for AppError {
+    fn from(error: DockerError) -> Self {
+        match &error {
+            DockerError::NotFound { .. } => AppError::NotFound(error.to_string()),
+            DockerError::Refused { status, .. } if (400..500).contains(status) => {
+                AppError::BadRequest(error.to_string())
+            }
+            _ => AppError::Upstream(error.to_string()),
+        }
+    }
+}
+
+/// The error and its causes, `: `-joined (hyper's connect errors hide the reason in `source`).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 /// What the daemon says about itself.
@@ -54,14 +104,35 @@ impl DockerClient {
         } else {
             Docker::connect_with_http(&self.host, self.timeout_secs, API_DEFAULT_VERSION)
         }
-        .map_err(|e| self.unavailable(e))?;
-        let docker = docker.negotiate_version().await.map_err(|e| self.unavailable(e))?;
+        .map_err(|e| self.unavailable(error_chain(&e)))?;
+        let docker = docker.negotiate_version().await.map_err(|e| self.unavailable(error_chain(&e)))?;
         *connected = Some(docker.clone());
         Ok(docker)
     }
 
     async fn forget(&self) {
         *self.connected.lock().await = None;
+    }
+
+    /// Turns a bollard error into ours. A transport failure drops the cached connection, so the
+    /// next call reconnects (and renegotiates) instead of failing the same way.
+    async fn fail(&self, error: bollard::errors::Error, action: &str, reference: &str) -> DockerError {
+        use bollard::errors::Error as E;
+        match error {
+            E::DockerResponseServerError { status_code: 404, message } => {
+                DockerError::NotFound { reference: reference.to_owned(), message }
+            }
+            E::DockerResponseServerError { status_code, message } => {
+                DockerError::Refused { action: action.to_owned(), status: status_code, message }
+            }
+            E::DockerStreamError { error } => {
+                DockerError::Transfer { action: action.to_owned(), message: error }
+            }
+            other => {
+                self.forget().await;
+                self.unavailable(error_chain(&other))
+            }
+        }
     }
 
     /// Asks the daemon for its version: the health check.
@@ -74,8 +145,30 @@ impl DockerClient {
             }),
             Err(e) => {
                 self.forget().await;
-                Err(self.unavailable(e))
+                Err(self.unavailable(error_chain(&e)))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_the_statuses_their_docs_promise() {
+        let cases = [
+            (DockerError::Unavailable { host: "unix:///x".into(), reason: "refused".into() }, 502),
+            (DockerError::NotFound { reference: "a:b".into(), message: "no such image".into() }, 404),
+            (DockerError::Refused { action: "remove a".into(), status: 409, message: "in use".into() }, 400),
+            (DockerError::Refused { action: "tag a".into(), status: 500, message: "disk".into() }, 502),
+            (DockerError::Transfer { action: "push a".into(), message: "denied".into() }, 502),
+        ];
+        for (error, status) in cases {
+            let text = error.to_string();
+            assert_eq!(AppError::from(error).status_code(), status, "{text}");
+        }
+        let error = DockerError::Unavailable { host: "unix:///x".into(), reason: "refused".into() };
+        assert_eq!(error.to_string(), "cannot reach the Docker daemon at unix:///x: refused");
     }
 }

@@ -14,6 +14,7 @@ use super::kinds;
 use super::sources::SourceRegistries;
 use super::store::{Store, StoreError};
 use crate::backend::copy::CopyObserver;
+use crate::backend::docker::DockerClient;
 use crate::backend::registry::RegistryClient;
 use crate::model::{
     AppError, ItemStatus, Job, JobEvent, JobItem, JobRequest, JobStatus, JobSummary, LogLevel, Progress,
@@ -36,6 +37,10 @@ pub struct Deps {
     pub push_host: String,
     /// Clients for source registries (and other targets).
     pub sources: SourceRegistries,
+    /// The Docker daemon (local push and delete, sync with `engine: docker`).
+    pub docker: Arc<DockerClient>,
+    /// `LOCAL_PUSH_CONCURRENCY`: images a local push job works on at once.
+    pub local_push_concurrency: usize,
 }
 
 #[derive(Clone, Copy, Debug)]

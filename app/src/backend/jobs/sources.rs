@@ -206,6 +206,15 @@ impl SourceRegistries {
         self.our_hosts.contains(host)
     }
 
+    /// The credentials for `host`: ours (`REGISTRY_USERNAME`/`REGISTRY_PASSWORD`) for our
+    /// registry, else those of `SOURCE_REGISTRY_AUTH_FILE`, else anonymous.
+    pub fn credentials_for(&self, host: &str) -> Credentials {
+        if self.is_ours(host) {
+            return self.ours.credentials().clone();
+        }
+        self.credentials.get(host).cloned().unwrap_or_default()
+    }
+
     /// The client for `host` (`host[:port]`, as in an image reference).
     pub fn client(&self, host: &str) -> Result<RegistryClient, AppError> {
         if self.is_ours(host) {

@@ -366,6 +366,11 @@ impl RegistryClient {
         &self.inner.base
     }
 
+    /// The credentials this client sends (for handing on to the Docker daemon; never printed).
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
     pub fn credentials_configured(&self) -> bool {
         self.inner.credentials.is_configured()
     }

@@ -1,6 +1,8 @@
 //! The job kinds: each validates its request up front (`plan`: bad input changes nothing), runs
 //! against a [`JobContext`], and says what a retry should redo.
 
+mod local_delete;
+mod local_push;
 mod remote_prefix;
 mod repository_delete;
 mod sync;
@@ -8,6 +10,8 @@ mod sync;
 use super::engine::{Deps, JobContext};
 use crate::model::{AppError, ItemStatus, Job, JobItem, JobRequest};
 
+pub use local_delete::preview as preview_local_delete;
+pub use local_push::preview as preview_local_push;
 pub use remote_prefix::{preview as preview_remote_prefix, resolve_target};
 pub use sync::SyncPlan;
 
@@ -26,6 +30,8 @@ pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
         JobRequest::Sync(r) => sync::plan(r, deps).map(SyncPlan::into_plan),
         JobRequest::RemotePrefix(r) => remote_prefix::plan(r, deps),
         JobRequest::RepositoryDelete(r) => repository_delete::plan(r),
+        JobRequest::LocalPush(r) => local_push::plan(r, deps),
+        JobRequest::LocalDelete(r) => local_delete::plan(r),
     }
 }
 
@@ -35,6 +41,8 @@ pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), Strin
         JobRequest::Sync(r) => sync::run(context, r).await,
         JobRequest::RemotePrefix(r) => remote_prefix::run(context, r).await,
         JobRequest::RepositoryDelete(r) => repository_delete::run(context, r).await,
+        JobRequest::LocalPush(r) => local_push::run(context, r).await,
+        JobRequest::LocalDelete(r) => local_delete::run(context, r).await,
     }
 }
 
@@ -73,6 +81,20 @@ pub fn retry_request(job: &Job) -> Option<JobRequest> {
                 crate::model::RepositoryDeleteRequest { repositories },
             ))
         }
+        JobRequest::LocalPush(r) => {
+            let image_refs: Vec<String> = unfinished(&job.items).map(|i| i.source.clone()).collect();
+            (!image_refs.is_empty())
+                .then(|| JobRequest::LocalPush(crate::model::LocalPushRequest { image_refs, ..r.clone() }))
+        }
+        JobRequest::LocalDelete(r) => {
+            let mut image_refs: Vec<String> = unfinished(&job.items).map(|i| i.source.clone()).collect();
+            // A job that failed before mapping references to images has its references as items.
+            if job.items.is_empty() && job.summary.status != crate::model::JobStatus::Succeeded {
+                image_refs = r.image_refs.clone();
+            }
+            (!image_refs.is_empty())
+                .then_some(JobRequest::LocalDelete(crate::model::LocalDeleteRequest { image_refs }))
+        }
     }
 }
 
@@ -110,7 +132,7 @@ fn describe_repositories(names: &[String]) -> String {
     }
 }
 
-fn human_bytes(bytes: u64) -> String {
+pub(crate) fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
     let mut value = bytes as f64;
     let mut unit = 0;

@@ -1,10 +1,12 @@
 //! Sync: copy one image from any registry into ours, registry to registry.
 
 use crate::backend::copy::{CopyError, CopySpec, copy_image, retrying};
+use crate::backend::docker::RegistryAuth;
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::jobs::sources::{SourceRef, sync_target};
-use crate::model::{AppError, ItemStatus, JobItem, SyncRequest};
+use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncRequest};
 
+use super::local_push::{Stop, follow};
 use super::{Plan, copy_detail};
 
 /// A validated sync request.
@@ -61,6 +63,12 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
     let (target_repository, target_tag) =
         sync_target(&source, request.target_repository.as_deref(), request.target_tag.as_deref())?;
     let platforms = platforms(&request.platforms)?;
+    if request.engine == SyncEngine::Docker && platforms.len() > 1 {
+        return Err(AppError::BadRequest(
+            "engine docker pulls one platform at a time: name at most one in platforms, or use engine registry to keep several"
+                .to_owned(),
+        ));
+    }
     if deps.sources.is_ours(&source.registry)
         && source.repository == target_repository
         && source.tag.as_deref() == Some(target_tag.as_str())
@@ -78,6 +86,9 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
 pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), String> {
     let deps = context.deps();
     let plan = plan(request, deps).map_err(|e| e.to_string())?;
+    if request.engine == SyncEngine::Docker {
+        return run_docker(context, &plan).await;
+    }
     let source = deps.sources.client(&plan.source.registry).map_err(|e| e.to_string())?;
     if request.cleanup_local_images {
         context.info("cleanup_local_images: this copy goes registry to registry and writes nothing locally");
@@ -139,6 +150,114 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), Stri
         }
     }
     Ok(())
+}
+
+/// Sync through the daemon: pull, tag as the target, push, verify; then remove what the job
+/// created (the target tag, and the pulled image if it was not there before), never more.
+async fn run_docker(context: &JobContext, plan: &SyncPlan) -> Result<(), String> {
+    let deps = context.deps();
+    context.update_item(0, |item| item.status = ItemStatus::Running);
+    // What the daemon pulls: by digest when the source names one.
+    let pull_reference = match &plan.source.digest {
+        Some(digest) => format!("{}/{}@{digest}", plan.source.registry, plan.source.repository),
+        None => plan.source.normalized(),
+    };
+    let mut created: Vec<String> = Vec::new();
+    let outcome = docker_steps(context, plan, &pull_reference, &mut created).await;
+    let mut notes = Vec::new();
+    // Remove the target tag first: the pulled image then loses its last name the job gave it.
+    for reference in created.iter().rev() {
+        match deps.docker.remove_reference(reference).await {
+            Ok(_) => notes.push(format!("removed local {reference}")),
+            Err(error) => {
+                context.warn(format!("could not remove local {reference}: {error}"));
+                notes.push(format!("could not remove local {reference}: {error}"));
+            }
+        }
+    }
+    let join = |mut detail: String| {
+        for note in &notes {
+            detail.push_str("; ");
+            detail.push_str(note);
+        }
+        detail
+    };
+    match outcome {
+        Ok((detail, digest)) => {
+            context.info(format!("verified {} → {digest}", plan.target_reference));
+            context.update_item(0, |item| {
+                item.status = ItemStatus::Succeeded;
+                item.detail = Some(join(detail));
+                item.digest = Some(digest);
+            });
+        }
+        Err(Stop::Cancelled(reason)) => context.update_item(0, |item| {
+            item.status = ItemStatus::Cancelled;
+            item.detail = Some(join(reason));
+        }),
+        Err(Stop::Failed(reason)) => {
+            context.error(reason.clone());
+            context.update_item(0, |item| {
+                item.status = ItemStatus::Failed;
+                item.detail = Some(join(reason));
+            });
+        }
+    }
+    Ok(())
+}
+
+async fn docker_steps(
+    context: &JobContext,
+    plan: &SyncPlan,
+    pull_reference: &str,
+    created: &mut Vec<String>,
+) -> Result<(String, String), Stop> {
+    let deps = context.deps();
+    let docker = &deps.docker;
+    let was_present = docker.find_image(pull_reference).await?.is_some();
+    let source_auth =
+        RegistryAuth::for_host(&deps.sources.credentials_for(&plan.source.registry), &plan.source.registry);
+    context.info(format!("pulling {pull_reference} through the Docker daemon at {}", docker.host()));
+    let platform = plan.platforms.first().map(String::as_str);
+    let pull = docker.pull(pull_reference, platform, source_auth.as_ref()).await?;
+    if !was_present {
+        created.push(pull_reference.to_owned());
+    }
+    let pulled = follow(context, pull, "the pull").await?;
+    if context.is_cancelled() {
+        return Err(Stop::Cancelled("cancelled before tagging".to_owned()));
+    }
+    let target = &plan.target_reference;
+    if docker.find_image(target).await?.is_none() {
+        docker.tag_image(pull_reference, target).await?;
+        created.push(target.clone());
+    } else {
+        docker.tag_image(pull_reference, target).await?;
+    }
+    if context.is_cancelled() {
+        return Err(Stop::Cancelled("cancelled before pushing".to_owned()));
+    }
+    let auth = RegistryAuth::for_host(&deps.sources.credentials_for(&deps.push_host), &deps.push_host);
+    let push = docker.push(target, auth.as_ref()).await?;
+    let pushed = follow(context, push, "the push").await?;
+    let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
+        deps.registry.head_manifest(&plan.target_repository, &plan.target_tag)
+    })
+    .await
+    .map_err(|e| match e {
+        CopyError::Cancelled => Stop::Cancelled("cancelled while verifying the pushed tag".to_owned()),
+        e => Stop::Failed(format!("pushed, but the tag could not be verified: {e}")),
+    })?;
+    match (served, pushed.digest.as_ref()) {
+        (Some(served), Some(digest)) if &served != digest => {
+            Err(Stop::Failed(format!("pushed {digest}, but the registry serves {served} under {target}")))
+        }
+        (Some(served), _) => Ok((
+            format!("{}; {}; verified {served}", pulled.describe("pulled"), pushed.describe("pushed")),
+            served,
+        )),
+        (None, _) => Err(Stop::Failed(format!("pushed, but the registry has no {target}"))),
+    }
 }
 
 #[cfg(test)]

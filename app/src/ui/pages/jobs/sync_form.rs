@@ -25,6 +25,7 @@ fn sync_request(source: &str, repository: &str, tag: &str, platforms: &str) -> S
             .map(str::to_owned)
             .collect(),
         cleanup_local_images: false,
+        engine: Default::default(),
     }
 }
 

@@ -1,0 +1,548 @@
+//! Local push: local Docker images tagged with their registry name (prefix rule, arch suffix) and
+//! pushed through the daemon, one item per image, a few at once (`LOCAL_PUSH_CONCURRENCY`).
+//!
+//! Per item: tag → push (per-layer bytes) → verify the tag in the registry → optional cleanups.
+//! The cleanups only ever touch what this job made or what the user named: the local tag the job
+//! created (never the source tag, never another image, never a prune), and the old registry tag
+//! of a source that came from our registry (by `DeleteScope::Tag`, so tags sharing its digest
+//! survive), only once the new tag is verified.
+//!
+//! `arch_mode: auto` uses each image's own architecture (`amd64` → `x86`, `arm64` → `arm`), or the
+//! host's when the image does not say. `plan` cannot ask the daemon, so the targets it records use
+//! the host's alias; the job corrects each item's target when it inspects the image, and the
+//! preview (which does inspect) shows the final names.
+
+use std::collections::BTreeMap;
+
+use futures::StreamExt as _;
+
+use crate::backend::browse::delete_tag;
+use crate::backend::copy::{CopyError, CopyObserver as _, retrying};
+use crate::backend::docker::{DockerError, LayerBytes, RegistryAuth, Transfer, TransferEvent};
+use crate::backend::health::detected_arch;
+use crate::backend::jobs::engine::{Deps, JobContext};
+use crate::backend::registry::RegistryClient;
+use crate::backend::registry::reference::{validate_repository, validate_tag};
+use crate::model::{
+    AppError, DeleteScope, ItemStatus, JobItem, LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
+};
+use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_target};
+
+use super::remote_prefix::resolve_target;
+use super::{Plan, human_bytes};
+
+/// Image references from a request: trimmed, de-duplicated (first kept), at least one.
+pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for reference in refs.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        if !out.iter().any(|r| r == reference) {
+            out.push(reference.to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::BadRequest(
+            "image_refs is empty: name at least one local image (repository:tag or image ID)".to_owned(),
+        ));
+    }
+    Ok(out)
+}
+
+/// `3 images (a, b, c)`, shortened past a few names.
+pub(super) fn describe_images(names: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if names.len() == 1 {
+        return names[0].clone();
+    }
+    let mut listed = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        listed.push_str(&format!(", … {} more", names.len() - SHOWN));
+    }
+    format!("{} images ({listed})", names.len())
+}
+
+/// The arch suffix for one image: `auto` → the alias of `image_arch` (the host's when unknown).
+pub fn arch_suffix(mode: ArchMode, custom: &str, image_arch: Option<&str>) -> Result<Option<String>, String> {
+    match mode {
+        ArchMode::None => Ok(None),
+        ArchMode::Auto => Ok(Some(match image_arch.map(str::trim).filter(|a| !a.is_empty()) {
+            Some(arch) => arch_alias(arch),
+            None => detected_arch(),
+        })),
+        ArchMode::Custom => {
+            let custom = custom.trim();
+            if custom.is_empty() {
+                return Err("arch_value is empty: give the suffix for arch_mode custom (for example `x86`)"
+                    .to_owned());
+            }
+            if !custom.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
+                return Err(format!(
+                    "arch_value {custom:?} may contain only letters, digits, `_`, `.` and `-`"
+                ));
+            }
+            Ok(Some(custom.to_owned()))
+        }
+    }
+}
+
+/// The registry name one local image gets under `arch` (already resolved), checked against the
+/// registry's grammar.
+fn target_for(
+    reference: &str,
+    request: &LocalPushRequest,
+    host: &str,
+    arch: Option<&str>,
+) -> Result<String, String> {
+    let target = local_push_target(reference, host, request.prefix_mode, &request.prefix_value, arch)?;
+    let (repository, tag) = split_target(&target, host);
+    validate_repository(repository).map_err(|reason| format!("{reference} → {target}: {reason}"))?;
+    validate_tag(tag).map_err(|reason| format!("{reference} → {target}: {reason}"))?;
+    Ok(target)
+}
+
+/// [`target_for`] with the arch suffix of an image whose architecture is `image_arch`.
+fn target_for_image(
+    reference: &str,
+    request: &LocalPushRequest,
+    host: &str,
+    image_arch: &str,
+) -> Result<String, String> {
+    let arch = arch_suffix(request.arch_mode, &request.arch_value, Some(image_arch))?;
+    target_for(reference, request, host, arch.as_deref())
+}
+
+/// `host/repo:tag` → (`repo`, `tag`).
+fn split_target<'a>(target: &'a str, host: &str) -> (&'a str, &'a str) {
+    let path = target.strip_prefix(host).and_then(|p| p.strip_prefix('/')).unwrap_or(target);
+    match path.rsplit_once(':') {
+        Some((repository, tag)) => (repository, tag),
+        None => (path, "latest"),
+    }
+}
+
+/// Every reference's target (with the host's arch for `auto`), or every problem at once.
+fn targets(request: &LocalPushRequest, host: &str) -> Result<Vec<(String, String)>, AppError> {
+    let refs = image_refs(&request.image_refs)?;
+    let mut errors = Vec::new();
+    // `auto` resolves to the host's alias here; the job and the preview use each image's own.
+    let arch = arch_suffix(request.arch_mode, &request.arch_value, None).unwrap_or_else(|reason| {
+        errors.push(reason);
+        None
+    });
+    let mut out = Vec::new();
+    for reference in refs {
+        match target_for(&reference, request, host, arch.as_deref()) {
+            Ok(target) => out.push((reference, target)),
+            Err(reason) => errors.push(reason),
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for (source, target) in &out {
+        if let Some(other) = seen.insert(target.clone(), source.clone()) {
+            errors.push(format!("{other} and {source} would both become {target}"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(errors.join("; ")));
+    }
+    Ok(out)
+}
+
+pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
+    let (_, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
+    let pairs = targets(request, &host)?;
+    let sources: Vec<String> = pairs.iter().map(|(s, _)| s.clone()).collect();
+    let targets: Vec<String> = pairs.iter().map(|(_, t)| t.clone()).collect();
+    Ok(Plan {
+        source_image: describe_images(&sources),
+        target_image: describe_images(&targets),
+        items: pairs
+            .into_iter()
+            .map(|(source, target)| JobItem {
+                source,
+                target,
+                status: ItemStatus::Pending,
+                detail: None,
+                digest: None,
+            })
+            .collect(),
+    })
+}
+
+/// Old → new names by the job's own rules, each image inspected for `arch_mode: auto`. Reads only.
+/// A daemon that cannot be reached is an error (502); an image that does not exist is a row error.
+pub async fn preview(request: &LocalPushRequest, deps: &Deps) -> Result<LocalPushPreview, AppError> {
+    let (_, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
+    let refs = image_refs(&request.image_refs)?;
+    let mut items = Vec::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for reference in refs {
+        let row = |target: String, error: Option<String>| LocalPushPreviewItem {
+            source: reference.clone(),
+            target,
+            error,
+        };
+        let info = match deps.docker.find_image(&reference).await {
+            Ok(Some(info)) => info,
+            Ok(None) => {
+                items.push(row(String::new(), Some(format!("no local image named {reference}"))));
+                continue;
+            }
+            Err(error @ DockerError::Unavailable { .. }) => return Err(error.into()),
+            Err(error) => {
+                items.push(row(String::new(), Some(error.to_string())));
+                continue;
+            }
+        };
+        match target_for_image(&reference, request, &host, &info.architecture) {
+            Ok(target) => match seen.insert(target.clone(), reference.clone()) {
+                Some(other) => {
+                    items.push(row(String::new(), Some(format!("{other} already becomes {target}"))))
+                }
+                None => items.push(row(target, None)),
+            },
+            Err(reason) => items.push(row(String::new(), Some(reason))),
+        }
+    }
+    Ok(LocalPushPreview { items })
+}
+
+/// Why a step stopped an item.
+pub(super) enum Stop {
+    Cancelled(String),
+    Failed(String),
+}
+
+impl From<DockerError> for Stop {
+    fn from(error: DockerError) -> Self {
+        Self::Failed(error.to_string())
+    }
+}
+
+/// What a push or pull moved.
+#[derive(Default)]
+pub(super) struct Moved {
+    /// The manifest digest the daemon reported (push), if it did.
+    pub digest: Option<String>,
+    pub layers_moved: usize,
+    pub layers_present: usize,
+    pub bytes: u64,
+}
+
+impl Moved {
+    pub fn describe(&self, verb: &str) -> String {
+        format!(
+            "{verb} {} layers ({}), {} already present",
+            self.layers_moved,
+            human_bytes(self.bytes),
+            self.layers_present
+        )
+    }
+}
+
+/// Reads a push or pull to its end, feeding per-layer bytes into the job's progress; stops when
+/// the job is cancelled (dropping the stream makes the daemon stop too).
+pub(super) async fn follow(context: &JobContext, mut transfer: Transfer, what: &str) -> Result<Moved, Stop> {
+    let mut bytes = LayerBytes::default();
+    let mut moved = Moved::default();
+    let mut finished: BTreeMap<String, bool> = BTreeMap::new();
+    loop {
+        let event = tokio::select! {
+            event = transfer.next() => event,
+            () = context.cancel_token().cancelled() => {
+                return Err(Stop::Cancelled(format!("cancelled during {what}")));
+            }
+        };
+        let Some(event) = event else { break };
+        let event = event?;
+        let (total, done) = bytes.update(&event);
+        if total > 0 {
+            context.add_bytes_total(total);
+        }
+        if done > 0 {
+            context.add_bytes_done(done);
+        }
+        match &event {
+            TransferEvent::Digest(digest) => moved.digest = Some(digest.clone()),
+            TransferEvent::Layer { id, status, .. } => match status.as_str() {
+                "Pushed" | "Pull complete" | "Download complete" => {
+                    finished.insert(id.clone(), true);
+                }
+                "Layer already exists" | "Already exists" => {
+                    finished.insert(id.clone(), false);
+                }
+                _ => {}
+            },
+            TransferEvent::Status(_) => {}
+        }
+    }
+    moved.layers_moved = finished.values().filter(|m| **m).count();
+    moved.layers_present = finished.values().filter(|m| !**m).count();
+    moved.bytes = bytes.total();
+    Ok(moved)
+}
+
+fn check_cancelled(context: &JobContext, before: &str) -> Result<(), Stop> {
+    if context.is_cancelled() { Err(Stop::Cancelled(format!("cancelled before {before}"))) } else { Ok(()) }
+}
+
+/// The registry a job pushes to, and what the daemon sends it.
+struct Destination {
+    client: RegistryClient,
+    host: String,
+    auth: Option<RegistryAuth>,
+}
+
+pub async fn run(context: &JobContext, request: &LocalPushRequest) -> Result<(), String> {
+    let deps = context.deps();
+    let (client, host) =
+        resolve_target(request.target_registry_host.as_deref(), deps).map_err(|e| e.to_string())?;
+    let auth = RegistryAuth::for_host(&deps.sources.credentials_for(&host), &host);
+    let destination = Destination { client, host, auth };
+    let count = context.items().len();
+    futures::stream::iter(0..count)
+        .for_each_concurrent(deps.local_push_concurrency.max(1), |index| {
+            push_one(context, request, &destination, index)
+        })
+        .await;
+    Ok(())
+}
+
+async fn push_one(context: &JobContext, request: &LocalPushRequest, destination: &Destination, index: usize) {
+    if context.is_cancelled() {
+        return;
+    }
+    context.update_item(index, |item| item.status = ItemStatus::Running);
+    let source = context.item(index).source;
+    // The local tag this job created, for `cleanup_local_tag`, whatever happens after.
+    let mut created = None;
+    let outcome = push_steps(context, request, destination, index, &source, &mut created).await;
+    let mut notes = Vec::new();
+    let mut cleanup_failed = false;
+    if request.cleanup_local_tag {
+        match &created {
+            Some(tag) => match context.deps().docker.remove_reference(tag).await {
+                Ok(_) => notes.push(format!("local tag {tag} removed")),
+                Err(error) => {
+                    cleanup_failed = true;
+                    notes.push(format!("removing the local tag {tag} failed: {error}"));
+                }
+            },
+            None if outcome.is_ok() => {
+                notes.push("local tag kept: it existed before this job".to_owned());
+            }
+            None => {}
+        }
+    }
+    let (status, detail, digest) = match outcome {
+        Ok((detail, digest)) => {
+            let mut detail = detail;
+            for note in notes {
+                detail.push_str("; ");
+                detail.push_str(&note);
+            }
+            let status = if cleanup_failed { ItemStatus::Failed } else { ItemStatus::Succeeded };
+            (status, detail, Some(digest))
+        }
+        Err(stop) => {
+            let (status, mut detail) = match stop {
+                Stop::Cancelled(reason) => (ItemStatus::Cancelled, reason),
+                Stop::Failed(reason) => (ItemStatus::Failed, reason),
+            };
+            for note in notes {
+                detail.push_str("; ");
+                detail.push_str(&note);
+            }
+            (status, detail, None)
+        }
+    };
+    match status {
+        ItemStatus::Succeeded => context.info(format!("{source}: {detail}")),
+        ItemStatus::Cancelled => context.warn(format!("{source}: {detail}")),
+        _ => context.error(format!("{source}: {detail}")),
+    }
+    context.update_item(index, |item| {
+        item.status = status;
+        item.detail = Some(detail);
+        item.digest = digest;
+    });
+}
+
+/// Tag, push, verify, delete the old registry tag. `Ok((detail, digest))`.
+async fn push_steps(
+    context: &JobContext,
+    request: &LocalPushRequest,
+    destination: &Destination,
+    index: usize,
+    source: &str,
+    created: &mut Option<String>,
+) -> Result<(String, String), Stop> {
+    let deps = context.deps();
+    let docker = &deps.docker;
+    let info = docker
+        .find_image(source)
+        .await?
+        .ok_or_else(|| Stop::Failed(format!("no local image named {source}")))?;
+    let target =
+        target_for_image(source, request, &destination.host, &info.architecture).map_err(Stop::Failed)?;
+    if context.item(index).target != target {
+        context.update_item(index, |item| item.target = target.clone());
+    }
+    check_cancelled(context, "tagging")?;
+
+    let before = docker.find_image(&target).await?;
+    match &before {
+        Some(existing) if existing.id == info.id => {}
+        Some(existing) => {
+            context.warn(format!("{target} named image {} locally; it now names {}", existing.id, info.id));
+            docker.tag_image(source, &target).await?;
+        }
+        None => {
+            docker.tag_image(source, &target).await?;
+            *created = Some(target.clone());
+        }
+    }
+    check_cancelled(context, "pushing")?;
+
+    context.info(format!("{source}: pushing {target}"));
+    let transfer = docker.push(&target, destination.auth.as_ref()).await?;
+    let moved = follow(context, transfer, "the push").await?;
+
+    // What the registry now serves under the tag, not what the daemon says it wrote.
+    let (repository, tag) = split_target(&target, &destination.host);
+    let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
+        destination.client.head_manifest(repository, tag)
+    })
+    .await
+    .map_err(|e| match e {
+        CopyError::Cancelled => Stop::Cancelled("cancelled while verifying the pushed tag".to_owned()),
+        e => Stop::Failed(format!("pushed, but the tag could not be verified: {e}")),
+    })?;
+    let digest = match (served, &moved.digest) {
+        (Some(served), Some(pushed)) if &served != pushed => {
+            return Err(Stop::Failed(format!(
+                "pushed {pushed}, but the registry serves {served} under {target}"
+            )));
+        }
+        (Some(served), _) => served,
+        (None, _) => return Err(Stop::Failed(format!("pushed, but the registry has no {target}"))),
+    };
+    let mut detail = format!("{}; verified {digest}", moved.describe("pushed"));
+
+    if request.cleanup_registry_source_tag {
+        detail.push_str("; ");
+        detail.push_str(&delete_old_registry_tag(context, source, &target, destination).await?);
+    }
+    Ok((detail, digest))
+}
+
+/// Deletes the source's tag in our registry (only that tag), after the new one was verified.
+async fn delete_old_registry_tag(
+    context: &JobContext,
+    source: &str,
+    target: &str,
+    destination: &Destination,
+) -> Result<String, Stop> {
+    let deps = context.deps();
+    let local = LocalReference::parse(source).map_err(Stop::Failed)?;
+    let Some(host) = local.registry.as_deref().filter(|h| deps.sources.is_ours(h)) else {
+        return Ok("the source is not from our registry: no registry tag to delete".to_owned());
+    };
+    let old = format!("{host}/{}:{}", local.repository, local.tag);
+    let (repository, tag) = split_target(target, &destination.host);
+    if deps.sources.is_ours(&destination.host) && repository == local.repository && tag == local.tag {
+        return Ok(format!("{old} is the pushed tag itself: nothing deleted"));
+    }
+    match delete_tag(&deps.registry, &local.repository, &local.tag, DeleteScope::Tag).await {
+        Ok(_) => Ok(format!("old registry tag {old} deleted")),
+        Err(AppError::NotFound(_)) => Ok(format!("old registry tag {old} was already gone")),
+        Err(error) => Err(Stop::Failed(format!(
+            "pushed and verified, but deleting the old registry tag {old} failed: {error}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::naming::PrefixMode;
+
+    fn request(
+        refs: &[&str],
+        prefix: PrefixMode,
+        value: &str,
+        arch: ArchMode,
+        arch_value: &str,
+    ) -> LocalPushRequest {
+        LocalPushRequest {
+            image_refs: refs.iter().map(|s| s.to_string()).collect(),
+            prefix_mode: prefix,
+            prefix_value: value.to_owned(),
+            arch_mode: arch,
+            arch_value: arch_value.to_owned(),
+            target_registry_host: None,
+            cleanup_local_tag: false,
+            cleanup_registry_source_tag: false,
+        }
+    }
+
+    #[test]
+    fn arch_suffixes_follow_the_mode() {
+        assert_eq!(arch_suffix(ArchMode::Auto, "", Some("arm64")).unwrap().as_deref(), Some("arm"));
+        assert_eq!(arch_suffix(ArchMode::Auto, "", Some("amd64")).unwrap().as_deref(), Some("x86"));
+        assert_eq!(arch_suffix(ArchMode::Auto, "", None).unwrap(), Some(detected_arch()));
+        assert_eq!(arch_suffix(ArchMode::Auto, "", Some(" ")).unwrap(), Some(detected_arch()));
+        assert_eq!(arch_suffix(ArchMode::Custom, " v8 ", Some("amd64")).unwrap().as_deref(), Some("v8"));
+        assert_eq!(arch_suffix(ArchMode::None, "x", Some("amd64")).unwrap(), None);
+        assert!(arch_suffix(ArchMode::Custom, "", None).unwrap_err().contains("arch_value is empty"));
+        assert!(arch_suffix(ArchMode::Custom, "a/b", None).unwrap_err().contains("arch_value"));
+    }
+
+    #[test]
+    fn targets_are_all_checked_before_anything_runs() {
+        let host = "127.0.0.1:5000";
+        let ok = targets(
+            &request(&["app:v1", " team/web ", "app:v1"], PrefixMode::Add, "mirror", ArchMode::Custom, "arm"),
+            host,
+        )
+        .unwrap();
+        assert_eq!(
+            ok,
+            [
+                ("app:v1".to_owned(), "127.0.0.1:5000/mirror/app:v1-arm".to_owned()),
+                ("team/web".to_owned(), "127.0.0.1:5000/mirror/team/web:latest-arm".to_owned())
+            ]
+        );
+        // Every problem is listed at once.
+        let error = targets(
+            &request(
+                &["x86/a:v1", "b:v1", "x86/Bad:v1", "c@sha256:00"],
+                PrefixMode::Remove,
+                "x86",
+                ArchMode::None,
+                "",
+            ),
+            host,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("b does not start with the prefix"), "{error}");
+        assert!(error.contains("x86/Bad:v1 → 127.0.0.1:5000/Bad:v1"), "{error}");
+        assert!(error.contains("digest"), "{error}");
+        assert!(!error.contains("x86/a"), "{error}");
+        let error = targets(
+            &request(&["a:v1", "127.0.0.1:5000/a:v1"], PrefixMode::None, "", ArchMode::None, ""),
+            host,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("would both become 127.0.0.1:5000/a:v1"), "{error}");
+        assert!(
+            targets(&request(&[" "], PrefixMode::None, "", ArchMode::None, ""), host)
+                .unwrap_err()
+                .to_string()
+                .contains("image_refs is empty")
+        );
+        assert_eq!(split_target("127.0.0.1:5000/x86/app:v1", host), ("x86/app", "v1"));
+        assert_eq!(describe_images(&["a".into(), "b".into()]), "2 images (a, b)");
+    }
+}
