@@ -120,6 +120,8 @@ async fn env(args: EnvArgs) -> Result<()> {
     let Started { registry, dockerd, main_app, dead_app } = started;
     let browse =
         rm_harness::scenarios::seed_browse(&registry).await.context("seeding the browse fixtures")?;
+    let local =
+        rm_harness::scenarios::seed_local(&dockerd).await.context("loading the local-image fixtures")?;
 
     let state = serde_json::json!({
         "app_url": main_app.url(),
@@ -128,7 +130,7 @@ async fn env(args: EnvArgs) -> Result<()> {
         "registry_host": registry.host(),
         "docker_host": dockerd.host(),
         "pid": std::process::id(),
-        "fixtures": { "browse": browse },
+        "fixtures": { "browse": browse, "local": local },
     });
     write_atomically(&state_file, serde_json::to_string_pretty(&state)?.as_bytes())?;
     println!("rm-harness: ready {state}");

@@ -59,3 +59,24 @@ pub async fn seed_browse(registry: &Registry) -> Result<Value> {
         "delete_repository": doomed,
     }))
 }
+
+/// Loads the local-image fixtures into the `env` dockerd: two images for the push flow, and for
+/// the delete flow one image under two tags (one image ID) next to an unrelated one.
+pub async fn seed_local(dockerd: &crate::Dockerd) -> Result<Value> {
+    let web = "e2e/local/web:1.0";
+    let api = "e2e/local/api:2.0";
+    dockerd.load_image(web, &ImageSpec::docker().layers(&[4096]).seed(11)).await?;
+    dockerd.load_image(api, &ImageSpec::docker().layers(&[8192]).seed(12)).await?;
+    let shared_a = "e2e/local/shared:a";
+    let shared_b = "e2e/local/shared:b";
+    let shared_id = dockerd.load_image(shared_a, &ImageSpec::docker().layers(&[1024]).seed(13)).await?;
+    dockerd.cli_ok(&["tag", shared_a, shared_b]).await?;
+    let other = "e2e/local/other:1";
+    dockerd.load_image(other, &ImageSpec::docker().arch("arm64").layers(&[1024]).seed(14)).await?;
+    Ok(json!({
+        "push": [web, api],
+        "shared": [shared_a, shared_b],
+        "shared_id": shared_id,
+        "other": other,
+    }))
+}
