@@ -65,3 +65,32 @@ pub fn dead_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
+
+pub async fn post_json(app: &Router, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {
+    let request =
+        Request::post(path).header("content-type", "application/json").body(Body::from(body.to_string()));
+    let (status, _, bytes) = send(app, request.unwrap()).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+/// Polls a job until it has finished (two minutes at most); returns it.
+pub async fn wait_job(app: &Router, id: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let (status, job) = get_json(app, &format!("/api/sync-jobs/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        if !matches!(job["status"].as_str(), Some("queued" | "running")) {
+            return job;
+        }
+        assert!(std::time::Instant::now() < deadline, "job {id} did not finish: {job:#}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Starts a job with a POST and waits for it to finish.
+pub async fn start(app: &Router, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let (status, job) = post_json(app, path, body).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    assert!(matches!(job["status"].as_str(), Some("queued" | "running")), "{job}");
+    wait_job(app, job["id"].as_str().unwrap()).await
+}

@@ -8,17 +8,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{TestApp, get_json, router, send};
+use common::{TestApp, get_json, post_json, router, start, wait_job};
 use rm_harness::registry::{Flavour, Registry, TEST_PASSWORD, TEST_USER};
 use rm_harness::{ImageSpec, ManifestFormat};
 use serde_json::{Value, json};
-
-async fn post_json(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
-    let request =
-        Request::post(path).header("content-type", "application/json").body(Body::from(body.to_string()));
-    let (status, _, bytes) = send(app, request.unwrap()).await;
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
 
 fn app_for(registry: &Registry, extra: &[&str]) -> TestApp {
     let url = registry.url();
@@ -26,27 +19,6 @@ fn app_for(registry: &Registry, extra: &[&str]) -> TestApp {
         vec!["--registry-api-url", url.as_str(), "--docker-host", "unix:///tmp/rmh-none/docker.sock"];
     args.extend_from_slice(extra);
     router(&args)
-}
-
-/// Polls a job until it has finished; returns it.
-async fn wait_job(app: &TestApp, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let (status, job) = get_json(app, &format!("/api/sync-jobs/{id}")).await;
-        assert_eq!(status, StatusCode::OK, "{job}");
-        if !matches!(job["status"].as_str(), Some("queued" | "running")) {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "job {id} did not finish: {job:#}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn start(app: &TestApp, path: &str, body: Value) -> Value {
-    let (status, job) = post_json(app, path, body).await;
-    assert_eq!(status, StatusCode::OK, "{job}");
-    assert!(matches!(job["status"].as_str(), Some("queued" | "running")), "{job}");
-    wait_job(app, job["id"].as_str().unwrap()).await
 }
 
 fn item_statuses(job: &Value) -> Vec<(String, String)> {

@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{TestApp, get_json, router, send};
+use axum::http::StatusCode;
+use common::{TestApp, get_json, post_json, router, start};
 use rm_harness::registry::{Flavour, Registry, TEST_PASSWORD, TEST_USER};
 use rm_harness::{Dockerd, ImageSpec, dockerd};
 use serde_json::{Value, json};
@@ -17,37 +14,11 @@ use serde_json::{Value, json};
 /// An address where no daemon listens.
 const NO_DAEMON: &str = "unix:///tmp/rmh-none/docker.sock";
 
-async fn post_json(app: &TestApp, path: &str, body: Value) -> (StatusCode, Value) {
-    let request =
-        Request::post(path).header("content-type", "application/json").body(Body::from(body.to_string()));
-    let (status, _, bytes) = send(app, request.unwrap()).await;
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
-
 fn app_for(registry: &Registry, docker_host: &str, extra: &[&str]) -> TestApp {
     let url = registry.url();
     let mut args = vec!["--registry-api-url", url.as_str(), "--docker-host", docker_host];
     args.extend_from_slice(extra);
     router(&args)
-}
-
-async fn wait_job(app: &TestApp, id: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let (status, job) = get_json(app, &format!("/api/sync-jobs/{id}")).await;
-        assert_eq!(status, StatusCode::OK, "{job}");
-        if !matches!(job["status"].as_str(), Some("queued" | "running")) {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "job {id} did not finish: {job:#}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn start(app: &TestApp, path: &str, body: Value) -> Value {
-    let (status, job) = post_json(app, path, body).await;
-    assert_eq!(status, StatusCode::OK, "{job}");
-    wait_job(app, job["id"].as_str().unwrap()).await
 }
 
 /// The image ID a local name points to, asked of the daemon through the harness's CLI.

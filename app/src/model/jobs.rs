@@ -196,6 +196,13 @@ pub struct JobItem {
     pub digest: Option<String>,
 }
 
+impl JobItem {
+    /// An item not started yet.
+    pub fn pending(source: impl Into<String>, target: impl Into<String>) -> Self {
+        Self { source: source.into(), target: target.into(), status: ItemStatus::Pending, detail: None, digest: None }
+    }
+}
+
 /// `POST /api/sync-jobs`: copy one image into our registry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncRequest {

@@ -66,13 +66,7 @@ pub fn plan(request: &LocalDeleteRequest) -> Result<Plan, AppError> {
         // One per reference until the job has mapped them to image IDs.
         items: refs
             .into_iter()
-            .map(|source| JobItem {
-                source,
-                target: String::new(),
-                status: ItemStatus::Pending,
-                detail: None,
-                digest: None,
-            })
+            .map(|source| JobItem::pending(source, String::new()))
             .collect(),
     })
 }
@@ -114,13 +108,7 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
                     format!("; also removes {}", others.join(", "))
                 }
             ));
-            JobItem {
-                source: info.id.clone(),
-                target: String::new(),
-                status: ItemStatus::Pending,
-                detail: None,
-                digest: None,
-            }
+            JobItem::pending(info.id.clone(), String::new())
         })
         .collect();
     for (reference, reason) in &resolved.missing {

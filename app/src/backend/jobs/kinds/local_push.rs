@@ -29,7 +29,7 @@ use crate::model::{
 use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_target};
 
 use super::remote_prefix::resolve_target;
-use super::{Plan, human_bytes};
+use super::{Plan, collisions, human_bytes};
 
 /// Image references from a request: trimmed, de-duplicated (first kept), at least one.
 pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
@@ -135,12 +135,7 @@ fn targets(request: &LocalPushRequest, host: &str) -> Result<Vec<(String, String
             Err(reason) => errors.push(reason),
         }
     }
-    let mut seen = BTreeMap::new();
-    for (source, target) in &out {
-        if let Some(other) = seen.insert(target.clone(), source.clone()) {
-            errors.push(format!("{other} and {source} would both become {target}"));
-        }
-    }
+    errors.extend(collisions(&out));
     if !errors.is_empty() {
         return Err(AppError::BadRequest(errors.join("; ")));
     }
@@ -157,13 +152,7 @@ pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
         target_image: describe_images(&targets),
         items: pairs
             .into_iter()
-            .map(|(source, target)| JobItem {
-                source,
-                target,
-                status: ItemStatus::Pending,
-                detail: None,
-                digest: None,
-            })
+            .map(|(source, target)| JobItem::pending(source, target))
             .collect(),
     })
 }

@@ -119,6 +119,17 @@ fn repository_list(field: &str, names: &[String]) -> Result<Vec<String>, AppErro
     Ok(out)
 }
 
+/// One message per pair of sources that would get the same target name.
+fn collisions(pairs: &[(String, String)]) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::new();
+    pairs
+        .iter()
+        .filter_map(|(source, target)| {
+            seen.insert(target, source).map(|other| format!("{other} and {source} would both become {target}"))
+        })
+        .collect()
+}
+
 /// `3 repositories (a, b, c)`, shortened past a few names.
 fn describe_repositories(names: &[String]) -> String {
     const SHOWN: usize = 3;

@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::naming::{PrefixMode, apply_prefix};
 
-use super::{Plan, copy_detail, describe_repositories, repository_list};
+use super::{Plan, collisions, copy_detail, describe_repositories, repository_list};
 
 /// Tags copied at once. Each copy is a handful of small requests (manifest, blob HEADs, mounts),
 /// so latency, not bandwidth, bounds a rename; the client still caps requests in flight at 16.
@@ -67,12 +67,7 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(St
             Err(reason) => errors.push(reason),
         }
     }
-    let mut seen = BTreeMap::new();
-    for (source, target) in &out {
-        if let Some(other) = seen.insert(target.clone(), source.clone()) {
-            errors.push(format!("{other} and {source} would both become {target}"));
-        }
-    }
+    errors.extend(collisions(&out));
     if !errors.is_empty() {
         return Err(AppError::BadRequest(errors.join("; ")));
     }
@@ -162,13 +157,7 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
                         target: target_repository.clone(),
                         tag: tag.clone(),
                     });
-                    items.push(JobItem {
-                        source: format!("{source}:{tag}"),
-                        target: format!("{host}/{target_repository}:{tag}"),
-                        status: ItemStatus::Pending,
-                        detail: None,
-                        digest: None,
-                    });
+                    items.push(JobItem::pending(format!("{source}:{tag}"), format!("{host}/{target_repository}:{tag}")));
                 }
             }
             Ok(_) => items.push(failed_item(source, &host, target_repository, "the repository has no tags")),

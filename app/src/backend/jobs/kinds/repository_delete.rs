@@ -14,13 +14,7 @@ pub fn plan(request: &RepositoryDeleteRequest) -> Result<Plan, AppError> {
         target_image: "deleted".to_owned(),
         items: repositories
             .into_iter()
-            .map(|source| JobItem {
-                source,
-                target: String::new(),
-                status: ItemStatus::Pending,
-                detail: None,
-                digest: None,
-            })
+            .map(|source| JobItem::pending(source, String::new()))
             .collect(),
     })
 }

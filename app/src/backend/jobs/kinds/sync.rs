@@ -28,13 +28,7 @@ impl SyncPlan {
     pub fn into_plan(self) -> Plan {
         let source = self.source.normalized();
         Plan {
-            items: vec![JobItem {
-                source: source.clone(),
-                target: self.target_reference.clone(),
-                status: ItemStatus::Pending,
-                detail: None,
-                digest: None,
-            }],
+            items: vec![JobItem::pending(source.clone(), self.target_reference.clone())],
             source_image: source,
             target_image: self.target_reference,
         }
