@@ -199,7 +199,13 @@ pub struct JobItem {
 impl JobItem {
     /// An item not started yet.
     pub fn pending(source: impl Into<String>, target: impl Into<String>) -> Self {
-        Self { source: source.into(), target: target.into(), status: ItemStatus::Pending, detail: None, digest: None }
+        Self {
+            source: source.into(),
+            target: target.into(),
+            status: ItemStatus::Pending,
+            detail: None,
+            digest: None,
+        }
     }
 }
 

@@ -64,10 +64,7 @@ pub fn plan(request: &LocalDeleteRequest) -> Result<Plan, AppError> {
         source_image: describe_images(&refs),
         target_image: "removed".to_owned(),
         // One per reference until the job has mapped them to image IDs.
-        items: refs
-            .into_iter()
-            .map(|source| JobItem::pending(source, String::new()))
-            .collect(),
+        items: refs.into_iter().map(|source| JobItem::pending(source, String::new())).collect(),
     })
 }
 

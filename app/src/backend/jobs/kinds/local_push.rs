@@ -150,10 +150,7 @@ pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
     Ok(Plan {
         source_image: describe_images(&sources),
         target_image: describe_images(&targets),
-        items: pairs
-            .into_iter()
-            .map(|(source, target)| JobItem::pending(source, target))
-            .collect(),
+        items: pairs.into_iter().map(|(source, target)| JobItem::pending(source, target)).collect(),
     })
 }
 

@@ -125,7 +125,8 @@ fn collisions(pairs: &[(String, String)]) -> Vec<String> {
     pairs
         .iter()
         .filter_map(|(source, target)| {
-            seen.insert(target, source).map(|other| format!("{other} and {source} would both become {target}"))
+            seen.insert(target, source)
+                .map(|other| format!("{other} and {source} would both become {target}"))
         })
         .collect()
 }

@@ -157,7 +157,10 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
                         target: target_repository.clone(),
                         tag: tag.clone(),
                     });
-                    items.push(JobItem::pending(format!("{source}:{tag}"), format!("{host}/{target_repository}:{tag}")));
+                    items.push(JobItem::pending(
+                        format!("{source}:{tag}"),
+                        format!("{host}/{target_repository}:{tag}"),
+                    ));
                 }
             }
             Ok(_) => items.push(failed_item(source, &host, target_repository, "the repository has no tags")),

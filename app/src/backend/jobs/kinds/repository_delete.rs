@@ -12,10 +12,7 @@ pub fn plan(request: &RepositoryDeleteRequest) -> Result<Plan, AppError> {
     Ok(Plan {
         source_image: describe_repositories(&repositories),
         target_image: "deleted".to_owned(),
-        items: repositories
-            .into_iter()
-            .map(|source| JobItem::pending(source, String::new()))
-            .collect(),
+        items: repositories.into_iter().map(|source| JobItem::pending(source, String::new())).collect(),
     })
 }
 
