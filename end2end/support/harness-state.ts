@@ -5,7 +5,7 @@ export interface HarnessState {
   registry_url: string;
   registry_host: string;
   docker_host: string;
-  fixtures: { browse: BrowseFixtures };
+  fixtures: { browse: BrowseFixtures; local: LocalFixtures };
 }
 
 /** What `rm_harness::scenarios::seed_browse` pushed. */
@@ -16,4 +16,15 @@ export interface BrowseFixtures {
   multi_digest: string;
   html_label: string;
   delete_repository: string;
+}
+
+/** What `rm_harness::scenarios::seed_local` loaded into the private dockerd (all linux/amd64 but `other`). */
+export interface LocalFixtures {
+  /** Two images for the push flow. */
+  push: string[];
+  /** One image under two tags (one image ID), for the delete flow. */
+  shared: string[];
+  shared_id: string;
+  /** An unrelated image (linux/arm64) that a delete of `shared` must leave alone. */
+  other: string;
 }

@@ -17,6 +17,9 @@ test('sync an image from the UI: live preview, progress and log, then found in t
   const form = page.getByRole('region', { name: 'Sync an image' });
   await form.getByLabel('Source image').fill(`${env.registryHost}/${source}:v1`);
   await form.getByLabel('Target repository (optional)').fill(target);
+  // Registry to registry is the default engine; the daemon is the opt-in alternative.
+  await expect(form.getByRole('radio', { name: /^Registry/ })).toBeChecked();
+  await expect(form.getByRole('radio', { name: /^Docker/ })).not.toBeChecked();
   // The preview is the server's rule for the target, and its validation message when wrong.
   await expect(form.getByTestId('sync-preview-target')).toHaveText(`${env.registryHost}/${target}:v1`);
   await form.getByLabel(/^Platforms/).fill('linux');

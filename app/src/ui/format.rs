@@ -30,6 +30,12 @@ pub fn short_digest(digest: &str) -> String {
     }
 }
 
+/// `0123456789ab` — the first 12 hex digits of an image ID, as `docker images` shows it.
+pub fn short_image_id(id: &str) -> String {
+    let hex = id.split_once(':').map_or(id, |(_, hex)| hex);
+    hex.chars().take(12).collect()
+}
+
 /// `2026-11-26 23:04` from an RFC 3339 time (the registry's `created`), or the input unchanged.
 pub fn created(rfc3339: &str) -> String {
     match (rfc3339.get(..10), rfc3339.get(11..16)) {
@@ -69,7 +75,9 @@ pub fn query_value(value: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{bytes, created, percent, progress, query_value, short_digest, time_of_day_utc};
+    use super::{
+        bytes, created, percent, progress, query_value, short_digest, short_image_id, time_of_day_utc,
+    };
     use crate::model::Progress;
 
     #[test]
@@ -111,6 +119,13 @@ mod tests {
         assert_eq!(short_digest("sha256:0123456789abcdef0123"), "sha256:0123456789ab");
         assert_eq!(short_digest("sha256:abc"), "sha256:abc");
         assert_eq!(short_digest("nodigest"), "nodigest");
+    }
+
+    #[test]
+    fn image_ids_shorten_like_docker_images() {
+        assert_eq!(short_image_id("sha256:0123456789abcdef0123"), "0123456789ab");
+        assert_eq!(short_image_id("0123456789abcdef"), "0123456789ab");
+        assert_eq!(short_image_id("sha256:abc"), "abc");
     }
 
     #[test]

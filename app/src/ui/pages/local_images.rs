@@ -1,16 +1,275 @@
+//! `/local-images`: the Docker daemon's images, filtered in the browser, selected for a push to
+//! the registry or a delete. Filter and "show untagged" live in the URL, so the view can be linked.
+
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::PageHeader;
+use super::local_image_actions::{LocalDeleteDialog, LocalPushDialog};
+use crate::api::local::list_local_images;
+use crate::model::{AppError, LocalImage, LocalImageList};
+use crate::ui::components::{Badge, Tone};
+use crate::ui::format;
 use crate::ui::strings::strings;
 
-/// The local images page. Its content arrives with its own feature; until then it says so.
+/// Where the page shows `filter`, with or without untagged images.
+fn local_images_href(filter: &str, untagged: bool) -> String {
+    let mut params = Vec::new();
+    if !filter.is_empty() {
+        params.push(format!("q={}", format::query_value(filter)));
+    }
+    if untagged {
+        params.push("untagged=1".to_owned());
+    }
+    if params.is_empty() { "/local-images".to_owned() } else { format!("/local-images?{}", params.join("&")) }
+}
+
+/// What a selection holds for an image: its reference, or for an untagged image (whose reference
+/// is `<none>:<none>`) its ID — both are what the push and delete requests accept.
+fn selection_key(image: &LocalImage) -> String {
+    if image.dangling { image.image_id.clone() } else { image.reference.clone() }
+}
+
+/// Whether the filter (case-insensitive, substring) matches the image's reference, or its ID for
+/// an untagged image that has no reference to match.
+fn matches_filter(image: &LocalImage, filter: &str) -> bool {
+    let filter = filter.trim().to_lowercase();
+    filter.is_empty()
+        || image.reference.to_lowercase().contains(&filter)
+        || (image.dangling && image.image_id.to_lowercase().contains(&filter))
+}
+
+/// The local images page: scan, filter, select, then push or delete through a dialog.
 #[component]
 pub fn LocalImagesPage() -> impl IntoView {
     let s = strings();
+    let query = use_query_map();
+    let filter = Signal::derive(move || query.read().get("q").unwrap_or_default());
+    let untagged = move || query.read().get("untagged").is_some_and(|v| v == "1");
+    let images = Resource::new(untagged, list_local_images);
+    let selected = RwSignal::new(BTreeSet::<String>::new());
+    let pushing = RwSignal::new(false);
+    let deleting = RwSignal::new(false);
+    let none_selected = move || selected.read().is_empty();
+    let selection = move || selected.get().into_iter().collect::<Vec<_>>();
+    let navigate = use_navigate();
+    let go = move |href: String| navigate(&href, NavigateOptions { replace: true, ..Default::default() });
+    let on_filter = {
+        let go = go.clone();
+        move |ev| go(local_images_href(&event_target_value(&ev), untagged()))
+    };
+    let on_untagged = move |ev| go(local_images_href(&filter.get_untracked(), event_target_checked(&ev)));
     view! {
         <section class="page">
             <PageHeader title=s.local_images_title intro=s.local_images_intro />
-            <p class="empty-state">{s.not_yet_available}</p>
+            <div class="toolbar">
+                <label class="field">
+                    <span>{s.filter_label}</span>
+                    <input type="search" placeholder=s.local_filter_placeholder prop:value=filter on:input=on_filter />
+                </label>
+                <label class="choice">
+                    <input type="checkbox" prop:checked=untagged on:change=on_untagged />
+                    {s.local_show_untagged}
+                </label>
+                <span class="muted" aria-live="polite" data-testid="selected-count">
+                    {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
+                </span>
+                <div class="selection-actions">
+                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| pushing.set(true)>
+                        {s.local_push_action}
+                    </button>
+                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
+                        {s.local_delete_action}
+                    </button>
+                </div>
+            </div>
+            {move || pushing.get().then(|| view! { <LocalPushDialog images=selection() open=pushing /> })}
+            {move || deleting.get().then(|| view! { <LocalDeleteDialog images=selection() open=deleting /> })}
+            <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
+                {move || Suspend::new(async move {
+                    match images.await {
+                        Ok(list) => view! { <LocalImageTable list filter selected /> }.into_any(),
+                        Err(error) => view! { <DaemonUnavailable error /> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
+    }
+}
+
+/// Why the images cannot be listed (usually: the daemon is down or unreachable), said plainly,
+/// with the way to the Status page. Only this page depends on the daemon.
+#[component]
+fn DaemonUnavailable(error: AppError) -> impl IntoView {
+    let s = strings();
+    view! {
+        <div class="error-box" role="alert" data-testid="local-images-error">
+            <strong>{s.local_unavailable}</strong>
+            <p class="error-reason">{error.to_string()}</p>
+            <p>{s.local_unavailable_hint} " " <a href="/status">{s.local_status_link}</a></p>
+        </div>
+    }
+}
+
+#[component]
+fn LocalImageTable(
+    list: LocalImageList,
+    /// The client-side filter over references.
+    filter: Signal<String>,
+    selected: RwSignal<BTreeSet<String>>,
+) -> impl IntoView {
+    let s = strings();
+    let empty = list.images.is_empty();
+    let images = StoredValue::new(list.images);
+    let visible = Memo::new(move |_| {
+        let filter = filter.get();
+        images
+            .with_value(|all| all.iter().filter(|i| matches_filter(i, &filter)).cloned().collect::<Vec<_>>())
+    });
+    let visible_keys = move || visible.with(|v| v.iter().map(selection_key).collect::<Vec<_>>());
+    let all_checked = move || {
+        let keys = visible_keys();
+        !keys.is_empty() && selected.with(|set| keys.iter().all(|k| set.contains(k)))
+    };
+    let toggle_all = move |ev| {
+        let check = event_target_checked(&ev);
+        let keys = visible_keys();
+        selected.update(|set| {
+            for key in keys {
+                if check {
+                    set.insert(key);
+                } else {
+                    set.remove(&key);
+                }
+            }
+        });
+    };
+    view! {
+        <p class="muted host-arch">
+            {s.local_detected_arch} ": " <code data-testid="detected-arch">{list.detected_arch}</code>
+        </p>
+        {if empty {
+            view! { <p class="empty-state">{s.local_empty}</p> }.into_any()
+        } else {
+            view! {
+                <table class="table local-images" aria-label=s.local_list_label>
+                    <thead>
+                        <tr>
+                            <th class="select">
+                                <input type="checkbox" aria-label=s.local_select_all prop:checked=all_checked on:change=toggle_all />
+                            </th>
+                            <th>{s.column_reference}</th>
+                            <th>{s.column_image_id}</th>
+                            <th>{s.column_os_arch}</th>
+                            <th class="num">{s.column_size}</th>
+                            <th>{s.column_created}</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For each=move || visible.get() key=selection_key children=move |image| view! { <LocalImageRow image selected /> } />
+                    </tbody>
+                </table>
+                <Show when=move || visible.with(Vec::is_empty)>
+                    <p class="empty-state">{s.local_none_match}</p>
+                </Show>
+            }
+            .into_any()
+        }}
+    }
+}
+
+#[component]
+fn LocalImageRow(image: LocalImage, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+    let s = strings();
+    let key = selection_key(&image);
+    let checked = {
+        let key = key.clone();
+        move || selected.read().contains(&key)
+    };
+    let toggle = {
+        let key = key.clone();
+        move |_| {
+            selected.update(|set| {
+                if !set.remove(&key) {
+                    set.insert(key.clone());
+                }
+            })
+        }
+    };
+    let name = if image.dangling {
+        format!("{} {}", s.local_untagged, format::short_image_id(&image.image_id))
+    } else {
+        image.reference.clone()
+    };
+    let reference = if image.dangling {
+        view! { <Badge tone=Tone::Neutral text=s.local_untagged /> }.into_any()
+    } else {
+        view! { <code>{image.reference.clone()}</code> }.into_any()
+    };
+    let platform = match (image.os.as_str(), image.architecture.as_str()) {
+        ("", "") => String::new(),
+        (os, arch) => format!("{os}/{arch}"),
+    };
+    view! {
+        <tr data-testid="local-image" data-reference=image.reference.clone() class:dangling=image.dangling>
+            <td class="select">
+                <input type="checkbox" aria-label=format!("{} {}", s.select, name) prop:checked=checked on:change=toggle />
+            </td>
+            <td>{reference}</td>
+            <td>
+                <code title=image.image_id.clone()>{format::short_image_id(&image.image_id)}</code>
+            </td>
+            <td>{platform}</td>
+            <td class="num" title=image.size.clone()>{format::bytes(image.size_bytes)}</td>
+            <td>{image.created.as_deref().map(format::created).unwrap_or_default()}</td>
+        </tr>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{local_images_href, matches_filter, selection_key};
+    use crate::model::LocalImage;
+
+    fn image(reference: &str, dangling: bool) -> LocalImage {
+        LocalImage {
+            reference: reference.to_owned(),
+            repository: String::new(),
+            tag: String::new(),
+            image_id: "sha256:0123456789abcdef".to_owned(),
+            size: String::new(),
+            size_bytes: 0,
+            created: None,
+            architecture: "amd64".to_owned(),
+            os: "linux".to_owned(),
+            dangling,
+        }
+    }
+
+    #[test]
+    fn links_keep_filter_and_untagged_choice() {
+        assert_eq!(local_images_href("", false), "/local-images");
+        assert_eq!(local_images_href("", true), "/local-images?untagged=1");
+        assert_eq!(local_images_href("web app", true), "/local-images?q=web%20app&untagged=1");
+    }
+
+    #[test]
+    fn untagged_images_are_selected_by_id() {
+        assert_eq!(selection_key(&image("team/web:1.0", false)), "team/web:1.0");
+        assert_eq!(selection_key(&image("<none>:<none>", true)), "sha256:0123456789abcdef");
+    }
+
+    #[test]
+    fn filter_matches_references_case_insensitively() {
+        let web = image("e2e/local/Web:1.0", false);
+        assert!(matches_filter(&web, ""));
+        assert!(matches_filter(&web, " local/web "));
+        assert!(!matches_filter(&web, "api"));
+        // An untagged image has no name to match; its ID stands in.
+        assert!(matches_filter(&image("<none>:<none>", true), "0123"));
+        assert!(!matches_filter(&web, "0123"));
     }
 }

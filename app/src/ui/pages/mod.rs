@@ -1,6 +1,7 @@
 //! One module per route.
 
 mod jobs;
+mod local_image_actions;
 mod local_images;
 mod not_found;
 mod repositories;

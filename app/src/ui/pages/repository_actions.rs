@@ -12,7 +12,7 @@ use crate::ui::components::{Badge, Dialog, Tone};
 use crate::ui::strings::strings;
 
 /// Opens the job a server action started, once it has.
-fn open_started_job(started: impl Fn() -> Option<Result<JobSummary, AppError>> + 'static) {
+pub(super) fn open_started_job(started: impl Fn() -> Option<Result<JobSummary, AppError>> + 'static) {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(job)) = started() {

@@ -5,14 +5,20 @@ use leptos_router::hooks::use_navigate;
 
 use super::job_href;
 use crate::api::jobs::{StartSync, preview_sync};
-use crate::model::{AppError, SyncPreview, SyncRequest};
+use crate::model::{AppError, SyncEngine, SyncPreview, SyncRequest};
 use crate::ui::strings::strings;
 
 /// How long typing must pause before the preview is asked for.
 const PREVIEW_DELAY: Duration = Duration::from_millis(250);
 
 /// The request the form's fields describe. Empty optional fields mean "derive it".
-fn sync_request(source: &str, repository: &str, tag: &str, platforms: &str) -> SyncRequest {
+fn sync_request(
+    source: &str,
+    repository: &str,
+    tag: &str,
+    platforms: &str,
+    engine: SyncEngine,
+) -> SyncRequest {
     let optional = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
     SyncRequest {
         source_image: source.trim().to_owned(),
@@ -25,7 +31,7 @@ fn sync_request(source: &str, repository: &str, tag: &str, platforms: &str) -> S
             .map(str::to_owned)
             .collect(),
         cleanup_local_images: false,
-        engine: Default::default(),
+        engine,
     }
 }
 
@@ -39,8 +45,10 @@ pub fn SyncForm() -> impl IntoView {
     let repository = RwSignal::new(String::new());
     let tag = RwSignal::new(String::new());
     let platforms = RwSignal::new(String::new());
-    let request =
-        Memo::new(move |_| sync_request(&source.read(), &repository.read(), &tag.read(), &platforms.read()));
+    let engine = RwSignal::new(SyncEngine::default());
+    let request = Memo::new(move |_| {
+        sync_request(&source.read(), &repository.read(), &tag.read(), &platforms.read(), engine.get())
+    });
 
     // Debounced preview. Only the answer to the latest request is shown, whatever order answers
     // arrive in.
@@ -99,6 +107,22 @@ pub fn SyncForm() -> impl IntoView {
                 </label>
             }
         };
+    let engine_option = move |value: SyncEngine, label: &'static str, hint: &'static str| {
+        view! {
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="sync-engine"
+                    value=value.as_str()
+                    prop:checked=move || engine.get() == value
+                    on:change=move |_| engine.set(value)
+                />
+                <span>
+                    {label} <span class="muted">" — " {hint}</span>
+                </span>
+            </label>
+        }
+    };
     view! {
         <section class="card sync-form" aria-labelledby="sync-title">
             <h2 id="sync-title">{s.sync_title}</h2>
@@ -110,6 +134,11 @@ pub fn SyncForm() -> impl IntoView {
                     {field(s.sync_target_tag, "", tag, false)}
                     {field(s.sync_platforms, s.sync_platforms_placeholder, platforms, false)}
                 </div>
+                <fieldset class="choices engines">
+                    <legend>{s.sync_engine}</legend>
+                    {engine_option(SyncEngine::Registry, s.sync_engine_registry, s.sync_engine_registry_hint)}
+                    {engine_option(SyncEngine::Docker, s.sync_engine_docker, s.sync_engine_docker_hint)}
+                </fieldset>
                 <div class="preview" data-testid="sync-preview" aria-live="polite">
                     {move || match preview.get() {
                         Some(Ok(p)) => Some(view! {
@@ -136,21 +165,25 @@ pub fn SyncForm() -> impl IntoView {
 #[cfg(test)]
 mod tests {
     use super::sync_request;
+    use crate::model::SyncEngine;
 
     #[test]
     fn empty_optional_fields_let_the_server_derive_them() {
-        let request = sync_request(" 127.0.0.1:5000/team/app:v1 ", " ", "", "");
+        let request = sync_request(" 127.0.0.1:5000/team/app:v1 ", " ", "", "", SyncEngine::Registry);
         assert_eq!(request.source_image, "127.0.0.1:5000/team/app:v1");
         assert_eq!(request.target_repository, None);
         assert_eq!(request.target_tag, None);
         assert!(request.platforms.is_empty());
+        assert_eq!(request.engine, SyncEngine::Registry);
     }
 
     #[test]
     fn platforms_are_split_on_commas_and_spaces() {
-        let request = sync_request("app", "mirror/app", "v2", "linux/amd64, linux/arm64/v8 ,,");
+        let request =
+            sync_request("app", "mirror/app", "v2", "linux/amd64, linux/arm64/v8 ,,", SyncEngine::Docker);
         assert_eq!(request.target_repository.as_deref(), Some("mirror/app"));
         assert_eq!(request.target_tag.as_deref(), Some("v2"));
         assert_eq!(request.platforms, ["linux/amd64", "linux/arm64/v8"]);
+        assert_eq!(request.engine, SyncEngine::Docker);
     }
 }

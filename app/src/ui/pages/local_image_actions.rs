@@ -1,0 +1,328 @@
+//! What the local images page does with a selection: push to the registry (prefix, arch suffix)
+//! and delete, each previewed in a dialog by the server's own rules and run as a job (the page
+//! then opens the job).
+
+use leptos::prelude::*;
+
+use super::repository_actions::open_started_job;
+use crate::api::local::{StartLocalDelete, StartLocalPush, preview_local_delete, preview_local_push};
+use crate::model::{
+    AppError, LocalDeletePreview, LocalDeletePreviewImage, LocalPushPreview, LocalPushRequest,
+};
+use crate::naming::{ArchMode, PrefixMode};
+use crate::ui::components::Dialog;
+use crate::ui::format;
+use crate::ui::strings::strings;
+
+/// The push request the dialog's fields describe. A value its mode ignores is left out, so that
+/// editing it does not invalidate a preview of the same request.
+fn push_request(
+    image_refs: Vec<String>,
+    prefix_mode: PrefixMode,
+    prefix: &str,
+    arch_mode: ArchMode,
+    arch: &str,
+    cleanup_local_tag: bool,
+    cleanup_registry_source_tag: bool,
+) -> LocalPushRequest {
+    LocalPushRequest {
+        image_refs,
+        prefix_mode,
+        prefix_value: if prefix_mode == PrefixMode::None { String::new() } else { prefix.trim().to_owned() },
+        arch_mode,
+        arch_value: if arch_mode == ArchMode::Custom { arch.trim().to_owned() } else { String::new() },
+        target_registry_host: None,
+        cleanup_local_tag,
+        cleanup_registry_source_tag,
+    }
+}
+
+/// One radio button of a group bound to `current`.
+fn choice<T>(
+    group: &'static str,
+    value: T,
+    name: &'static str,
+    label: &'static str,
+    current: RwSignal<T>,
+) -> impl IntoView
+where
+    T: Copy + PartialEq + Send + Sync + 'static,
+{
+    view! {
+        <label class="choice">
+            <input
+                type="radio"
+                name=group
+                value=name
+                prop:checked=move || current.get() == value
+                on:change=move |_| current.set(value)
+            />
+            {label}
+        </label>
+    }
+}
+
+fn checkbox(label: &'static str, value: RwSignal<bool>) -> impl IntoView {
+    view! {
+        <label class="choice">
+            <input type="checkbox" prop:checked=value on:change=move |ev| value.set(event_target_checked(&ev)) />
+            {label}
+        </label>
+    }
+}
+
+fn text_field(
+    label: &'static str,
+    placeholder: &'static str,
+    value: RwSignal<String>,
+    disabled: impl Fn() -> bool + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <input
+                type="text"
+                placeholder=placeholder
+                autocomplete="off"
+                spellcheck="false"
+                disabled=disabled
+                prop:value=value
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
+    }
+}
+
+/// "Push to registry": prefix and arch-suffix rules and cleanup options; Preview lists every
+/// image old → new (or why it cannot be pushed); Start is enabled only for the request that was
+/// previewed without errors.
+#[component]
+pub fn LocalPushDialog(
+    /// The selected references (or image IDs).
+    images: Vec<String>,
+    /// Set to false to close.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let s = strings();
+    let prefix_mode = RwSignal::new(PrefixMode::None);
+    let prefix = RwSignal::new(String::new());
+    let arch_mode = RwSignal::new(ArchMode::Auto);
+    let arch = RwSignal::new(String::new());
+    let cleanup_local = RwSignal::new(false);
+    let cleanup_registry = RwSignal::new(false);
+    let request = Memo::new(move |_| {
+        push_request(
+            images.clone(),
+            prefix_mode.get(),
+            &prefix.read(),
+            arch_mode.get(),
+            &arch.read(),
+            cleanup_local.get(),
+            cleanup_registry.get(),
+        )
+    });
+
+    // The last preview and the request it was for.
+    let preview = RwSignal::new(None::<(LocalPushRequest, Result<LocalPushPreview, AppError>)>);
+    let previewing = RwSignal::new(false);
+    let run_preview = move |_| {
+        let request = request.get_untracked();
+        previewing.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = preview_local_push(request.clone()).await;
+            preview.set(Some((request, answer)));
+            previewing.set(false);
+        });
+    };
+    let startable = move || {
+        preview.with(|p| {
+            matches!(p, Some((previewed, Ok(result)))
+                if *previewed == request.get() && result.items.iter().all(|i| i.error.is_none()))
+        })
+    };
+
+    let start = ServerAction::<StartLocalPush>::new();
+    open_started_job(move || start.value().get());
+
+    view! {
+        <Dialog title=s.local_push_title>
+            <fieldset class="choices">
+                <legend>{s.local_prefix_mode}</legend>
+                {choice("local-prefix-mode", PrefixMode::None, "none", s.local_prefix_none, prefix_mode)}
+                {choice("local-prefix-mode", PrefixMode::Add, "add", s.rename_mode_add, prefix_mode)}
+                {choice("local-prefix-mode", PrefixMode::Remove, "remove", s.rename_mode_remove, prefix_mode)}
+            </fieldset>
+            {text_field(s.rename_prefix, s.rename_prefix_placeholder, prefix, move || prefix_mode.get() == PrefixMode::None)}
+            <fieldset class="choices">
+                <legend>{s.local_arch_mode}</legend>
+                {choice("local-arch-mode", ArchMode::Auto, "auto", s.local_arch_auto, arch_mode)}
+                {choice("local-arch-mode", ArchMode::Custom, "custom", s.local_arch_custom, arch_mode)}
+                {choice("local-arch-mode", ArchMode::None, "none", s.local_arch_none, arch_mode)}
+            </fieldset>
+            {text_field(s.local_arch_value, s.local_arch_value_placeholder, arch, move || arch_mode.get() != ArchMode::Custom)}
+            {checkbox(s.local_cleanup_local_tag, cleanup_local)}
+            {checkbox(s.local_cleanup_registry_tag, cleanup_registry)}
+            {move || preview.get().map(|(_, answer)| match answer {
+                Ok(result) => view! { <PushPreviewList preview=result /> }.into_any(),
+                Err(e) => view! { <p class="reason" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+            <Show when=move || !startable()>
+                <p class="muted">{s.local_push_preview_first}</p>
+            </Show>
+            <div class="dialog-actions">
+                <button type="button" class="button secondary" disabled=move || previewing.get() on:click=run_preview>
+                    {s.rename_preview}
+                </button>
+                <button
+                    type="button"
+                    class="button"
+                    disabled=move || !startable() || start.pending().get()
+                    on:click=move |_| { start.dispatch(StartLocalPush { request: request.get_untracked() }); }
+                >
+                    {s.local_push_start}
+                </button>
+                <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                    {s.cancel}
+                </button>
+            </div>
+        </Dialog>
+    }
+}
+
+#[component]
+fn PushPreviewList(preview: LocalPushPreview) -> impl IntoView {
+    let s = strings();
+    let rows = preview
+        .items
+        .into_iter()
+        .map(|item| {
+            let failed = item.error.is_some();
+            let outcome = match item.error {
+                Some(error) => view! { <span class="reason" role="alert">{error}</span> }.into_any(),
+                None => view! { <code class="new-name">{item.target}</code> }.into_any(),
+            };
+            view! {
+                <li data-testid="push-preview-item" class:conflict=failed>
+                    <code class="old-name">{item.source}</code>
+                    " → "
+                    {outcome}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <ul class="rename-preview" data-testid="push-preview" aria-label=s.rename_preview_label>
+            {rows}
+        </ul>
+    }
+}
+
+/// "Delete local images": asks the server what the selection removes — per image ID, the tags
+/// selected and, as a warning, the other tags on the same image that go with it — then starts
+/// the delete once confirmed.
+#[component]
+pub fn LocalDeleteDialog(
+    /// The selected references (or image IDs).
+    images: Vec<String>,
+    /// Set to false to close.
+    open: RwSignal<bool>,
+) -> impl IntoView {
+    let s = strings();
+    let preview = RwSignal::new(None::<Result<LocalDeletePreview, AppError>>);
+    // Asked once, as the dialog opens (an effect: only ever in the browser).
+    let asked = images.clone();
+    Effect::new(move |_| {
+        let images = asked.clone();
+        leptos::task::spawn_local(async move { preview.set(Some(preview_local_delete(images).await)) });
+    });
+    let start = ServerAction::<StartLocalDelete>::new();
+    open_started_job(move || start.value().get());
+    let ready = move || preview.with(|p| matches!(p, Some(Ok(p)) if !p.images.is_empty()));
+    let submit = move |_| {
+        start.dispatch(StartLocalDelete { image_refs: images.clone() });
+    };
+    view! {
+        <Dialog title=s.local_delete_title>
+            <p>{s.local_delete_warning}</p>
+            {move || match preview.get() {
+                None => view! { <p class="muted">{s.loading}</p> }.into_any(),
+                Some(Ok(result)) => view! { <DeletePreviewList preview=result /> }.into_any(),
+                Some(Err(e)) => view! { <p class="reason" role="alert">{e.to_string()}</p> }.into_any(),
+            }}
+            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+            <div class="dialog-actions">
+                <button type="button" class="button danger" disabled=move || !ready() || start.pending().get() on:click=submit>
+                    {s.local_delete_start}
+                </button>
+                <button type="button" class="button secondary" on:click=move |_| open.set(false)>
+                    {s.cancel}
+                </button>
+            </div>
+        </Dialog>
+    }
+}
+
+#[component]
+fn DeletePreviewList(preview: LocalDeletePreview) -> impl IntoView {
+    let s = strings();
+    let errors = (!preview.errors.is_empty()).then(|| {
+        view! {
+            <ul class="error-box" role="alert">
+                {preview.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+            </ul>
+        }
+    });
+    view! {
+        {errors}
+        <ul class="rename-preview local-delete-preview" aria-label=s.local_delete_images_label>
+            {preview.images.into_iter().map(|image| view! { <DeletePreviewImage image /> }).collect_view()}
+        </ul>
+    }
+}
+
+#[component]
+fn DeletePreviewImage(image: LocalDeletePreviewImage) -> impl IntoView {
+    let s = strings();
+    let also = (!image.also_removed.is_empty()).then(|| {
+        view! {
+            <div class="warning-box" role="alert">
+                <p>{s.local_delete_also_removed}</p>
+                <ul class="tag-list" aria-label=s.local_delete_also_removed_label>
+                    {image.also_removed.into_iter().map(|tag| view! { <li><code>{tag}</code></li> }).collect_view()}
+                </ul>
+            </div>
+        }
+    });
+    view! {
+        <li data-testid="delete-preview-image">
+            <code title=image.image_id.clone()>{format::short_image_id(&image.image_id)}</code>
+            " " <span class="muted">{s.local_delete_selected}</span> " "
+            {image.selected.into_iter().map(|tag| view! { <code class="selected-tag">{tag}</code> " " }).collect_view()}
+            {also}
+        </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_request;
+    use crate::naming::{ArchMode, PrefixMode};
+
+    #[test]
+    fn values_a_mode_ignores_are_left_out() {
+        let refs = vec!["web:1.0".to_owned()];
+        let request = push_request(refs.clone(), PrefixMode::None, "x86", ArchMode::Auto, "arm", true, false);
+        assert_eq!(request.prefix_value, "");
+        assert_eq!(request.arch_value, "");
+        assert!(request.cleanup_local_tag);
+        assert!(!request.cleanup_registry_source_tag);
+
+        let request =
+            push_request(refs, PrefixMode::Add, " mirror/x86 ", ArchMode::Custom, " arm ", false, true);
+        assert_eq!(request.image_refs, ["web:1.0"]);
+        assert_eq!(request.prefix_value, "mirror/x86");
+        assert_eq!(request.arch_value, "arm");
+        assert!(request.cleanup_registry_source_tag);
+    }
+}
