@@ -454,6 +454,33 @@ async fn server_errors_on_either_side_are_retried() {
     assert_eq!(target_proxy.count("PUT", "/manifests/v1"), 2);
 }
 
+/// distribution can briefly report a blob it has as unknown while another copy mounts the same
+/// blob into the same repository; the manifest write looks again a few times, then gives up.
+#[tokio::test]
+async fn a_manifest_naming_a_blob_the_registry_momentarily_misses_is_written_again() {
+    let (from, _source_proxy, to) = faulty_source().await;
+    let target_proxy = FaultProxy::start(&to.url()).unwrap();
+    let image = from.push_image("team/app", "v1", &ImageSpec::default()).await.unwrap();
+    let source = client_at(&from, &from.url());
+    let target = client_at(&to, &target_proxy.url());
+    target_proxy.inject(Fault::status("PUT", "/manifests/v1", 400).code("MANIFEST_BLOB_UNKNOWN"));
+    let observer = Recorder::default();
+    let outcome = copy(&source, &target, &spec("team/app", "v1", "team/app", "v1"), &observer).await.unwrap();
+    assert_eq!(outcome.digest, image.digest);
+    assert_same_manifest(&to, "team/app", "v1", &image).await;
+    let warnings = observer.lines(LogLevel::Warn);
+    assert!(warnings.iter().any(|w| w.contains("did not see one of its blobs yet")), "{warnings:?}");
+
+    // A blob that stays unknown is an error after a few looks, and no tag is written.
+    target_proxy.inject(Fault::status("PUT", "/manifests/v2", 400).code("MANIFEST_BLOB_UNKNOWN").times(10));
+    let error = copy(&source, &target, &spec("team/app", "v1", "team/app", "v2"), &Recorder::default())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("MANIFEST_BLOB_UNKNOWN"), "{error}");
+    assert_eq!(target_proxy.count("PUT", "/manifests/v2"), 4);
+    assert_eq!(to.manifest_digest("team/app", "v2").await.unwrap(), None);
+}
+
 // Guards the restart of a broken download: the retry needs a fresh upload session and must not
 // count the bytes of the broken attempt twice.
 #[tokio::test]

@@ -27,7 +27,7 @@ use futures::{Stream, StreamExt};
 pub enum FaultKind {
     /// Answer this status (with `Retry-After: <seconds>` if set) and an OCI error body, without
     /// asking the registry.
-    Status { status: u16, retry_after: Option<u64> },
+    Status { status: u16, retry_after: Option<u64>, code: Option<String> },
     /// Forward, then send the headers and only the first `after_bytes` of the body, and close the
     /// connection (the client sees a body cut short of its `Content-Length`).
     CutBody { after_bytes: u64 },
@@ -48,7 +48,7 @@ pub struct Fault {
 impl Fault {
     /// Answers `status` once instead of forwarding.
     pub fn status(method: &str, path_contains: &str, status: u16) -> Fault {
-        Fault::new(method, path_contains, FaultKind::Status { status, retry_after: None })
+        Fault::new(method, path_contains, FaultKind::Status { status, retry_after: None, code: None })
     }
 
     /// Cuts the body once after `after_bytes`.
@@ -80,6 +80,15 @@ impl Fault {
     pub fn retry_after(mut self, seconds: u64) -> Fault {
         if let FaultKind::Status { retry_after, .. } = &mut self.kind {
             *retry_after = Some(seconds);
+        }
+        self
+    }
+
+    /// For [`FaultKind::Status`]: the registry error code in the body (default `TOOMANYREQUESTS`
+    /// for 429, `UNAVAILABLE` otherwise).
+    pub fn code(mut self, value: &str) -> Fault {
+        if let FaultKind::Status { code, .. } = &mut self.kind {
+            *code = Some(value.to_owned());
         }
         self
     }
@@ -278,11 +287,11 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
     let path = request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
     let fault = shared.take_fault(method.as_str(), &path);
 
-    if let Some(FaultKind::Status { status, retry_after }) = &fault {
+    if let Some(FaultKind::Status { status, retry_after, code }) = &fault {
         shared.record(method.as_str(), &path, *status, fault.clone());
         let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::json!({"errors": [{
-            "code": if status == StatusCode::TOO_MANY_REQUESTS { "TOOMANYREQUESTS" } else { "UNAVAILABLE" },
+            "code": code.as_deref().unwrap_or(if status == StatusCode::TOO_MANY_REQUESTS { "TOOMANYREQUESTS" } else { "UNAVAILABLE" }),
             "message": "injected by the rm-harness fault proxy",
         }]});
         let mut response = (status, axum::Json(body)).into_response();
@@ -431,7 +440,7 @@ mod tests {
     #[test]
     fn faults_match_method_and_path_and_are_spent() {
         let fault = Fault::status("get", "/blobs/", 503).times(2).retry_after(1);
-        assert_eq!(fault.kind, FaultKind::Status { status: 503, retry_after: Some(1) });
+        assert_eq!(fault.kind, FaultKind::Status { status: 503, retry_after: Some(1), code: None });
         assert!(
             fault.matches("GET", "/v2/a/blobs/sha256:1") && !fault.matches("HEAD", "/v2/a/blobs/sha256:1")
         );

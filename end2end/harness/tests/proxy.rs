@@ -87,9 +87,9 @@ async fn injects_statuses_cuts_and_corruption_the_set_number_of_times() {
     assert_eq!(
         faults,
         [
-            Some(FaultKind::Status { status: 429, retry_after: Some(3) }),
-            Some(FaultKind::Status { status: 503, retry_after: None }),
-            Some(FaultKind::Status { status: 503, retry_after: None }),
+            Some(FaultKind::Status { status: 429, retry_after: Some(3), code: None }),
+            Some(FaultKind::Status { status: 503, retry_after: None, code: None }),
+            Some(FaultKind::Status { status: 503, retry_after: None, code: None }),
             None,
             Some(FaultKind::CutBody { after_bytes: 1000 }),
             Some(FaultKind::CorruptBody { at_byte: 10 }),

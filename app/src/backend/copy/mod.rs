@@ -206,6 +206,9 @@ pub async fn copy_image(
     })
 }
 
+/// How often a manifest write that names a blob the registry claims not to have is tried again.
+const BLOB_UNKNOWN_RECHECKS: u32 = 3;
+
 /// Writes a manifest's exact bytes and checks the digest the registry computed.
 async fn put_manifest(
     ctx: &Ctx<'_>,
@@ -214,10 +217,34 @@ async fn put_manifest(
 ) -> Result<(), CopyError> {
     let repository = &ctx.spec.target_repository;
     let what = format!("writing {}", target_name(repository, reference));
-    let written = retrying(&what, ctx.observer, ctx.cancel, || {
-        ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone())
-    })
-    .await?;
+    let mut rechecks = 0;
+    let written = loop {
+        let result = retrying(&what, ctx.observer, ctx.cancel, || {
+            ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone())
+        })
+        .await;
+        match result {
+            // Every blob was confirmed in place before this write. distribution's filesystem
+            // driver rewrites a blob link in place, so a copy mounting the same blob into the same
+            // repository at that moment makes it look missing for an instant: look again.
+            Err(CopyError::Registry(error))
+                if rechecks < BLOB_UNKNOWN_RECHECKS
+                    && error.codes().any(|c| c == "MANIFEST_BLOB_UNKNOWN") =>
+            {
+                rechecks += 1;
+                ctx.observer.log(
+                    LogLevel::Warn,
+                    format!("{what}: the registry did not see one of its blobs yet ({error}); trying again"),
+                );
+                tokio::select! {
+                    biased;
+                    _ = ctx.cancel.cancelled() => return Err(CopyError::Cancelled),
+                    _ = tokio::time::sleep(Duration::from_millis(200 * rechecks as u64)) => {}
+                }
+            }
+            other => break other?,
+        }
+    };
     if written != manifest.digest {
         return Err(CopyError::DigestMismatch {
             url: format!("{}v2/{repository}/manifests/{reference}", ctx.target.base_url()),

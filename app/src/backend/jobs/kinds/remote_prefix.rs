@@ -169,10 +169,17 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     }
     context.set_items(items);
 
-    // Copy: a few tags at once; each checked against the source digest.
-    futures::stream::iter(work.iter())
-        .for_each_concurrent(PARALLEL_TAGS, |w| copy_one(context, &target, request.overwrite, w))
-        .await;
+    // Copy: a few tags at once; each checked against the source digest. The first tag of each
+    // repository goes first, so the blobs its other tags share are in place before they start
+    // and no two copies mount the same blob into the same repository at once.
+    let (first, rest): (Vec<&Work>, Vec<&Work>) = work
+        .iter()
+        .partition(|w| work.iter().find(|o| o.source == w.source).is_some_and(|o| o.index == w.index));
+    for phase in [first, rest] {
+        futures::stream::iter(phase)
+            .for_each_concurrent(PARALLEL_TAGS, |w| copy_one(context, &target, request.overwrite, w))
+            .await;
+    }
 
     if !request.cleanup_source_tag {
         return Ok(());
