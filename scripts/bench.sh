@@ -1,39 +1,41 @@
 #!/usr/bin/env bash
 # `make bench`: builds the release server and rm-bench, then measures the browsing REST API
-# against naive and raw references, and the jobs (prefix rename, registry-to-registry sync)
-# against a mount-only floor, skopeo and docker pull/tag/push, on generated fixtures (real
+# against naive and raw references, and the jobs (prefix rename, registry-to-registry sync, local
+# image push) against a mount-only floor, skopeo and the docker CLI, on generated fixtures (real
 # docker-registry, dockerd and server processes on 127.0.0.1). The scale fixture (10,000
 # repositories / 100,000 tags) is generated once into bench/data/scale.img (mounted on
 # bench/data/scale while running) and reused.
-# A first argument `browse`, `jobs` or `all` (default; or BENCH=… in the environment, as in
-# `make bench BENCH=jobs`) picks the part to run; other arguments go to rm-bench (`--help`), e.g.
+# A first argument `browse`, `jobs`, `local` (the local-image push alone, also part of `jobs`) or
+# `all` (default; or BENCH=… in the environment, as in `make bench BENCH=jobs`) picks the part to
+# run; other arguments go to rm-bench (`--help`), e.g.
 #   scripts/bench.sh jobs      scripts/bench.sh --only tags,catalog      scripts/bench.sh --regenerate
+# The build runs under `nice -n $BENCH_BUILD_NICE` (default 10) and honours CARGO_TARGET_DIR.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 group="${BENCH:-all}"
 case "${1:-}" in
-  browse | jobs | all) group="$1"; shift ;;
+  browse | jobs | local | all) group="$1"; shift ;;
 esac
 case "$group" in
   all) only=() ;;
-  browse | jobs) only=(--only "$group") ;;
-  *) log "BENCH=$group: expected browse, jobs or all"; exit 2 ;;
+  browse | jobs | local) only=(--only "$group") ;;
+  *) log "BENCH=$group: expected browse, jobs, local or all"; exit 2 ;;
 esac
 
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 
 # The scale fixture lives in an ext4 image (see rm-bench --help, --scale-store): mkfs.ext4 and mount.
-if [ "$group" != jobs ] && [ ! -x /usr/sbin/mkfs.ext4 ] && [ ! -x /sbin/mkfs.ext4 ] && ! command -v mkfs.ext4 >/dev/null; then
+if { [ "$group" = all ] || [ "$group" = browse ]; } && [ ! -x /usr/sbin/mkfs.ext4 ] && [ ! -x /sbin/mkfs.ext4 ] && ! command -v mkfs.ext4 >/dev/null; then
   log "apt-get install e2fsprogs"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends e2fsprogs >/dev/null
 fi
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-log "cargo build --release -p server -p rm-bench"
-cargo build --release -p server -p rm-bench
+log "cargo build --release -p server -p rm-bench (nice -n ${BENCH_BUILD_NICE:-10}, into $TARGET_DIR)"
+nice -n "${BENCH_BUILD_NICE:-10}" cargo build --release -p server -p rm-bench
 
 log "rm-bench $group (fixtures in bench/data; first run generates the scale fixture)"
 exec "$TARGET_DIR/release/rm-bench" \

@@ -1,5 +1,5 @@
-//! What the jobs scenarios ([`crate::rename`], [`crate::sync`]) share: running a job of ours to
-//! its end, `skopeo copy`, and checking copies through the registry API.
+//! What the jobs scenarios ([`crate::rename`], [`crate::sync`], [`crate::local`]) share: running
+//! a job of ours to its end, `skopeo copy`, and checking copies through the registry API.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -149,7 +149,8 @@ impl Verified {
     }
 }
 
-async fn manifest(
+/// `GET <base>/v2/<repo>/manifests/<reference>`: the `Docker-Content-Digest` and the manifest.
+pub async fn manifest(
     http: &reqwest::Client,
     base: &str,
     repo: &str,

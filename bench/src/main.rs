@@ -14,14 +14,18 @@
 //!    and `docker pull`/`tag`/`push` per tag through a private dockerd.
 //! 5. Sync (jobs): one 200 MB image copied between two registries, ours (`POST /api/sync-jobs`)
 //!    against `skopeo copy`, with the server's memory during the copy.
+//! 6. Local push (jobs): 5 local images × 20 MB pushed from a private dockerd under new names, ours
+//!    (`POST /api/local-push-jobs`) against `docker tag` + `docker push`, all at once and one by one.
 //!
-//! `--only browse` runs 1–3, `--only jobs` runs 4–5 (`scripts/bench.sh jobs`, `make bench BENCH=jobs`).
+//! `--only browse` runs 1–3, `--only jobs` runs 4–6 (`scripts/bench.sh jobs`, `make bench BENCH=jobs`),
+//! `--only local` runs 6 alone (`scripts/bench.sh local`, `make bench BENCH=local`).
 //!
 //! Prints one table per scenario and a summary; a missed target is printed as MISS. Exits
 //! non-zero only when something could not be measured (an error or a wrong answer).
 
 mod catalog;
 mod jobs;
+mod local;
 mod push;
 mod reference;
 mod rename;
@@ -50,16 +54,23 @@ enum Scenario {
     Scale,
     Rename,
     Sync,
+    Local,
     /// tags, catalog, scale
     Browse,
-    /// rename, sync
+    /// rename, sync, local
     Jobs,
 }
 
 impl Scenario {
     /// The scenarios run, in order.
-    const RUN_ORDER: [Scenario; 5] =
-        [Scenario::Tags, Scenario::Catalog, Scenario::Scale, Scenario::Rename, Scenario::Sync];
+    const RUN_ORDER: [Scenario; 6] = [
+        Scenario::Tags,
+        Scenario::Catalog,
+        Scenario::Scale,
+        Scenario::Rename,
+        Scenario::Sync,
+        Scenario::Local,
+    ];
 
     /// Whether `--only` selected this scenario (directly or through its group).
     fn selected(self, only: &[Scenario]) -> bool {
@@ -67,7 +78,8 @@ impl Scenario {
             o == self
                 || (o == Scenario::Browse
                     && matches!(self, Scenario::Tags | Scenario::Catalog | Scenario::Scale))
-                || (o == Scenario::Jobs && matches!(self, Scenario::Rename | Scenario::Sync))
+                || (o == Scenario::Jobs
+                    && matches!(self, Scenario::Rename | Scenario::Sync | Scenario::Local))
         })
     }
 }
@@ -81,7 +93,7 @@ struct Args {
     /// Where the scale fixture is kept between runs (`<dir>/scale`).
     #[arg(long, env = "RM_BENCH_DATA_DIR", default_value = "bench/data")]
     data_dir: PathBuf,
-    /// Scenarios to run, comma-separated (`browse` = tags,catalog,scale; `jobs` = rename,sync).
+    /// Scenarios to run, comma-separated (`browse` = tags,catalog,scale; `jobs` = rename,sync,local).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "browse,jobs")]
     only: Vec<Scenario>,
     /// Cold runs (each on a new server process).
@@ -114,7 +126,7 @@ struct Args {
     /// Skip the naive reference on the 5,000-tag repository (one run, ~20 s).
     #[arg(long)]
     no_scale_naive: bool,
-    /// Runs of each tool in the jobs scenarios (rename, sync), each to fresh target names.
+    /// Runs of each tool in the jobs scenarios (rename, sync, local), each to fresh target names.
     #[arg(long, default_value_t = 3)]
     jobs_reps: usize,
 }
@@ -190,7 +202,7 @@ fn header(launcher: &Launcher, args: &Args, nonce: &str) {
         command_line(&rm_harness::registry::registry_bin(), &["--version"])
     );
     println!("  server    {}", launcher.bin().display());
-    let jobs = [Scenario::Rename, Scenario::Sync].iter().any(|s| s.selected(&args.only));
+    let jobs = [Scenario::Rename, Scenario::Sync, Scenario::Local].iter().any(|s| s.selected(&args.only));
     if jobs {
         println!("  skopeo    {}", command_line("skopeo", &["--version"]));
         println!(
@@ -255,6 +267,7 @@ async fn main() -> Result<()> {
                 Scenario::Scale => scale::run(&ctx).await,
                 Scenario::Rename => rename::run(&ctx).await,
                 Scenario::Sync => sync::run(&ctx).await,
+                Scenario::Local => local::run(&ctx).await,
                 Scenario::Browse | Scenario::Jobs => unreachable!("groups are not in RUN_ORDER"),
             }
         };

@@ -32,12 +32,22 @@ impl Launcher {
 
     /// A new server process (empty caches), ready when `GET /api/health` answers 200.
     pub async fn start(&self, registry_url: &str, env: &[(&str, &str)]) -> Result<AppServer> {
+        self.start_with_docker(registry_url, NO_DOCKER, env).await
+    }
+
+    /// [`Launcher::start`] with `DOCKER_HOST` = `docker_host` (a private dockerd's socket).
+    pub async fn start_with_docker(
+        &self,
+        registry_url: &str,
+        docker_host: &str,
+        env: &[(&str, &str)],
+    ) -> Result<AppServer> {
         AppServer::start(AppConfig {
             name: "bench".into(),
             bin: self.bin.clone(),
             site_root: self.site.path().to_path_buf(),
             registry_url: registry_url.to_string(),
-            docker_host: NO_DOCKER.into(),
+            docker_host: docker_host.to_string(),
             extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         })
         .await
