@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt as _;
 
 use crate::backend::browse::tags_by_digest;
-use crate::backend::copy::{CopyError, CopySpec, copy_image, retrying};
+use crate::backend::copy::{CopyError, CopySpec, copy_image};
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::validate_repository;
@@ -146,8 +146,19 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     // Plan: one item per tag. A repository whose tags cannot be listed is one failed item.
     let mut items = Vec::new();
     let mut work = Vec::new();
-    for (source, target_repository) in &pairs {
-        match deps.registry.list_tags(source).await {
+    // Owned names and client per future: a closure over borrowed ones makes the job's future
+    // not `Send` (higher-ranked lifetimes in async closures).
+    let names: Vec<String> = pairs.iter().map(|(source, _)| source.clone()).collect();
+    let listed = futures::stream::iter(names)
+        .map(|source| {
+            let registry = deps.registry.clone();
+            async move { registry.list_tags(&source).await }
+        })
+        .buffered(PARALLEL_TAGS)
+        .collect::<Vec<_>>()
+        .await;
+    for ((source, target_repository), tags) in pairs.iter().zip(listed) {
+        match tags {
             Ok(tags) if !tags.is_empty() => {
                 context.info(format!("{source}: {} tags → {host}/{target_repository}", tags.len()));
                 for tag in tags {
@@ -222,28 +233,10 @@ async fn copy_one(context: &JobContext, target: &RegistryClient, overwrite: bool
     let (status, detail, digest) = match result {
         Ok(outcome) => {
             // The rename's promise: the new tag serves exactly the digest the old tag served
-            // when it was read for the copy. Registries answer 5xx now and then (distribution
-            // under concurrent writes of one manifest): the check is retried like any step.
-            let served = retrying(
-                &format!("checking {}:{}", w.target, w.tag),
-                context,
-                context.cancel_token(),
-                || target.head_manifest(&w.target, &w.tag),
-            )
-            .await;
-            match served {
-                Ok(Some(t)) if t == outcome.digest => (ItemStatus::Succeeded, copy_detail(&outcome), Some(t)),
-                Ok(t) => (
-                    ItemStatus::Failed,
-                    format!(
-                        "digest check failed: source {} but target {}",
-                        outcome.digest,
-                        t.as_deref().unwrap_or("missing")
-                    ),
-                    None,
-                ),
-                Err(e) => (ItemStatus::Failed, format!("copied but not verified: {e}"), None),
-            }
+            // when it was read for the copy. The copy engine compared the digest the registry
+            // computed for the written tag (its answer to the PUT) with that one; a difference
+            // fails the copy, so a finished copy is a verified one.
+            (ItemStatus::Succeeded, copy_detail(&outcome), Some(outcome.digest.clone()))
         }
         Err(CopyError::Conflict { existing, .. }) => (
             ItemStatus::Skipped,
