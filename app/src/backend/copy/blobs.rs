@@ -232,13 +232,7 @@ async fn pump(
         };
         received += chunk.len() as u64;
         if received > blob.size {
-            let error = CopyError::SizeMismatch {
-                url,
-                digest: blob.digest.clone(),
-                expected: blob.size,
-                actual: received,
-            };
-            return Err(abort(&mut sender, error));
+            return Err(abort(&mut sender, size_mismatch(url, blob, received)));
         }
         hasher.update(&chunk);
         if received == blob.size {
@@ -268,13 +262,7 @@ async fn pump(
         }
     }
     if received < blob.size {
-        let error = CopyError::SizeMismatch {
-            url,
-            digest: blob.digest.clone(),
-            expected: blob.size,
-            actual: received,
-        };
-        return Err(abort(&mut sender, error));
+        return Err(abort(&mut sender, size_mismatch(url, blob, received)));
     }
     if !verified {
         // An empty blob: nothing was held back, nothing was sent.
@@ -314,4 +302,9 @@ fn broken(error: RegistryError, received: u64, size: u64) -> RegistryError {
 /// How long a transfer may go without progress before it counts as broken.
 pub(super) fn idle_timeout(request_timeout: Duration) -> Duration {
     request_timeout.max(Duration::from_secs(10))
+}
+
+/// The source sent more or fewer bytes than the descriptor says.
+fn size_mismatch(url: String, blob: &Descriptor, actual: u64) -> CopyError {
+    CopyError::SizeMismatch { url, digest: blob.digest.clone(), expected: blob.size, actual }
 }

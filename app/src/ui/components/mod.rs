@@ -4,10 +4,12 @@ mod badge;
 mod copy_button;
 mod dialog;
 mod error_list;
+mod form;
 mod progress_bar;
 
 pub use badge::{Badge, Tone};
 pub use copy_button::CopyButton;
 pub use dialog::Dialog;
 pub use error_list::ErrorList;
+pub use form::{PreviewStartActions, checkbox, choice, reason, text_field};
 pub use progress_bar::ProgressBar;

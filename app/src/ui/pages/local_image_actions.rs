@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 
-use super::repository_actions::open_started_job;
+use super::jobs::open_started_job;
 use crate::api::local::{StartLocalDelete, StartLocalPush, preview_local_delete, preview_local_push};
 use crate::model::{
     AppError, LocalDeletePreview, LocalDeletePreviewImage, LocalPushPreview, LocalPushRequest,
 };
 use crate::naming::{ArchMode, PrefixMode};
-use crate::ui::components::Dialog;
+use crate::ui::components::{Dialog, PreviewStartActions, checkbox, choice, reason, text_field};
 use crate::ui::format;
 use crate::ui::strings::strings;
 
@@ -34,62 +34,6 @@ fn push_request(
         target_registry_host: None,
         cleanup_local_tag,
         cleanup_registry_source_tag,
-    }
-}
-
-/// One radio button of a group bound to `current`.
-fn choice<T>(
-    group: &'static str,
-    value: T,
-    name: &'static str,
-    label: &'static str,
-    current: RwSignal<T>,
-) -> impl IntoView
-where
-    T: Copy + PartialEq + Send + Sync + 'static,
-{
-    view! {
-        <label class="choice">
-            <input
-                type="radio"
-                name=group
-                value=name
-                prop:checked=move || current.get() == value
-                on:change=move |_| current.set(value)
-            />
-            {label}
-        </label>
-    }
-}
-
-fn checkbox(label: &'static str, value: RwSignal<bool>) -> impl IntoView {
-    view! {
-        <label class="choice">
-            <input type="checkbox" prop:checked=value on:change=move |ev| value.set(event_target_checked(&ev)) />
-            {label}
-        </label>
-    }
-}
-
-fn text_field(
-    label: &'static str,
-    placeholder: &'static str,
-    value: RwSignal<String>,
-    disabled: impl Fn() -> bool + Send + Sync + 'static,
-) -> impl IntoView {
-    view! {
-        <label class="field">
-            <span>{label}</span>
-            <input
-                type="text"
-                placeholder=placeholder
-                autocomplete="off"
-                spellcheck="false"
-                disabled=disabled
-                prop:value=value
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
-        </label>
     }
 }
 
@@ -125,7 +69,7 @@ pub fn LocalPushDialog(
     // The last preview and the request it was for.
     let preview = RwSignal::new(None::<(LocalPushRequest, Result<LocalPushPreview, AppError>)>);
     let previewing = RwSignal::new(false);
-    let run_preview = move |_| {
+    let run_preview = move |()| {
         let request = request.get_untracked();
         previewing.set(true);
         leptos::task::spawn_local(async move {
@@ -164,28 +108,21 @@ pub fn LocalPushDialog(
             {checkbox(s.local_cleanup_registry_tag, cleanup_registry)}
             {move || preview.get().map(|(_, answer)| match answer {
                 Ok(result) => view! { <PushPreviewList preview=result /> }.into_any(),
-                Err(e) => view! { <p class="reason" role="alert">{e.to_string()}</p> }.into_any(),
+                Err(e) => reason(e).into_any(),
             })}
-            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
-            <Show when=move || !startable()>
-                <p class="muted">{s.local_push_preview_first}</p>
-            </Show>
-            <div class="dialog-actions">
-                <button type="button" class="button secondary" disabled=move || previewing.get() on:click=run_preview>
-                    {s.rename_preview}
-                </button>
-                <button
-                    type="button"
-                    class="button"
-                    disabled=move || !startable() || start.pending().get()
-                    on:click=move |_| { start.dispatch(StartLocalPush { request: request.get_untracked() }); }
-                >
-                    {s.local_push_start}
-                </button>
-                <button type="button" class="button secondary" on:click=move |_| open.set(false)>
-                    {s.cancel}
-                </button>
-            </div>
+            {move || start.value().get().and_then(Result::err).map(reason)}
+            <PreviewStartActions
+                previewing=previewing
+                startable=Signal::derive(startable)
+                starting=start.pending()
+                on_preview=Callback::new(run_preview)
+                on_start=Callback::new(move |()| {
+                    start.dispatch(StartLocalPush { request: request.get_untracked() });
+                })
+                start_label=s.local_push_start
+                hint=s.local_push_preview_first
+                open=open
+            />
         </Dialog>
     }
 }
@@ -248,9 +185,9 @@ pub fn LocalDeleteDialog(
             {move || match preview.get() {
                 None => view! { <p class="muted">{s.loading}</p> }.into_any(),
                 Some(Ok(result)) => view! { <DeletePreviewList preview=result /> }.into_any(),
-                Some(Err(e)) => view! { <p class="reason" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => reason(e).into_any(),
             }}
-            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+            {move || start.value().get().and_then(Result::err).map(reason)}
             <div class="dialog-actions">
                 <button type="button" class="button danger" disabled=move || !ready() || start.pending().get() on:click=submit>
                     {s.local_delete_start}

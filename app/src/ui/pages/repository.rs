@@ -6,7 +6,7 @@ use crate::api::registry::{DeleteRepository, DeleteTag, get_tag_detail, list_tag
 use crate::api::status::get_ui_config;
 use crate::model::{DeleteScope, TagList, TagSort, TagSummary};
 use crate::naming::RepositoryPath;
-use crate::ui::components::{CopyButton, Dialog, ErrorList};
+use crate::ui::components::{CopyButton, Dialog, ErrorList, reason};
 use crate::ui::format;
 use crate::ui::strings::strings;
 
@@ -288,13 +288,7 @@ fn DeleteTagDialog(
             state.version.update(|v| *v += 1);
         }
     });
-    let failure = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })
-    };
+    let failure = move || action.value().get().and_then(Result::err).map(reason);
     view! {
         <Dialog title=format!("{} {repository}:{tag}", s.delete)>
             <Suspense fallback=move || view! { <p class="muted">{s.loading}</p> }>
@@ -305,7 +299,7 @@ fn DeleteTagDialog(
                         Suspend::new(async move {
                             let detail = match detail.await {
                                 Ok(detail) => detail,
-                                Err(e) => return view! { <p class="reason" role="alert">{e.to_string()}</p> }.into_any(),
+                                Err(e) => return reason(e).into_any(),
                             };
                             let siblings = detail.sibling_tags.clone();
                             let all = siblings.len() + 1;
@@ -381,7 +375,7 @@ fn DeleteRepositoryDialog(repository: String, open: RwSignal<bool>) -> impl Into
                 <span>{format!("{} \"{repository}\"", s.type_to_confirm)}</span>
                 <input type="text" prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev)) />
             </label>
-            {move || action.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+            {move || action.value().get().and_then(Result::err).map(reason)}
             <div class="dialog-actions">
                 <button type="button" class="button danger" disabled=move || !matches() || action.pending().get() on:click=submit>
                     {s.delete_repository}

@@ -2,24 +2,13 @@
 //! confirmed in a dialog and run as a job (the page then opens the job).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
-use super::jobs::job_href;
+use super::jobs::open_started_job;
 use crate::api::jobs::{StartRemotePrefix, StartRepositoryDelete, preview_remote_prefix};
-use crate::model::{AppError, JobSummary, RemotePrefixRequest, RenamePreview, RenamePreviewRepository};
+use crate::model::{AppError, RemotePrefixRequest, RenamePreview, RenamePreviewRepository};
 use crate::naming::{PrefixMode, batch_delete_phrase};
-use crate::ui::components::{Badge, Dialog, Tone};
+use crate::ui::components::{Badge, Dialog, PreviewStartActions, Tone, checkbox, choice, reason, text_field};
 use crate::ui::strings::strings;
-
-/// Opens the job a server action started, once it has.
-pub(super) fn open_started_job(started: impl Fn() -> Option<Result<JobSummary, AppError>> + 'static) {
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(job)) = started() {
-            navigate(&job_href(&job.id), Default::default());
-        }
-    });
-}
 
 /// "Rename by prefix": mode, prefix and options; Preview lists every repository old → new with
 /// its tags, conflicts and errors; Start is enabled only for the request that was previewed
@@ -48,7 +37,7 @@ pub fn RenameDialog(
     // The last preview and the request it was for.
     let preview = RwSignal::new(None::<(RemotePrefixRequest, Result<RenamePreview, AppError>)>);
     let previewing = RwSignal::new(false);
-    let run_preview = move |_| {
+    let run_preview = move |()| {
         let request = request.get_untracked();
         previewing.set(true);
         leptos::task::spawn_local(async move {
@@ -66,72 +55,33 @@ pub fn RenameDialog(
     let start = ServerAction::<StartRemotePrefix>::new();
     open_started_job(move || start.value().get());
 
-    let mode_option = move |value: PrefixMode, label: &'static str| {
-        view! {
-            <label class="choice">
-                <input
-                    type="radio"
-                    name="prefix-mode"
-                    value=value.as_str()
-                    prop:checked=move || mode.get() == value
-                    on:change=move |_| mode.set(value)
-                />
-                {label}
-            </label>
-        }
-    };
-    let checkbox = move |label: &'static str, value: RwSignal<bool>| {
-        view! {
-            <label class="choice">
-                <input type="checkbox" prop:checked=value on:change=move |ev| value.set(event_target_checked(&ev)) />
-                {label}
-            </label>
-        }
-    };
     view! {
         <Dialog title=s.rename_title>
             <fieldset class="choices">
                 <legend>{s.rename_mode}</legend>
-                {mode_option(PrefixMode::Add, s.rename_mode_add)}
-                {mode_option(PrefixMode::Remove, s.rename_mode_remove)}
+                {choice("prefix-mode", PrefixMode::Add, PrefixMode::Add.as_str(), s.rename_mode_add, mode)}
+                {choice("prefix-mode", PrefixMode::Remove, PrefixMode::Remove.as_str(), s.rename_mode_remove, mode)}
             </fieldset>
-            <label class="field">
-                <span>{s.rename_prefix}</span>
-                <input
-                    type="text"
-                    placeholder=s.rename_prefix_placeholder
-                    autocomplete="off"
-                    spellcheck="false"
-                    prop:value=prefix
-                    on:input=move |ev| prefix.set(event_target_value(&ev))
-                />
-            </label>
+            {text_field(s.rename_prefix, s.rename_prefix_placeholder, prefix, || false)}
             {checkbox(s.rename_cleanup, cleanup)}
             {checkbox(s.rename_overwrite, overwrite)}
             {move || preview.get().map(|(_, answer)| match answer {
                 Ok(result) => view! { <RenamePreviewList preview=result /> }.into_any(),
-                Err(e) => view! { <p class="reason" role="alert">{e.to_string()}</p> }.into_any(),
+                Err(e) => reason(e).into_any(),
             })}
-            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
-            <Show when=move || !startable()>
-                <p class="muted">{s.rename_preview_first}</p>
-            </Show>
-            <div class="dialog-actions">
-                <button type="button" class="button secondary" disabled=move || previewing.get() on:click=run_preview>
-                    {s.rename_preview}
-                </button>
-                <button
-                    type="button"
-                    class="button"
-                    disabled=move || !startable() || start.pending().get()
-                    on:click=move |_| { start.dispatch(StartRemotePrefix { request: request.get_untracked() }); }
-                >
-                    {s.rename_start}
-                </button>
-                <button type="button" class="button secondary" on:click=move |_| open.set(false)>
-                    {s.cancel}
-                </button>
-            </div>
+            {move || start.value().get().and_then(Result::err).map(reason)}
+            <PreviewStartActions
+                previewing=previewing
+                startable=Signal::derive(startable)
+                starting=start.pending()
+                on_preview=Callback::new(run_preview)
+                on_start=Callback::new(move |()| {
+                    start.dispatch(StartRemotePrefix { request: request.get_untracked() });
+                })
+                start_label=s.rename_start
+                hint=s.rename_preview_first
+                open=open
+            />
         </Dialog>
     }
 }
@@ -215,7 +165,7 @@ pub fn BatchDeleteDialog(
                 <span>{s.batch_delete_confirm} " " <strong class="phrase">{phrase.clone()}</strong></span>
                 <input type="text" autocomplete="off" prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev)) />
             </label>
-            {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+            {move || start.value().get().and_then(Result::err).map(reason)}
             <div class="dialog-actions">
                 <button type="button" class="button danger" disabled=move || !matches() || start.pending().get() on:click=submit>
                     {s.batch_delete_start}

@@ -5,7 +5,7 @@ use super::state::{apply_job_event, can_retry};
 use super::{StatusBadge, item_status_label, item_status_tone, job_href, kind_label};
 use crate::api::jobs::{CancelJob, RetryJob, get_job};
 use crate::model::{Job, JobItem, LogLine};
-use crate::ui::components::{Badge, CopyButton, ErrorList, ProgressBar};
+use crate::ui::components::{Badge, CopyButton, ErrorList, ProgressBar, reason};
 use crate::ui::format;
 use crate::ui::live::{Flow, watch_job_events};
 use crate::ui::strings::strings;
@@ -71,7 +71,7 @@ fn JobView(initial: Job) -> impl IntoView {
     let failure = move || {
         let cancel = cancel.value().get().and_then(Result::err);
         let retry = retry.value().get().and_then(Result::err);
-        cancel.or(retry).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })
+        cancel.or(retry).map(reason)
     };
     let (cancel_id, retry_id) = (id.clone(), id.clone());
 

@@ -23,6 +23,18 @@ pub fn job_href(id: &str) -> String {
     format!("/jobs/{id}")
 }
 
+/// Opens the job a server action started, once it has.
+pub(crate) fn open_started_job(
+    started: impl Fn() -> Option<Result<crate::model::JobSummary, crate::model::AppError>> + 'static,
+) {
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = started() {
+            navigate(&job_href(&job.id), Default::default());
+        }
+    });
+}
+
 pub fn kind_label(kind: JobKind) -> &'static str {
     let s = strings();
     match kind {

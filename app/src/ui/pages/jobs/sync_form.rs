@@ -1,11 +1,10 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
-use super::job_href;
 use crate::api::jobs::{StartSync, preview_sync};
 use crate::model::{AppError, SyncEngine, SyncPreview, SyncRequest};
+use crate::ui::components::reason;
 use crate::ui::strings::strings;
 
 /// How long typing must pause before the preview is asked for.
@@ -80,12 +79,7 @@ pub fn SyncForm() -> impl IntoView {
     });
 
     let start = ServerAction::<StartSync>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(job)) = start.value().get() {
-            navigate(&job_href(&job.id), Default::default());
-        }
-    });
+    super::open_started_job(move || start.value().get());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         start.dispatch(StartSync { request: request.get_untracked() });
@@ -151,7 +145,7 @@ pub fn SyncForm() -> impl IntoView {
                         None => None,
                     }}
                 </div>
-                {move || start.value().get().and_then(Result::err).map(|e| view! { <p class="reason" role="alert">{e.to_string()}</p> })}
+                {move || start.value().get().and_then(Result::err).map(reason)}
                 <div class="dialog-actions">
                     <button type="submit" class="button" disabled=move || source.read().trim().is_empty() || start.pending().get()>
                         {s.sync_start}
