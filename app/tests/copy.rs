@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use app::backend::config::Secret;
-use app::backend::copy::{CopyError, CopyObserver, CopyOutcome, CopySpec, copy_image};
+use app::backend::copy::{CopyError, CopyObserver, CopyOutcome, CopySpec, TargetMemo, copy_image};
 use app::backend::registry::{Credentials, RegistryClient, RegistryClientOptions, RegistryError};
 use app::model::LogLevel;
 use rm_harness::fixtures::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
@@ -93,7 +93,7 @@ async fn copy(
     spec: &CopySpec,
     observer: &Recorder,
 ) -> Result<CopyOutcome, CopyError> {
-    copy_image(source, target, spec, observer, &CancellationToken::new()).await
+    copy_image(source, target, spec, observer, &CancellationToken::new(), &TargetMemo::new()).await
 }
 
 /// Every blob of `image` is in `repository` of `registry`.
@@ -565,6 +565,7 @@ async fn cancelling_mid_copy_stops_before_the_tag() {
         &spec("team/big", "v1", "team/big", "v1"),
         &observer,
         &cancel,
+        &TargetMemo::new(),
     )
     .await;
     assert!(matches!(result, Err(CopyError::Cancelled)), "{result:?}");
@@ -580,6 +581,7 @@ async fn cancelling_mid_copy_stops_before_the_tag() {
         &spec("team/big", "v1", "team/big", "v1"),
         &Recorder::default(),
         &cancel,
+        &TargetMemo::new(),
     )
     .await;
     assert!(matches!(result, Err(CopyError::Cancelled)), "{result:?}");

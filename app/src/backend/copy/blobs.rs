@@ -97,15 +97,29 @@ fn count(n: usize, what: &str) -> String {
 }
 
 async fn copy_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError> {
-    let (from, to) = (ctx.spec.source_repository.as_str(), ctx.spec.target_repository.as_str());
-    let short = short_digest(&blob.digest);
-    let what = format!("checking blob {short} in {to}");
-    if retrying(&what, ctx.observer, ctx.cancel, || ctx.target.blob_size(to, &blob.digest)).await?.is_some() {
+    let to = ctx.spec.target_repository.as_str();
+    if ctx.memo.has_blob(to, &blob.digest) {
         ctx.observer.add_bytes_done(blob.size);
         return Ok(Moved::Present);
     }
+    let moved = move_blob(ctx, blob).await?;
+    ctx.memo.blob_in_place(to, &blob.digest);
+    Ok(moved)
+}
+
+async fn move_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError> {
+    let (from, to) = (ctx.spec.source_repository.as_str(), ctx.spec.target_repository.as_str());
+    let short = short_digest(&blob.digest);
+    let is_present = || async {
+        let what = format!("checking blob {short} in {to}");
+        retrying(&what, ctx.observer, ctx.cancel, || ctx.target.blob_size(to, &blob.digest))
+            .await
+            .map(|size| size.is_some())
+    };
     let mut session = None;
     if ctx.same_registry && from != to {
+        // Within one registry the mount itself answers whether the blob is there (201 whether it
+        // was linked just now or already was), so no HEAD goes first.
         let what = format!("mounting blob {short} from {from}");
         match retrying(&what, ctx.observer, ctx.cancel, || ctx.target.mount_blob(to, from, &blob.digest))
             .await?
@@ -114,10 +128,20 @@ async fn copy_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError>
                 ctx.observer.add_bytes_done(blob.size);
                 return Ok(Moved::Mounted);
             }
-            // Not mountable (e.g. our token may not read `from`): copy through the session the
-            // registry opened instead.
-            MountOutcome::Upload(upload) => session = Some(upload),
+            // Not mountable (e.g. our token may not read `from`): the target may still have it;
+            // otherwise copy through the session the registry opened.
+            MountOutcome::Upload(upload) => {
+                if is_present().await? {
+                    let _ = ctx.target.cancel_upload(&upload).await;
+                    ctx.observer.add_bytes_done(blob.size);
+                    return Ok(Moved::Present);
+                }
+                session = Some(upload);
+            }
         }
+    } else if is_present().await? {
+        ctx.observer.add_bytes_done(blob.size);
+        return Ok(Moved::Present);
     }
     if !blob.digest.starts_with("sha256:") {
         if let Some(session) = &session {

@@ -11,6 +11,7 @@
 //! are then written by digest, and the root last, by tag.
 
 mod blobs;
+mod memo;
 mod plan;
 mod retry;
 
@@ -19,8 +20,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::registry::{RegistryClient, RegistryError};
+use memo::TagKnown;
 use crate::model::LogLevel;
 pub use blobs::BLOBS_IN_FLIGHT;
+pub use memo::TargetMemo;
 pub use plan::PlatformFilter;
 pub use retry::{MAX_ATTEMPTS, retrying};
 
@@ -104,6 +107,8 @@ pub(crate) struct Ctx<'a> {
     spec: &'a CopySpec,
     observer: &'a dyn CopyObserver,
     cancel: &'a CancellationToken,
+    /// What this job's earlier copies learned about the target.
+    memo: &'a TargetMemo,
     /// Same registry: blobs are mounted across repositories instead of downloaded.
     same_registry: bool,
     /// How long a streamed transfer may go without progress.
@@ -129,13 +134,15 @@ impl Ctx<'_> {
 /// In order: read the source manifest (and apply the platform filter); compare with the target
 /// tag (same digest: done, nothing written; another digest: [`CopyError::Conflict`] unless
 /// `overwrite`); move the blobs; write child manifests by digest; write the tag. Requests that
-/// fail transiently are retried (up to [`MAX_ATTEMPTS`], logged as warnings).
+/// fail transiently are retried (up to [`MAX_ATTEMPTS`], logged as warnings). Copies of one job
+/// share `memo`, so none asks what another already learned (a fresh memo makes every copy ask).
 pub async fn copy_image(
     source: &RegistryClient,
     target: &RegistryClient,
     spec: &CopySpec,
     observer: &dyn CopyObserver,
     cancel: &CancellationToken,
+    memo: &TargetMemo,
 ) -> Result<CopyOutcome, CopyError> {
     let filters = spec
         .platforms
@@ -150,6 +157,7 @@ pub async fn copy_image(
         spec,
         observer,
         cancel,
+        memo,
         same_registry: source.is_same_registry(target),
         idle_timeout: blobs::idle_timeout(source.request_timeout().max(target.request_timeout())),
     };
@@ -162,13 +170,18 @@ pub async fn copy_image(
     let target_name = target_name(repository, reference);
 
     let what = format!("checking {target_name}");
-    let existing = retrying(&what, observer, cancel, || async {
-        match &spec.target_tag {
-            Some(tag) => target.tag_digest(repository, tag, true).await,
-            None => target.head_manifest(repository, &digest).await,
+    let existing = match &spec.target_tag {
+        Some(tag) if memo.tag(repository, tag) == TagKnown::Absent => None,
+        _ => {
+            retrying(&what, observer, cancel, || async {
+                match &spec.target_tag {
+                    Some(tag) => target.tag_digest(repository, tag, true).await,
+                    None => target.head_manifest(repository, &digest).await,
+                }
+            })
+            .await?
         }
-    })
-    .await?;
+    };
     match existing {
         Some(existing) if existing == digest => {
             ctx.info(format!("{target_name} already points to {}: nothing to copy", short_digest(&digest)));
@@ -194,6 +207,9 @@ pub async fn copy_image(
     // The last moment to stop: past this point the tag is written.
     ctx.check_cancel()?;
     put_manifest(&ctx, reference, &plan.root).await?;
+    if let Some(tag) = &spec.target_tag {
+        memo.tag_written(repository, tag);
+    }
     ctx.info(format!("wrote {target_name} → {digest}"));
     Ok(CopyOutcome {
         digest,
@@ -330,7 +346,8 @@ mod tests {
             overwrite: false,
         };
         let cancel = CancellationToken::new();
-        let future = copy_image(&client, &client, &spec, &Quiet, &cancel);
+        let memo = TargetMemo::new();
+        let future = copy_image(&client, &client, &spec, &Quiet, &cancel, &memo);
         assert_send(&future);
     }
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt as _;
 
 use crate::backend::browse::tags_by_digest;
-use crate::backend::copy::{CopyError, CopySpec, copy_image};
+use crate::backend::copy::{CopyError, CopySpec, TargetMemo, copy_image};
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::validate_repository;
@@ -146,17 +146,37 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     // Plan: one item per tag. A repository whose tags cannot be listed is one failed item.
     let mut items = Vec::new();
     let mut work = Vec::new();
-    // Owned names and client per future: a closure over borrowed ones makes the job's future
+    // Each source repository's tags and, at the same time, the tags its target already has: a
+    // tag not in that list needs no check of its own before it is written (see `TargetMemo`).
+    // Owned names and clients per future: a closure over borrowed ones makes the job's future
     // not `Send` (higher-ranked lifetimes in async closures).
-    let names: Vec<String> = pairs.iter().map(|(source, _)| source.clone()).collect();
-    let listed = futures::stream::iter(names)
-        .map(|source| {
-            let registry = deps.registry.clone();
-            async move { registry.list_tags(&source).await }
+    let memo = TargetMemo::new();
+    let listed = futures::stream::iter(pairs.clone())
+        .map(|(source, target_repository)| {
+            let (registry, target) = (deps.registry.clone(), target.clone());
+            async move {
+                let (tags, existing) =
+                    tokio::join!(registry.list_tags(&source), target.list_tags(&target_repository));
+                (tags, existing.map_err(|e| (e.is_not_found(), e)))
+            }
         })
         .buffered(PARALLEL_TAGS)
         .collect::<Vec<_>>()
         .await;
+    let listed: Vec<_> = listed
+        .into_iter()
+        .zip(&pairs)
+        .map(|((tags, existing), (_, target_repository))| {
+            match existing {
+                Ok(existing) => memo.set_tags(target_repository, existing),
+                // A repository that does not exist yet has no tags.
+                Err((true, _)) => memo.set_tags(target_repository, []),
+                // Unknown: every copy asks for its own tag.
+                Err((false, error)) => tracing::debug!(%error, "target tags not listed"),
+            }
+            tags
+        })
+        .collect();
     for ((source, target_repository), tags) in pairs.iter().zip(listed) {
         match tags {
             Ok(tags) if !tags.is_empty() => {
@@ -188,7 +208,7 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
         .partition(|w| work.iter().find(|o| o.source == w.source).is_some_and(|o| o.index == w.index));
     for phase in [first, rest] {
         futures::stream::iter(phase)
-            .for_each_concurrent(PARALLEL_TAGS, |w| copy_one(context, &target, request.overwrite, w))
+            .for_each_concurrent(PARALLEL_TAGS, |w| copy_one(context, &target, &memo, request.overwrite, w))
             .await;
     }
 
@@ -215,7 +235,7 @@ fn failed_item(source: &str, host: &str, target: &str, reason: &str) -> JobItem 
     }
 }
 
-async fn copy_one(context: &JobContext, target: &RegistryClient, overwrite: bool, w: &Work) {
+async fn copy_one(context: &JobContext, target: &RegistryClient, memo: &TargetMemo, overwrite: bool, w: &Work) {
     if context.is_cancelled() {
         return;
     }
@@ -229,7 +249,7 @@ async fn copy_one(context: &JobContext, target: &RegistryClient, overwrite: bool
         platforms: Vec::new(),
         overwrite,
     };
-    let result = copy_image(&deps.registry, target, &spec, context, context.cancel_token()).await;
+    let result = copy_image(&deps.registry, target, &spec, context, context.cancel_token(), memo).await;
     let (status, detail, digest) = match result {
         Ok(outcome) => {
             // The rename's promise: the new tag serves exactly the digest the old tag served

@@ -1,6 +1,6 @@
 //! Sync: copy one image from any registry into ours, registry to registry.
 
-use crate::backend::copy::{CopyError, CopySpec, copy_image, retrying};
+use crate::backend::copy::{CopyError, CopySpec, TargetMemo, copy_image, retrying};
 use crate::backend::docker::RegistryAuth;
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::jobs::sources::{SourceRef, sync_target};
@@ -97,7 +97,8 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), Stri
         overwrite: true,
     };
     context.info(format!("copying {} → {}", plan.source.normalized(), plan.target_reference));
-    let result = copy_image(&source, &deps.registry, &spec, context, context.cancel_token()).await;
+    let result =
+        copy_image(&source, &deps.registry, &spec, context, context.cancel_token(), &TargetMemo::new()).await;
     match result {
         Ok(outcome) => {
             // Check what the registry now serves under the tag, not what we think we wrote.
