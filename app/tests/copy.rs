@@ -335,6 +335,67 @@ async fn a_platform_filter_copies_one_platform_or_a_smaller_index() {
     assert!(!to.catalog().await.unwrap().contains(&"none/multi".to_string()));
 }
 
+// A rename copies many tags sharing layers: with the job's memo, the target's tag list read once
+// answers "does the tag exist" and a blob put in place by one copy is not asked about again. A
+// tag the list shows is still checked, so a conflict is never hidden.
+#[tokio::test]
+async fn copies_sharing_a_memo_ask_only_what_they_do_not_know() {
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    let images =
+        registry.push_many_tags("team/app", 3, &ImageSpec::docker().layers(&[40_000, 50_000])).await.unwrap();
+    let source = client(&registry);
+    let memo = TargetMemo::new();
+    memo.set_tags("x86/team/app", []);
+    let copy_tag = |image: &PushedImage| {
+        let (registry, source, memo) = (&registry, &source, &memo);
+        let spec = spec("team/app", &image.tag, "x86/team/app", &image.tag);
+        async move {
+            let target = client(registry);
+            let observer = Recorder::default();
+            let cancel = CancellationToken::new();
+            let outcome = copy_image(source, &target, &spec, &observer, &cancel, memo).await;
+            (outcome, target.stats())
+        }
+    };
+
+    // First tag: no HEAD for the tag (listed absent) nor for the blobs (a mount answers for them).
+    let (outcome, stats) = copy_tag(&images[0]).await;
+    let outcome = outcome.unwrap();
+    assert_eq!((outcome.blobs_mounted, outcome.blobs_present), (3, 0));
+    assert_eq!(
+        (stats.manifest_heads, stats.blob_heads, stats.blob_mounts, stats.manifest_puts),
+        (0, 0, 3, 1)
+    );
+    // Second tag: only its own config is mounted; the shared layers are known to be in place.
+    let (outcome, stats) = copy_tag(&images[1]).await;
+    let outcome = outcome.unwrap();
+    assert_eq!((outcome.blobs_mounted, outcome.blobs_present), (1, 2));
+    assert_eq!((stats.requests, stats.blob_mounts, stats.manifest_puts), (2, 1, 1));
+    for image in &images[..2] {
+        assert_same_manifest(&registry, "x86/team/app", &image.tag, image).await;
+        assert_blobs_present(&registry, "x86/team/app", image).await;
+    }
+
+    // A tag written by this job is asked about again: the same image is found in place.
+    let (outcome, stats) = copy_tag(&images[0]).await;
+    assert!(outcome.unwrap().already_present);
+    assert_eq!((stats.requests, stats.manifest_heads), (1, 1));
+    // A tag the listing showed is checked: another digest there is a conflict, not overwritten.
+    memo.set_tags("x86/team/app", [images[2].tag.clone()]);
+    let spec = spec("team/app", &images[1].tag, "x86/team/app", &images[2].tag);
+    registry.push_image("x86/team/app", &images[2].tag, &ImageSpec::docker()).await.unwrap();
+    let result = copy_image(
+        &source,
+        &client(&registry),
+        &spec,
+        &Recorder::default(),
+        &CancellationToken::new(),
+        &memo,
+    )
+    .await;
+    assert!(matches!(result, Err(CopyError::Conflict { .. })), "{result:?}");
+}
+
 #[tokio::test]
 async fn a_tag_already_pointing_at_the_image_is_left_alone() {
     let (from, to) =

@@ -98,6 +98,21 @@ pub async fn run_job(
     Ok((elapsed, job))
 }
 
+/// Where a finished job's time went inside the server, from its own timestamps: waiting in the
+/// queue (`created_at` → `started_at`) and running (`started_at` → `finished_at`).
+pub fn job_phases(job: &Value) -> Result<(Duration, Duration)> {
+    let at = |field: &str| {
+        let text = job[field].as_str().with_context(|| format!("the job has no {field}"))?;
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .with_context(|| format!("{field} {text:?} is not RFC 3339"))
+    };
+    let (created, started, finished) = (at("created_at")?, at("started_at")?, at("finished_at")?);
+    let span = |from: time::OffsetDateTime, to: time::OffsetDateTime| {
+        Duration::try_from(to - from).map_err(|_| anyhow!("job timestamps out of order: {job}"))
+    };
+    Ok((span(created, started)?, span(started, finished)?))
+}
+
 /// `skopeo copy` between two plain-HTTP registries on 127.0.0.1 (`host:port/repo:tag` each),
 /// timed around the process.
 pub async fn skopeo_copy(src: &str, dst: &str) -> Result<Duration> {

@@ -16,7 +16,7 @@ use rm_harness::{Dockerd, ImageSpec, PushedImage, Registry};
 use serde_json::json;
 
 use crate::Ctx;
-use crate::jobs::{Copy, Verified, run_job, skopeo_copy, target_prefix, verify};
+use crate::jobs::{Copy, Verified, job_phases, run_job, skopeo_copy, target_prefix, verify};
 use crate::reference::mount_rename;
 use crate::report::{Row, Samples, Table, Target};
 
@@ -106,6 +106,8 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
     // Time spent in `docker pull`, `docker tag`, `docker push` over all runs (`tag` changes
     // nothing on the network: it is mostly the CLI's own start-up and one API call).
     let mut docker_steps = [Duration::ZERO; 3];
+    // Ours, inside the server (the job's own timestamps): queued, running.
+    let (mut queued, mut running) = (Samples::default(), Samples::default());
     let mut results: Vec<(Tool, Results)> = Tool::ALL.iter().map(|&t| (t, Results::default())).collect();
     for run in 1..=ctx.jobs_reps {
         for (tool, res) in results.iter_mut() {
@@ -145,6 +147,9 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                             run_job(&ctx.http, &server.url(), "/api/remote-prefix-jobs", &body).await?;
                         let items = job["items"].as_array().map(Vec::len).unwrap_or(0);
                         ensure!(items == images.len(), "the job has {items} items, wanted {}", images.len());
+                        let (q, r) = job_phases(&job)?;
+                        queued.push(q);
+                        running.push(r);
                         d
                     }
                     Tool::Skopeo => {
@@ -250,6 +255,12 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
             format!(
                 "runs interleaved mount, ours, skopeo, docker; runs per tool: {}, every run to a fresh prefix b{}-<tool>-<run>",
                 ctx.jobs_reps, ctx.nonce
+            ),
+            format!(
+                "ours inside the server (job timestamps, ms precision): queued {}, running {}; the rest of \
+                 ours' time is the POST (validation, storing the job) and the 20 ms polling",
+                queued.summary(),
+                running.summary()
             ),
             docker_breakdown(&docker_steps, get(Tool::Docker).samples.0.len()),
             "ratio: ours / reference; the docker row: docker / ours (how many times faster ours is)".into(),

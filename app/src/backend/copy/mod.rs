@@ -20,9 +20,9 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::registry::{RegistryClient, RegistryError};
-use memo::TagKnown;
 use crate::model::LogLevel;
 pub use blobs::BLOBS_IN_FLIGHT;
+use memo::TagKnown;
 pub use memo::TargetMemo;
 pub use plan::PlatformFilter;
 pub use retry::{MAX_ATTEMPTS, retrying};

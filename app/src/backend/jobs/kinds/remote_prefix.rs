@@ -200,17 +200,20 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     }
     context.set_items(items);
 
-    // Copy: a few tags at once; each checked against the source digest. The first tag of each
-    // repository goes first, so the blobs its other tags share are in place before they start
-    // and no two copies mount the same blob into the same repository at once.
-    let (first, rest): (Vec<&Work>, Vec<&Work>) = work
-        .iter()
-        .partition(|w| work.iter().find(|o| o.source == w.source).is_some_and(|o| o.index == w.index));
-    for phase in [first, rest] {
-        futures::stream::iter(phase)
-            .for_each_concurrent(PARALLEL_TAGS, |w| copy_one(context, &target, &memo, request.overwrite, w))
-            .await;
-    }
+    // Copy: at most PARALLEL_TAGS tags at once, each checked against the source digest. Within a
+    // repository the first tag goes first, so the blobs its other tags share are in place (and
+    // in the memo) before they start and no two copies mount the same blob into the same
+    // repository at once; repositories do not wait for each other.
+    let slots = tokio::sync::Semaphore::new(PARALLEL_TAGS);
+    let overwrite = request.overwrite;
+    let repositories = work.chunk_by(|a, b| a.source == b.source).map(|tags| async {
+        if let Some((first, rest)) = tags.split_first() {
+            copy_one(context, &slots, &target, &memo, overwrite, first).await;
+            let others = rest.iter().map(|w| copy_one(context, &slots, &target, &memo, overwrite, w));
+            futures::future::join_all(others).await;
+        }
+    });
+    futures::future::join_all(repositories).await;
 
     if !request.cleanup_source_tag {
         return Ok(());
@@ -235,7 +238,17 @@ fn failed_item(source: &str, host: &str, target: &str, reason: &str) -> JobItem 
     }
 }
 
-async fn copy_one(context: &JobContext, target: &RegistryClient, memo: &TargetMemo, overwrite: bool, w: &Work) {
+/// Copies one tag once a slot is free (at most [`PARALLEL_TAGS`] at once) and records its item.
+async fn copy_one(
+    context: &JobContext,
+    slots: &tokio::sync::Semaphore,
+    target: &RegistryClient,
+    memo: &TargetMemo,
+    overwrite: bool,
+    w: &Work,
+) {
+    // The semaphore is never closed, so the permit always comes.
+    let Ok(_slot) = slots.acquire().await else { return };
     if context.is_cancelled() {
         return;
     }
