@@ -12,12 +12,15 @@
 //!   default `LOCAL_PUSH_CONCURRENCY` 2), one `POST /api/local-push-jobs` (prefix add, no arch
 //!   suffix, `cleanup_local_tag`), polled until finished;
 //! * ours-c5: the same with `LOCAL_PUSH_CONCURRENCY=5` (information);
-//! * docker-serial: `docker tag` + `docker push` per image, one image after the other;
-//! * docker-parallel: the 5 `docker tag` + `docker push` chains at once.
+//! * docker-serial: `docker tag` + `docker push` + `docker rmi` of the new tag per image, one
+//!   image after the other;
+//! * docker-parallel: the 5 `docker tag` + `docker push` + `docker rmi` chains at once.
 //!
-//! One untimed `docker push` to a throwaway registry warms the daemon up first. The local tags the
-//! docker runs create are removed afterwards (untimed); ours must have removed its own. Every pushed tag is read back through the registry API: its config digest must be the
-//! local image's ID.
+//! Every tool ends in the same state: the images in the registry, the host's tags as before (ours
+//! through `cleanup_local_tag`, the docker chains through their `docker rmi`, both timed). One
+//! untimed `docker push` to a throwaway registry warms the daemon up first. A tool that leaves a
+//! tag behind fails its run. Every pushed tag is read back through the registry API: its config
+//! digest must be the local image's ID.
 
 use std::time::{Duration, Instant};
 
@@ -206,6 +209,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                         for (image, target) in images.iter().zip(&targets) {
                             dockerd.cli_ok(&["tag", &image.reference, target]).await?;
                             dockerd.cli_ok(&["push", "--quiet", target]).await?;
+                            dockerd.cli_ok(&["rmi", target]).await?;
                         }
                         (t.elapsed(), None)
                     }
@@ -215,7 +219,8 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                         futures::future::try_join_all(images.iter().zip(&targets).map(
                             |(image, target)| async move {
                                 dockerd.cli_ok(&["tag", &image.reference, target]).await?;
-                                dockerd.cli_ok(&["push", "--quiet", target]).await
+                                dockerd.cli_ok(&["push", "--quiet", target]).await?;
+                                dockerd.cli_ok(&["rmi", target]).await
                             },
                         ))
                         .await?;
@@ -224,7 +229,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                 })
             }
             .await;
-            // Untimed: the run's local tags go (ours must have removed its own already).
+            // Untimed: whatever local tags a failed run left go, so the next run starts clean.
             let left = tags_under(&dockerd, &prefix).await;
             if let Ok(left) = &left
                 && !left.is_empty()
@@ -237,8 +242,9 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                 let (d, digests) = measured?;
                 let left = left.context("listing the dockerd's tags")?;
                 ensure!(
-                    !tool.is_ours() || left.is_empty(),
-                    "cleanup_local_tag left {} local tag(s): {}",
+                    left.is_empty(),
+                    "{} left {} local tag(s): {}",
+                    if tool.is_ours() { "cleanup_local_tag" } else { "docker rmi" },
                     left.len(),
                     left.join(", ")
                 );
@@ -305,8 +311,8 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
              arch_mode: none, cleanup_local_tag: true}, GET /api/sync-jobs/{id} every 20 ms until finished; \
              c = LOCAL_PUSH_CONCURRENCY (2 default, 5 for information)"
                 .into(),
-            "docker ×5: the 5 `docker tag` + `docker push` chains at once; docker: the same one image after the \
-             other; their local tags removed afterwards (untimed)"
+            "docker ×5: the 5 `docker tag` + `docker push` + `docker rmi <new tag>` chains at once; docker: the same \
+             one image after the other (every tool leaves the host's tags as they were, timed)"
                 .into(),
             format!(
                 "every run into a new empty registry (so every tool uploads every layer), to fresh names \
