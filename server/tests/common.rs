@@ -94,3 +94,43 @@ pub async fn start(app: &Router, path: &str, body: serde_json::Value) -> serde_j
     assert!(matches!(job["status"].as_str(), Some("queued" | "running")), "{job}");
     wait_job(app, job["id"].as_str().unwrap()).await
 }
+
+/// Calls the server function at `/rpc/<endpoint>` the way the browser does (arguments
+/// form-encoded, answer JSON): its value, or the `AppError` it returned (with the HTTP status).
+pub async fn rpc<Args, Out>(
+    app: &Router,
+    endpoint: &str,
+    args: &Args,
+) -> Result<Out, (StatusCode, app::model::AppError)>
+where
+    Args: serde::Serialize,
+    Out: serde::de::DeserializeOwned,
+{
+    let form = serde_qs::to_string(args).expect("server function arguments encode");
+    let request = Request::post(format!("/rpc/{endpoint}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::from(form))
+        .unwrap();
+    let (status, _, body) = send(app, request).await;
+    let text = String::from_utf8_lossy(&body);
+    if status.is_success() {
+        Ok(serde_json::from_slice(&body).unwrap_or_else(|e| panic!("/rpc/{endpoint}: {e}: {text}")))
+    } else {
+        Err((
+            status,
+            serde_json::from_slice(&body).unwrap_or_else(|e| panic!("/rpc/{endpoint} {status}: {e}: {text}")),
+        ))
+    }
+}
+
+/// A Docker host nothing listens on, for the tests that need no daemon.
+pub const NO_DOCKER: &str = "unix:///tmp/rmh-none/docker.sock";
+
+/// The router for `registry` and `docker_host`, with `extra` command-line style arguments.
+pub fn app_for(registry: &rm_harness::Registry, docker_host: &str, extra: &[&str]) -> TestApp {
+    let url = registry.url();
+    let mut args = vec!["--registry-api-url", url.as_str(), "--docker-host", docker_host];
+    args.extend_from_slice(extra);
+    router(&args)
+}

@@ -8,18 +8,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{TestApp, get_json, post_json, router, start, wait_job};
+use common::{NO_DOCKER, TestApp, app_for, get_json, post_json, start, wait_job};
 use rm_harness::registry::{Flavour, Registry, TEST_PASSWORD, TEST_USER};
 use rm_harness::{ImageSpec, ManifestFormat};
 use serde_json::{Value, json};
-
-fn app_for(registry: &Registry, extra: &[&str]) -> TestApp {
-    let url = registry.url();
-    let mut args =
-        vec!["--registry-api-url", url.as_str(), "--docker-host", "unix:///tmp/rmh-none/docker.sock"];
-    args.extend_from_slice(extra);
-    router(&args)
-}
 
 fn item_statuses(job: &Value) -> Vec<(String, String)> {
     job["items"]
@@ -33,7 +25,7 @@ fn item_statuses(job: &Value) -> Vec<(String, String)> {
 #[tokio::test]
 async fn bad_job_requests_get_specific_errors_and_start_nothing() {
     let registry = Registry::start(Flavour::Plain).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let digest = format!("sha256:{}", "a".repeat(64));
     let cases = [
         ("/api/sync-jobs", json!({}), "source_image"),
@@ -74,7 +66,7 @@ async fn bad_job_requests_get_specific_errors_and_start_nothing() {
     let (status, _) = post_json(&app, "/api/sync-jobs/no-such-job/cancel", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
-    let read_only = app_for(&registry, &["--read-only"]);
+    let read_only = app_for(&registry, NO_DOCKER, &["--read-only"]);
     for path in ["/api/sync-jobs", "/api/remote-prefix-jobs", "/api/repository-delete-jobs"] {
         let (status, answer) = post_json(&read_only, path, json!({"source_image": "127.0.0.1:1/a:v1"})).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
@@ -89,7 +81,7 @@ async fn batch_repository_delete_reports_each_repository_and_goes_on_past_failur
     registry.tag_manifest("batch/a", "v2", &a).await.unwrap();
     registry.push_image("batch/b", "v1", &ImageSpec::oci()).await.unwrap();
     registry.push_image("batch/keep", "v1", &ImageSpec::oci()).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
 
     let job = start(
         &app,
@@ -155,7 +147,7 @@ async fn batch_repository_delete_reports_each_repository_and_goes_on_past_failur
 async fn the_event_stream_starts_with_the_backlog_and_ends_with_the_outcome() {
     let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
     registry.push_image("sse/a", "v1", &ImageSpec::docker()).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let job = start(&app, "/api/repository-delete-jobs", json!({"repositories": ["sse/a"]})).await;
     let id = job["id"].as_str().unwrap();
     let (status, content_type, body) = common::get(&app, &format!("/api/sync-jobs/{id}/events")).await;
@@ -183,7 +175,7 @@ async fn the_event_stream_starts_with_the_backlog_and_ends_with_the_outcome() {
 #[tokio::test]
 async fn sync_job_retention_keeps_the_newest_finished_jobs() {
     let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
-    let app = app_for(&registry, &["--sync-job-retention", "2"]);
+    let app = app_for(&registry, NO_DOCKER, &["--sync-job-retention", "2"]);
     let mut ids = Vec::new();
     for n in 0..3 {
         let job =
@@ -227,7 +219,7 @@ async fn sync_copies_single_and_multi_arch_images_with_identical_digests() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let auth = auth_file(dir.path(), &source);
-    let app = app_for(&target, &["--source-registry-auth-file", &auth]);
+    let app = app_for(&target, NO_DOCKER, &["--source-registry-auth-file", &auth]);
 
     let job =
         start(&app, "/api/sync-jobs", json!({"source_image": format!("{}/vendor/tool:1.0", source.host())}))
@@ -285,7 +277,7 @@ async fn prefix_rename_keeps_digests_deletes_old_tags_only_when_asked_and_report
             .unwrap();
         digests.insert(format!("ren/multi:{tag}"), index.digest);
     }
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let repositories = json!(["ren/a", "ren/b", "ren/multi"]);
 
     // Preview: old → new per tag, nothing changed.
@@ -387,7 +379,7 @@ async fn cancel_stops_running_and_queued_jobs_within_seconds() {
     let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
     registry.push_image("cancel/keep", "v1", &ImageSpec::docker()).await.unwrap();
     let hole = black_hole();
-    let app = app_for(&registry, &["--job-workers", "1", "--request-timeout-sec", "120"]);
+    let app = app_for(&registry, NO_DOCKER, &["--job-workers", "1", "--request-timeout-sec", "120"]);
     let source = format!("{}/slow/app:v1", hole.local_addr().unwrap());
     let (_, running) = post_json(&app, "/api/sync-jobs", json!({"source_image": source})).await;
     let running = running["id"].as_str().unwrap().to_owned();
@@ -488,7 +480,7 @@ async fn the_list_stream_catches_up_with_recent_jobs_then_follows_changes() {
     use tower::ServiceExt as _;
     let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
     registry.push_image("live/a", "v1", &ImageSpec::docker()).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let first = start(&app, "/api/repository-delete-jobs", json!({"repositories": ["live/none"]})).await;
     let second = start(&app, "/api/repository-delete-jobs", json!({"repositories": ["live/none2"]})).await;
 
@@ -545,7 +537,7 @@ async fn source_faults_become_retries_in_the_log_or_failed_items_without_a_tag()
     let layer = image.layers[0].0.clone();
     let proxy = FaultProxy::start(&source.url()).unwrap();
     let host = proxy.url().trim_start_matches("http://").trim_end_matches('/').to_owned();
-    let app = app_for(&target, &[]);
+    let app = app_for(&target, NO_DOCKER, &[]);
 
     proxy.inject(Fault::status("GET", "/blobs/", 429).retry_after(1));
     proxy.inject(Fault::status("GET", "/manifests/", 503).times(2));

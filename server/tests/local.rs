@@ -6,20 +6,10 @@
 mod common;
 
 use axum::http::StatusCode;
-use common::{TestApp, get_json, post_json, router, start};
+use common::{NO_DOCKER, app_for, get_json, post_json, start};
 use rm_harness::registry::{Flavour, Registry, TEST_PASSWORD, TEST_USER};
 use rm_harness::{Dockerd, ImageSpec, dockerd};
 use serde_json::{Value, json};
-
-/// An address where no daemon listens.
-const NO_DAEMON: &str = "unix:///tmp/rmh-none/docker.sock";
-
-fn app_for(registry: &Registry, docker_host: &str, extra: &[&str]) -> TestApp {
-    let url = registry.url();
-    let mut args = vec!["--registry-api-url", url.as_str(), "--docker-host", docker_host];
-    args.extend_from_slice(extra);
-    router(&args)
-}
 
 /// The image ID a local name points to, asked of the daemon through the harness's CLI.
 async fn local_id(docker: &Dockerd, reference: &str) -> Option<String> {
@@ -348,12 +338,12 @@ async fn delete_removes_whole_images_and_the_preview_names_their_other_tags() {
 async fn an_absent_daemon_is_a_clear_502_and_registry_features_still_work() {
     let registry = Registry::start(Flavour::Plain).await.unwrap();
     registry.push_image("still/here", "v1", &ImageSpec::docker()).await.unwrap();
-    let app = app_for(&registry, NO_DAEMON, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
 
     let (status, answer) = get_json(&app, "/api/local-images").await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{answer}");
     let detail = answer["detail"].as_str().unwrap();
-    assert!(detail.starts_with(&format!("cannot reach the Docker daemon at {NO_DAEMON}")), "{detail}");
+    assert!(detail.starts_with(&format!("cannot reach the Docker daemon at {NO_DOCKER}")), "{detail}");
     let (status, answer) =
         post_json(&app, "/api/local-push-jobs/preview", json!({"image_refs": ["a:v1"], "arch_mode": "none"}))
             .await;

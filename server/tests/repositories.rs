@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{get_json, router, send};
+use common::{NO_DOCKER, app_for, get_json, send};
 use rm_harness::registry::{Flavour, Registry};
 use rm_harness::{ImageSpec, ManifestFormat};
 use serde_json::Value;
@@ -14,21 +14,13 @@ async fn delete_json(app: &axum::Router, path: &str) -> (StatusCode, Value) {
     (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
-fn app_for(registry: &Registry, extra: &[&str]) -> common::TestApp {
-    let url = registry.url();
-    let mut args =
-        vec!["--registry-api-url", url.as_str(), "--docker-host", "unix:///tmp/rmh-none/docker.sock"];
-    args.extend_from_slice(extra);
-    router(&args)
-}
-
 #[tokio::test]
 async fn the_catalog_pages_with_next_and_shows_nested_names() {
     let registry = Registry::start(Flavour::Plain).await.unwrap();
     for repo in ["alpha", "team/app/api", "x86/nginx"] {
         registry.push_image(repo, "v1", &ImageSpec::docker()).await.unwrap();
     }
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let (status, first) = get_json(&app, "/api/repositories?n=2").await;
     assert_eq!(status, StatusCode::OK, "{first}");
     assert_eq!(first["repositories"], serde_json::json!(["alpha", "team/app/api"]));
@@ -38,7 +30,7 @@ async fn the_catalog_pages_with_next_and_shows_nested_names() {
     assert_eq!(second["next"], Value::Null);
 
     // MAX_CATALOG_RESULTS caps n.
-    let capped = app_for(&registry, &["--max-catalog-results", "1"]);
+    let capped = app_for(&registry, NO_DOCKER, &["--max-catalog-results", "1"]);
     let (_, page) = get_json(&capped, "/api/repositories?n=500").await;
     assert_eq!(page["repositories"].as_array().unwrap().len(), 1);
 }
@@ -59,7 +51,7 @@ async fn tags_with_details_cover_docker_oci_and_multi_arch() {
         )
         .await
         .unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let (status, body) = get_json(&app, "/api/repositories/team/app/api/tags?details=true").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["repository"], "team/app/api");
@@ -95,7 +87,7 @@ async fn deleting_one_tag_keeps_its_siblings_and_image_scope_removes_all() {
     let image = registry.push_image("shop/web", "v1", &ImageSpec::docker()).await.unwrap();
     registry.tag_manifest("shop/web", "latest", &image).await.unwrap();
     registry.tag_manifest("shop/web", "stable", &image).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
 
     let (status, body) = delete_json(&app, "/api/repositories/shop/web/tags/v1?scope=tag").await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -123,14 +115,14 @@ async fn deleting_one_tag_keeps_its_siblings_and_image_scope_removes_all() {
 async fn bad_names_are_400_and_read_only_refuses_deletes() {
     let registry = Registry::start(Flavour::Plain).await.unwrap();
     registry.push_image("shop/web", "v1", &ImageSpec::docker()).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let (status, body) = get_json(&app, "/api/repositories/Shop_Web/tags").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["detail"].as_str().unwrap().to_lowercase().contains("repository name"), "{body}");
     let (status, body) = delete_json(&app, "/api/repositories/shop/web/tags/bad:tag").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 
-    let read_only = app_for(&registry, &["--read-only"]);
+    let read_only = app_for(&registry, NO_DOCKER, &["--read-only"]);
     let (status, body) = delete_json(&read_only, "/api/repositories/shop/web/tags/v1").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(body["detail"].as_str().unwrap().contains("READ_ONLY"), "{body}");
@@ -142,7 +134,7 @@ async fn a_repository_delete_needs_its_name_repeated() {
     let registry = Registry::start(Flavour::Plain).await.unwrap();
     registry.push_image("shop/web", "v1", &ImageSpec::docker()).await.unwrap();
     registry.push_image("shop/web", "v2", &ImageSpec::oci()).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let (status, body) = delete_json(&app, "/api/repositories/shop/web").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(registry.tags("shop/web").await.unwrap().len(), 2);
@@ -160,7 +152,7 @@ async fn deletion_disabled_is_explained_and_changes_nothing() {
     let registry = Registry::builder().flavour(Flavour::Plain).delete_enabled(false).start().await.unwrap();
     let image = registry.push_image("shop/web", "v1", &ImageSpec::docker()).await.unwrap();
     registry.tag_manifest("shop/web", "latest", &image).await.unwrap();
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     for scope in ["tag", "image"] {
         let (status, body) =
             delete_json(&app, &format!("/api/repositories/shop/web/tags/v1?scope={scope}")).await;
@@ -183,7 +175,7 @@ async fn the_tags_server_function_sorts_over_the_whole_repository() {
     {
         registry.push_image("sorted", tag, &ImageSpec::docker().created(created)).await.unwrap();
     }
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     let request = Request::post("/rpc/tags")
         .header("content-type", "application/x-www-form-urlencoded")
         .body(Body::from("repository=sorted&sort=created&descending=true&offset=0&limit=2"))
@@ -202,7 +194,7 @@ async fn the_filter_searches_the_whole_catalog_page_by_page() {
     for repo in ["a/web", "b/api", "c/api", "d/web-admin", "e/db", "g/webshop"] {
         registry.push_image(repo, "v1", &ImageSpec::docker()).await.unwrap();
     }
-    let app = app_for(&registry, &[]);
+    let app = app_for(&registry, NO_DOCKER, &[]);
     // Two per page: the matches are spread over the catalog, so the server reads on to fill a page.
     let (status, first) = get_json(&app, "/api/repositories?n=2&filter=WEB").await;
     assert_eq!(status, StatusCode::OK, "{first}");
