@@ -8,8 +8,9 @@ use std::time::{Duration, Instant};
 
 use app::api::{jobs, local, registry as browse, status};
 use app::model::{
-    AppError, DeleteScope, Job, JobList, JobStatus, JobSummary, LocalDeletePreview, LocalImageList,
-    LocalPushPreview, LocalPushRequest, RemotePrefixRequest, RenamePreview, SyncPreview, SyncRequest,
+    AppError, DeleteScope, ItemStatus, Job, JobList, JobStatus, JobSummary, LocalDeletePreview,
+    LocalImageList, LocalPushPreview, LocalPushRequest, RemotePrefixRequest, RenamePreview, SyncPreview,
+    SyncRequest,
 };
 use app::naming::{ArchMode, PrefixMode, batch_delete_phrase};
 use axum::Router;
@@ -156,6 +157,10 @@ async fn a_running_job_is_cancelled_and_retried_through_server_functions() {
     let job = finished(&app, &started.id).await;
     assert_eq!(job.summary.status, JobStatus::Cancelled, "{job:?}");
     assert!(t.elapsed() < Duration::from_secs(10), "cancelled in {:?}", t.elapsed());
+    // The copy itself stopped (its request to the silent source abandoned), so it can say so.
+    let item = &job.items[0];
+    assert_eq!(item.status, ItemStatus::Cancelled);
+    assert_eq!(item.detail.as_deref(), Some("cancelled; the target tag was not written"));
 
     let message = bad_request(
         rpc::<_, JobSummary>(&app, "cancel-job", &jobs::CancelJob { id: started.id.clone() }).await,

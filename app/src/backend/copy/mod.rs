@@ -25,6 +25,7 @@ pub use blobs::BLOBS_IN_FLIGHT;
 use memo::TagKnown;
 pub use memo::TargetMemo;
 pub use plan::PlatformFilter;
+use retry::retrying_whole;
 pub use retry::{MAX_ATTEMPTS, retrying};
 
 /// What to copy where.
@@ -199,14 +200,14 @@ pub async fn copy_image(
     let tally = blobs::copy_blobs(&ctx, &plan.blobs).await?;
     for child in &plan.children {
         ctx.check_cancel()?;
-        put_manifest(&ctx, &child.digest, child).await?;
+        put_manifest(&ctx, &child.digest, child, Write::Hidden).await?;
     }
     if !plan.children.is_empty() {
         ctx.info(format!("wrote {} child manifests by digest", plan.children.len()));
     }
     // The last moment to stop: past this point the tag is written.
     ctx.check_cancel()?;
-    put_manifest(&ctx, reference, &plan.root).await?;
+    put_manifest(&ctx, reference, &plan.root, Write::Visible).await?;
     if let Some(tag) = &spec.target_tag {
         memo.tag_written(repository, tag);
     }
@@ -222,23 +223,36 @@ pub async fn copy_image(
     })
 }
 
+/// What a manifest write makes visible.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Write {
+    /// A child manifest by digest: unreachable until the root names it.
+    Hidden,
+    /// The root, under the target tag (or its digest): the copy's result.
+    Visible,
+}
+
 /// How often a manifest write that names a blob the registry claims not to have is tried again.
 const BLOB_UNKNOWN_RECHECKS: u32 = 3;
 
-/// Writes a manifest's exact bytes and checks the digest the registry computed.
+/// Writes a manifest's exact bytes and checks the digest the registry computed. The root's write
+/// (`Write::Visible`: the tag) is never abandoned mid-request, so a cancelled copy has not
+/// written it; child manifests by digest (`Write::Hidden`) may be.
 async fn put_manifest(
     ctx: &Ctx<'_>,
     reference: &str,
     manifest: &plan::ManifestWrite,
+    write: Write,
 ) -> Result<(), CopyError> {
     let repository = &ctx.spec.target_repository;
     let what = format!("writing {}", target_name(repository, reference));
     let mut rechecks = 0;
+    let put = || ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone());
     let written = loop {
-        let result = retrying(&what, ctx.observer, ctx.cancel, || {
-            ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone())
-        })
-        .await;
+        let result = match write {
+            Write::Hidden => retrying(&what, ctx.observer, ctx.cancel, put).await,
+            Write::Visible => retrying_whole(&what, ctx.observer, ctx.cancel, put).await,
+        };
         match result {
             // Every blob was confirmed in place before this write. distribution's filesystem
             // driver rewrites a blob link in place, so a copy mounting the same blob into the same

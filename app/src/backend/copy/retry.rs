@@ -47,11 +47,54 @@ pub(super) fn seconds(duration: Duration) -> String {
 
 /// Runs `attempt` until it succeeds, fails for good, or [`MAX_ATTEMPTS`] are used up; `what`
 /// names the step in the log ("copying blob sha256:ab…"). A request body is rebuilt by each call,
-/// so streamed transfers start from scratch on every attempt.
+/// so streamed transfers start from scratch on every attempt. Cancelling abandons the attempt in
+/// flight at once (a registry that stopped answering cannot hold a cancelled job): use it for
+/// every step before the tag is written, which a dropped request cannot leave half-done.
 pub async fn retrying<T, E, F, Fut>(
     what: &str,
     observer: &dyn CopyObserver,
     cancel: &tokio_util::sync::CancellationToken,
+    attempt: F,
+) -> Result<T, CopyError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Into<CopyError>,
+{
+    retry_loop(what, observer, cancel, Interrupt::Attempt, attempt).await
+}
+
+/// [`retrying`] for the write that makes a copy visible (the tag): an attempt once sent runs to
+/// its answer, so that "cancelled" always means "not written". Cancelling still stops the
+/// retries between attempts.
+pub(super) async fn retrying_whole<T, E, F, Fut>(
+    what: &str,
+    observer: &dyn CopyObserver,
+    cancel: &tokio_util::sync::CancellationToken,
+    attempt: F,
+) -> Result<T, CopyError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Into<CopyError>,
+{
+    retry_loop(what, observer, cancel, Interrupt::BetweenAttempts, attempt).await
+}
+
+/// Where a cancellation may stop a retried step.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Interrupt {
+    /// Mid-request too.
+    Attempt,
+    /// Only before an attempt and during the wait between two.
+    BetweenAttempts,
+}
+
+async fn retry_loop<T, E, F, Fut>(
+    what: &str,
+    observer: &dyn CopyObserver,
+    cancel: &tokio_util::sync::CancellationToken,
+    interrupt: Interrupt,
     mut attempt: F,
 ) -> Result<T, CopyError>
 where
@@ -64,7 +107,15 @@ where
         if cancel.is_cancelled() {
             return Err(CopyError::Cancelled);
         }
-        let error = match attempt().await {
+        let result = match interrupt {
+            Interrupt::Attempt => tokio::select! {
+                biased;
+                _ = cancel.cancelled() => return Err(CopyError::Cancelled),
+                result = attempt() => result,
+            },
+            Interrupt::BetweenAttempts => attempt().await,
+        };
+        let error = match result {
             Ok(value) => return Ok(value),
             Err(error) => error.into(),
         };
@@ -212,5 +263,45 @@ mod tests {
             retrying("x", &log, &cancel, || async { Err(retry_later(60)) }).await;
         assert!(matches!(result, Err(CopyError::Cancelled)), "{result:?}");
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    // A request that never answers: cancelling abandons it, unless it is the tag write, which
+    // runs to its answer (here: 200 ms) so that "cancelled" means "not written".
+    #[tokio::test]
+    async fn cancelling_abandons_an_attempt_in_flight_but_not_the_tag_write() {
+        let log = Log::default();
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let canceller = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            canceller.cancel();
+        });
+        let started = std::time::Instant::now();
+        let result: Result<(), CopyError> =
+            retrying("x", &log, &cancel, || std::future::pending::<Result<(), CopyError>>()).await;
+        assert!(matches!(result, Err(CopyError::Cancelled)), "{result:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+
+        let finished = std::sync::atomic::AtomicBool::new(false);
+        let cancel = tokio_util::sync::CancellationToken::new();
+        let canceller = cancel.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            canceller.cancel();
+        });
+        let written = retrying_whole("writing t", &log, &cancel, || async {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            finished.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok::<_, CopyError>("sha256:a")
+        })
+        .await;
+        assert_eq!(written.unwrap(), "sha256:a");
+        assert!(finished.into_inner());
+        // Once cancelled, no further attempt starts.
+        let result: Result<(), CopyError> = retrying_whole("writing t", &log, &cancel, || async {
+            panic!("an attempt started") as Result<(), CopyError>
+        })
+        .await;
+        assert!(matches!(result, Err(CopyError::Cancelled)), "{result:?}");
     }
 }
