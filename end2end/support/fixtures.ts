@@ -8,6 +8,8 @@ export interface Env {
   deadRegistryAppUrl: string;
   registryUrl: string;
   registryHost: string;
+  /** host:port of a source registry that accepts connections and never answers. */
+  stalledSourceHost: string;
   /** What the harness pushed into the registry before the suite started. */
   fixtures: HarnessState['fixtures'];
 }
@@ -26,6 +28,7 @@ export const test = base.extend<{ env: Env }>({
       deadRegistryAppUrl: required('RM_DEAD_REGISTRY_APP_URL'),
       registryUrl: required('RM_REGISTRY_URL'),
       registryHost: required('RM_REGISTRY_HOST'),
+      stalledSourceHost: required('RM_STALLED_SOURCE_HOST'),
       fixtures: JSON.parse(required('RM_FIXTURES')),
     });
   },

@@ -39,11 +39,22 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const state: HarnessState = JSON.parse(readFileSync(stateFile, 'utf8'));
-  process.env.RM_APP_URL = state.app_url;
-  process.env.RM_DEAD_REGISTRY_APP_URL = state.dead_registry_app_url;
-  process.env.RM_REGISTRY_URL = state.registry_url;
-  process.env.RM_REGISTRY_HOST = state.registry_host;
-  process.env.RM_DOCKER_HOST = state.docker_host;
+  // A harness binary older than this suite lacks fields: stop here rather than hand the tests
+  // "undefined" (a source named "undefined/…" would be normalised to a public registry).
+  const field = (name: keyof HarnessState): string => {
+    const value = state[name];
+    if (typeof value !== 'string' || value === '') {
+      child.kill('SIGTERM');
+      throw new Error(`${harnessBin} wrote no ${name}: rebuild it (\`cargo build -p rm-harness\`, or \`make test\`)`);
+    }
+    return value;
+  };
+  process.env.RM_APP_URL = field('app_url');
+  process.env.RM_DEAD_REGISTRY_APP_URL = field('dead_registry_app_url');
+  process.env.RM_REGISTRY_URL = field('registry_url');
+  process.env.RM_REGISTRY_HOST = field('registry_host');
+  process.env.RM_DOCKER_HOST = field('docker_host');
+  process.env.RM_STALLED_SOURCE_HOST = field('stalled_source_host');
   process.env.RM_FIXTURES = JSON.stringify(state.fixtures);
 
   return async () => {

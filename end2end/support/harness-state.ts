@@ -5,6 +5,8 @@ export interface HarnessState {
   registry_url: string;
   registry_host: string;
   docker_host: string;
+  /** host:port of a "registry" that accepts connections and never answers. */
+  stalled_source_host: string;
   fixtures: { browse: BrowseFixtures; local: LocalFixtures };
 }
 

@@ -112,3 +112,31 @@ test('a failed sync shows why, and "Retry failed items" starts a new job that li
   await expect(job.log.locator('.log-line').first()).toBeVisible();
   await expect(page.getByTestId('retry-of')).toHaveText(first);
 });
+
+test('Cancel stops a running sync within seconds, and its item says the tag was not written', async ({ page, env }) => {
+  const run = uniqueName();
+  const target = `e2e/jobs/${run}/stalled`;
+  await openHydrated(page, env.appUrl + '/jobs');
+  const form = page.getByRole('region', { name: 'Sync an image' });
+  // The source accepts the connection and never answers: the job runs until it is cancelled.
+  expect(env.stalledSourceHost).toMatch(/^127\.0\.0\.1:\d+$/);
+  await form.getByLabel('Source image').fill(`${env.stalledSourceHost}/e2e/stalled:v1`);
+  await form.getByLabel('Target repository (optional)').fill(target);
+  await expect(form.getByTestId('sync-preview-target')).toHaveText(`${env.registryHost}/${target}:v1`);
+  await form.getByRole('button', { name: 'Start sync' }).click();
+
+  const job = new JobPage(page);
+  await job.id();
+  await expect(job.status).toHaveAttribute('data-status', 'running');
+  await expect(job.items.first()).toHaveAttribute('data-item-status', 'running');
+  const cancelled = Date.now();
+  await page.getByRole('button', { name: 'Cancel job' }).click();
+  await expect(job.log.getByText('cancel requested: stopping at the next step')).toBeVisible();
+  await job.expectFinished('cancelled', 10_000);
+  expect(Date.now() - cancelled).toBeLessThan(10_000);
+  await expect(job.items.first()).toHaveAttribute('data-item-status', 'cancelled');
+  await expect(job.items.first()).toContainText('not written');
+  await expect(page.getByRole('button', { name: 'Cancel job' })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Retry failed items' })).toBeVisible();
+  expect(await listTags(page.request, env.registryUrl, target)).toEqual([]);
+});

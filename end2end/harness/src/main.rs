@@ -122,6 +122,10 @@ async fn env(args: EnvArgs) -> Result<()> {
         rm_harness::scenarios::seed_browse(&registry).await.context("seeding the browse fixtures")?;
     let local =
         rm_harness::scenarios::seed_local(&dockerd).await.context("loading the local-image fixtures")?;
+    // A source registry that accepts connections and never answers: a sync from it stays running
+    // until it is cancelled (the kernel completes the connections; nobody reads them).
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").context("binding the stalled source")?;
+    let stalled_host = format!("127.0.0.1:{}", stalled.local_addr()?.port());
 
     let state = serde_json::json!({
         "app_url": main_app.url(),
@@ -129,6 +133,7 @@ async fn env(args: EnvArgs) -> Result<()> {
         "registry_url": registry.url(),
         "registry_host": registry.host(),
         "docker_host": dockerd.host(),
+        "stalled_source_host": stalled_host,
         "pid": std::process::id(),
         "fixtures": { "browse": browse, "local": local },
     });
@@ -192,6 +197,7 @@ async fn env(args: EnvArgs) -> Result<()> {
     drop(dead_app);
     drop(dockerd);
     drop(registry);
+    drop(stalled);
     tracing::info!("torn down");
     Ok(())
 }
