@@ -14,6 +14,7 @@ pub mod process;
 pub mod proxy;
 pub mod registry;
 pub mod scenarios;
+pub mod serve;
 pub mod token;
 
 pub use app::{AppConfig, AppServer};

@@ -9,9 +9,7 @@
 //! substring of the path (with query) and fire a set number of times; every request is logged
 //! ([`FaultProxy::requests`]) with the fault it met, so tests can assert that retries happened.
 
-use std::net::TcpListener as StdTcpListener;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -21,6 +19,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
+
+use crate::serve::ThreadServer;
 
 /// What a [`Fault`] does to a matching request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,10 +139,8 @@ impl Shared {
 
 /// The proxy; stopped on drop.
 pub struct FaultProxy {
-    port: u16,
+    server: ThreadServer,
     shared: Arc<Shared>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for FaultProxy {
@@ -157,61 +155,30 @@ impl std::fmt::Debug for FaultProxy {
 impl FaultProxy {
     /// A proxy for the plain-HTTP registry at `upstream` (e.g. [`crate::Registry::url`]).
     pub fn start(upstream: &str) -> Result<FaultProxy> {
-        let listener = StdTcpListener::bind("127.0.0.1:0").context("binding the proxy listener")?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .build()
             .context("building the proxy's HTTP client")?;
-        let shared = Arc::new(Shared {
-            upstream: upstream.trim_end_matches('/').to_string(),
-            public: format!("http://127.0.0.1:{port}"),
-            client,
-            faults: Mutex::new(Vec::new()),
-            log: Mutex::new(Vec::new()),
-        });
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
-        let state = shared.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("rmh-proxy-{port}"))
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e.into()));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.into()));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    let app = axum::Router::new().fallback(forward).with_state(state);
-                    tokio::select! {
-                        r = axum::serve(listener, app) => {
-                            if let Err(e) = r { tracing::error!("fault proxy failed: {e}"); }
-                        }
-                        _ = stop_rx => {}
-                    }
-                });
-                // Dropping the runtime here cancels any open connection tasks.
-            })
-            .context("spawning the proxy thread")?;
-        ready_rx.recv().context("proxy thread died before starting")?.context("starting the proxy")?;
-        Ok(FaultProxy { port, shared, stop: Some(stop_tx), thread: Some(thread) })
+        let mut shared = None;
+        let server = ThreadServer::start("proxy", |port| {
+            let state = Arc::new(Shared {
+                upstream: upstream.trim_end_matches('/').to_string(),
+                public: format!("http://127.0.0.1:{port}"),
+                client,
+                faults: Mutex::new(Vec::new()),
+                log: Mutex::new(Vec::new()),
+            });
+            shared = Some(state.clone());
+            axum::Router::new().fallback(forward).with_state(state)
+        })?;
+        let shared = shared.expect("the app was built");
+        Ok(FaultProxy { server, shared })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash): use it as the registry URL.
@@ -250,17 +217,6 @@ impl FaultProxy {
 
     pub fn clear_log(&self) {
         self.shared.log.lock().expect("request log lock").clear();
-    }
-}
-
-impl Drop for FaultProxy {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

@@ -1,10 +1,8 @@
 //! Bearer token issuing: JWTs distribution 2.8.2 accepts, and the token endpoint (an axum
 //! server on its own thread and runtime, so it outlives any single `#[tokio::test]` runtime).
 
-use std::net::TcpListener as StdTcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -18,6 +16,7 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::Serialize;
 
 use crate::certs::SigningCert;
+use crate::serve::ThreadServer;
 
 /// How long minted tokens are valid.
 pub const TOKEN_TTL_SECS: i64 = 3600;
@@ -203,73 +202,24 @@ async fn token_handler(
 
 /// The token endpoint, served on 127.0.0.1 by a dedicated thread; stopped on drop.
 pub struct TokenServer {
-    port: u16,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    server: ThreadServer,
 }
 
 impl TokenServer {
     pub fn start(issuer: Arc<TokenIssuer>) -> Result<TokenServer> {
-        let listener = StdTcpListener::bind("127.0.0.1:0").context("binding the token endpoint listener")?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<()>>();
-        let thread = std::thread::Builder::new()
-            .name(format!("rmh-token-{port}"))
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e.into()));
-                        return;
-                    }
-                };
-                rt.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e.into()));
-                            return;
-                        }
-                    };
-                    let _ = ready_tx.send(Ok(()));
-                    let app = axum::Router::new().route("/token", get(token_handler)).with_state(issuer);
-                    tokio::select! {
-                        r = axum::serve(listener, app) => {
-                            if let Err(e) = r { tracing::error!("token endpoint failed: {e}"); }
-                        }
-                        _ = stop_rx => {}
-                    }
-                });
-                // Dropping the runtime here cancels any open connection tasks.
-            })
-            .context("spawning the token endpoint thread")?;
-        ready_rx
-            .recv()
-            .context("token endpoint thread died before starting")?
-            .context("starting the token endpoint")?;
-        Ok(TokenServer { port, stop: Some(stop_tx), thread: Some(thread) })
+        let server = ThreadServer::start("token endpoint", |_| {
+            axum::Router::new().route("/token", get(token_handler)).with_state(issuer)
+        })?;
+        Ok(TokenServer { server })
     }
 
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// `http://127.0.0.1:PORT/token`
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/token", self.port)
-    }
-}
-
-impl Drop for TokenServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        format!("http://127.0.0.1:{}/token", self.port())
     }
 }
 
