@@ -278,7 +278,7 @@ mod tests {
         });
         let started = std::time::Instant::now();
         let result: Result<(), CopyError> =
-            retrying("x", &log, &cancel, || std::future::pending::<Result<(), CopyError>>()).await;
+            retrying("x", &log, &cancel, std::future::pending::<Result<(), CopyError>>).await;
         assert!(matches!(result, Err(CopyError::Cancelled)), "{result:?}");
         assert!(started.elapsed() < Duration::from_secs(5));
 
