@@ -317,6 +317,29 @@ async fn prefix_rename_keeps_digests_deletes_old_tags_only_when_asked_and_report
     let c1 = registry.push_image("ren/c", "v1", &ImageSpec::docker()).await.unwrap();
     registry.tag_manifest("ren/c", "alias", &c1).await.unwrap();
     let c2 = registry.push_image("ren/c", "solo", &ImageSpec::docker().layers(&[500])).await.unwrap();
+    // The preview marks it: only the tag the target already has carries a target digest.
+    let (status, preview) = post_json(
+        &app,
+        "/api/remote-prefix-jobs/preview",
+        json!({"repositories": ["ren/c"], "prefix_mode": "add", "prefix_value": "x86"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{preview}");
+    let mut tags: Vec<(&str, &str, &Value)> = preview["repositories"][0]["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["tag"].as_str().unwrap(), t["digest"].as_str().unwrap(), &t["target_digest"]))
+        .collect();
+    tags.sort_by_key(|t| t.0);
+    assert_eq!(
+        tags,
+        [
+            ("alias", c1.digest.as_str(), &json!(other.digest)),
+            ("solo", c2.digest.as_str(), &Value::Null),
+            ("v1", c1.digest.as_str(), &Value::Null)
+        ]
+    );
     let job = start(
         &app,
         "/api/remote-prefix-jobs",

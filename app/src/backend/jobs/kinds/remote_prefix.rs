@@ -96,17 +96,42 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
         .map(|(source, target_repository)| {
             let target = target.clone();
             async move {
-                let tags = deps.registry.list_tags(&source).await;
+                let (tags, existing) =
+                    tokio::join!(deps.registry.list_tags(&source), target.list_tags(&target_repository));
                 let tags = match tags {
                     Ok(tags) => tags,
                     Err(error) => return (source, target_repository, Err(error.to_string())),
                 };
-                let mut rows = Vec::new();
-                for tag in tags {
-                    let digest = deps.registry.tag_digest(&source, &tag, false).await.ok().flatten();
-                    let target_digest = target.head_manifest(&target_repository, &tag).await.ok().flatten();
-                    rows.push(RenamePreviewTag { tag, digest, target_digest });
-                }
+                // Only a tag the target already has can conflict: only those are asked about
+                // (all of them when the target's tags could not be listed).
+                let existing: Option<BTreeSet<String>> = match existing {
+                    Ok(existing) => Some(existing.into_iter().collect()),
+                    Err(error) if error.is_not_found() => Some(BTreeSet::new()),
+                    Err(_) => None,
+                };
+                let rows = futures::stream::iter(tags)
+                    .map(|tag| {
+                        let (source, target, target_repository) = (&source, &target, &target_repository);
+                        let listed = existing.as_ref().is_none_or(|existing| existing.contains(&tag));
+                        async move {
+                            let (digest, target_digest) =
+                                tokio::join!(deps.registry.tag_digest(source, &tag, false), async {
+                                    if listed {
+                                        target.head_manifest(target_repository, &tag).await
+                                    } else {
+                                        Ok(None)
+                                    }
+                                });
+                            RenamePreviewTag {
+                                tag,
+                                digest: digest.ok().flatten(),
+                                target_digest: target_digest.ok().flatten(),
+                            }
+                        }
+                    })
+                    .buffered(PARALLEL_TAGS)
+                    .collect::<Vec<_>>()
+                    .await;
                 (source, target_repository, Ok(rows))
             }
         })
