@@ -29,7 +29,7 @@ use rm_harness::{Dockerd, ImageSpec, Registry};
 use serde_json::{Value, json};
 
 use crate::Ctx;
-use crate::jobs::{manifest, run_job, target_prefix};
+use crate::jobs::{job_phases, manifest, run_job, target_prefix};
 use crate::report::{Row, Samples, Table, Target};
 
 const IMAGES: usize = 5;
@@ -171,6 +171,8 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
 
     let mut results: Vec<(Tool, Results)> = Tool::ALL.iter().map(|&t| (t, Results::default())).collect();
     let mut ours_detail: Option<String> = None;
+    // Ours (c=2), inside the server (the job's own timestamps): queued, running.
+    let (mut queued, mut running) = (Samples::default(), Samples::default());
     for run in 1..=ctx.jobs_reps {
         for tool in order(run) {
             let res = &mut results.iter_mut().find(|(t, _)| *t == tool).expect("every tool has results").1;
@@ -199,6 +201,11 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                         let (d, job) =
                             run_job(&ctx.http, &server.url(), "/api/local-push-jobs", &body).await?;
                         let digests = item_digests(&job, &targets)?;
+                        if tool == Tool::Ours {
+                            let (q, r) = job_phases(&job)?;
+                            queued.push(q);
+                            running.push(r);
+                        }
                         if ours_detail.is_none() {
                             ours_detail = job["items"][0]["detail"].as_str().map(String::from);
                         }
@@ -319,6 +326,11 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                  b{}-<tool>-<run>/bench/local-<i>:{TAG}; runs per tool: {}, rotating which tool goes first; \
                  one untimed docker push to a throwaway registry before the first run",
                 ctx.nonce, ctx.jobs_reps
+            ),
+            format!(
+                "ours (c=2) inside the server (job timestamps, ms precision): queued {}, running {}",
+                queued.summary(),
+                running.summary()
             ),
             match &ours_detail {
                 Some(d) => format!("ours, an item's detail in run 1: {d}"),
