@@ -82,3 +82,12 @@ export async function listTags(request: APIRequestContext, registryUrl: string, 
   const body = await response.json();
   return body.tags ?? [];
 }
+
+/** The digest the registry serves for `repo:reference` (`Docker-Content-Digest` of a HEAD). */
+export async function manifestDigest(request: APIRequestContext, registryUrl: string, repo: string, reference: string): Promise<string> {
+  const response = await request.head(`${registryUrl}/v2/${repo}/manifests/${reference}`, {
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' },
+  });
+  expect(response.status(), `HEAD ${repo}:${reference}`).toBe(200);
+  return response.headers()['docker-content-digest'];
+}

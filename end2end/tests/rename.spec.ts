@@ -1,6 +1,6 @@
 import { test, expect, openHydrated } from '../support/fixtures';
 import { JobPage } from '../support/job-page';
-import { listTags, pushImage, uniqueName } from '../support/registry';
+import { listTags, manifestDigest, pushImage, uniqueName } from '../support/registry';
 
 test('rename two repositories by prefix: preview old → new, start, new repositories appear', async ({ page, env }) => {
   const run = uniqueName();
@@ -61,4 +61,34 @@ test('rename two repositories by prefix: preview old → new, start, new reposit
   expect(await listTags(page.request, env.registryUrl, `renamed/${alpha}`)).toEqual(['v1', 'v2']);
   // Without "delete the old tags", the old names stay.
   expect(await listTags(page.request, env.registryUrl, beta)).toEqual(['v1']);
+});
+
+test('a target tag with another image is marked as a conflict before the start, then skipped, not overwritten', async ({ page, env }) => {
+  const run = uniqueName();
+  const app = `e2e/rename-${run}/app`;
+  await pushImage(page.request, env.registryUrl, app, 'v1');
+  await pushImage(page.request, env.registryUrl, app, 'v2');
+  // Someone already wrote another image under one of the new names.
+  const theirs = await pushImage(page.request, env.registryUrl, `moved/${app}`, 'v1', [4096]);
+
+  await openHydrated(page, `${env.appUrl}/?q=rename-${run}`);
+  await page.getByRole('checkbox', { name: `Select ${app}` }).check();
+  await page.getByRole('button', { name: 'Rename by prefix…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Rename by prefix' });
+  await dialog.getByLabel('Prefix', { exact: true }).fill('moved');
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  const tags = dialog.getByTestId('rename-preview-repository').locator('.tag-list li');
+  await expect(tags).toHaveText(['v1 conflict: the target tag exists with another image', 'v2']);
+  await expect(dialog.getByRole('checkbox', { name: 'Overwrite target tags that point to another image' })).not.toBeChecked();
+  await dialog.getByRole('button', { name: 'Start rename' }).click();
+
+  const job = new JobPage(page);
+  await job.id();
+  await job.expectFinished('partial');
+  const [v1, v2] = [job.items.filter({ hasText: `${app}:v1` }), job.items.filter({ hasText: `${app}:v2` })];
+  await expect(v1).toHaveAttribute('data-item-status', 'skipped');
+  await expect(v1).toContainText('not overwritten');
+  await expect(v2).toHaveAttribute('data-item-status', 'succeeded');
+  expect(await manifestDigest(page.request, env.registryUrl, `moved/${app}`, 'v1')).toBe(theirs);
+  expect(await listTags(page.request, env.registryUrl, `moved/${app}`)).toEqual(['v1', 'v2']);
 });
