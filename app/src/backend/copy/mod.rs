@@ -25,7 +25,7 @@ pub use blobs::BLOBS_IN_FLIGHT;
 use memo::TagKnown;
 pub use memo::TargetMemo;
 pub use plan::PlatformFilter;
-use retry::retrying_whole;
+use retry::{Interrupt, retry_loop};
 pub use retry::{MAX_ATTEMPTS, retrying};
 
 /// What to copy where.
@@ -249,10 +249,11 @@ async fn put_manifest(
     let mut rechecks = 0;
     let put = || ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone());
     let written = loop {
-        let result = match write {
-            Write::Hidden => retrying(&what, ctx.observer, ctx.cancel, put).await,
-            Write::Visible => retrying_whole(&what, ctx.observer, ctx.cancel, put).await,
+        let interrupt = match write {
+            Write::Hidden => Interrupt::Attempt,
+            Write::Visible => Interrupt::BetweenAttempts,
         };
+        let result = retry_loop(&what, ctx.observer, ctx.cancel, interrupt, put).await;
         match result {
             // Every blob was confirmed in place before this write. distribution's filesystem
             // driver rewrites a blob link in place, so a copy mounting the same blob into the same

@@ -64,33 +64,19 @@ where
     retry_loop(what, observer, cancel, Interrupt::Attempt, attempt).await
 }
 
-/// [`retrying`] for the write that makes a copy visible (the tag): an attempt once sent runs to
-/// its answer, so that "cancelled" always means "not written". Cancelling still stops the
-/// retries between attempts.
-pub(super) async fn retrying_whole<T, E, F, Fut>(
-    what: &str,
-    observer: &dyn CopyObserver,
-    cancel: &tokio_util::sync::CancellationToken,
-    attempt: F,
-) -> Result<T, CopyError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    E: Into<CopyError>,
-{
-    retry_loop(what, observer, cancel, Interrupt::BetweenAttempts, attempt).await
-}
-
 /// Where a cancellation may stop a retried step.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Interrupt {
+pub(super) enum Interrupt {
     /// Mid-request too.
     Attempt,
-    /// Only before an attempt and during the wait between two.
+    /// Only before an attempt and during the wait between two: for the write that makes a copy
+    /// visible (the tag), so that an attempt once sent runs to its answer and "cancelled" always
+    /// means "not written".
     BetweenAttempts,
 }
 
-async fn retry_loop<T, E, F, Fut>(
+/// [`retrying`], with the cancellation point chosen.
+pub(super) async fn retry_loop<T, E, F, Fut>(
     what: &str,
     observer: &dyn CopyObserver,
     cancel: &tokio_util::sync::CancellationToken,
@@ -289,7 +275,7 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
             canceller.cancel();
         });
-        let written = retrying_whole("writing t", &log, &cancel, || async {
+        let written = retry_loop("writing t", &log, &cancel, Interrupt::BetweenAttempts, || async {
             tokio::time::sleep(Duration::from_millis(200)).await;
             finished.store(true, std::sync::atomic::Ordering::SeqCst);
             Ok::<_, CopyError>("sha256:a")
@@ -298,10 +284,11 @@ mod tests {
         assert_eq!(written.unwrap(), "sha256:a");
         assert!(finished.into_inner());
         // Once cancelled, no further attempt starts.
-        let result: Result<(), CopyError> = retrying_whole("writing t", &log, &cancel, || async {
-            panic!("an attempt started") as Result<(), CopyError>
-        })
-        .await;
+        let result: Result<(), CopyError> =
+            retry_loop("writing t", &log, &cancel, Interrupt::BetweenAttempts, || async {
+                panic!("an attempt started") as Result<(), CopyError>
+            })
+            .await;
         assert!(matches!(result, Err(CopyError::Cancelled)), "{result:?}");
     }
 }
