@@ -140,30 +140,55 @@ async fn rename_sync_and_batch_delete_run_through_their_server_functions() {
     assert_eq!(registry.tags("team/app").await.unwrap(), ["v1", "v2"], "other repositories stay");
 }
 
+/// `get-job` until `ready` holds (30 s at most).
+async fn wait_until(app: &Router, id: &str, ready: impl Fn(&Job) -> bool) -> Job {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let job: Job = rpc(app, "get-job", &jobs::GetJob { id: id.to_owned() }).await.unwrap();
+        if ready(&job) {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "job {id} never got there: {job:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
-async fn a_running_job_is_cancelled_and_retried_through_server_functions() {
+async fn running_and_queued_jobs_are_cancelled_and_retried_through_server_functions() {
     let registry = Registry::start(Flavour::Plain).await.unwrap();
-    let app = app_for(&registry, NO_DOCKER, &["--request-timeout-sec", "120"]);
-    // A source that accepts connections and never answers: the job stays running.
+    let app = app_for(&registry, NO_DOCKER, &["--request-timeout-sec", "120", "--job-workers", "1"]);
+    // A source that accepts connections and never answers: a job copying from it stays running.
     let black_hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let source = format!("127.0.0.1:{}/stall/app:v1", black_hole.local_addr().unwrap().port());
+    let start = || async {
+        let request = sync_request(source.clone());
+        rpc::<_, JobSummary>(&app, "start-sync", &jobs::StartSync { request }).await.unwrap()
+    };
+    let running = start().await;
+    // Inside the copy: its item runs (one worker, so the next job waits in the queue).
+    wait_until(&app, &running.id, |job| job.items.first().is_some_and(|i| i.status == ItemStatus::Running))
+        .await;
+    let queued = start().await;
+    assert_eq!(queued.status, JobStatus::Queued);
 
-    let started: JobSummary =
-        rpc(&app, "start-sync", &jobs::StartSync { request: sync_request(source.clone()) }).await.unwrap();
-    let cancelled: JobSummary =
-        rpc(&app, "cancel-job", &jobs::CancelJob { id: started.id.clone() }).await.unwrap();
-    assert_eq!(cancelled.id, started.id);
-    let t = Instant::now();
-    let job = finished(&app, &started.id).await;
-    assert_eq!(job.summary.status, JobStatus::Cancelled, "{job:?}");
-    assert!(t.elapsed() < Duration::from_secs(10), "cancelled in {:?}", t.elapsed());
-    // The copy itself stopped (its request to the silent source abandoned), so it can say so.
-    let item = &job.items[0];
-    assert_eq!(item.status, ItemStatus::Cancelled);
-    assert_eq!(item.detail.as_deref(), Some("cancelled; the target tag was not written"));
+    for (job, detail) in [
+        (&queued, "cancelled before it started; nothing was written"),
+        (&running, "cancelled; the target tag was not written"),
+    ] {
+        let answer: JobSummary =
+            rpc(&app, "cancel-job", &jobs::CancelJob { id: job.id.clone() }).await.unwrap();
+        assert_eq!(answer.id, job.id);
+        let t = Instant::now();
+        let cancelled = finished(&app, &job.id).await;
+        assert!(t.elapsed() < Duration::from_secs(10), "cancelled in {:?}", t.elapsed());
+        assert_eq!(cancelled.summary.status, JobStatus::Cancelled, "{cancelled:?}");
+        // The running copy stopped by itself (its request to the silent source abandoned).
+        let item = &cancelled.items[0];
+        assert_eq!((item.status, item.detail.as_deref()), (ItemStatus::Cancelled, Some(detail)));
+    }
 
     let message = bad_request(
-        rpc::<_, JobSummary>(&app, "cancel-job", &jobs::CancelJob { id: started.id.clone() }).await,
+        rpc::<_, JobSummary>(&app, "cancel-job", &jobs::CancelJob { id: running.id.clone() }).await,
     );
     assert!(message.contains("finished"), "{message}");
     let missing = rpc::<_, JobSummary>(&app, "cancel-job", &jobs::CancelJob { id: "nope".into() }).await;
@@ -171,12 +196,13 @@ async fn a_running_job_is_cancelled_and_retried_through_server_functions() {
 
     // Retry: a new job for the cancelled item, pointing back to the first one.
     let retried: JobSummary =
-        rpc(&app, "retry-job", &jobs::RetryJob { id: started.id.clone() }).await.unwrap();
-    assert_ne!(retried.id, started.id);
-    assert_eq!(retried.retry_of.as_deref(), Some(started.id.as_str()));
-    assert_eq!(retried.source_image, job.summary.source_image);
+        rpc(&app, "retry-job", &jobs::RetryJob { id: running.id.clone() }).await.unwrap();
+    assert_ne!(retried.id, running.id);
+    assert_eq!(retried.retry_of.as_deref(), Some(running.id.as_str()));
+    assert_eq!(retried.source_image, running.source_image);
     let _: JobSummary = rpc(&app, "cancel-job", &jobs::CancelJob { id: retried.id.clone() }).await.unwrap();
     assert_eq!(finished(&app, &retried.id).await.summary.status, JobStatus::Cancelled);
+    assert!(registry.catalog().await.unwrap().is_empty(), "nothing was written");
 }
 
 #[tokio::test]

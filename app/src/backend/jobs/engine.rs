@@ -534,12 +534,17 @@ impl JobContext {
             .filter(|(_, item)| !item.status.is_finished())
             .map(|(index, _)| index)
             .collect();
+        let started = self.live.state.lock().expect("job state lock").summary.started_at.is_some();
+        let detail = match (cancelled, started) {
+            (true, false) => "cancelled before it started; nothing was written",
+            (true, true) => "cancelled before it finished",
+            (false, _) => "not run",
+        };
         for index in open {
             self.update_item(index, |item| {
                 item.status = if cancelled { ItemStatus::Cancelled } else { ItemStatus::Failed };
                 if item.detail.is_none() {
-                    item.detail =
-                        Some(if cancelled { "cancelled before it finished" } else { "not run" }.to_owned());
+                    item.detail = Some(detail.to_owned());
                 }
             });
         }
