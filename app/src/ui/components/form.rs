@@ -1,8 +1,11 @@
 //! Form pieces the dialogs share: radio choices, checkboxes, text fields bound to signals, and
-//! the footer of a "preview, then start" dialog.
+//! the state and footer of a "preview, then start" dialog.
+
+use std::future::Future;
 
 use leptos::prelude::*;
 
+use crate::model::AppError;
 use crate::ui::strings::strings;
 
 /// One radio button of the group `group`, bound to `current`.
@@ -43,6 +46,7 @@ pub fn text_field(
     label: &'static str,
     placeholder: &'static str,
     value: RwSignal<String>,
+    required: bool,
     disabled: impl Fn() -> bool + Send + Sync + 'static,
 ) -> impl IntoView {
     view! {
@@ -51,6 +55,7 @@ pub fn text_field(
             <input
                 type="text"
                 placeholder=placeholder
+                required=required
                 autocomplete="off"
                 spellcheck="false"
                 disabled=disabled
@@ -104,4 +109,79 @@ pub fn PreviewStartActions(
             </button>
         </div>
     }
+}
+
+/// A dialog's preview: the last answer with the request it was asked for, and whether one is on
+/// its way. Start is offered only for the request that was previewed ([`Self::allows`]), so a
+/// change of settings after the preview asks for a new one.
+pub struct Previewed<Req: Send + Sync + 'static, Res: Send + Sync + 'static> {
+    last: RwSignal<Option<(Req, Result<Res, AppError>)>>,
+    /// A preview is on its way.
+    pub running: RwSignal<bool>,
+}
+
+impl<Req: Send + Sync + 'static, Res: Send + Sync + 'static> Clone for Previewed<Req, Res> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<Req: Send + Sync + 'static, Res: Send + Sync + 'static> Copy for Previewed<Req, Res> {}
+
+impl<Req: Send + Sync + 'static, Res: Send + Sync + 'static> Default for Previewed<Req, Res> {
+    fn default() -> Self {
+        Self { last: RwSignal::new(None), running: RwSignal::new(false) }
+    }
+}
+
+impl<Req, Res> Previewed<Req, Res>
+where
+    Req: Clone + PartialEq + Send + Sync + 'static,
+    Res: Clone + Send + Sync + 'static,
+{
+    /// Asks `fetch` (the preview server function) about `request`; its answer replaces the last.
+    pub fn ask<Fut>(self, request: Req, fetch: impl FnOnce(Req) -> Fut + 'static)
+    where
+        Fut: Future<Output = Result<Res, AppError>> + 'static,
+    {
+        self.running.set(true);
+        leptos::task::spawn_local(async move {
+            let answer = fetch(request.clone()).await;
+            self.last.set(Some((request, answer)));
+            self.running.set(false);
+        });
+    }
+
+    /// Whether `request` is the one last previewed and its answer passes `clean` (tracked).
+    pub fn allows(self, request: &Req, clean: impl Fn(&Res) -> bool) -> bool {
+        self.last.with(
+            |last| matches!(last, Some((previewed, Ok(answer))) if previewed == request && clean(answer)),
+        )
+    }
+
+    /// The last answer: `render` of it, or the server's reason.
+    pub fn outcome<V: IntoView + 'static>(
+        self,
+        render: impl Fn(Res) -> V + Send + Sync + 'static,
+    ) -> impl IntoView {
+        move || {
+            self.last.with(|last| last.as_ref().map(|(_, answer)| answer.clone())).map(
+                |answer| match answer {
+                    Ok(result) => render(result).into_any(),
+                    Err(error) => reason(error).into_any(),
+                },
+            )
+        }
+    }
+}
+
+/// The errors a preview found, one per line, as an alert (nothing when there are none).
+pub fn preview_errors(errors: Vec<String>) -> impl IntoView {
+    (!errors.is_empty()).then(|| {
+        view! {
+            <ul class="error-box" role="alert">
+                {errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+            </ul>
+        }
+    })
 }

@@ -10,7 +10,9 @@ use crate::model::{
     AppError, LocalDeletePreview, LocalDeletePreviewImage, LocalPushPreview, LocalPushRequest,
 };
 use crate::naming::{ArchMode, PrefixMode};
-use crate::ui::components::{Dialog, PreviewStartActions, checkbox, choice, reason, text_field};
+use crate::ui::components::{
+    Dialog, PreviewStartActions, Previewed, checkbox, choice, preview_errors, reason, text_field,
+};
 use crate::ui::format;
 use crate::ui::strings::strings;
 
@@ -66,22 +68,11 @@ pub fn LocalPushDialog(
         )
     });
 
-    // The last preview and the request it was for.
-    let preview = RwSignal::new(None::<(LocalPushRequest, Result<LocalPushPreview, AppError>)>);
-    let previewing = RwSignal::new(false);
-    let run_preview = move |()| {
-        let request = request.get_untracked();
-        previewing.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = preview_local_push(request.clone()).await;
-            preview.set(Some((request, answer)));
-            previewing.set(false);
-        });
-    };
+    let preview = Previewed::default();
+    let run_preview = move |()| preview.ask(request.get_untracked(), preview_local_push);
     let startable = move || {
-        preview.with(|p| {
-            matches!(p, Some((previewed, Ok(result)))
-                if *previewed == request.get() && result.items.iter().all(|i| i.error.is_none()))
+        preview.allows(&request.get(), |result: &LocalPushPreview| {
+            result.items.iter().all(|i| i.error.is_none())
         })
     };
 
@@ -96,23 +87,20 @@ pub fn LocalPushDialog(
                 {choice("local-prefix-mode", PrefixMode::Add, "add", s.rename_mode_add, prefix_mode)}
                 {choice("local-prefix-mode", PrefixMode::Remove, "remove", s.rename_mode_remove, prefix_mode)}
             </fieldset>
-            {text_field(s.rename_prefix, s.rename_prefix_placeholder, prefix, move || prefix_mode.get() == PrefixMode::None)}
+            {text_field(s.rename_prefix, s.rename_prefix_placeholder, prefix, false, move || prefix_mode.get() == PrefixMode::None)}
             <fieldset class="choices">
                 <legend>{s.local_arch_mode}</legend>
                 {choice("local-arch-mode", ArchMode::Auto, "auto", s.local_arch_auto, arch_mode)}
                 {choice("local-arch-mode", ArchMode::Custom, "custom", s.local_arch_custom, arch_mode)}
                 {choice("local-arch-mode", ArchMode::None, "none", s.local_arch_none, arch_mode)}
             </fieldset>
-            {text_field(s.local_arch_value, s.local_arch_value_placeholder, arch, move || arch_mode.get() != ArchMode::Custom)}
+            {text_field(s.local_arch_value, s.local_arch_value_placeholder, arch, false, move || arch_mode.get() != ArchMode::Custom)}
             {checkbox(s.local_cleanup_local_tag, cleanup_local)}
             {checkbox(s.local_cleanup_registry_tag, cleanup_registry)}
-            {move || preview.get().map(|(_, answer)| match answer {
-                Ok(result) => view! { <PushPreviewList preview=result /> }.into_any(),
-                Err(e) => reason(e).into_any(),
-            })}
+            {preview.outcome(|result| view! { <PushPreviewList preview=result /> })}
             {move || start.value().get().and_then(Result::err).map(reason)}
             <PreviewStartActions
-                previewing=previewing
+                previewing=preview.running
                 startable=Signal::derive(startable)
                 starting=start.pending()
                 on_preview=Callback::new(run_preview)
@@ -203,15 +191,8 @@ pub fn LocalDeleteDialog(
 #[component]
 fn DeletePreviewList(preview: LocalDeletePreview) -> impl IntoView {
     let s = strings();
-    let errors = (!preview.errors.is_empty()).then(|| {
-        view! {
-            <ul class="error-box" role="alert">
-                {preview.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
-            </ul>
-        }
-    });
     view! {
-        {errors}
+        {preview_errors(preview.errors)}
         <ul class="rename-preview local-delete-preview" aria-label=s.local_delete_images_label>
             {preview.images.into_iter().map(|image| view! { <DeletePreviewImage image /> }).collect_view()}
         </ul>

@@ -5,9 +5,11 @@ use leptos::prelude::*;
 
 use super::jobs::open_started_job;
 use crate::api::jobs::{StartRemotePrefix, StartRepositoryDelete, preview_remote_prefix};
-use crate::model::{AppError, RemotePrefixRequest, RenamePreview, RenamePreviewRepository};
+use crate::model::{RemotePrefixRequest, RenamePreview, RenamePreviewRepository};
 use crate::naming::{PrefixMode, batch_delete_phrase};
-use crate::ui::components::{Badge, Dialog, PreviewStartActions, Tone, checkbox, choice, reason, text_field};
+use crate::ui::components::{
+    Badge, Dialog, PreviewStartActions, Previewed, Tone, checkbox, choice, preview_errors, reason, text_field,
+};
 use crate::ui::strings::strings;
 
 /// "Rename by prefix": mode, prefix and options; Preview lists every repository old → new with
@@ -34,23 +36,9 @@ pub fn RenameDialog(
         overwrite: overwrite.get(),
     });
 
-    // The last preview and the request it was for.
-    let preview = RwSignal::new(None::<(RemotePrefixRequest, Result<RenamePreview, AppError>)>);
-    let previewing = RwSignal::new(false);
-    let run_preview = move |()| {
-        let request = request.get_untracked();
-        previewing.set(true);
-        leptos::task::spawn_local(async move {
-            let answer = preview_remote_prefix(request.clone()).await;
-            preview.set(Some((request, answer)));
-            previewing.set(false);
-        });
-    };
-    let startable = move || {
-        preview.with(|p| {
-            matches!(p, Some((previewed, Ok(result))) if *previewed == request.get() && result.errors.is_empty())
-        })
-    };
+    let preview = Previewed::default();
+    let run_preview = move |()| preview.ask(request.get_untracked(), preview_remote_prefix);
+    let startable = move || preview.allows(&request.get(), |result: &RenamePreview| result.errors.is_empty());
 
     let start = ServerAction::<StartRemotePrefix>::new();
     open_started_job(move || start.value().get());
@@ -62,16 +50,13 @@ pub fn RenameDialog(
                 {choice("prefix-mode", PrefixMode::Add, PrefixMode::Add.as_str(), s.rename_mode_add, mode)}
                 {choice("prefix-mode", PrefixMode::Remove, PrefixMode::Remove.as_str(), s.rename_mode_remove, mode)}
             </fieldset>
-            {text_field(s.rename_prefix, s.rename_prefix_placeholder, prefix, || false)}
+            {text_field(s.rename_prefix, s.rename_prefix_placeholder, prefix, false, || false)}
             {checkbox(s.rename_cleanup, cleanup)}
             {checkbox(s.rename_overwrite, overwrite)}
-            {move || preview.get().map(|(_, answer)| match answer {
-                Ok(result) => view! { <RenamePreviewList preview=result /> }.into_any(),
-                Err(e) => reason(e).into_any(),
-            })}
+            {preview.outcome(|result| view! { <RenamePreviewList preview=result /> })}
             {move || start.value().get().and_then(Result::err).map(reason)}
             <PreviewStartActions
-                previewing=previewing
+                previewing=preview.running
                 startable=Signal::derive(startable)
                 starting=start.pending()
                 on_preview=Callback::new(run_preview)
@@ -89,15 +74,8 @@ pub fn RenameDialog(
 #[component]
 fn RenamePreviewList(preview: RenamePreview) -> impl IntoView {
     let s = strings();
-    let errors = (!preview.errors.is_empty()).then(|| {
-        view! {
-            <ul class="error-box" role="alert">
-                {preview.errors.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
-            </ul>
-        }
-    });
     view! {
-        {errors}
+        {preview_errors(preview.errors)}
         <ul class="rename-preview" data-testid="rename-preview" aria-label=s.rename_preview_label>
             {preview.repositories.into_iter().map(|repo| view! { <RenamePreviewRow repo /> }).collect_view()}
         </ul>

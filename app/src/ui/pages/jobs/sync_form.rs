@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::jobs::{StartSync, preview_sync};
 use crate::model::{AppError, SyncEngine, SyncPreview, SyncRequest};
-use crate::ui::components::reason;
+use crate::ui::components::{reason, text_field};
 use crate::ui::strings::strings;
 
 /// How long typing must pause before the preview is asked for.
@@ -84,23 +84,6 @@ pub fn SyncForm() -> impl IntoView {
         ev.prevent_default();
         start.dispatch(StartSync { request: request.get_untracked() });
     };
-    let field =
-        move |label: &'static str, placeholder: &'static str, value: RwSignal<String>, required: bool| {
-            view! {
-                <label class="field">
-                    <span>{label}</span>
-                    <input
-                        type="text"
-                        placeholder=placeholder
-                        required=required
-                        autocomplete="off"
-                        spellcheck="false"
-                        prop:value=value
-                        on:input=move |ev| value.set(event_target_value(&ev))
-                    />
-                </label>
-            }
-        };
     let engine_option = move |value: SyncEngine, label: &'static str, hint: &'static str| {
         view! {
             <label class="choice">
@@ -123,10 +106,10 @@ pub fn SyncForm() -> impl IntoView {
             <p class="muted">{s.sync_intro}</p>
             <form on:submit=submit>
                 <div class="form-grid">
-                    {field(s.sync_source, s.sync_source_placeholder, source, true)}
-                    {field(s.sync_target_repository, "", repository, false)}
-                    {field(s.sync_target_tag, "", tag, false)}
-                    {field(s.sync_platforms, s.sync_platforms_placeholder, platforms, false)}
+                    {text_field(s.sync_source, s.sync_source_placeholder, source, true, || false)}
+                    {text_field(s.sync_target_repository, "", repository, false, || false)}
+                    {text_field(s.sync_target_tag, "", tag, false, || false)}
+                    {text_field(s.sync_platforms, s.sync_platforms_placeholder, platforms, false, || false)}
                 </div>
                 <fieldset class="choices engines">
                     <legend>{s.sync_engine}</legend>
