@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use super::state::{apply_job_event, can_retry};
 use super::{StatusBadge, item_status_label, item_status_tone, job_href, kind_label};
@@ -62,12 +62,7 @@ fn JobView(initial: Job) -> impl IntoView {
 
     let cancel = ServerAction::<CancelJob>::new();
     let retry = ServerAction::<RetryJob>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(new_job)) = retry.value().get() {
-            navigate(&job_href(&new_job.id), Default::default());
-        }
-    });
+    super::open_started_job(move || retry.value().get());
     let failure = move || {
         let cancel = cancel.value().get().and_then(Result::err);
         let retry = retry.value().get().and_then(Result::err);
@@ -86,36 +81,20 @@ fn JobView(initial: Job) -> impl IntoView {
                 </p>
             </div>
             <div class="page-actions">
-                <Show when=move || !status.get().is_finished()>
-                    {
-                        let id = cancel_id.clone();
-                        view! {
-                            <button
-                                type="button"
-                                class="button danger"
-                                disabled=move || cancel.pending().get()
-                                on:click=move |_| { cancel.dispatch(CancelJob { id: id.clone() }); }
-                            >
-                                {s.job_cancel}
-                            </button>
-                        }
-                    }
-                </Show>
-                <Show when=move || job.with(can_retry)>
-                    {
-                        let id = retry_id.clone();
-                        view! {
-                            <button
-                                type="button"
-                                class="button"
-                                disabled=move || retry.pending().get()
-                                on:click=move |_| { retry.dispatch(RetryJob { id: id.clone() }); }
-                            >
-                                {s.job_retry}
-                            </button>
-                        }
-                    }
-                </Show>
+                {action_button(
+                    Signal::derive(move || !status.get().is_finished()),
+                    "button danger",
+                    s.job_cancel,
+                    cancel.pending().into(),
+                    Callback::new(move |()| { cancel.dispatch(CancelJob { id: cancel_id.clone() }); }),
+                )}
+                {action_button(
+                    Signal::derive(move || job.with(can_retry)),
+                    "button",
+                    s.job_retry,
+                    retry.pending().into(),
+                    Callback::new(move |()| { retry.dispatch(RetryJob { id: retry_id.clone() }); }),
+                )}
             </div>
         </header>
         {failure}
@@ -240,5 +219,22 @@ fn LogRow(line: LogLine) -> impl IntoView {
             " "
             <span class="log-message">{line.message}</span>
         </li>
+    }
+}
+
+/// A header button shown while `shown`, disabled while its action is `pending`.
+fn action_button(
+    shown: Signal<bool>,
+    class: &'static str,
+    label: &'static str,
+    pending: Signal<bool>,
+    run: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || shown.get()>
+            <button type="button" class=class disabled=move || pending.get() on:click=move |_| run.run(())>
+                {label}
+            </button>
+        </Show>
     }
 }
