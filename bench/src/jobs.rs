@@ -98,6 +98,13 @@ pub async fn run_job(
     Ok((elapsed, job))
 }
 
+/// A run that could not be measured: said at once (`  [4] ours run 2: FAILED: …`), and the
+/// message the scenario's table keeps for it returned.
+pub fn run_failed(scenario: u8, tool: &str, run: usize, error: &anyhow::Error) -> String {
+    println!("  [{scenario}] {tool} run {run}: FAILED: {error:#}");
+    format!("{tool} (run {run}): {error:#}")
+}
+
 /// Where a finished job's time went inside the server, from its own timestamps: waiting in the
 /// queue (`created_at` → `started_at`) and running (`started_at` → `finished_at`).
 pub fn job_phases(job: &Value) -> Result<(Duration, Duration)> {

@@ -29,7 +29,7 @@ use rm_harness::{Dockerd, ImageSpec, Registry};
 use serde_json::{Value, json};
 
 use crate::Ctx;
-use crate::jobs::{job_phases, manifest, run_job, target_prefix};
+use crate::jobs::{job_phases, manifest, run_failed, run_job, target_prefix};
 use crate::report::{Row, Samples, Table, Target};
 
 const IMAGES: usize = 5;
@@ -261,10 +261,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
             .await;
             match checked {
                 Ok(d) => res.samples.push(d),
-                Err(e) => {
-                    println!("  [6] {} run {run}: FAILED: {e:#}", tool.name());
-                    res.error = Some(format!("{} (run {run}): {e:#}", tool.name()));
-                }
+                Err(e) => res.error = Some(run_failed(6, tool.name(), run, &e)),
             }
         }
     }

@@ -16,7 +16,7 @@ use rm_harness::{Dockerd, ImageSpec, PushedImage, Registry};
 use serde_json::json;
 
 use crate::Ctx;
-use crate::jobs::{Copy, Verified, job_phases, run_job, skopeo_copy, target_prefix, verify};
+use crate::jobs::{Copy, Verified, job_phases, run_failed, run_job, skopeo_copy, target_prefix, verify};
 use crate::reference::mount_rename;
 use crate::report::{Row, Samples, Table, Target};
 
@@ -199,10 +199,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
             .await;
             match measured {
                 Ok(d) => res.samples.push(d),
-                Err(e) => {
-                    println!("  [4] {} run {run}: FAILED: {e:#}", tool.name());
-                    res.error = Some(format!("{} (run {run}): {e:#}", tool.name()));
-                }
+                Err(e) => res.error = Some(run_failed(4, tool.name(), run, &e)),
             }
         }
     }

@@ -13,7 +13,7 @@ use rm_harness::{ImageSpec, Registry};
 use serde_json::json;
 
 use crate::Ctx;
-use crate::jobs::{Copy, Verified, run_job, skopeo_copy, target_prefix, verify};
+use crate::jobs::{Copy, Verified, run_failed, run_job, skopeo_copy, target_prefix, verify};
 use crate::report::{Check, Row, Samples, Table, Target};
 use crate::server::memory;
 
@@ -86,10 +86,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
             match measured {
                 Ok(d) if tool == "ours" => ours.push(d),
                 Ok(d) => skopeo.push(d),
-                Err(e) => {
-                    println!("  [5] {tool} run {run}: FAILED: {e:#}");
-                    errors.push(format!("{tool} (run {run}): {e:#}"));
-                }
+                Err(e) => errors.push(run_failed(5, tool, run, &e)),
             }
         }
     }
