@@ -8,6 +8,7 @@ mod repository_delete;
 mod sync;
 
 use super::engine::{Deps, JobContext};
+use crate::backend::copy::{CopyError, CopyOutcome};
 use crate::model::{AppError, ItemStatus, Job, JobItem, JobRequest};
 
 pub use local_delete::preview as preview_local_delete;
@@ -155,7 +156,7 @@ pub(crate) fn human_bytes(bytes: u64) -> String {
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
-fn copy_detail(outcome: &crate::backend::copy::CopyOutcome) -> String {
+fn copy_detail(outcome: &CopyOutcome) -> String {
     if outcome.already_present {
         return "already present with the same digest: nothing copied".to_owned();
     }
@@ -166,6 +167,24 @@ fn copy_detail(outcome: &crate::backend::copy::CopyOutcome) -> String {
         human_bytes(outcome.bytes_streamed),
         outcome.blobs_present
     )
+}
+
+/// What a copy's result makes of its item: status, detail, digest. A finished copy is a verified
+/// one: the copy engine compared the digest the registry computed for the written tag (its answer
+/// to the PUT) with the source's, and a difference fails the copy.
+fn copy_result(result: &Result<CopyOutcome, CopyError>) -> (ItemStatus, String, Option<String>) {
+    match result {
+        Ok(outcome) => (ItemStatus::Succeeded, copy_detail(outcome), Some(outcome.digest.clone())),
+        Err(CopyError::Conflict { existing, .. }) => (
+            ItemStatus::Skipped,
+            format!("conflict: the target tag exists with another digest ({existing}); not overwritten"),
+            None,
+        ),
+        Err(CopyError::Cancelled) => {
+            (ItemStatus::Cancelled, "cancelled; the target tag was not written".to_owned(), None)
+        }
+        Err(error) => (ItemStatus::Failed, error.to_string(), None),
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::StreamExt as _;
 
 use crate::backend::browse::tags_by_digest;
-use crate::backend::copy::{CopyError, CopySpec, TargetMemo, copy_image};
+use crate::backend::copy::{CopySpec, TargetMemo, copy_image};
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::validate_repository;
@@ -17,7 +17,7 @@ use crate::model::{
 };
 use crate::naming::{PrefixMode, apply_prefix};
 
-use super::{Plan, collisions, copy_detail, describe_repositories, repository_list};
+use super::{Plan, collisions, copy_result, describe_repositories, repository_list};
 
 /// Tags copied at once. Each copy is a handful of small requests (manifest, blob HEADs, mounts),
 /// so latency, not bandwidth, bounds a rename; the client still caps requests in flight at 16.
@@ -288,24 +288,7 @@ async fn copy_one(
         overwrite,
     };
     let result = copy_image(&deps.registry, target, &spec, context, context.cancel_token(), memo).await;
-    let (status, detail, digest) = match result {
-        Ok(outcome) => {
-            // The rename's promise: the new tag serves exactly the digest the old tag served
-            // when it was read for the copy. The copy engine compared the digest the registry
-            // computed for the written tag (its answer to the PUT) with that one; a difference
-            // fails the copy, so a finished copy is a verified one.
-            (ItemStatus::Succeeded, copy_detail(&outcome), Some(outcome.digest.clone()))
-        }
-        Err(CopyError::Conflict { existing, .. }) => (
-            ItemStatus::Skipped,
-            format!("conflict: the target tag exists with another digest ({existing}); not overwritten"),
-            None,
-        ),
-        Err(CopyError::Cancelled) => {
-            (ItemStatus::Cancelled, "cancelled; the target tag was not written".to_owned(), None)
-        }
-        Err(error) => (ItemStatus::Failed, error.to_string(), None),
-    };
+    let (status, detail, digest) = copy_result(&result);
     match status {
         ItemStatus::Succeeded => {
             context.info(format!("{}:{} → {}:{} ({detail})", w.source, w.tag, w.target, w.tag))

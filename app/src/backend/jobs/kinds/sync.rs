@@ -7,7 +7,7 @@ use crate::backend::jobs::sources::{SourceRef, sync_target};
 use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncRequest};
 
 use super::local_push::{Stop, follow};
-use super::{Plan, copy_detail};
+use super::{Plan, copy_result};
 
 /// A validated sync request.
 pub struct SyncPlan {
@@ -99,51 +99,19 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), Stri
     context.info(format!("copying {} → {}", plan.source.normalized(), plan.target_reference));
     let result =
         copy_image(&source, &deps.registry, &spec, context, context.cancel_token(), &TargetMemo::new()).await;
-    match result {
-        Ok(outcome) => {
-            // Check what the registry now serves under the tag, not what we think we wrote.
-            let served = retrying(
-                &format!("checking {}", plan.target_reference),
-                context,
-                context.cancel_token(),
-                || deps.registry.head_manifest(&plan.target_repository, &plan.target_tag),
-            )
-            .await;
-            match served {
-                Ok(Some(digest)) if digest == outcome.digest => {
-                    context.info(format!("verified {} → {digest}", plan.target_reference));
-                    context.update_item(0, |item| {
-                        item.status = ItemStatus::Succeeded;
-                        item.detail = Some(copy_detail(&outcome));
-                        item.digest = Some(digest);
-                    });
-                }
-                Ok(other) => context.update_item(0, |item| {
-                    item.status = ItemStatus::Failed;
-                    item.detail = Some(format!(
-                        "the copy finished but the target tag points to {} instead of {}",
-                        other.as_deref().unwrap_or("nothing"),
-                        outcome.digest
-                    ));
-                }),
-                Err(error) => context.update_item(0, |item| {
-                    item.status = ItemStatus::Failed;
-                    item.detail = Some(format!("the copy finished but could not be verified: {error}"));
-                }),
-            }
+    let (status, detail, digest) = copy_result(&result);
+    match (&status, &digest) {
+        (ItemStatus::Succeeded, Some(digest)) => {
+            context.info(format!("verified {} → {digest}", plan.target_reference))
         }
-        Err(CopyError::Cancelled) => context.update_item(0, |item| {
-            item.status = ItemStatus::Cancelled;
-            item.detail = Some("cancelled; the target tag was not written".to_owned());
-        }),
-        Err(error) => {
-            context.error(error.to_string());
-            context.update_item(0, |item| {
-                item.status = ItemStatus::Failed;
-                item.detail = Some(error.to_string());
-            });
-        }
+        (ItemStatus::Failed, _) => context.error(detail.clone()),
+        _ => {}
     }
+    context.update_item(0, |item| {
+        item.status = status;
+        item.detail = Some(detail);
+        item.digest = digest;
+    });
     Ok(())
 }
 
