@@ -1,13 +1,13 @@
-//! The job history: an SQLite database under `DATA_DIR` (`jobs.sqlite3`).
+//! The job history, in the app's SQLite database ([`Db`], schema in `store/migrations.rs`).
 //!
-//! rusqlite with the bundled SQLite: one connection behind a mutex, WAL journal. Every statement is
-//! a single-row write or a small read, far below a millisecond, so callers run them inline.
+//! Job times stay RFC 3339 text, as the releases before versioning wrote them.
 
 use std::path::Path;
-use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::backend::store::Db;
+pub use crate::backend::store::StoreError;
 use crate::model::{
     ItemStatus, Job, JobItem, JobKind, JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress,
 };
@@ -17,68 +17,9 @@ use crate::model::{
 pub const LOG_HEAD_LINES: u64 = 5_000;
 pub const LOG_TAIL_LINES: u64 = 15_000;
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("cannot create the data directory {path}: {source}")]
-    CreateDir { path: String, source: std::io::Error },
-    #[error("job history database {path}: {source}")]
-    Open { path: String, source: rusqlite::Error },
-    #[error("job history database: {0}")]
-    Sql(#[from] rusqlite::Error),
-    #[error("job history database holds an unreadable {what}: {value}")]
-    Corrupt { what: &'static str, value: String },
-}
-
 pub struct Store {
-    conn: Mutex<Connection>,
+    db: Db,
 }
-
-const SCHEMA: &str = "
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
-PRAGMA foreign_keys = ON;
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    status TEXT NOT NULL,
-    request TEXT NOT NULL,
-    source_image TEXT NOT NULL,
-    target_image TEXT NOT NULL,
-    error TEXT,
-    items_done INTEGER NOT NULL DEFAULT 0,
-    items_total INTEGER NOT NULL DEFAULT 0,
-    bytes_done INTEGER NOT NULL DEFAULT 0,
-    bytes_total INTEGER NOT NULL DEFAULT 0,
-    failed_items INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    started_at TEXT,
-    finished_at TEXT,
-    retry_of TEXT,
-    created_seq INTEGER NOT NULL,
-    logs_dropped INTEGER NOT NULL DEFAULT 0,
-    log_lines INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_by_age ON jobs (created_seq DESC);
-CREATE TABLE IF NOT EXISTS job_items (
-    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    idx INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    target TEXT NOT NULL,
-    status TEXT NOT NULL,
-    detail TEXT,
-    digest TEXT,
-    PRIMARY KEY (job_id, idx)
-);
-CREATE TABLE IF NOT EXISTS job_logs (
-    job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    at TEXT NOT NULL,
-    level TEXT NOT NULL,
-    message TEXT NOT NULL,
-    PRIMARY KEY (job_id, seq)
-);
-";
 
 const SUMMARY_COLUMNS: &str = "id, kind, status, source_image, target_image, error, items_done, items_total, \
      bytes_done, bytes_total, failed_items, created_at, updated_at, started_at, finished_at, retry_of";
@@ -117,24 +58,17 @@ fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JobSumma
 }
 
 impl Store {
-    /// Opens (creating if needed) `<data_dir>/jobs.sqlite3`.
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Opens (creating and migrating if needed) `<data_dir>/jobs.sqlite3`: [`Db::open`], then [`Store::new`].
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|source| StoreError::CreateDir { path: data_dir.display().to_string(), source })?;
-        let path = data_dir.join("jobs.sqlite3");
-        let open = || -> rusqlite::Result<Connection> {
-            let conn = Connection::open(&path)?;
-            conn.busy_timeout(std::time::Duration::from_secs(5))?;
-            conn.execute_batch(SCHEMA)?;
-            Ok(conn)
-        };
-        let conn = open().map_err(|source| StoreError::Open { path: path.display().to_string(), source })?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self::new(Db::open(data_dir)?))
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves SQLite consistent (each statement is atomic).
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.db.conn()
     }
 
     pub fn insert(
