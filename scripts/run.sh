@@ -53,4 +53,11 @@ fi
 
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$ROOT/target/site}"
 log "serving on http://${LISTEN_ADDR:-127.0.0.1:8080} (Ctrl-C stops)"
+if [ "${AUTH:-on}" = "none" ]; then
+  log "AUTH=none: no login (loopback only)"
+elif [ -n "${ADMIN_PASSWORD:-}${ADMIN_PASSWORD_FILE:-}" ]; then
+  log "sign in at http://${LISTEN_ADDR:-127.0.0.1:8080}/login as ${ADMIN_USERNAME:-admin}"
+else
+  log "sign in at http://${LISTEN_ADDR:-127.0.0.1:8080}/login; on a first run (no account yet) the server prints a one-time setup link just below. Or run with ADMIN_PASSWORD=… to create the admin"
+fi
 "$ROOT/target/release/registry-manager" "$@"

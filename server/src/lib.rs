@@ -1,7 +1,9 @@
 //! The axum side of Registry Manager, as a library so integration tests drive the same router the
 //! binary serves.
 
+pub mod middleware;
 pub mod rest;
 pub mod routes;
+pub mod session;
 
 pub use routes::router;

@@ -1,5 +1,6 @@
 //! `registry-manager`: parses the configuration, builds the state, serves the app until SIGINT or
-//! SIGTERM, then drains open requests.
+//! SIGTERM, then drains open requests. With a command (`user …`, `token …`) it runs that on
+//! DATA_DIR instead ([`app::backend::cli`]) and exits.
 
 use app::backend::{AppState, Config};
 use clap::Parser;
@@ -9,7 +10,15 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // An invalid value exits here with clap's message, which names the variable and the accepted form.
-    let config = Config::parse();
+    let mut config = Config::parse();
+    if let Some(command) = config.command.take() {
+        // `user …`/`token …` on DATA_DIR, then exit; stdout carries their results, so logs go to stderr.
+        tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")))
+            .init();
+        return app::backend::cli::run(config, command).await;
+    }
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
@@ -29,7 +38,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let router = server::router(state);
+    if let Err(message) = announce_login(&state) {
+        eprintln!("error: {message}");
+        return std::process::ExitCode::from(2);
+    }
+    state.auth.spawn_housekeeping(std::time::Duration::from_secs(state.config.audit_retention_days * 86_400));
+    let router = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = match tokio::net::TcpListener::bind(listen_addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -44,6 +58,31 @@ async fn main() -> std::process::ExitCode {
     }
     tracing::info!("Registry Manager stopped");
     std::process::ExitCode::SUCCESS
+}
+
+/// Creates or resets the admin from `ADMIN_PASSWORD`, or makes the one-time setup link, and says
+/// in the log how to sign in.
+fn announce_login(state: &AppState) -> Result<(), String> {
+    use app::backend::auth::authenticator::Bootstrap;
+    let password = state.config.admin_password()?;
+    let admin = password.as_ref().map(|p| (state.config.admin_username.as_str(), p.expose()));
+    let base = state.config.public_base();
+    match state.auth.bootstrap(admin).map_err(|e| e.to_string())? {
+        Bootstrap::Disabled => {
+            tracing::warn!("AUTH=none: no login, everyone who reaches {base} is admin (loopback only)")
+        }
+        Bootstrap::Ready => tracing::info!("sign in at {base}/login"),
+        Bootstrap::AdminCreated(name) => {
+            tracing::info!("created admin {name:?} from ADMIN_PASSWORD; sign in at {base}/login")
+        }
+        Bootstrap::AdminReset(name) => {
+            tracing::info!("admin {name:?} set from ADMIN_PASSWORD; sign in at {base}/login")
+        }
+        Bootstrap::SetupToken(token) => tracing::warn!(
+            "no account exists yet: create the first admin within the hour at\n\n    {base}/setup?token={token}\n\n(the link works once; or restart with ADMIN_PASSWORD set)"
+        ),
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

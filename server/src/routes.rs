@@ -1,8 +1,11 @@
-//! The router: REST under `/api`, server functions under `/rpc`, pages, static files.
+//! The router: REST under `/api`, server functions under `/rpc`, pages, static files, and the
+//! session form posts (`/login`, `/logout`, `/setup`). One middleware puts the caller on every
+//! request; the service layer decides what the caller may do.
 
 use app::backend::AppState;
 use app::{App, shell};
 use axum::Router;
+use axum::routing::post;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
@@ -12,11 +15,16 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .nest("/api", crate::rest::router())
+        .route("/login", post(crate::session::login))
+        .route("/logout", post(crate::session::logout))
+        .route("/setup", post(crate::session::setup))
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::authenticate))
+        .layer(axum::middleware::from_fn(crate::middleware::rpc_error_status))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

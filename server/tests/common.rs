@@ -11,11 +11,23 @@ use leptos::config::LeptosOptions;
 use tower::ServiceExt;
 
 /// The router the binary serves, with its own `DATA_DIR` (removed on drop). Derefs to the router.
+///
+/// Access control is on, as in production. `router` signs every request that carries no
+/// credentials of its own as the admin `admin` (an API token on `/api`, a session cookie
+/// elsewhere), so tests of other features need not; `bare` is the same app without that, for
+/// tests of who may do what.
 pub struct TestApp {
     pub router: Router,
+    pub bare: Router,
     pub state: AppState,
     pub data_dir: tempfile::TempDir,
+    pub admin_token: String,
+    pub admin_session: String,
 }
+
+/// The admin every test app has.
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "correct horse battery";
 
 impl std::ops::Deref for TestApp {
     type Target = Router;
@@ -38,7 +50,51 @@ pub fn router(args: &[&str]) -> TestApp {
     let config = Config::try_parse_from(argv).expect("test configuration is valid");
     let options = LeptosOptions::builder().output_name("registry-manager").build();
     let state = AppState::new(config, options).expect("state builds");
-    TestApp { router: server::router(state.clone()), state, data_dir }
+    state.auth.bootstrap(Some((ADMIN, ADMIN_PASSWORD))).expect("admin account");
+    let (admin_token, admin_session) = credentials(&state, ADMIN);
+    let bare = server::router(state.clone());
+    let (token, session) = (admin_token.clone(), admin_session.clone());
+    let router = bare.clone().layer(axum::middleware::map_request(move |request: Request<Body>| {
+        let (token, session) = (token.clone(), session.clone());
+        async move { sign(request, &token, &session) }
+    }));
+    TestApp { router, bare, state, data_dir, admin_token, admin_session }
+}
+
+/// An API token and a session for `username`, made through the store as login and the Tokens
+/// page would.
+pub fn credentials(state: &AppState, username: &str) -> (String, String) {
+    use app::backend::auth::secret;
+    use app::backend::service::accounts::{NewTokenRequest, issue_token};
+    let db = state.auth.db();
+    let (account, _) = db.user_by_name(username).expect("store").expect("user exists");
+    let request = NewTokenRequest {
+        name: format!("tests-{}", secret::new_public_id()),
+        role: None,
+        expires_in_days: None,
+    };
+    let token = issue_token(&state.auth, account.id, account.info.role, request).expect("token").secret;
+    let session = secret::new_session_id();
+    db.create_session(&secret::hash_secret(&session), account.id, app::backend::store::now_ms())
+        .expect("session");
+    (token, session)
+}
+
+/// Adds the admin's credentials to a request that has none: the token on `/api`, the session
+/// cookie on `/rpc` and pages.
+fn sign(mut request: Request<Body>, token: &str, session: &str) -> Request<Body> {
+    let headers = request.headers_mut();
+    if headers.contains_key("authorization") || headers.contains_key("cookie") {
+        return request;
+    }
+    let value = if request.uri().path().starts_with("/api/") {
+        ("authorization", format!("Bearer {token}"))
+    } else {
+        ("cookie", format!("rm_session={session}"))
+    };
+    let headers = request.headers_mut();
+    headers.insert(value.0, value.1.parse().expect("header value"));
+    request
 }
 
 pub async fn send(router: &Router, request: Request<Body>) -> (StatusCode, String, Vec<u8>) {
@@ -64,6 +120,11 @@ pub async fn get_json(router: &Router, path: &str) -> (StatusCode, serde_json::V
 pub fn dead_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
+}
+
+pub async fn delete_json(app: &Router, path: &str) -> (StatusCode, serde_json::Value) {
+    let (status, _, body) = send(app, Request::delete(path).body(Body::empty()).unwrap()).await;
+    (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
 
 pub async fn post_json(app: &Router, path: &str, body: serde_json::Value) -> (StatusCode, serde_json::Value) {

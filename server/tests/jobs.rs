@@ -67,8 +67,16 @@ async fn bad_job_requests_get_specific_errors_and_start_nothing() {
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     let read_only = app_for(&registry, NO_DOCKER, &["--read-only"]);
-    for path in ["/api/sync-jobs", "/api/remote-prefix-jobs", "/api/repository-delete-jobs"] {
-        let (status, answer) = post_json(&read_only, path, json!({"source_image": "127.0.0.1:1/a:v1"})).await;
+    let valid = [
+        ("/api/sync-jobs", json!({"source_image": "127.0.0.1:1/a:v1"})),
+        (
+            "/api/remote-prefix-jobs",
+            json!({"repositories": ["a"], "prefix_mode": "add", "prefix_value": "x", "cleanup_source_tag": false}),
+        ),
+        ("/api/repository-delete-jobs", json!({"repositories": ["a"]})),
+    ];
+    for (path, body) in valid {
+        let (status, answer) = post_json(&read_only, path, body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
         assert!(answer["detail"].as_str().unwrap().contains("READ_ONLY"), "{answer}");
     }
@@ -436,7 +444,7 @@ async fn cancel_stops_running_and_queued_jobs_within_seconds() {
 
 #[tokio::test]
 async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
-    use rm_harness::app::{AppConfig, AppServer};
+    use rm_harness::app::{ADMIN_PASSWORD, ADMIN_USERNAME, AppConfig, AppServer};
     let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
     let hole = black_hole();
     let data = tempfile::tempdir().unwrap();
@@ -446,6 +454,7 @@ async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
         site_root: data.path().to_path_buf(),
         registry_url: registry.url(),
         docker_host: "unix:///tmp/rmh-none/docker.sock".to_owned(),
+        admin_password: Some(rm_harness::app::ADMIN_PASSWORD.to_owned()),
         extra_env: vec![
             ("DATA_DIR".to_owned(), data.path().to_string_lossy().into_owned()),
             ("REQUEST_TIMEOUT_SEC".to_owned(), "300".to_owned()),
@@ -455,11 +464,17 @@ async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
     let server = AppServer::start(config.clone()).await.unwrap();
     let post = |url: String, body: Value| {
         let http = http.clone();
-        async move { http.post(url).json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
+        async move {
+            let request = http.post(url).basic_auth(ADMIN_USERNAME, Some(ADMIN_PASSWORD)).json(&body);
+            request.send().await.unwrap().json::<Value>().await.unwrap()
+        }
     };
     let get = |url: String| {
         let http = http.clone();
-        async move { http.get(url).send().await.unwrap().json::<Value>().await.unwrap() }
+        async move {
+            let request = http.get(url).basic_auth(ADMIN_USERNAME, Some(ADMIN_PASSWORD));
+            request.send().await.unwrap().json::<Value>().await.unwrap()
+        }
     };
     let done =
         post(format!("{}/api/repository-delete-jobs", server.url()), json!({"repositories": ["gone/x"]}))

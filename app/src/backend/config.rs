@@ -6,8 +6,11 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use url::Url;
+
+pub use super::auth::authenticator::AuthMode;
+use crate::model::Role;
 
 /// Registry Manager: run a private Docker registry from one page.
 #[derive(Clone, Debug, Parser)]
@@ -85,12 +88,188 @@ pub struct Config {
     #[arg(long, env = "READ_ONLY")]
     pub read_only: bool,
 
+    /// `on` (default): every page and API call needs a session, a token or Basic credentials.
+    /// `none`: no login, everyone is admin; only allowed when LISTEN_ADDR is a loopback address.
+    #[arg(long, env = "AUTH", value_enum, default_value = "on")]
+    pub auth: AuthMode,
+
+    /// Username of the admin that ADMIN_PASSWORD creates or resets at start.
+    #[arg(long, env = "ADMIN_USERNAME", default_value = "admin")]
+    pub admin_username: String,
+
+    /// Creates (or resets) ADMIN_USERNAME as an enabled admin with this password at start.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true, conflicts_with = "admin_password_file")]
+    pub admin_password: Option<Secret>,
+
+    /// File holding ADMIN_PASSWORD (e.g. a Docker secret); one trailing newline is ignored.
+    #[arg(long, env = "ADMIN_PASSWORD_FILE")]
+    pub admin_password_file: Option<PathBuf>,
+
+    /// A session ends after this many minutes without a request.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value = "720", value_parser = parse_session_idle)]
+    pub session_idle_minutes: u64,
+
+    /// A session ends this many hours after login, however active.
+    #[arg(long, env = "SESSION_MAX_HOURS", default_value = "168", value_parser = parse_session_max)]
+    pub session_max_hours: u64,
+
+    /// Comma-separated addresses or CIDR ranges of reverse proxies whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Days the audit log keeps an entry.
+    #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value = "365", value_parser = parse_audit_days)]
+    pub audit_retention_days: u64,
+
+    /// The URL people open the app at (e.g. https://registry-ui.example): used in the setup link
+    /// the log prints, and an https URL makes the session cookie `Secure`.
+    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<Url>,
+
     /// Where the built site (pkg/*.js, *.wasm, *.css) is served from.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+
+    /// Without a command: serve the app. With one: manage accounts or tokens on DATA_DIR and exit
+    /// (server flags such as --data-dir go before the command; their variables work as usual).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// `registry-manager user …` / `token …`: for scripts, and for recovery when no admin can sign in.
+/// Run on the server's host with its DATA_DIR; every change is audited with the actor `cli`.
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Accounts: add, reset a password, disable, enable, list.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// API tokens: create, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `registry-manager user …`. Passwords are never arguments (they would show in `ps` and the shell
+/// history): they are read from stdin with --password-stdin, or prompted for twice on the terminal.
+#[derive(Clone, Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account.
+    Add {
+        username: String,
+        /// What the account may do.
+        #[arg(long, default_value = "viewer", value_parser = role_parser())]
+        role: Role,
+        /// Read the password from the first line of stdin instead of prompting for it.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password for an account; its sessions end.
+    Passwd {
+        username: String,
+        /// Read the password from the first line of stdin instead of prompting for it.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: its sessions end and its tokens stop working until it is enabled.
+    Disable { username: String },
+    /// Enable a disabled account.
+    Enable { username: String },
+    /// List the accounts.
+    List {
+        /// Print `{"users": [...]}` as the REST API does, instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `registry-manager token …`.
+#[derive(Clone, Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print its secret (shown this once only).
+    Create {
+        /// A name to tell the token apart, e.g. ci-deploy.
+        #[arg(long)]
+        name: String,
+        /// What the token may do; at most its owner's role.
+        #[arg(long, value_parser = role_parser())]
+        role: Role,
+        /// How long it works: a duration such as 90d, 12h or 2w (rounded up to whole days), or `never`.
+        #[arg(long, default_value = "never", value_parser = parse_expiry)]
+        expires: Expiry,
+        /// The account the token acts for. Defaults to ADMIN_USERNAME.
+        #[arg(long)]
+        user: Option<String>,
+        /// Print only the secret, for `TOKEN=$(registry-manager token create … --quiet)`.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// List API tokens (revoked ones too), all or one account's.
+    List {
+        /// Only this account's tokens.
+        #[arg(long)]
+        user: Option<String>,
+        /// Print `{"tokens": [...]}` as the REST API does, instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke an API token by its id (see `token list`).
+    Revoke { id: String },
+}
+
+/// `token create --expires`: whole days, as the service takes them, or never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    Days(u32),
+}
+
+impl Expiry {
+    pub fn days(self) -> Option<u32> {
+        match self {
+            Expiry::Never => None,
+            Expiry::Days(days) => Some(days),
+        }
+    }
 }
 
 impl Config {
+    /// Rules that involve more than one setting; checked before anything starts.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.auth == AuthMode::None && !self.listen_addr.ip().is_loopback() {
+            return Err(format!(
+                "AUTH=none is only allowed on a loopback LISTEN_ADDR (127.0.0.1 or [::1]), not {}: anyone who reaches the port would be admin. Keep AUTH on, or listen on 127.0.0.1",
+                self.listen_addr
+            ));
+        }
+        Ok(())
+    }
+
+    /// The admin password from ADMIN_PASSWORD or ADMIN_PASSWORD_FILE.
+    pub fn admin_password(&self) -> Result<Option<Secret>, String> {
+        if let Some(password) = &self.admin_password {
+            return Ok(Some(password.clone()));
+        }
+        let Some(path) = &self.admin_password_file else { return Ok(None) };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("ADMIN_PASSWORD_FILE must name a readable file; {}: {e}", path.display()))?;
+        let password = text.strip_suffix('\n').unwrap_or(&text);
+        let password = password.strip_suffix('\r').unwrap_or(password);
+        Ok(Some(Secret::new(password)))
+    }
+
+    /// The base URL of links the server prints (the setup link): PUBLIC_URL, or LISTEN_ADDR with
+    /// an unspecified address (0.0.0.0, [::]) shown as loopback.
+    pub fn public_base(&self) -> String {
+        if let Some(url) = &self.public_url {
+            return url.as_str().trim_end_matches('/').to_owned();
+        }
+        let mut addr = self.listen_addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        format!("http://{addr}")
+    }
+
     /// The host users push to: REGISTRY_PUSH_HOST, else host[:port] of REGISTRY_API_URL.
     pub fn registry_push_host(&self) -> String {
         self.registry_push_host.clone().unwrap_or_else(|| host_port(&self.registry_api_url))
@@ -223,6 +402,35 @@ fn parse_docker_host(value: &str) -> Result<String, String> {
     }
 }
 
+fn parse_session_idle(value: &str) -> Result<u64, String> {
+    parse_bounded(value, "SESSION_IDLE_MINUTES", "minutes", 1, 525_600)
+}
+
+fn parse_session_max(value: &str) -> Result<u64, String> {
+    parse_bounded(value, "SESSION_MAX_HOURS", "hours", 1, 8_760)
+}
+
+fn parse_audit_days(value: &str) -> Result<u64, String> {
+    parse_bounded(value, "AUDIT_RETENTION_DAYS", "days", 1, 36_500)
+}
+
+fn parse_proxy(value: &str) -> Result<ipnet::IpNet, String> {
+    let value = value.trim();
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("TRUSTED_PROXIES must list IP addresses or CIDR ranges (such as 127.0.0.1 or ::1/128); {value:?} is neither"))
+}
+
+fn parse_public_url(value: &str) -> Result<Url, String> {
+    let accepted = "PUBLIC_URL must be the absolute http:// or https:// URL people open, such as https://registry-ui.example";
+    let url = Url::parse(value.trim()).map_err(|e| format!("{accepted} ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(accepted.to_owned());
+    }
+    Ok(url)
+}
+
 fn parse_ca_cert(value: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(value);
     match std::fs::read_to_string(&path) {
@@ -232,6 +440,30 @@ fn parse_ca_cert(value: &str) -> Result<PathBuf, String> {
         }
         Err(e) => Err(format!("REGISTRY_CA_CERT must name a readable PEM file; {value}: {e}")),
     }
+}
+
+/// `--role`: one of the role names; clap's error lists them.
+fn role_parser() -> impl clap::builder::TypedValueParser<Value = Role> {
+    use clap::builder::TypedValueParser;
+    use strum::VariantArray;
+    clap::builder::PossibleValuesParser::new(Role::VARIANTS.iter().map(|role| role.as_str()))
+        .map(|name| name.parse::<Role>().expect("a possible value is a role name"))
+}
+
+/// `never`, or a humantime duration (`90d`, `12h`, `2w`) rounded up to whole days. The limit on
+/// days is the service's rule, checked there.
+fn parse_expiry(value: &str) -> Result<Expiry, String> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("never") {
+        return Ok(Expiry::Never);
+    }
+    let accepted = "--expires must be a duration such as 90d, 12h or 2w, or `never`";
+    let duration = humantime::parse_duration(value).map_err(|e| format!("{accepted} ({e})"))?;
+    if duration.is_zero() {
+        return Err(format!("{accepted}, longer than 0"));
+    }
+    let days = duration.as_secs().div_ceil(86_400).max(1);
+    Ok(Expiry::Days(u32::try_from(days).unwrap_or(u32::MAX)))
 }
 
 #[cfg(test)]

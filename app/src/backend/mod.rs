@@ -1,15 +1,18 @@
 //! Server-only backend: configuration, shared state, and the adapters to the registry and the
 //! Docker daemon. Nothing in here renders views; nothing outside `api` and `server` calls in here.
 
-pub mod access;
+pub mod auth;
 pub mod browse;
+pub mod cli;
 pub mod config;
 pub mod copy;
 pub mod docker;
 pub mod health;
 pub mod jobs;
 pub mod registry;
+pub mod service;
 pub mod state;
+pub mod store;
 
 pub use config::Config;
 pub use state::AppState;

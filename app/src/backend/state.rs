@@ -6,12 +6,12 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use super::access::{Operation, Policy};
+use super::auth::authenticator::{Auth, AuthSettings};
 use super::config::Config;
 use super::docker::DockerClient;
-use super::jobs::{Deps, JobManager, JobsConfig, SourceRegistries, Store, StoreError};
+use super::jobs::{Deps, JobManager, JobsConfig, SourceRegistries, Store};
 use super::registry::{Credentials, RegistryClient, RegistryClientOptions, RegistryError};
-use crate::model::AppError;
+use super::store::{Db, StoreError};
 
 /// Everything a request needs. Cheap to clone.
 #[derive(Clone, FromRef)]
@@ -21,6 +21,7 @@ pub struct AppState {
     pub registry: RegistryClient,
     pub docker: Arc<DockerClient>,
     pub jobs: JobManager,
+    pub auth: Auth,
 }
 
 /// Why the server cannot start.
@@ -36,6 +37,7 @@ pub enum StartupError {
 
 impl AppState {
     pub fn new(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
+        config.validate().map_err(StartupError::Config)?;
         let credentials = match (&config.registry_username, &config.registry_password) {
             (Some(username), Some(password)) => {
                 Credentials::Basic { username: username.clone(), password: password.clone() }
@@ -63,7 +65,8 @@ impl AppState {
             config.registry_ca_cert.clone(),
         );
         let docker = Arc::new(DockerClient::new(config.docker_host.as_deref(), config.request_timeout_sec));
-        let store = Store::open(&config.data_dir)?;
+        let db = Db::open(&config.data_dir)?;
+        let store = Store::new(db.clone());
         let jobs = JobManager::new(
             store,
             Deps {
@@ -75,11 +78,16 @@ impl AppState {
             },
             JobsConfig { workers: config.job_workers, retention: config.sync_job_retention as usize },
         )?;
-        Ok(Self { leptos_options, config: Arc::new(config), registry, docker, jobs })
-    }
-
-    /// The single gate for every change; see [`super::access`].
-    pub fn authorize(&self, operation: Operation) -> Result<(), AppError> {
-        Policy { read_only: self.config.read_only }.check(operation)
+        let auth = Auth::new(
+            db,
+            AuthSettings {
+                mode: config.auth,
+                session_idle: Duration::from_secs(config.session_idle_minutes * 60),
+                session_max: Duration::from_secs(config.session_max_hours * 3600),
+                trusted_proxies: config.trusted_proxies.clone(),
+                public_https: config.public_url.as_ref().is_some_and(|u| u.scheme() == "https"),
+            },
+        );
+        Ok(Self { leptos_options, config: Arc::new(config), registry, docker, jobs, auth })
     }
 }

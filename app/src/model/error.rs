@@ -10,12 +10,20 @@ pub enum AppError {
     /// 400: the input broke a rule; the message names the rule and the accepted form.
     #[error("{0}")]
     BadRequest(String),
-    /// 403: the server's policy (e.g. `READ_ONLY=true`) forbids this change.
+    /// 401: no credentials, or credentials that are wrong, expired, revoked or disabled. The
+    /// message says which kind of credential to send, never which part was wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the caller's role, or the server's policy (e.g. `READ_ONLY=true`), forbids this; the
+    /// message names the role needed.
     #[error("{0}")]
     Forbidden(String),
     /// 404: the named repository, tag, image or job does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// 429: too many failed logins; the response's `Retry-After` says when to try again.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// 502: the registry or the Docker daemon failed or refused; the message carries its reason.
     #[error("{0}")]
     Upstream(String),
@@ -32,8 +40,10 @@ impl AppError {
     pub fn status_code(&self) -> u16 {
         match self {
             Self::BadRequest(_) => 400,
+            Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
+            Self::TooManyRequests(_) => 429,
             Self::Upstream(_) => 502,
             Self::Internal | Self::Transport(_) => 500,
         }
@@ -75,7 +85,9 @@ mod tests {
     fn each_kind_maps_to_its_status() {
         let cases = [
             (AppError::BadRequest(String::new()), 400),
+            (AppError::Unauthorized(String::new()), 401),
             (AppError::Forbidden(String::new()), 403),
+            (AppError::TooManyRequests(String::new()), 429),
             (AppError::NotFound(String::new()), 404),
             (AppError::Upstream(String::new()), 502),
             (AppError::Internal, 500),

@@ -60,3 +60,34 @@ pub struct UiConfig {
     /// `MAX_CATALOG_RESULTS`: repositories per page.
     pub max_catalog_results: u32,
 }
+
+/// What `GET /api/health` tells an anonymous caller: the original tool's four fields and
+/// `docker_healthy`. Errors, versions and host facts are for signed-in users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicHealth {
+    pub registry_api_url: String,
+    pub registry_push_host: String,
+    pub registry_healthy: bool,
+    pub detected_arch: String,
+    pub docker_healthy: bool,
+}
+
+impl From<Health> for PublicHealth {
+    fn from(health: Health) -> Self {
+        Self {
+            registry_api_url: health.registry_api_url,
+            registry_push_host: health.registry_push_host,
+            registry_healthy: health.registry_healthy,
+            detected_arch: health.detected_arch,
+            docker_healthy: health.docker_healthy,
+        }
+    }
+}
+
+/// `GET /api/health`: the whole report for a signed-in caller, the short one for anyone else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum HealthView {
+    Full(Health),
+    Public(PublicHealth),
+}

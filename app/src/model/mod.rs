@@ -1,13 +1,19 @@
 //! Typed structs shared by the UI, the server functions, the REST API and the backend.
 
+mod auth;
 mod error;
 mod health;
 mod jobs;
 mod local;
+mod permission;
 mod registry;
 
+pub use auth::{
+    AuditEntry, AuditList, AuditOutcome, AuditQuery, CreatedToken, Me, Role, TokenInfo, TokenList, UserInfo,
+    UserList,
+};
 pub use error::AppError;
-pub use health::{Health, RegistryAuthMode, UiConfig};
+pub use health::{Health, HealthView, PublicHealth, RegistryAuthMode, UiConfig};
 pub use jobs::{
     ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
     LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository, RenamePreviewTag,
@@ -17,6 +23,7 @@ pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,
     LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
+pub use permission::Operation;
 pub use registry::{
     DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,
     LayerInfo, ManifestKind, Platform, PlatformSize, RepositoryPage, RepositorySummary, TagDetail, TagList,

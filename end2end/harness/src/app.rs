@@ -9,6 +9,11 @@ use tempfile::TempDir;
 
 use crate::process::{self, ChildGuard, Probe};
 
+/// The admin every harness app starts with (`ADMIN_USERNAME`, `ADMIN_PASSWORD`), unless its
+/// [`AppConfig::admin_password`] is `None` (a first run: the app logs a setup link instead).
+pub const ADMIN_USERNAME: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "harness-admin-password";
+
 /// How long the app may take to answer `GET /api/health` with 200.
 pub const APP_READY_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -23,6 +28,8 @@ pub struct AppConfig {
     pub registry_url: String,
     /// `DOCKER_HOST`
     pub docker_host: String,
+    /// `ADMIN_PASSWORD` for [`ADMIN_USERNAME`]; `None` starts with no account (first-run setup).
+    pub admin_password: Option<String>,
     /// Extra environment variables (applied last).
     pub extra_env: Vec<(String, String)>,
 }
@@ -72,7 +79,12 @@ impl AppServer {
                     .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
                     .env("DATA_DIR", &data)
                     .env("LEPTOS_SITE_ROOT", &cfg.site_root)
-                    .env("RUST_LOG", "info");
+                    .env("RUST_LOG", "info")
+                    .env("ADMIN_USERNAME", ADMIN_USERNAME)
+                    .env_remove("ADMIN_PASSWORD");
+                if let Some(password) = &cfg.admin_password {
+                    cmd.env("ADMIN_PASSWORD", password);
+                }
                 for (k, v) in &cfg.extra_env {
                     cmd.env(k, v);
                 }
@@ -127,6 +139,18 @@ impl AppServer {
 
     pub fn log_tail(&self) -> String {
         self.child.log_tail()
+    }
+
+    /// The one-time first-run link the app logged (`…/setup?token=…`), for an app started without
+    /// an admin password; read from its log as a person would.
+    pub fn setup_url(&self) -> Option<String> {
+        let log = std::fs::read_to_string(self.log_path()).ok()?;
+        let start = log.find("/setup?token=")?;
+        let token: String = log[start + "/setup?token=".len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+            .collect();
+        (!token.is_empty()).then(|| format!("{}/setup?token={token}", self.url()))
     }
 
     /// The instance's temp dir (`DATA_DIR` is its `data/`).

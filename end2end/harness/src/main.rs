@@ -117,7 +117,8 @@ async fn env(args: EnvArgs) -> Result<()> {
         _ = term.recv() => { tracing::info!("SIGTERM during start-up"); return Ok(()); }
         _ = int.recv() => { tracing::info!("SIGINT during start-up"); return Ok(()); }
     };
-    let Started { registry, dockerd, main_app, dead_app } = started;
+    let Started { registry, dockerd, main_app, dead_app, fresh_app } = started;
+    let setup_url = fresh_app.setup_url().context("the fresh app logged no setup link")?;
     let browse =
         rm_harness::scenarios::seed_browse(&registry).await.context("seeding the browse fixtures")?;
     let local =
@@ -130,6 +131,10 @@ async fn env(args: EnvArgs) -> Result<()> {
     let state = serde_json::json!({
         "app_url": main_app.url(),
         "dead_registry_app_url": dead_app.url(),
+        "fresh_app_url": fresh_app.url(),
+        "setup_url": setup_url,
+        "admin_username": rm_harness::app::ADMIN_USERNAME,
+        "admin_password": rm_harness::app::ADMIN_PASSWORD,
         "registry_url": registry.url(),
         "registry_host": registry.host(),
         "docker_host": dockerd.host(),
@@ -161,11 +166,13 @@ async fn env(args: EnvArgs) -> Result<()> {
     let dockerd_tail = || dockerd.log_tail();
     let main_tail = || main_app.log_tail();
     let dead_tail = || dead_app.log_tail();
-    let watched: [(&str, u32, &dyn Fn() -> String); 4] = [
+    let fresh_tail = || fresh_app.log_tail();
+    let watched: [(&str, u32, &dyn Fn() -> String); 5] = [
         ("registry", registry.pid(), &registry_tail),
         ("dockerd", dockerd.pid(), &dockerd_tail),
         ("app main", main_app.pid(), &main_tail),
         ("app dead_registry", dead_app.pid(), &dead_tail),
+        ("app fresh", fresh_app.pid(), &fresh_tail),
     ];
     let mut reported = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -188,13 +195,19 @@ async fn env(args: EnvArgs) -> Result<()> {
     if let Some(dir) = &args.log_dir {
         copy_logs(
             dir,
-            &[main_app.log_path(), dead_app.log_path(), &dockerd.root_dir().join("dockerd.log")],
+            &[
+                main_app.log_path(),
+                dead_app.log_path(),
+                fresh_app.log_path(),
+                &dockerd.root_dir().join("dockerd.log"),
+            ],
             registry.root_dir(),
         );
     }
     let _ = std::fs::remove_file(&state_file);
     drop(main_app);
     drop(dead_app);
+    drop(fresh_app);
     drop(dockerd);
     drop(registry);
     drop(stalled);
@@ -208,6 +221,8 @@ struct Started {
     dockerd: Dockerd,
     main_app: AppServer,
     dead_app: AppServer,
+    /// Started with no account and no admin password: it logs a first-run setup link.
+    fresh_app: AppServer,
 }
 
 async fn start_all(app_bin: &Path, site_root: &Path) -> Result<Started> {
@@ -220,17 +235,21 @@ async fn start_all(app_bin: &Path, site_root: &Path) -> Result<Started> {
         site_root: site_root.to_path_buf(),
         registry_url,
         docker_host,
+        admin_password: Some(rm_harness::app::ADMIN_PASSWORD.to_owned()),
         extra_env: Vec::new(),
     };
-    let (main_app, dead_app) = tokio::try_join!(
+    let fresh =
+        AppConfig { admin_password: None, ..cfg("fresh", registry.url(), dockerd.host().to_string()) };
+    let (main_app, dead_app, fresh_app) = tokio::try_join!(
         AppServer::start(cfg("main", registry.url(), dockerd.host().to_string())),
         AppServer::start(cfg(
             "dead_registry",
             format!("http://127.0.0.1:{dead_port}"),
             "unix:///tmp/rmh-nonexistent/docker.sock".into(),
         )),
+        AppServer::start(fresh),
     )?;
-    Ok(Started { registry, dockerd, main_app, dead_app })
+    Ok(Started { registry, dockerd, main_app, dead_app, fresh_app })
 }
 
 fn copy_logs(dir: &Path, files: &[&Path], registry_dir: &Path) {

@@ -1,9 +1,13 @@
-use app::backend::{AppState, health};
-use app::model::Health;
+use app::backend::AppState;
+use app::backend::service::status;
+use app::model::HealthView;
 use axum::Json;
 use axum::extract::State;
 
-/// `GET /api/health`: always 200; health is in the body (`registry_healthy`, `docker_healthy`).
-pub async fn get(State(state): State<AppState>) -> Json<Health> {
-    Json(health::check(&state).await)
+use crate::middleware::Caller;
+
+/// `GET /api/health`: always 200, open to anyone; health is in the body (`registry_healthy`,
+/// `docker_healthy`). Signed-in callers also get errors, versions and host facts.
+pub async fn get(State(state): State<AppState>, Caller(who): Caller) -> Json<HealthView> {
+    Json(status::health(&state, &who).await)
 }

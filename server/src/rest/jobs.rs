@@ -9,10 +9,8 @@
 use std::convert::Infallible;
 
 use app::backend::AppState;
-use app::backend::access::Operation;
-use app::model::{
-    AppError, JobEvent, JobList, JobRequest, RemotePrefixRequest, RepositoryDeleteRequest, SyncRequest,
-};
+use app::backend::service::jobs as service;
+use app::model::{AppError, JobEvent, JobList, JobRequest, RemotePrefixRequest, SyncRequest};
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
@@ -21,20 +19,25 @@ use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt as _};
 use serde::Deserialize;
 
+use crate::middleware::Caller;
+
 #[derive(Debug, Deserialize)]
 pub struct ListParams {
     limit: Option<usize>,
 }
 
 /// `GET /api/sync-jobs?limit=` (default 50, at most 1000) → `{jobs: [...]}`, newest first.
-pub async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -> Response {
-    let limit = params.limit.unwrap_or(50).clamp(1, 1000);
-    state.jobs.list(limit).map(|jobs| Json(JobList { jobs })).into_response()
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(params): Query<ListParams>,
+) -> Response {
+    service::list(&state, &who, params.limit).map(|jobs| Json(JobList { jobs })).into_response()
 }
 
 /// `GET /api/sync-jobs/{id}` → the job with items and log.
-pub async fn get(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    state.jobs.job(&id).map(Json).into_response()
+pub async fn get(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
+    service::get(&state, &who, &id).map(Json).into_response()
 }
 
 /// A JSON body, or a 400 that says what was wrong with it.
@@ -43,64 +46,83 @@ pub(super) fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppErro
         .map_err(|rejection| AppError::BadRequest(format!("invalid request body: {}", rejection.body_text())))
 }
 
-pub(super) fn start(state: &AppState, request: Result<JobRequest, AppError>) -> Response {
-    let started = state
-        .authorize(Operation::StartJob)
-        .and(request)
-        .and_then(|request| state.jobs.submit(request, None))
-        .and_then(|summary| state.jobs.job(&summary.id));
-    started.map(Json).into_response()
+/// Starts a job and answers it (with items and log, as the original did). A body that does not
+/// parse is a 400 before anything else; the service checks the caller, then the request.
+pub(super) async fn start(
+    state: &AppState,
+    who: &app::backend::auth::principal::Principal,
+    request: Result<JobRequest, AppError>,
+    confirm: Option<&str>,
+) -> Response {
+    let started = match request {
+        Ok(request) => service::start(state, who, request, confirm).await,
+        Err(error) => Err(error),
+    };
+    started.and_then(|summary| state.jobs.job(&summary.id)).map(Json).into_response()
 }
 
 /// `POST /api/sync-jobs {source_image, target_repository?, target_tag?, platforms?, cleanup_local_images?}`.
 pub async fn start_sync(
     State(state): State<AppState>,
+    Caller(who): Caller,
     request: Result<Json<SyncRequest>, JsonRejection>,
 ) -> Response {
-    start(&state, body(request).map(JobRequest::Sync))
+    start(&state, &who, body(request).map(JobRequest::Sync), None).await
 }
 
 /// `POST /api/remote-prefix-jobs {repositories, prefix_mode, prefix_value, cleanup_source_tag, target_registry_host?, overwrite?}`.
 pub async fn start_remote_prefix(
     State(state): State<AppState>,
+    Caller(who): Caller,
     request: Result<Json<RemotePrefixRequest>, JsonRejection>,
 ) -> Response {
-    start(&state, body(request).map(JobRequest::RemotePrefix))
+    start(&state, &who, body(request).map(JobRequest::RemotePrefix), None).await
 }
 
 /// `POST /api/remote-prefix-jobs/preview`: same body, answers old → new names and conflicts.
 pub async fn preview_remote_prefix(
     State(state): State<AppState>,
+    Caller(who): Caller,
     request: Result<Json<RemotePrefixRequest>, JsonRejection>,
 ) -> Response {
     match body(request) {
-        Ok(request) => app::backend::jobs::kinds::preview_remote_prefix(&request, state.jobs.deps())
-            .await
-            .map(Json)
-            .into_response(),
+        Ok(request) => service::preview_remote_prefix(&state, &who, &request).await.map(Json).into_response(),
         Err(error) => error.into_response(),
     }
 }
 
-/// `POST /api/repository-delete-jobs {repositories}`.
+/// `POST /api/repository-delete-jobs {repositories, confirmation?}`: the original's body; a
+/// `confirmation` phrase (`delete N repositories`), if sent, is checked.
+#[derive(Debug, Deserialize)]
+pub struct RepositoryDeleteBody {
+    repositories: Vec<String>,
+    confirmation: Option<String>,
+}
+
 pub async fn start_repository_delete(
     State(state): State<AppState>,
-    request: Result<Json<RepositoryDeleteRequest>, JsonRejection>,
+    Caller(who): Caller,
+    request: Result<Json<RepositoryDeleteBody>, JsonRejection>,
 ) -> Response {
-    let request = state.authorize(Operation::DeleteRepository).and(body(request));
-    start(&state, request.map(JobRequest::RepositoryDelete))
+    let (request, confirm) = match body(request) {
+        Ok(RepositoryDeleteBody { repositories, confirmation }) => (
+            Ok(JobRequest::RepositoryDelete(app::model::RepositoryDeleteRequest { repositories })),
+            confirmation,
+        ),
+        Err(error) => (Err(error), None),
+    };
+    start(&state, &who, request, confirm.as_deref()).await
 }
 
 /// `POST /api/sync-jobs/{id}/cancel`.
-pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    state.authorize(Operation::CancelJob).and_then(|()| state.jobs.cancel(&id)).map(Json).into_response()
+pub async fn cancel(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
+    service::cancel(&state, &who, &id).await.map(Json).into_response()
 }
 
 /// `POST /api/sync-jobs/{id}/retry` → the new job.
-pub async fn retry(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    state
-        .authorize(Operation::StartJob)
-        .and_then(|()| state.jobs.retry(&id))
+pub async fn retry(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
+    service::retry(&state, &who, &id)
+        .await
         .and_then(|summary| state.jobs.job(&summary.id))
         .map(Json)
         .into_response()
@@ -121,8 +143,8 @@ fn sse(
 }
 
 /// `GET /api/sync-jobs/{id}/events`: one job, live.
-pub async fn events(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    match state.jobs.watch(&id) {
+pub async fn events(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
+    match service::watch(&state, &who, &id) {
         Ok(stream) => sse(stream).into_response(),
         Err(error) => error.into_response(),
     }
@@ -130,6 +152,13 @@ pub async fn events(State(state): State<AppState>, Path(id): Path<String>) -> Re
 
 /// `GET /api/sync-jobs/events?limit=`: the newest `limit` jobs (default 50), then every job's
 /// summary as it changes.
-pub async fn all_events(State(state): State<AppState>, Query(params): Query<ListParams>) -> Response {
-    sse(state.jobs.watch_all(params.limit.unwrap_or(50).clamp(1, 1000))).into_response()
+pub async fn all_events(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    Query(params): Query<ListParams>,
+) -> Response {
+    match service::watch_all(&state, &who, params.limit) {
+        Ok(stream) => sse(stream).into_response(),
+        Err(error) => error.into_response(),
+    }
 }

@@ -1,6 +1,10 @@
-//! The REST API under `/api`, compatible with the original tool's routes. Handlers are thin
-//! adapters over `app::backend`; they hold no logic of their own.
+//! The REST API under `/api`, compatible with the original tool's routes. Handlers are one-line
+//! adapters over `app::backend::service`, which checks the caller, validates and audits.
+//!
+//! Routes are added through [`Api`], which also records each `(method, path)`: the permission
+//! matrix test enumerates them from here, so a route added without its row fails that test.
 
+mod accounts;
 mod health;
 mod jobs;
 mod local;
@@ -9,28 +13,70 @@ mod repositories;
 use app::backend::AppState;
 use app::model::AppError;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::handler::Handler;
+use axum::routing::{MethodRouter, delete, get, post};
+
+/// The `/api` router and the list of what it serves.
+pub struct Api {
+    router: Router<AppState>,
+    routes: Vec<(&'static str, &'static str)>,
+}
+
+impl Api {
+    fn add(mut self, method: &'static str, path: &'static str, route: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, route);
+        self.routes.push((method, path));
+        self
+    }
+
+    fn get<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add("GET", path, get(handler))
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add("POST", path, post(handler))
+    }
+
+    fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add("DELETE", path, delete(handler))
+    }
+
+    /// `(method, path)` of every route, paths relative to `/api`.
+    pub fn routes(&self) -> &[(&'static str, &'static str)] {
+        &self.routes
+    }
+}
+
+pub fn api() -> Api {
+    Api { router: Router::new(), routes: Vec::new() }
+        .get("/health", health::get)
+        .get("/repositories", repositories::list)
+        .get("/repositories/{*path}", repositories::get)
+        .delete("/repositories/{*path}", repositories::delete)
+        .get("/sync-jobs", jobs::list)
+        .post("/sync-jobs", jobs::start_sync)
+        .get("/sync-jobs/events", jobs::all_events)
+        .get("/sync-jobs/{id}", jobs::get)
+        .get("/sync-jobs/{id}/events", jobs::events)
+        .post("/sync-jobs/{id}/cancel", jobs::cancel)
+        .post("/sync-jobs/{id}/retry", jobs::retry)
+        .post("/remote-prefix-jobs", jobs::start_remote_prefix)
+        .post("/remote-prefix-jobs/preview", jobs::preview_remote_prefix)
+        .post("/repository-delete-jobs", jobs::start_repository_delete)
+        .get("/local-images", local::list)
+        .post("/local-push-jobs", local::start_push)
+        .post("/local-push-jobs/preview", local::preview_push)
+        .post("/local-delete-jobs", local::start_delete)
+        .post("/local-delete-jobs/preview", local::preview_delete)
+        .get("/me", accounts::me)
+        .get("/tokens", accounts::list_tokens)
+        .post("/tokens", accounts::create_token)
+        .delete("/tokens/{id}", accounts::revoke_token)
+        .get("/audit", accounts::audit)
+}
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health::get))
-        .route("/repositories", get(repositories::list))
-        .route("/repositories/{*path}", get(repositories::get).delete(repositories::delete))
-        .route("/sync-jobs", get(jobs::list).post(jobs::start_sync))
-        .route("/sync-jobs/events", get(jobs::all_events))
-        .route("/sync-jobs/{id}", get(jobs::get))
-        .route("/sync-jobs/{id}/events", get(jobs::events))
-        .route("/sync-jobs/{id}/cancel", post(jobs::cancel))
-        .route("/sync-jobs/{id}/retry", post(jobs::retry))
-        .route("/remote-prefix-jobs", post(jobs::start_remote_prefix))
-        .route("/remote-prefix-jobs/preview", post(jobs::preview_remote_prefix))
-        .route("/repository-delete-jobs", post(jobs::start_repository_delete))
-        .route("/local-images", get(local::list))
-        .route("/local-push-jobs", post(local::start_push))
-        .route("/local-push-jobs/preview", post(local::preview_push))
-        .route("/local-delete-jobs", post(local::start_delete))
-        .route("/local-delete-jobs/preview", post(local::preview_delete))
-        .fallback(|| async {
-            AppError::NotFound("no such API route: see the README for the routes under /api".to_owned())
-        })
+    api().router.fallback(|| async {
+        AppError::NotFound("no such API route: see the README for the routes under /api".to_owned())
+    })
 }

@@ -5,6 +5,6 @@ use crate::model::{AppError, RemotePrefixRequest, RenamePreview};
 /// Old → new names of a prefix rename, tag by tag, with conflicts. Changes nothing.
 #[server(prefix = "/rpc", endpoint = "preview-remote-prefix")]
 pub async fn preview_remote_prefix(request: RemotePrefixRequest) -> Result<RenamePreview, AppError> {
-    let state = crate::api::state()?;
-    crate::backend::jobs::kinds::preview_remote_prefix(&request, state.jobs.deps()).await
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::jobs::preview_remote_prefix(&state, &who, &request).await
 }

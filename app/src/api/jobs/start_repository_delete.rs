@@ -9,11 +9,8 @@ pub async fn start_repository_delete(
     repositories: Vec<String>,
     confirmation: String,
 ) -> Result<JobSummary, AppError> {
-    let state = crate::api::state()?;
-    state.authorize(crate::backend::access::Operation::DeleteRepository)?;
-    crate::backend::access::confirm_batch_delete(repositories.len(), &confirmation)?;
-    state.jobs.submit(
-        crate::model::JobRequest::RepositoryDelete(crate::model::RepositoryDeleteRequest { repositories }),
-        None,
-    )
+    let (state, who) = crate::api::caller()?;
+    let request =
+        crate::model::JobRequest::RepositoryDelete(crate::model::RepositoryDeleteRequest { repositories });
+    crate::backend::service::jobs::start(&state, &who, request, Some(&confirmation)).await
 }

@@ -5,7 +5,6 @@ use crate::model::{AppError, JobSummary, SyncRequest};
 /// Starts copying one image into our registry.
 #[server(prefix = "/rpc", endpoint = "start-sync")]
 pub async fn start_sync(request: SyncRequest) -> Result<JobSummary, AppError> {
-    let state = crate::api::state()?;
-    state.authorize(crate::backend::access::Operation::StartJob)?;
-    state.jobs.submit(crate::model::JobRequest::Sync(request), None)
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::Sync(request), None).await
 }

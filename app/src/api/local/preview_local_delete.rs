@@ -6,6 +6,6 @@ use crate::model::{AppError, LocalDeletePreview};
 /// tags on the same image. Changes nothing.
 #[server(prefix = "/rpc", endpoint = "preview-local-delete")]
 pub async fn preview_local_delete(image_refs: Vec<String>) -> Result<LocalDeletePreview, AppError> {
-    let state = crate::api::state()?;
-    crate::backend::jobs::kinds::preview_local_delete(&state.docker, &image_refs).await
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::local::preview_delete(&state, &who, &image_refs).await
 }

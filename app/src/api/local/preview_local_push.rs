@@ -6,6 +6,6 @@ use crate::model::{AppError, LocalPushPreview, LocalPushRequest};
 /// `arch_mode: auto`). Changes nothing.
 #[server(prefix = "/rpc", endpoint = "preview-local-push")]
 pub async fn preview_local_push(request: LocalPushRequest) -> Result<LocalPushPreview, AppError> {
-    let state = crate::api::state()?;
-    crate::backend::jobs::kinds::preview_local_push(&request, state.jobs.deps()).await
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::local::preview_push(&state, &who, &request).await
 }

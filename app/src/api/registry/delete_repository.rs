@@ -8,8 +8,6 @@ pub async fn delete_repository(
     repository: String,
     confirmation: String,
 ) -> Result<DeleteRepositoryResult, AppError> {
-    let state = crate::api::state()?;
-    state.authorize(crate::backend::access::Operation::DeleteRepository)?;
-    crate::backend::access::confirm_repository_delete(&repository, &confirmation)?;
-    crate::backend::browse::delete_repository(&state.registry, &repository).await
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::registry::delete_repository(&state, &who, &repository, Some(&confirmation)).await
 }

@@ -9,7 +9,6 @@ pub async fn delete_tag(
     tag: String,
     scope: DeleteScope,
 ) -> Result<DeleteTagResult, AppError> {
-    let state = crate::api::state()?;
-    state.authorize(crate::backend::access::Operation::DeleteTag)?;
-    crate::backend::browse::delete_tag(&state.registry, &repository, &tag, scope).await
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::registry::delete_tag(&state, &who, &repository, &tag, scope).await
 }

@@ -5,6 +5,6 @@ use crate::model::{AppError, TagDetail};
 /// Everything about one tag: manifest, platforms, layers, config, history, sibling tags.
 #[server(prefix = "/rpc", endpoint = "tag-detail")]
 pub async fn get_tag_detail(repository: String, tag: String) -> Result<TagDetail, AppError> {
-    let state = crate::api::state()?;
-    crate::backend::browse::tag_detail(&state.registry, &repository, &tag).await
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::registry::tag_detail(&state, &who, &repository, &tag).await
 }

@@ -10,8 +10,13 @@ pub async fn list_repositories(
     filter: Option<String>,
     non_empty_only: bool,
 ) -> Result<RepositoryPage, AppError> {
-    let state = crate::api::state()?;
-    let n = state.config.max_catalog_results;
-    let browse = crate::backend::browse::repositories_matching;
-    browse(&state.registry, n, last.as_deref(), filter.as_deref(), non_empty_only, true).await
+    let (state, who) = crate::api::caller()?;
+    let query = crate::backend::service::registry::RepositoryQuery {
+        n: None,
+        last,
+        filter,
+        non_empty_only,
+        details: true,
+    };
+    crate::backend::service::registry::list_repositories(&state, &who, query).await
 }

@@ -12,7 +12,7 @@ pub async fn list_tags(
     offset: usize,
     limit: usize,
 ) -> Result<TagList, AppError> {
-    let state = crate::api::state()?;
+    let (state, who) = crate::api::caller()?;
     let query = crate::backend::browse::TagQuery { filter, sort, descending, offset, limit: Some(limit) };
-    crate::backend::browse::tags(&state.registry, &repository, true, &query).await
+    crate::backend::service::registry::list_tags(&state, &who, &repository, true, &query).await
 }

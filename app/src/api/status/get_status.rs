@@ -5,6 +5,6 @@ use crate::model::{AppError, Health};
 /// Registry and Docker daemon health for the status view (the same data as `GET /api/health`).
 #[server(prefix = "/rpc", endpoint = "status")]
 pub async fn get_status() -> Result<Health, AppError> {
-    let state = super::super::state()?;
-    Ok(crate::backend::health::check(&state).await)
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::status::status(&state, &who).await
 }

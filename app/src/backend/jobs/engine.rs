@@ -81,17 +81,7 @@ struct LiveState {
 
 /// RFC 3339 UTC with milliseconds, fixed width (`2026-11-27T01:57:31.530Z`), so the strings sort.
 pub fn now() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second(),
-        t.millisecond()
-    )
+    crate::backend::store::format_time(crate::backend::store::now_ms())
 }
 
 fn store_error(error: StoreError) -> AppError {

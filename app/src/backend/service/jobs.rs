@@ -1,0 +1,122 @@
+//! Jobs: start (one operation per kind), watch, cancel, retry, and the previews of what a start
+//! would do.
+
+use futures::Stream;
+
+use super::{change, check, confirm_batch_delete, confirmation};
+use crate::backend::AppState;
+use crate::backend::auth::principal::Principal;
+use crate::backend::jobs::kinds;
+use crate::model::{
+    AppError, Job, JobEvent, JobKind, JobRequest, JobSummary, Operation, RemotePrefixRequest, RenamePreview,
+    SyncPreview, SyncRequest,
+};
+
+/// The operation (and so the role) that starting a job of this kind is.
+pub fn start_operation(kind: JobKind) -> Operation {
+    match kind {
+        JobKind::Sync => Operation::StartSync,
+        JobKind::RemotePrefix => Operation::StartRemotePrefix,
+        JobKind::RepositoryDelete => Operation::StartRepositoryDelete,
+        JobKind::LocalPush => Operation::StartLocalPush,
+        JobKind::LocalDelete => Operation::StartLocalDelete,
+    }
+}
+
+/// What the audit log names as a job's target before the job exists.
+fn request_target(request: &JobRequest) -> String {
+    let list = |names: &[String]| {
+        let shown: Vec<&str> = names.iter().take(20).map(String::as_str).collect();
+        let more = names.len().saturating_sub(shown.len());
+        if more > 0 { format!("{} (+{more} more)", shown.join(", ")) } else { shown.join(", ") }
+    };
+    match request {
+        JobRequest::Sync(r) => r.source_image.clone(),
+        JobRequest::RemotePrefix(r) => list(&r.repositories),
+        JobRequest::RepositoryDelete(r) => list(&r.repositories),
+        JobRequest::LocalPush(r) => list(&r.image_refs),
+        JobRequest::LocalDelete(r) => list(&r.image_refs),
+    }
+}
+
+/// Starts a job. A batch repository delete needs the phrase `delete N repositories` (see
+/// [`confirmation`]); the other kinds need none.
+pub async fn start(
+    state: &AppState,
+    who: &Principal,
+    request: JobRequest,
+    confirm: Option<&str>,
+) -> Result<JobSummary, AppError> {
+    let operation = start_operation(request.kind());
+    change(state, who, operation, &request_target(&request), async {
+        if let JobRequest::RepositoryDelete(r) = &request {
+            confirmation(who, confirm, |phrase| confirm_batch_delete(r.repositories.len(), phrase))?;
+        }
+        state.jobs.submit(request, None)
+    })
+    .await
+}
+
+pub fn list(state: &AppState, who: &Principal, limit: Option<usize>) -> Result<Vec<JobSummary>, AppError> {
+    check(state, who, Operation::ListJobs)?;
+    state.jobs.list(limit.unwrap_or(50).clamp(1, 1000))
+}
+
+pub fn get(state: &AppState, who: &Principal, id: &str) -> Result<Job, AppError> {
+    check(state, who, Operation::GetJob)?;
+    state.jobs.job(id)
+}
+
+/// One job, live (SSE).
+pub fn watch(
+    state: &AppState,
+    who: &Principal,
+    id: &str,
+) -> Result<impl Stream<Item = JobEvent> + Send + 'static, AppError> {
+    check(state, who, Operation::GetJob)?;
+    state.jobs.watch(id)
+}
+
+/// Every job's summary as it changes (SSE), after the newest `limit`.
+pub fn watch_all(
+    state: &AppState,
+    who: &Principal,
+    limit: Option<usize>,
+) -> Result<impl Stream<Item = JobEvent> + Send + 'static, AppError> {
+    check(state, who, Operation::ListJobs)?;
+    Ok(state.jobs.watch_all(limit.unwrap_or(50).clamp(1, 1000)))
+}
+
+pub async fn cancel(state: &AppState, who: &Principal, id: &str) -> Result<JobSummary, AppError> {
+    change(state, who, Operation::CancelJob, id, async { state.jobs.cancel(id) }).await
+}
+
+/// A retry starts a job of the same kind, so it also needs the role that kind's start needs
+/// (retrying a batch repository delete is an admin's).
+pub async fn retry(state: &AppState, who: &Principal, id: &str) -> Result<JobSummary, AppError> {
+    change(state, who, Operation::RetryJob, id, async {
+        let kind = state.jobs.job(id)?.summary.job_type;
+        who.require(start_operation(kind))?;
+        state.jobs.retry(id)
+    })
+    .await
+}
+
+pub fn preview_sync(
+    state: &AppState,
+    who: &Principal,
+    request: &SyncRequest,
+) -> Result<SyncPreview, AppError> {
+    check(state, who, Operation::PreviewSync)?;
+    let plan = kinds::SyncPlan::new(request, state.jobs.deps())?;
+    Ok(SyncPreview { source: plan.source.normalized(), target: plan.target_reference })
+}
+
+pub async fn preview_remote_prefix(
+    state: &AppState,
+    who: &Principal,
+    request: &RemotePrefixRequest,
+) -> Result<RenamePreview, AppError> {
+    check(state, who, Operation::PreviewRemotePrefix)?;
+    kinds::preview_remote_prefix(request, state.jobs.deps()).await
+}

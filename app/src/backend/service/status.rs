@@ -1,0 +1,32 @@
+//! Health and the settings the UI adapts to.
+
+use super::check;
+use crate::backend::auth::principal::Principal;
+use crate::backend::{AppState, health};
+use crate::model::{AppError, Health, HealthView, Operation, UiConfig};
+
+/// `GET /api/health` stays open to probes and the original's clients: anyone gets the short
+/// form; a caller who may read the status gets errors, versions and host facts too.
+pub async fn health(state: &AppState, who: &Principal) -> HealthView {
+    let report = health::check(state).await;
+    if check(state, who, Operation::ReadStatus).is_ok() {
+        HealthView::Full(report)
+    } else {
+        HealthView::Public(report.into())
+    }
+}
+
+/// The status view's report (signed in).
+pub async fn status(state: &AppState, who: &Principal) -> Result<Health, AppError> {
+    check(state, who, Operation::ReadStatus)?;
+    Ok(health::check(state).await)
+}
+
+pub fn ui_config(state: &AppState, who: &Principal) -> Result<UiConfig, AppError> {
+    check(state, who, Operation::ReadStatus)?;
+    Ok(UiConfig {
+        registry_push_host: state.config.registry_push_host(),
+        read_only: state.config.read_only,
+        max_catalog_results: state.config.max_catalog_results,
+    })
+}

@@ -1,0 +1,101 @@
+//! Request middleware: who is calling. Every request gets a [`Principal`] in its extensions,
+//! built by `app::backend::auth` from the session cookie (pages, `/rpc`) or also an API token or
+//! Basic credentials (`/api`). Nothing here decides what the caller may do: the service layer does.
+//! The one exception is navigation: a page requested without a session is redirected to `/login`.
+
+use std::net::SocketAddr;
+
+use app::backend::AppState;
+use app::backend::auth::principal::{Channel, Principal};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Resolves the caller and puts it on the request.
+pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let channel = if path == "/api" || path.starts_with("/api/") { Channel::Rest } else { Channel::Ui };
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let principal = match state.auth.principal_for(request.headers(), peer, channel).await {
+        Ok(principal) => principal,
+        Err((error, retry_after)) => return too_many(error, retry_after),
+    };
+    if principal.role.is_none() && wants_page(&request) {
+        let next_path = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        return Redirect::to(&login_url(next_path)).into_response();
+    }
+    request.extensions_mut().insert(principal);
+    next.run(request).await
+}
+
+/// A 429 with `Retry-After` (whole seconds).
+pub fn too_many(error: app::model::AppError, retry_after: std::time::Duration) -> Response {
+    let mut response = error.into_response();
+    let seconds = retry_after.as_secs().max(1).to_string();
+    if let Ok(value) = HeaderValue::from_str(&seconds) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// A browser navigating to one of our pages (not an asset, not the API, not login or setup).
+fn wants_page(request: &Request) -> bool {
+    let path = request.uri().path();
+    let open = ["/login", "/setup", "/logout"].contains(&path)
+        || path.starts_with("/api/")
+        || path.starts_with("/rpc/")
+        || path.starts_with("/pkg/");
+    let html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    request.method() == Method::GET && html && !open
+}
+
+/// `/login?next=<path>`, the path percent-encoded.
+fn login_url(next: &str) -> String {
+    if next == "/" {
+        return "/login".to_owned();
+    }
+    let encoded: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    format!("/login?next={encoded}")
+}
+
+/// The principal [`authenticate`] put on the request: the extractor of every REST handler.
+pub struct Caller(pub Principal);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = app::model::AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // Missing only if a route were served outside the middleware: a bug, never a way in.
+        parts.extensions.get::<Principal>().cloned().map(Caller).ok_or(app::model::AppError::Internal)
+    }
+}
+
+/// Server functions answer every error with `500` and the error in the body. This gives a
+/// `/rpc/*` error the status its [`AppError`](app::model::AppError) maps to (`401`, `403`,
+/// `404`…), as REST does, so proxies, logs and scripts see what happened.
+pub async fn rpc_error_status(request: Request, next: Next) -> Response {
+    let is_rpc = request.uri().path().starts_with("/rpc/");
+    let response = next.run(request).await;
+    if !is_rpc || response.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few hundred bytes; anything larger is not ours to reinterpret.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<app::model::AppError>(&bytes)
+        && let Ok(status) = axum::http::StatusCode::from_u16(error.status_code())
+    {
+        parts.status = status;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
