@@ -44,6 +44,52 @@ pub fn created(rfc3339: &str) -> String {
     }
 }
 
+/// `2026-11-26T23:04:46.123Z` for a Unix time in milliseconds: the form the server writes times
+/// in, so two of them compare as strings (e.g. a token's `expires_at` against now).
+pub fn rfc3339_utc(unix_ms: u64) -> String {
+    let days = (unix_ms / 86_400_000) as i64;
+    let ms = unix_ms % 86_400_000;
+    // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let secs = ms / 1000;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60,
+        ms % 1000
+    )
+}
+
+/// The current time in Unix milliseconds, from the browser's clock in the browser.
+pub fn now_unix_ms() -> u64 {
+    #[cfg(feature = "hydrate")]
+    {
+        web_sys::js_sys::Date::now() as u64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    }
+}
+
+/// `https://host:port` of a page's URL (what an API call from a script must be sent to).
+pub fn origin(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find(['/', '?', '#']) {
+        Some(end) => &url[..after_scheme + end],
+        None => url,
+    }
+}
+
 /// A done fraction (0..=1) as a whole percentage, for a progress bar's `aria-valuenow`.
 pub fn percent(fraction: f64) -> u8 {
     (fraction.clamp(0.0, 1.0) * 100.0).round() as u8
@@ -76,7 +122,8 @@ pub fn query_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        bytes, created, percent, progress, query_value, short_digest, short_image_id, time_of_day_utc,
+        bytes, created, origin, percent, progress, query_value, rfc3339_utc, short_digest, short_image_id,
+        time_of_day_utc,
     };
     use crate::model::Progress;
 
@@ -140,5 +187,21 @@ mod tests {
         // 2026-11-26T23:04:46.123Z
         assert_eq!(time_of_day_utc(1_795_734_286_123), "23:04:46.123 UTC");
         assert_eq!(time_of_day_utc(86_399_999), "23:59:59.999 UTC");
+    }
+
+    #[test]
+    fn unix_times_format_as_the_server_writes_them() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_utc(1_795_734_286_123), "2026-11-26T23:04:46.123Z");
+        // A leap day, and the last millisecond of a century year that is a leap year.
+        assert_eq!(rfc3339_utc(1_709_164_800_000), "2024-02-29T00:00:00.000Z");
+        assert_eq!(rfc3339_utc(978_307_199_999), "2000-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn origins_drop_path_query_and_fragment() {
+        assert_eq!(origin("http://127.0.0.1:3000/tokens?all=1"), "http://127.0.0.1:3000");
+        assert_eq!(origin("https://rm.example.com"), "https://rm.example.com");
+        assert_eq!(origin("https://rm.example.com#x"), "https://rm.example.com");
     }
 }

@@ -4,14 +4,21 @@ pub mod components;
 pub mod format;
 pub mod live;
 pub mod pages;
+pub mod session;
 pub mod strings;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 
-use pages::{JobPage, JobsPage, LocalImagesPage, NotFound, RepositoriesPage, RepositoryRoute, StatusPage};
+use crate::model::Operation;
+use pages::{
+    AuditPage, JobPage, JobsPage, LocalImagesPage, LoginPage, NotFound, RepositoriesPage, RepositoryRoute,
+    SetupPage, StatusPage, TokensPage, UsersPage,
+};
+use session::{Allowed, use_session};
 use strings::strings;
 
 /// The HTML document the server renders around the app.
@@ -44,42 +51,115 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/registry-manager.css" />
         <Title text=s.app_name />
         <Router>
-            <div class="layout">
-                <header class="topbar">
-                    <a class="brand" href="/">
-                        {s.app_name}
-                    </a>
-                </header>
-                <nav class="sidebar" aria-label=s.nav_label>
-                    <ul>
-                        <li>
-                            <A href="/" exact=true>
-                                {s.nav_repositories}
-                            </A>
-                        </li>
-                        <li>
-                            <A href="/local-images">{s.nav_local_images}</A>
-                        </li>
-                        <li>
-                            <A href="/jobs">{s.nav_jobs}</A>
-                        </li>
-                        <li>
-                            <A href="/status">{s.nav_status}</A>
-                        </li>
-                    </ul>
-                </nav>
-                <main id="main" class="content">
-                    <Routes fallback=NotFound>
-                        <Route path=path!("") view=RepositoriesPage />
-                        <Route path=path!("repositories/*path") view=RepositoryRoute />
-                        <Route path=path!("local-images") view=LocalImagesPage />
-                        <Route path=path!("jobs") view=JobsPage />
-                        <Route path=path!("jobs/:id") view=JobPage />
-                        <Route path=path!("status") view=StatusPage />
-                    </Routes>
-                </main>
-            </div>
+            <Layout />
         </Router>
+    }
+}
+
+/// The shell around every page: topbar and navigation, except on the public pages (`/login`,
+/// `/setup`), which are a bare centred card. Fetches the signed-in user once (see [`session`]).
+#[component]
+fn Layout() -> impl IntoView {
+    let location = use_location();
+    let public = Memo::new(move |_| session::is_public(&location.pathname.read()));
+    session::provide_session(Signal::derive(move || !public.get()));
+    view! {
+        <div class="layout" class:layout-public=public>
+            <Show when=move || !public.get()>
+                <Topbar />
+                <Sidebar />
+            </Show>
+            <main id="main" class="content">
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view=RepositoriesPage />
+                    <Route path=path!("repositories/*path") view=RepositoryRoute />
+                    <Route path=path!("local-images") view=LocalImagesPage />
+                    <Route path=path!("jobs") view=JobsPage />
+                    <Route path=path!("jobs/:id") view=JobPage />
+                    <Route path=path!("status") view=StatusPage />
+                    <Route path=path!("tokens") view=TokensPage />
+                    <Route path=path!("users") view=UsersPage />
+                    <Route path=path!("audit") view=AuditPage />
+                    <Route path=path!("login") view=LoginPage />
+                    <Route path=path!("setup") view=SetupPage />
+                </Routes>
+            </main>
+        </div>
+    }
+}
+
+/// Brand, who is signed in, and Sign out (a plain form post, so it works before hydration).
+#[component]
+fn Topbar() -> impl IntoView {
+    let s = strings();
+    let session = use_session();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                {s.app_name}
+            </a>
+            <div class="account" aria-label=s.account_label role="group">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match session.me().await {
+                            Some(me) => view! {
+                                <span class="whoami" data-testid="whoami">
+                                    {format!("{} ({})", me.username, session::role_label(me.role))}
+                                </span>
+                                // Under AUTH=none there is nobody to sign out.
+                                {me.auth_enabled.then(|| view! {
+                                    <form method="post" action="/logout" class="sign-out">
+                                        <button type="submit" class="button small topbar-button">{s.sign_out}</button>
+                                    </form>
+                                })}
+                            }
+                            .into_any(),
+                            None => view! { <a class="topbar-link" href="/login">{s.sign_in}</a> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </header>
+    }
+}
+
+/// The main navigation; Users and Audit only for the roles that may use them.
+#[component]
+fn Sidebar() -> impl IntoView {
+    let s = strings();
+    view! {
+        <nav class="sidebar" aria-label=s.nav_label>
+            <ul>
+                <li>
+                    <A href="/" exact=true>
+                        {s.nav_repositories}
+                    </A>
+                </li>
+                <li>
+                    <A href="/local-images">{s.nav_local_images}</A>
+                </li>
+                <li>
+                    <A href="/jobs">{s.nav_jobs}</A>
+                </li>
+                <li>
+                    <A href="/status">{s.nav_status}</A>
+                </li>
+                // Every role manages its own tokens (Operation::ManageOwnTokens).
+                <li>
+                    <A href="/tokens">{s.nav_tokens}</A>
+                </li>
+                <Allowed op=Operation::ManageUsers>
+                    <li>
+                        <A href="/users">{s.nav_users}</A>
+                    </li>
+                </Allowed>
+                <Allowed op=Operation::ReadAudit>
+                    <li>
+                        <A href="/audit">{s.nav_audit}</A>
+                    </li>
+                </Allowed>
+            </ul>
+        </nav>
     }
 }
 

@@ -1,5 +1,5 @@
-//! Form pieces the dialogs share: radio choices, checkboxes, text fields bound to signals, and
-//! the state and footer of a "preview, then start" dialog.
+//! Form pieces the dialogs share: radio choices, checkboxes, text and password fields bound to
+//! signals, and the state and footer of a "preview, then start" dialog.
 
 use std::future::Future;
 
@@ -59,6 +59,27 @@ pub fn text_field(
                 autocomplete="off"
                 spellcheck="false"
                 disabled=disabled
+                prop:value=value
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+        </label>
+    }
+}
+
+/// A password input bound to `value`. `autocomplete` is `current-password` or `new-password`, so
+/// password managers fill or offer the right one.
+pub fn password_field(
+    label: &'static str,
+    autocomplete: &'static str,
+    value: RwSignal<String>,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span>{label}</span>
+            <input
+                type="password"
+                required=true
+                autocomplete=autocomplete
                 prop:value=value
                 on:input=move |ev| value.set(event_target_value(&ev))
             />

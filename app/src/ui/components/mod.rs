@@ -11,5 +11,7 @@ pub use badge::{Badge, Tone};
 pub use copy_button::CopyButton;
 pub use dialog::Dialog;
 pub use error_list::ErrorList;
-pub use form::{PreviewStartActions, Previewed, checkbox, choice, preview_errors, reason, text_field};
+pub use form::{
+    PreviewStartActions, Previewed, checkbox, choice, password_field, preview_errors, reason, text_field,
+};
 pub use progress_bar::ProgressBar;

@@ -10,10 +10,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::PageHeader;
 use super::local_image_actions::{LocalDeleteDialog, LocalPushDialog};
 use crate::api::local::list_local_images;
-use crate::model::{AppError, LocalImage, LocalImageList};
+use crate::model::{AppError, LocalImage, LocalImageList, Operation};
 use crate::ui::components::{Badge, Tone};
 use crate::ui::format;
+use crate::ui::session::{allows, use_session};
 use crate::ui::strings::strings;
+
+/// What a selection of local images is for.
+const PUSH: Operation = Operation::StartLocalPush;
+const DELETE: Operation = Operation::StartLocalDelete;
 
 /// Where the page shows `filter`, with or without untagged images.
 fn local_images_href(filter: &str, untagged: bool) -> String {
@@ -50,6 +55,7 @@ pub fn LocalImagesPage() -> impl IntoView {
     let filter = Signal::derive(move || query.read().get("q").unwrap_or_default());
     let untagged = move || query.read().get("untagged").is_some_and(|v| v == "1");
     let images = Resource::new(untagged, list_local_images);
+    let session = use_session();
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let pushing = RwSignal::new(false);
     let deleting = RwSignal::new(false);
@@ -74,24 +80,39 @@ pub fn LocalImagesPage() -> impl IntoView {
                     <input type="checkbox" prop:checked=untagged on:change=on_untagged />
                     {s.local_show_untagged}
                 </label>
-                <span class="muted" aria-live="polite" data-testid="selected-count">
-                    {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
-                </span>
-                <div class="selection-actions">
-                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| pushing.set(true)>
-                        {s.local_push_action}
-                    </button>
-                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
-                        {s.local_delete_action}
-                    </button>
-                </div>
+                // Selecting is for the actions; a role with neither sees no selection at all.
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let me = session.me().await;
+                        let (push, delete) = (allows(me.as_ref(), PUSH), allows(me.as_ref(), DELETE));
+                        (push || delete).then(|| view! {
+                            <span class="muted" aria-live="polite" data-testid="selected-count">
+                                {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
+                            </span>
+                            <div class="selection-actions">
+                                {push.then(|| view! {
+                                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| pushing.set(true)>
+                                        {s.local_push_action}
+                                    </button>
+                                })}
+                                {delete.then(|| view! {
+                                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
+                                        {s.local_delete_action}
+                                    </button>
+                                })}
+                            </div>
+                        })
+                    })}
+                </Transition>
             </div>
             {move || pushing.get().then(|| view! { <LocalPushDialog images=selection() open=pushing /> })}
             {move || deleting.get().then(|| view! { <LocalDeleteDialog images=selection() open=deleting /> })}
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 {move || Suspend::new(async move {
+                    let me = session.me().await;
+                    let selectable = allows(me.as_ref(), PUSH) || allows(me.as_ref(), DELETE);
                     match images.await {
-                        Ok(list) => view! { <LocalImageTable list filter selected /> }.into_any(),
+                        Ok(list) => view! { <LocalImageTable list filter selected selectable /> }.into_any(),
                         Err(error) => view! { <DaemonUnavailable error /> }.into_any(),
                     }
                 })}
@@ -120,6 +141,8 @@ fn LocalImageTable(
     /// The client-side filter over references.
     filter: Signal<String>,
     selected: RwSignal<BTreeSet<String>>,
+    /// Whether images can be selected (the role may push or delete them).
+    selectable: bool,
 ) -> impl IntoView {
     let s = strings();
     let empty = list.images.is_empty();
@@ -158,9 +181,11 @@ fn LocalImageTable(
                 <table class="table local-images" aria-label=s.local_list_label>
                     <thead>
                         <tr>
-                            <th class="select">
-                                <input type="checkbox" aria-label=s.local_select_all prop:checked=all_checked on:change=toggle_all />
-                            </th>
+                            {selectable.then(|| view! {
+                                <th class="select">
+                                    <input type="checkbox" aria-label=s.local_select_all prop:checked=all_checked on:change=toggle_all />
+                                </th>
+                            })}
                             <th>{s.column_reference}</th>
                             <th>{s.column_image_id}</th>
                             <th>{s.column_os_arch}</th>
@@ -169,7 +194,7 @@ fn LocalImageTable(
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=move || visible.get() key=selection_key children=move |image| view! { <LocalImageRow image selected /> } />
+                        <For each=move || visible.get() key=selection_key children=move |image| view! { <LocalImageRow image selected selectable /> } />
                     </tbody>
                 </table>
                 <Show when=move || visible.with(Vec::is_empty)>
@@ -182,7 +207,7 @@ fn LocalImageTable(
 }
 
 #[component]
-fn LocalImageRow(image: LocalImage, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+fn LocalImageRow(image: LocalImage, selected: RwSignal<BTreeSet<String>>, selectable: bool) -> impl IntoView {
     let s = strings();
     let key = selection_key(&image);
     let checked = {
@@ -215,9 +240,11 @@ fn LocalImageRow(image: LocalImage, selected: RwSignal<BTreeSet<String>>) -> imp
     };
     view! {
         <tr data-testid="local-image" data-reference=image.reference.clone() class:dangling=image.dangling>
-            <td class="select">
-                <input type="checkbox" aria-label=format!("{} {}", s.select, name) prop:checked=checked on:change=toggle />
-            </td>
+            {selectable.then(|| view! {
+                <td class="select">
+                    <input type="checkbox" aria-label=format!("{} {}", s.select, name) prop:checked=checked on:change=toggle />
+                </td>
+            })}
             <td>{reference}</td>
             <td>
                 <code title=image.image_id.clone()>{format::short_image_id(&image.image_id)}</code>

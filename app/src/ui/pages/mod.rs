@@ -1,21 +1,33 @@
 //! One module per route.
 
+mod audit;
+mod change_password;
 mod jobs;
 mod local_image_actions;
 mod local_images;
+mod login;
 mod not_found;
 mod repositories;
 mod repository;
 mod repository_actions;
+mod setup;
 mod status;
 mod tag;
+mod token_dialogs;
+mod tokens;
+mod users;
 
+pub use audit::AuditPage;
 pub use jobs::{JobPage, JobsPage};
 pub use local_images::LocalImagesPage;
+pub use login::LoginPage;
 pub use not_found::NotFound;
 pub use repositories::RepositoriesPage;
 pub use repository::RepositoryRoute;
+pub use setup::SetupPage;
 pub use status::StatusPage;
+pub use tokens::TokensPage;
+pub use users::UsersPage;
 
 use leptos::prelude::*;
 

@@ -8,10 +8,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::PageHeader;
 use super::repository_actions::{BatchDeleteDialog, RenameDialog};
 use crate::api::registry::list_repositories;
-use crate::model::{RepositoryPage, RepositorySummary};
+use crate::model::{Operation, RepositoryPage, RepositorySummary};
 use crate::ui::components::ErrorList;
 use crate::ui::format;
+use crate::ui::session::{allows, use_session};
 use crate::ui::strings::strings;
+
+/// What a selection of repositories is for.
+const RENAME: Operation = Operation::StartRemotePrefix;
+const DELETE: Operation = Operation::StartRepositoryDelete;
 
 /// The namespace a repository is grouped under: its first path component (`x86/nginx` → `x86`).
 pub fn namespace(name: &str) -> &str {
@@ -48,6 +53,7 @@ pub fn RepositoriesPage() -> impl IntoView {
             list_repositories(last, Some(filter).filter(|f| !f.is_empty()), non_empty)
         },
     );
+    let session = use_session();
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let renaming = RwSignal::new(false);
     let deleting = RwSignal::new(false);
@@ -74,17 +80,30 @@ pub fn RepositoriesPage() -> impl IntoView {
                         {s.repositories_non_empty}
                     </a>
                 </nav>
-                <span class="muted" aria-live="polite" data-testid="selected-count">
-                    {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
-                </span>
-                <div class="selection-actions">
-                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| renaming.set(true)>
-                        {s.rename_action}
-                    </button>
-                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
-                        {s.batch_delete_action}
-                    </button>
-                </div>
+                // Selecting is for the actions; a role with neither sees no selection at all.
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let me = session.me().await;
+                        let (rename, delete) = (allows(me.as_ref(), RENAME), allows(me.as_ref(), DELETE));
+                        (rename || delete).then(|| view! {
+                            <span class="muted" aria-live="polite" data-testid="selected-count">
+                                {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
+                            </span>
+                            <div class="selection-actions">
+                                {rename.then(|| view! {
+                                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| renaming.set(true)>
+                                        {s.rename_action}
+                                    </button>
+                                })}
+                                {delete.then(|| view! {
+                                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
+                                        {s.batch_delete_action}
+                                    </button>
+                                })}
+                            </div>
+                        })
+                    })}
+                </Transition>
             </div>
             {move || renaming.get().then(|| view! { <RenameDialog repositories=selection() open=renaming /> })}
             {move || deleting.get().then(|| view! { <BatchDeleteDialog repositories=selection() open=deleting /> })}
@@ -92,10 +111,12 @@ pub fn RepositoriesPage() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || Suspend::new(async move {
                         let (filter, last, non_empty) = (filter(), last(), non_empty());
+                        let me = session.me().await;
+                        let selectable = allows(me.as_ref(), RENAME) || allows(me.as_ref(), DELETE);
                         page.await.map(|page| {
                             let next = page.next.as_deref().map(|next| catalog_href(&filter, Some(next), non_empty));
                             let first = last.is_some().then(|| catalog_href(&filter, None, non_empty));
-                            view! { <RepositoryGroups page selected next first /> }
+                            view! { <RepositoryGroups page selected selectable next first /> }
                         })
                     })}
                 </ErrorBoundary>
@@ -108,6 +129,8 @@ pub fn RepositoriesPage() -> impl IntoView {
 fn RepositoryGroups(
     page: RepositoryPage,
     selected: RwSignal<BTreeSet<String>>,
+    /// Whether rows can be selected (the role may rename or delete them).
+    selectable: bool,
     /// Link to the next page, if any.
     next: Option<String>,
     /// Link to the first page, when not on it.
@@ -135,13 +158,13 @@ fn RepositoryGroups(
                     <table class="table">
                         <thead>
                             <tr>
-                                <th class="select"></th>
+                                {selectable.then(|| view! { <th class="select"></th> })}
                                 <th>{s.column_repository}</th>
                                 <th class="num">{s.column_tags}</th>
                             </tr>
                         </thead>
                         <tbody>
-                            {repos.into_iter().map(|repo| view! { <RepositoryRow repo selected /> }).collect_view()}
+                            {repos.into_iter().map(|repo| view! { <RepositoryRow repo selected selectable /> }).collect_view()}
                         </tbody>
                     </table>
                 </section>
@@ -159,7 +182,11 @@ fn RepositoryGroups(
 }
 
 #[component]
-fn RepositoryRow(repo: RepositorySummary, selected: RwSignal<BTreeSet<String>>) -> impl IntoView {
+fn RepositoryRow(
+    repo: RepositorySummary,
+    selected: RwSignal<BTreeSet<String>>,
+    selectable: bool,
+) -> impl IntoView {
     let s = strings();
     let name = repo.name.clone();
     let checked = {
@@ -178,9 +205,11 @@ fn RepositoryRow(repo: RepositorySummary, selected: RwSignal<BTreeSet<String>>) 
     };
     view! {
         <tr class:empty-repo=repo.tag_count == 0>
-            <td class="select">
-                <input type="checkbox" aria-label=format!("{} {}", s.select, name) prop:checked=checked on:change=toggle />
-            </td>
+            {selectable.then(|| view! {
+                <td class="select">
+                    <input type="checkbox" aria-label=format!("{} {}", s.select, name) prop:checked=checked on:change=toggle />
+                </td>
+            })}
             <td>
                 <a href=format!("/repositories/{name}")>{name.clone()}</a>
             </td>

@@ -4,10 +4,11 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use super::tag::TagPage;
 use crate::api::registry::{DeleteRepository, DeleteTag, get_tag_detail, list_tags};
 use crate::api::status::get_ui_config;
-use crate::model::{DeleteScope, TagList, TagSort, TagSummary};
+use crate::model::{DeleteScope, Operation, TagList, TagSort, TagSummary};
 use crate::naming::RepositoryPath;
 use crate::ui::components::{CopyButton, Dialog, ErrorList, reason};
 use crate::ui::format;
+use crate::ui::session::{Allowed, use_session};
 use crate::ui::strings::strings;
 
 /// Tags shown per page; sorting and filtering cover the whole repository.
@@ -70,6 +71,7 @@ fn RepositoryView(name: String) -> impl IntoView {
             },
         )
     };
+    let session = use_session();
     let pending_delete = RwSignal::new(None::<String>);
     let deleting_repository = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
@@ -85,9 +87,11 @@ fn RepositoryView(name: String) -> impl IntoView {
                     <h1>{name.clone()}</h1>
                 </div>
                 <div class="page-actions">
-                    <button type="button" class="button danger" on:click=move |_| deleting_repository.set(true)>
-                        {s.delete_repository}
-                    </button>
+                    <Allowed op=Operation::DeleteRepository>
+                        <button type="button" class="button danger" on:click=move |_| deleting_repository.set(true)>
+                            {s.delete_repository}
+                        </button>
+                    </Allowed>
                 </div>
             </header>
             {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
@@ -111,10 +115,11 @@ fn RepositoryView(name: String) -> impl IntoView {
                         move || {
                             let name = table_name.clone();
                             Suspend::new(async move {
+                                let may_delete = session.can(Operation::DeleteTag).await;
                                 let list = tags.await?;
                                 let host = push_host();
                                 Ok::<_, crate::model::AppError>(
-                                    view! { <TagTable name list state pending_delete push_host=host /> },
+                                    view! { <TagTable name list state pending_delete may_delete push_host=host /> },
                                 )
                             })
                         }
@@ -170,6 +175,8 @@ fn TagTable(
     list: TagList,
     state: TableState,
     pending_delete: RwSignal<Option<String>>,
+    /// Whether the role may delete a tag (else no Delete buttons).
+    may_delete: bool,
     push_host: String,
 ) -> impl IntoView {
     let s = strings();
@@ -180,7 +187,7 @@ fn TagTable(
         .tags
         .into_iter()
         .map(
-            |tag| view! { <TagRow repository=name.clone() tag pending_delete push_host=push_host.clone() /> },
+            |tag| view! { <TagRow repository=name.clone() tag pending_delete may_delete push_host=push_host.clone() /> },
         )
         .collect_view();
     view! {
@@ -219,6 +226,7 @@ fn TagRow(
     repository: String,
     tag: TagSummary,
     pending_delete: RwSignal<Option<String>>,
+    may_delete: bool,
     push_host: String,
 ) -> impl IntoView {
     let s = strings();
@@ -258,9 +266,11 @@ fn TagRow(
             </td>
             <td class="actions">
                 <CopyButton text=pull label=s.copy_pull />
-                <button type="button" class="button small danger" aria-label=format!("{} {name}", s.delete) on:click=move |_| pending_delete.set(Some(name.clone()))>
-                    {s.delete}
-                </button>
+                {may_delete.then(|| view! {
+                    <button type="button" class="button small danger" aria-label=format!("{} {name}", s.delete) on:click=move |_| pending_delete.set(Some(name.clone()))>
+                        {s.delete}
+                    </button>
+                })}
             </td>
         </tr>
     }
@@ -276,6 +286,7 @@ fn DeleteTagDialog(
     state: TableState,
 ) -> impl IntoView {
     let s = strings();
+    let session = use_session();
     let detail = {
         let (repository, tag) = (repository.clone(), tag.clone());
         Resource::new(|| (), move |_| get_tag_detail(repository.clone(), tag.clone()))
@@ -297,6 +308,8 @@ fn DeleteTagDialog(
                     move || {
                         let (repository, tag) = (repository.clone(), tag.clone());
                         Suspend::new(async move {
+                            // Deleting the image takes every sibling tag with it: a higher role.
+                            let may_delete_image = session.can(Operation::DeleteImage).await;
                             let detail = match detail.await {
                                 Ok(detail) => detail,
                                 Err(e) => return reason(e).into_any(),
@@ -314,8 +327,9 @@ fn DeleteTagDialog(
                                 {if siblings.is_empty() {
                                     view! { <p>{s.no_sibling_tags}</p> }.into_any()
                                 } else {
+                                    let intro = if may_delete_image { s.sibling_tags_intro } else { s.sibling_tags_intro_tag_only };
                                     view! {
-                                        <p>{s.sibling_tags_intro}</p>
+                                        <p>{intro}</p>
                                         <ul class="siblings" aria-label=s.sibling_tags_label>
                                             {siblings.into_iter().map(|t| view! { <li><code>{t}</code></li> }).collect_view()}
                                         </ul>
@@ -325,9 +339,11 @@ fn DeleteTagDialog(
                                     <button type="button" class="button danger" disabled=move || action.pending().get() on:click=move |_| delete(DeleteScope::Tag)>
                                         {s.delete_only_this_tag}
                                     </button>
-                                    <button type="button" class="button danger" disabled=move || action.pending().get() on:click=move |_| delete_image(DeleteScope::Image)>
-                                        {format!("{} ({all} {})", s.delete_image, s.tags_word)}
-                                    </button>
+                                    {may_delete_image.then(|| view! {
+                                        <button type="button" class="button danger" disabled=move || action.pending().get() on:click=move |_| delete_image(DeleteScope::Image)>
+                                            {format!("{} ({all} {})", s.delete_image, s.tags_word)}
+                                        </button>
+                                    })}
                                     <button type="button" class="button secondary" on:click=move |_| pending_delete.set(None)>
                                         {s.cancel}
                                     </button>

@@ -4,10 +4,11 @@ use leptos_router::hooks::use_params_map;
 use super::state::{apply_job_event, can_retry};
 use super::{StatusBadge, item_status_label, item_status_tone, job_href, kind_label};
 use crate::api::jobs::{CancelJob, RetryJob, get_job};
-use crate::model::{Job, JobItem, LogLine};
+use crate::model::{Job, JobItem, LogLine, Operation};
 use crate::ui::components::{Badge, CopyButton, ErrorList, ProgressBar, reason};
 use crate::ui::format;
 use crate::ui::live::{Flow, watch_job_events};
+use crate::ui::session::{allows, use_session};
 use crate::ui::strings::strings;
 
 /// `/jobs/{id}`. A new id (after "Retry") mounts a new view, so the old stream closes.
@@ -23,6 +24,7 @@ pub fn JobPage() -> impl IntoView {
 #[component]
 fn JobLoader(id: String) -> impl IntoView {
     let s = strings();
+    let session = use_session();
     let job = Resource::new(move || id.clone(), get_job);
     view! {
         <section class="page">
@@ -31,16 +33,30 @@ fn JobLoader(id: String) -> impl IntoView {
             </p>
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
-                    {move || Suspend::new(async move { job.await.map(|job| view! { <JobView initial=job /> }) })}
+                    {move || Suspend::new(async move {
+                        let me = session.me().await;
+                        let allowed = Permitted {
+                            cancel: allows(me.as_ref(), Operation::CancelJob),
+                            retry: allows(me.as_ref(), Operation::RetryJob),
+                        };
+                        job.await.map(|job| view! { <JobView initial=job allowed /> })
+                    })}
                 </ErrorBoundary>
             </Transition>
         </section>
     }
 }
 
+/// What the signed-in role may do with a job.
+#[derive(Clone, Copy)]
+struct Permitted {
+    cancel: bool,
+    retry: bool,
+}
+
 /// The job as the server rendered it, then kept current by its event stream until it finishes.
 #[component]
-fn JobView(initial: Job) -> impl IntoView {
+fn JobView(initial: Job, allowed: Permitted) -> impl IntoView {
     let s = strings();
     let id = initial.summary.id.clone();
     let finished_at_start = initial.summary.status.is_finished();
@@ -82,14 +98,14 @@ fn JobView(initial: Job) -> impl IntoView {
             </div>
             <div class="page-actions">
                 {action_button(
-                    Signal::derive(move || !status.get().is_finished()),
+                    Signal::derive(move || allowed.cancel && !status.get().is_finished()),
                     "button danger",
                     s.job_cancel,
                     cancel.pending().into(),
                     Callback::new(move |()| { cancel.dispatch(CancelJob { id: cancel_id.clone() }); }),
                 )}
                 {action_button(
-                    Signal::derive(move || job.with(can_retry)),
+                    Signal::derive(move || allowed.retry && job.with(can_retry)),
                     "button",
                     s.job_retry,
                     retry.pending().into(),

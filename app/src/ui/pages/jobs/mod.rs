@@ -10,10 +10,11 @@ use leptos::prelude::*;
 
 use super::PageHeader;
 use crate::api::jobs::list_jobs;
-use crate::model::{ItemStatus, JobKind, JobStatus, JobSummary};
+use crate::model::{ItemStatus, JobKind, JobStatus, JobSummary, Operation};
 use crate::ui::components::{Badge, ErrorList, ProgressBar, Tone};
 use crate::ui::format;
 use crate::ui::live::{Flow, watch_job_events};
+use crate::ui::session::Allowed;
 use crate::ui::strings::strings;
 use state::upsert_summary;
 use sync_form::SyncForm;
@@ -107,7 +108,10 @@ pub fn JobsPage() -> impl IntoView {
     view! {
         <section class="page">
             <PageHeader title=s.jobs_title intro=s.jobs_intro />
-            <SyncForm />
+            // A viewer sees no sync form at all (not even its preview): it could only start jobs.
+            <Allowed op=Operation::StartSync>
+                <SyncForm />
+            </Allowed>
             <h2 class="section-title">{s.jobs_list_label}</h2>
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
