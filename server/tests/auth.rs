@@ -378,3 +378,17 @@ async fn every_change_leaves_exactly_one_audit_entry() {
     assert_eq!(list["entries"].as_array().unwrap().len(), 1);
     assert_eq!(list["entries"][0]["target"], "audit/none:x");
 }
+
+#[tokio::test]
+async fn auth_none_makes_every_caller_the_local_admin() {
+    let app = router(&["--auth", "none"]);
+    let (status, _, body) = send(&app.bare, Request::get("/api/me").body(Body::empty()).unwrap()).await;
+    let me: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!((me["role"].as_str(), me["auth_enabled"].as_bool()), (Some("admin"), Some(false)));
+    // Changes are still audited, as `local`.
+    let (status, _, _) =
+        send(&app.bare, Request::delete("/api/repositories/a/tags/b").body(Body::empty()).unwrap()).await;
+    assert_ne!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(audit(&app, "delete-tag")[0].actor, "local");
+}

@@ -38,6 +38,22 @@ fn invalid_values_stop_start_up_naming_the_variable() {
 }
 
 #[test]
+fn auth_none_is_refused_off_loopback() {
+    let output = run_with_env(&[("AUTH", "none"), ("LISTEN_ADDR", "0.0.0.0:0")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("AUTH=none is only allowed on a loopback LISTEN_ADDR"), "{stderr}");
+}
+
+#[test]
+fn an_unreadable_admin_password_file_is_a_clear_error() {
+    let output = run_with_env(&[("ADMIN_PASSWORD_FILE", "/nonexistent/admin-password")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("ADMIN_PASSWORD_FILE must name a readable file"), "{stderr}");
+}
+
+#[test]
 fn a_taken_listen_address_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();

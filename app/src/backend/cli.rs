@@ -18,8 +18,8 @@ use super::auth::principal::Principal;
 use super::config::{Command, Config, TokenCommand, UserCommand};
 use super::service::accounts::{self, NewTokenRequest, NewUser, UserChange};
 use super::store::{Db, format_time, now_ms};
+use crate::format::created as short_time;
 use crate::model::{AppError, CreatedToken, TokenInfo, UserInfo};
-use crate::ui::format::created as short_time;
 
 /// Runs one command and says how it ended.
 pub async fn run(config: Config, command: Command) -> ExitCode {

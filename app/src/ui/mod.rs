@@ -1,7 +1,7 @@
 //! The UI: the HTML shell, the router, the layout and the pages.
 
 pub mod components;
-pub mod format;
+pub use crate::format;
 pub mod live;
 pub mod pages;
 pub mod session;

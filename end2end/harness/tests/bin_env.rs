@@ -26,6 +26,14 @@ async fn stand_in_app() {
         .route("/api/health", axum::routing::get(|| async { "ok" }))
         .route("/env", axum::routing::get(move || async move { axum::Json(env) }));
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind LISTEN_ADDR");
+    // As the real app does on a first run (no account, no ADMIN_PASSWORD): log a setup link.
+    if std::env::var("ADMIN_PASSWORD").is_err() {
+        // Written to the fd directly: the test harness captures `println!`.
+        let line = format!(
+            "no account exists yet: create the first admin at http://{addr}/setup?token=stand-in-token\n"
+        );
+        std::io::Write::write_all(&mut std::io::stdout(), line.as_bytes()).unwrap();
+    }
     axum::serve(listener, app).await.unwrap();
 }
 
@@ -150,6 +158,10 @@ async fn check_running_env(state: &Value, stand_in: bool) {
         assert_eq!(env["REGISTRY_API_URL"], registry);
         assert_eq!(env["DOCKER_HOST"], docker_host);
         assert_eq!(env["RUST_LOG"], "info");
+        assert_eq!(env["ADMIN_USERNAME"], rm_harness::app::ADMIN_USERNAME);
+        assert_eq!(env["ADMIN_PASSWORD"], rm_harness::app::ADMIN_PASSWORD);
+        let setup = state["setup_url"].as_str().unwrap();
+        assert_eq!(setup, format!("{}/setup?token=stand-in-token", state["fresh_app_url"].as_str().unwrap()));
         assert!(env["DATA_DIR"].as_str().unwrap().starts_with("/tmp/rmh-"));
         assert!(env["LEPTOS_SITE_ROOT"].as_str().is_some());
         let dead: Value = http

@@ -1,4 +1,4 @@
-//! Pure formatting helpers for the views.
+//! Pure formatting of sizes, times and names, shared by the views and the command line.
 
 /// `HH:MM:SS.mmm UTC` for a Unix time in milliseconds (the time of day is what a status check needs).
 pub fn time_of_day_utc(unix_ms: u64) -> String {
