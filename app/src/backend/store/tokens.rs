@@ -25,6 +25,7 @@ pub struct StoredToken {
     pub info: TokenInfo,
     pub owner_id: i64,
     pub expires_ms: Option<i64>,
+    pub last_used_ms: Option<i64>,
     pub revoked: bool,
 }
 
@@ -77,6 +78,7 @@ impl Row {
             info,
             owner_id: self.owner_id,
             expires_ms: self.expires_at,
+            last_used_ms: self.last_used_at,
             revoked: self.revoked_at.is_some(),
         })
     }
@@ -211,7 +213,13 @@ mod tests {
         let stored = db.token_by_hash("hash-1").unwrap().unwrap();
         assert_eq!(
             stored,
-            StoredToken { info: created.clone(), owner_id: ana.id, expires_ms: Some(90_000), revoked: false }
+            StoredToken {
+                info: created.clone(),
+                owner_id: ana.id,
+                expires_ms: Some(90_000),
+                last_used_ms: None,
+                revoked: false
+            }
         );
         assert_eq!(db.token_by_public_id("p1").unwrap(), Some(stored));
         assert_eq!(db.token_by_hash("p1").unwrap(), None);
