@@ -1,7 +1,12 @@
 import { defineConfig } from '@playwright/test';
+import { adminStorageState } from './support/paths';
 
 // The global setup starts the test environment (registry, dockerd, app instances) through the
-// Rust harness binary and tears it down afterwards; see support/global-setup.ts.
+// Rust harness binary and tears it down afterwards; see support/global-setup.ts. It also signs the
+// admin in on the main app: every test starts with that session (`storageState` below). A context
+// for someone else must start signed out (`newSignedOutPage`, `newApiClient` in support/fixtures.ts):
+// Playwright gives `browser.newContext()` and `playwright.request.newContext()` these `use` options
+// too unless they are overridden.
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
@@ -13,6 +18,7 @@ export default defineConfig({
   reporter: [['list']],
   globalSetup: './support/global-setup.ts',
   use: {
+    storageState: adminStorageState,
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -1,14 +1,19 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { request } from '@playwright/test';
 import type { HarnessState } from './harness-state';
+import { adminStorageState, harnessDir } from './paths';
 
 const root = resolve(__dirname, '..', '..');
-const stateFile = resolve(__dirname, '..', '.harness', 'state.json');
+const stateFile = resolve(harnessDir, 'state.json');
 
 /**
- * Starts `rm-harness env`: a real registry, a private dockerd and the app (twice: one instance
- * pointed at a dead registry port). Its URLs reach the tests through RM_* environment variables.
+ * Starts `rm-harness env`: a real registry, a private dockerd and the app (three times: the main
+ * instance, one pointed at a dead registry port, and a fresh one with no account that logged a
+ * setup link). Its URLs reach the tests through RM_* environment variables. Then signs the admin
+ * in on the main app and saves that browser state: it is every test's default `storageState`
+ * (playwright.config.ts), so the specs start signed in.
  * The returned function is Playwright's teardown: closing the harness's stdin stops everything.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -19,8 +24,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   for (const bin of [harnessBin, appBin]) {
     if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`make test\` (it builds it first)`);
   }
-  mkdirSync(resolve(stateFile, '..'), { recursive: true });
+  mkdirSync(harnessDir, { recursive: true });
   rmSync(stateFile, { force: true });
+  rmSync(adminStorageState, { force: true });
 
   const child = spawn(
     harnessBin,
@@ -51,11 +57,22 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
   process.env.RM_APP_URL = field('app_url');
   process.env.RM_DEAD_REGISTRY_APP_URL = field('dead_registry_app_url');
+  process.env.RM_FRESH_APP_URL = field('fresh_app_url');
+  process.env.RM_SETUP_URL = field('setup_url');
+  process.env.RM_ADMIN_USERNAME = field('admin_username');
+  process.env.RM_ADMIN_PASSWORD = field('admin_password');
   process.env.RM_REGISTRY_URL = field('registry_url');
   process.env.RM_REGISTRY_HOST = field('registry_host');
   process.env.RM_DOCKER_HOST = field('docker_host');
   process.env.RM_STALLED_SOURCE_HOST = field('stalled_source_host');
   process.env.RM_FIXTURES = JSON.stringify(state.fixtures);
+
+  try {
+    await signInAdmin(state);
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw error;
+  }
 
   return async () => {
     child.stdin?.end();
@@ -63,4 +80,26 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     await exited;
     clearTimeout(timer);
   };
+}
+
+/**
+ * `POST /login` (the JSON form) as the harness's admin on the main app; the session cookie it
+ * sets is saved as a Playwright storage state. Every test shares this one session, so no test may
+ * sign out of it or sign in again in a context holding it (a login ends the browser's old session):
+ * tests that sign someone in use a signed-out context (`newSignedOutPage`, `newApiClient` in
+ * support/fixtures.ts; `signIn` in support/session.ts clears the context's cookies first).
+ */
+async function signInAdmin(state: HarnessState): Promise<void> {
+  const api = await request.newContext();
+  try {
+    const response = await api.post(`${state.app_url}/login`, {
+      data: { username: state.admin_username, password: state.admin_password },
+    });
+    if (response.status() !== 200) {
+      throw new Error(`signing in as ${state.admin_username} on ${state.app_url} answered ${response.status()}: ${await response.text()}`);
+    }
+    await api.storageState({ path: adminStorageState });
+  } finally {
+    await api.dispose();
+  }
 }

@@ -2,6 +2,13 @@
 export interface HarnessState {
   app_url: string;
   dead_registry_app_url: string;
+  /** An app started with no account: it logged a one-time first-run link, `setup_url`. */
+  fresh_app_url: string;
+  /** `<fresh_app_url>/setup?token=…`, as the fresh app logged it. */
+  setup_url: string;
+  /** The admin the main and dead-registry apps start with (`ADMIN_USERNAME`/`ADMIN_PASSWORD`). */
+  admin_username: string;
+  admin_password: string;
   registry_url: string;
   registry_host: string;
   docker_host: string;

@@ -1,4 +1,5 @@
 import { test, expect, openHydrated } from '../support/fixtures';
+import { signIn } from '../support/session';
 
 test('the status view shows the registry and the Docker daemon reachable', async ({ page, env }) => {
   await openHydrated(page, env.appUrl + '/status');
@@ -15,7 +16,8 @@ test('the status view shows the registry and the Docker daemon reachable', async
 });
 
 test('the status view shows an unreachable registry with the reason', async ({ page, env }) => {
-  await openHydrated(page, env.deadRegistryAppUrl + '/status');
+  // Another app: the shared session is the main app's, so sign in on this one (same admin).
+  await signIn(page, env.deadRegistryAppUrl, env.admin, '/status');
   const registry = page.getByRole('region', { name: 'Registry' });
   await expect(registry.getByText('Unreachable', { exact: true })).toBeVisible();
   await expect(registry.locator('.reason')).toContainText('cannot reach the registry');
