@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
 # `make bench`: builds the release server and rm-bench, then measures the browsing REST API
-# against naive and raw references, and the jobs (prefix rename, registry-to-registry sync, local
-# image push) against a mount-only floor, skopeo and the docker CLI, on generated fixtures (real
+# against naive and raw references, the jobs (prefix rename, registry-to-registry sync, local
+# image push) against a mount-only floor, skopeo and the docker CLI, and what access control costs
+# (login, idle memory, added latency against AUTH=none), on generated fixtures (real
 # docker-registry, dockerd and server processes on 127.0.0.1). The scale fixture (10,000
 # repositories / 100,000 tags) is generated once into bench/data/scale.img (mounted on
 # bench/data/scale while running) and reused.
-# A first argument `browse`, `jobs`, `local` (the local-image push alone, also part of `jobs`) or
-# `all` (default; or BENCH=… in the environment, as in `make bench BENCH=jobs`) picks the part to
-# run; other arguments go to rm-bench (`--help`), e.g.
-#   scripts/bench.sh jobs      scripts/bench.sh --only tags,catalog      scripts/bench.sh --regenerate
+# A first argument `browse`, `jobs`, `local` (the local-image push alone, also part of `jobs`),
+# `auth` (access control) or `all` (default; or BENCH=… in the environment, as in
+# `make bench BENCH=jobs`) picks the part to run; other arguments go to rm-bench (`--help`), e.g.
+#   scripts/bench.sh jobs      scripts/bench.sh auth      scripts/bench.sh --only tags,catalog
+#   scripts/bench.sh --regenerate
 # The build runs under `nice -n $BENCH_BUILD_NICE` (default 10) and honours CARGO_TARGET_DIR.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 group="${BENCH:-all}"
 case "${1:-}" in
-  browse | jobs | local | all) group="$1"; shift ;;
+  browse | jobs | local | auth | all) group="$1"; shift ;;
 esac
 case "$group" in
   all) only=() ;;
-  browse | jobs | local) only=(--only "$group") ;;
-  *) log "BENCH=$group: expected browse, jobs, local or all"; exit 2 ;;
+  browse | jobs | local | auth) only=(--only "$group") ;;
+  *) log "BENCH=$group: expected browse, jobs, local, auth or all"; exit 2 ;;
 esac
 
 "$ROOT/scripts/setup.sh"

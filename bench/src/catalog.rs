@@ -101,7 +101,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
     for _ in 0..ctx.cold_reps {
         for non_empty_only in [false, true] {
             let server = ctx.launcher.start(&base, &env).await?;
-            let (d, names) = our_walk(&ctx.http, &server.url(), non_empty_only).await?;
+            let (d, names) = our_walk(&server.http, &server.url(), non_empty_only).await?;
             check(&names, non_empty_only)?;
             if non_empty_only { cold_ne.push(d) } else { cold.push(d) }
         }
@@ -113,17 +113,17 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
     let server = ctx.launcher.start(&base, &env).await?;
     let (mut warm, mut warm_ne) = (Samples::default(), Samples::default());
     for non_empty_only in [false, true] {
-        let (_, names) = our_walk(&ctx.http, &server.url(), non_empty_only).await?;
+        let (_, names) = our_walk(&server.http, &server.url(), non_empty_only).await?;
         check(&names, non_empty_only)?;
     }
     for _ in 0..ctx.warm_reps {
         let t = Instant::now();
         raw_catalog_walk(&ctx.http, &base, PAGE).await?;
         raw.push(t.elapsed());
-        let (d, names) = our_walk(&ctx.http, &server.url(), false).await?;
+        let (d, names) = our_walk(&server.http, &server.url(), false).await?;
         check(&names, false)?;
         warm.push(d);
-        let (d, names) = our_walk(&ctx.http, &server.url(), true).await?;
+        let (d, names) = our_walk(&server.http, &server.url(), true).await?;
         check(&names, true)?;
         warm_ne.push(d);
     }

@@ -199,7 +199,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                             "cleanup_local_tag": true,
                         });
                         let (d, job) =
-                            run_job(&ctx.http, &server.url(), "/api/local-push-jobs", &body).await?;
+                            run_job(&server.http, &server.url(), "/api/local-push-jobs", &body).await?;
                         let digests = item_digests(&job, &targets)?;
                         if tool == Tool::Ours {
                             let (q, r) = job_phases(&job)?;

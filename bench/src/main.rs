@@ -16,13 +16,21 @@
 //!    against `skopeo copy`, with the server's memory during the copy.
 //! 6. Local push (jobs): 5 local images × 20 MB pushed from a private dockerd under new names, ours
 //!    (`POST /api/local-push-jobs`) against `docker tag` + `docker push`, all at once and one by one.
+//! 7. Access control: login time against a raw argon2id verification, a new server's idle memory
+//!    against `AUTH=none`, and the latency a token or session cookie adds to `GET /api/me`.
 //!
 //! `--only browse` runs 1–3, `--only jobs` runs 4–6 (`scripts/bench.sh jobs`, `make bench BENCH=jobs`),
-//! `--only local` runs 6 alone (`scripts/bench.sh local`, `make bench BENCH=local`).
+//! `--only local` runs 6 alone (`scripts/bench.sh local`, `make bench BENCH=local`), `--only auth`
+//! runs 7 (`scripts/bench.sh auth`, `make bench BENCH=auth`).
+//!
+//! Access control is on in every server the bench starts (except the `AUTH=none` reference of 7):
+//! each gets its own API token at start (a login and `POST /api/tokens`, untimed), sent by that
+//! server's client ([`server::Server::http`]) as `Authorization: Bearer`.
 //!
 //! Prints one table per scenario and a summary; a missed target is printed as MISS. Exits
 //! non-zero only when something could not be measured (an error or a wrong answer).
 
+mod auth;
 mod catalog;
 mod jobs;
 mod local;
@@ -55,6 +63,7 @@ enum Scenario {
     Rename,
     Sync,
     Local,
+    Auth,
     /// tags, catalog, scale
     Browse,
     /// rename, sync, local
@@ -63,13 +72,14 @@ enum Scenario {
 
 impl Scenario {
     /// The scenarios run, in order.
-    const RUN_ORDER: [Scenario; 6] = [
+    const RUN_ORDER: [Scenario; 7] = [
         Scenario::Tags,
         Scenario::Catalog,
         Scenario::Scale,
         Scenario::Rename,
         Scenario::Sync,
         Scenario::Local,
+        Scenario::Auth,
     ];
 
     /// Whether `--only` selected this scenario (directly or through its group).
@@ -94,7 +104,7 @@ struct Args {
     #[arg(long, env = "RM_BENCH_DATA_DIR", default_value = "bench/data")]
     data_dir: PathBuf,
     /// Scenarios to run, comma-separated (`browse` = tags,catalog,scale; `jobs` = rename,sync,local).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "browse,jobs")]
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "browse,jobs,auth")]
     only: Vec<Scenario>,
     /// Cold runs (each on a new server process).
     #[arg(long, default_value_t = 5)]
@@ -129,12 +139,19 @@ struct Args {
     /// Runs of each tool in the jobs scenarios (rename, sync, local), each to fresh target names.
     #[arg(long, default_value_t = 3)]
     jobs_reps: usize,
+    /// Timed logins in the auth scenario (sequential, each ~one argon2id verification).
+    #[arg(long, default_value_t = 30)]
+    auth_logins: usize,
+    /// Timed `GET /api/me` per variant (token, cookie, `AUTH=none`) in the auth scenario.
+    #[arg(long, default_value_t = 1000)]
+    auth_requests: usize,
 }
 
 /// What every scenario needs.
 pub struct Ctx {
     pub launcher: Launcher,
-    /// Keep-alive client for the measured requests (server and references alike).
+    /// Keep-alive client for the references' requests, straight to a registry. Requests to our
+    /// server go through that server's own authenticated client ([`server::Server::http`]).
     pub http: reqwest::Client,
     pub cold_reps: usize,
     pub warm_reps: usize,
@@ -147,6 +164,8 @@ pub struct Ctx {
     pub ttl_wait: Option<Duration>,
     pub scale_naive: bool,
     pub jobs_reps: usize,
+    pub auth_logins: usize,
+    pub auth_requests: usize,
     /// Starts every target name the jobs scenarios write (`b<nonce>-<tool>-<run>/…`): fresh per run.
     pub nonce: String,
 }
@@ -213,8 +232,13 @@ fn header(launcher: &Launcher, args: &Args, nonce: &str) {
     }
     println!(
         "  runs      cold {} (new server each), warm {}, naive {}; jobs {} per tool (targets b{nonce}-…); \
-         times are medians [min–max] in ms, client-side over loopback",
-        args.cold_reps, args.warm_reps, args.reference_reps, args.jobs_reps
+         auth {} logins, {} requests per variant; times are medians [min–max] in ms, client-side over loopback",
+        args.cold_reps,
+        args.warm_reps,
+        args.reference_reps,
+        args.jobs_reps,
+        args.auth_logins,
+        args.auth_requests
     );
 }
 
@@ -250,6 +274,8 @@ async fn main() -> Result<()> {
         ttl_wait: (args.ttl_wait > 0).then(|| Duration::from_secs(args.ttl_wait)),
         scale_naive: !args.no_scale_naive,
         jobs_reps: args.jobs_reps.max(1),
+        auth_logins: args.auth_logins.max(1),
+        auth_requests: args.auth_requests.max(1),
         nonce,
     };
 
@@ -268,6 +294,7 @@ async fn main() -> Result<()> {
                 Scenario::Rename => rename::run(&ctx).await,
                 Scenario::Sync => sync::run(&ctx).await,
                 Scenario::Local => local::run(&ctx).await,
+                Scenario::Auth => auth::run(&ctx).await,
                 Scenario::Browse | Scenario::Jobs => unreachable!("groups are not in RUN_ORDER"),
             }
         };

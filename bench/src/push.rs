@@ -21,7 +21,13 @@ use url::Url;
 
 /// A keep-alive client for loopback traffic (no proxy).
 pub fn http_client(pool: usize) -> Result<reqwest::Client> {
+    http_client_with_headers(pool, header::HeaderMap::new())
+}
+
+/// [`http_client`] sending `headers` with every request (a server's credentials).
+pub fn http_client_with_headers(pool: usize, headers: header::HeaderMap) -> Result<reqwest::Client> {
     reqwest::Client::builder()
+        .default_headers(headers)
         .no_proxy()
         .pool_max_idle_per_host(pool)
         .connect_timeout(Duration::from_secs(5))

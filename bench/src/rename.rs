@@ -144,7 +144,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                             "cleanup_source_tag": false,
                         });
                         let (d, job) =
-                            run_job(&ctx.http, &server.url(), "/api/remote-prefix-jobs", &body).await?;
+                            run_job(&server.http, &server.url(), "/api/remote-prefix-jobs", &body).await?;
                         let items = job["items"].as_array().map(Vec::len).unwrap_or(0);
                         ensure!(items == images.len(), "the job has {items} items, wanted {}", images.len());
                         let (q, r) = job_phases(&job)?;

@@ -78,6 +78,9 @@ pub enum Target {
     Speedup(f64),
     /// ours (median) ≤ this many milliseconds.
     Millis(f64),
+    /// ours (median) − reference (median) ≤ this many milliseconds: what ours adds to the same
+    /// work (the ratio column shows the difference).
+    Added(f64),
     /// Reported for information only.
     None,
 }
@@ -106,17 +109,33 @@ impl Row {
         (ours > 0.0 && !r.0.is_empty()).then(|| r.median().as_secs_f64() / ours)
     }
 
+    /// ours − reference in milliseconds, negative when ours is faster.
+    fn added_ms(&self) -> Option<f64> {
+        let (_, r) = self.reference.as_ref()?;
+        (!r.0.is_empty() && !self.ours.0.is_empty())
+            .then(|| (self.ours.median().as_secs_f64() - r.median().as_secs_f64()) * 1000.0)
+    }
+
     /// `Some(true)` PASS, `Some(false)` MISS, `None` informational.
     pub fn passed(&self) -> Option<bool> {
         match self.target {
             Target::Ratio(max) => self.ratio().map(|r| r <= max + 1e-9),
             Target::Speedup(min) => self.speedup().map(|r| r >= min - 1e-9),
             Target::Millis(max) => Some(self.ours.median().as_secs_f64() * 1000.0 <= max),
+            Target::Added(max) => self.added_ms().map(|d| d <= max + 1e-9),
             Target::None => None,
         }
     }
 
     fn ratio_text(&self) -> String {
+        if let Target::Added(_) = self.target {
+            // `+42 µs`, `-3 µs`, `+1.25 ms`: fits the 8-character column.
+            return match self.added_ms() {
+                Some(d) if d.abs() < 1.0 => format!("{:+.0} µs", d * 1000.0),
+                Some(d) => format!("{d:+.2} ms"),
+                None => "—".into(),
+            };
+        }
         if let Target::Speedup(_) = self.target {
             return match self.speedup() {
                 Some(r) if r >= 100.0 => format!("{r:.0}×"),
@@ -136,6 +155,7 @@ impl Row {
             Target::Ratio(r) => format!("≤ {r:.2}×"),
             Target::Speedup(r) => format!("≥ {r:.0}× ref"),
             Target::Millis(m) => format!("≤ {m:.0} ms"),
+            Target::Added(m) => format!("≤ +{m:.0} ms"),
             Target::None => "—".into(),
         }
     }
@@ -241,7 +261,7 @@ impl Table {
             .filter(|r| r.passed().is_some())
             .map(|r| {
                 let value = match r.target {
-                    Target::Ratio(_) | Target::Speedup(_) => {
+                    Target::Ratio(_) | Target::Speedup(_) | Target::Added(_) => {
                         format!("{} ({} vs {})", r.ratio_text(), ms(r.ours.median()), {
                             r.reference.as_ref().map(|(_, s)| ms(s.median())).unwrap_or_default()
                         })
@@ -306,6 +326,17 @@ mod tests {
         assert_eq!(row(&[10], Target::Speedup(10.0)).passed(), Some(true));
         assert_eq!(row(&[11], Target::Speedup(10.0)).passed(), Some(false));
         assert!(row(&[10], Target::Speedup(10.0)).ratio_text().starts_with("10.0×"));
+        let added = |ours_us: u64, reference_us: u64| Row {
+            reference: Some(("ref".into(), Samples(vec![Duration::from_micros(reference_us)]))),
+            ours: Samples(vec![Duration::from_micros(ours_us)]),
+            ..row(&[1], Target::Added(1.0))
+        };
+        assert_eq!(added(1_300, 400).passed(), Some(true));
+        assert_eq!(added(1_500, 400).passed(), Some(false));
+        assert_eq!(added(300, 400).passed(), Some(true));
+        assert_eq!(added(442, 400).ratio_text(), "+42 µs");
+        assert_eq!(added(300, 400).ratio_text(), "-100 µs");
+        assert_eq!(added(1_650, 400).ratio_text(), "+1.25 ms");
         let t = Table {
             title: "[1] x".into(),
             rows: vec![row(&[71], Target::Ratio(0.7))],

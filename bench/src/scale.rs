@@ -373,12 +373,12 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
     let big_query = [("details", "true"), ("sort", "created"), ("descending", "true"), ("limit", "100")];
 
     let repos_page = || async {
-        let (d, answer) = timed_get(&ctx.http, &repos_url, &repos_query).await?;
+        let (d, answer) = timed_get(&server.http, &repos_url, &repos_query).await?;
         check_repositories_page(&answer).context("repositories page")?;
         Ok::<_, anyhow::Error>(d)
     };
     let big_page = || async {
-        let (d, answer) = timed_get(&ctx.http, &big_url, &big_query).await?;
+        let (d, answer) = timed_get(&server.http, &big_url, &big_query).await?;
         check_big_page(&answer).context("5,000-tag page")?;
         Ok::<_, anyhow::Error>(d)
     };
@@ -388,9 +388,9 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
     const BY_NAME: &[(&str, &str)] = &[("details", "true"), ("sort", "name"), ("limit", "100")];
     const NAMES: &[(&str, &str)] = &[("limit", "100")];
     let other_page = |query: &'static [(&'static str, &'static str)]| {
-        let big_url = &big_url;
+        let (big_url, http) = (&big_url, &server.http);
         async move {
-            let (d, answer) = timed_get(&ctx.http, big_url, query).await?;
+            let (d, answer) = timed_get(http, big_url, query).await?;
             ensure!(answer["total"] == BIG_TAGS && answer["tags"].as_array().map(Vec::len) == Some(100));
             Ok::<_, anyhow::Error>(d)
         }

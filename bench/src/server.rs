@@ -126,7 +126,9 @@ pub fn session_cookie(session: &str) -> Result<HeaderMap> {
 }
 
 /// `POST /login` with JSON `{username, password}`, timed from sending to the last body byte.
-/// Returns the time and the new session's `rm_session` cookie value.
+/// Returns the time and the new session's `rm_session` cookie value. Sends `Origin: <base>`, as
+/// the server's own login page would: a change that carries no `Authorization` is refused without
+/// it (the server's cross-site check).
 pub async fn login(
     http: &reqwest::Client,
     base: &str,
@@ -137,6 +139,7 @@ pub async fn login(
     let started = Instant::now();
     let resp = http
         .post(&url)
+        .header(header::ORIGIN, base)
         .json(&json!({ "username": username, "password": password }))
         .send()
         .await
@@ -165,12 +168,14 @@ pub async fn login(
     Ok((elapsed, session.to_string()))
 }
 
-/// `POST /api/tokens {name}` with the session cookie; returns the token's secret (`rmt_…`).
+/// `POST /api/tokens {name}` with the session cookie (and `Origin`, as for [`login`]); returns the
+/// token's secret (`rmt_…`).
 async fn create_token(http: &reqwest::Client, base: &str, session: &str) -> Result<String> {
     let url = format!("{base}/api/tokens");
     let resp = http
         .post(&url)
         .header(header::COOKIE, format!("rm_session={session}"))
+        .header(header::ORIGIN, base)
         .json(&json!({ "name": TOKEN_NAME }))
         .send()
         .await

@@ -69,7 +69,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                         "target_repository": copy.dst_repo,
                         "target_tag": TAG,
                     });
-                    let (d, _) = run_job(&ctx.http, &server.url(), "/api/sync-jobs", &body).await?;
+                    let (d, _) = run_job(&server.http, &server.url(), "/api/sync-jobs", &body).await?;
                     let after = memory(server.pid())?;
                     mem.push((idle.rss_kib, after.hwm_kib));
                     verify(&ctx.http, &a.url(), &b.url(), std::slice::from_ref(&copy), &mut ours_checked)
@@ -122,8 +122,8 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
             ),
             match mem.first() {
                 Some(&(idle, _)) => format!(
-                    "memory: VmRSS of the (new) server just before the POST (idle, {:.1} MiB in run 1), \
-                     VmHWM after the job (peak)",
+                    "memory: VmRSS of the (new) server just before the POST (idle, after the bench's login \
+                     and token creation; {:.1} MiB in run 1), VmHWM after the job (peak)",
                     mib(idle)
                 ),
                 None => "memory: not measured".into(),

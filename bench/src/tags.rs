@@ -75,12 +75,12 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
         if rep < ctx.cold_reps {
             let server = ctx.launcher.start(&base, &[]).await?;
             let url = format!("{}{path}", server.url());
-            let (d, answer) = timed_get(&ctx.http, &url, &query).await?;
+            let (d, answer) = timed_get(&server.http, &url, &query).await?;
             check(&answer, &expected).context("cold answer")?;
             cold.push(d);
             for _ in 0..warm_per_server {
                 if warm.0.len() < ctx.warm_reps {
-                    let (d, answer) = timed_get(&ctx.http, &url, &query).await?;
+                    let (d, answer) = timed_get(&server.http, &url, &query).await?;
                     check(&answer, &expected).context("warm answer")?;
                     warm.push(d);
                 }
