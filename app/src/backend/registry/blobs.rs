@@ -10,7 +10,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use super::client::Op;
-use super::manifests::Descriptor;
+use super::content::Descriptor;
 use super::reference::validate_digest;
 use super::{RegistryClient, RegistryError};
 use crate::model::{HistoryStep, ImageConfigSummary};

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use super::manifests::Manifest;
+use super::content::Manifest;
 use crate::model::ImageConfigSummary;
 
 /// How long a tag → digest mapping (or a repository's tag count) is used without asking the
@@ -46,6 +46,13 @@ pub(super) struct ByteWeighter;
 impl<V: Weighed> Weighter<String, Arc<V>> for ByteWeighter {
     fn weight(&self, key: &String, value: &Arc<V>) -> u64 {
         (key.len() as u64 + value.weight()).max(1)
+    }
+}
+
+impl Weighed for Manifest {
+    fn weight(&self) -> u64 {
+        // The bytes plus roughly as much again for the parsed copy.
+        256 + 2 * self.raw.len() as u64
     }
 }
 

@@ -50,7 +50,10 @@ impl RegistryClient {
         let mut next: Option<Url> = None;
         loop {
             let remaining = n - repositories.len();
-            let cap = self.inner.catalog_page_cap.load(std::sync::atomic::Ordering::Relaxed);
+            let cap = match self.inner.catalog_page_cap.load(std::sync::atomic::Ordering::Relaxed) {
+                0 => REGISTRY_PAGE_LIMIT,
+                learned => learned,
+            };
             // One name more than needed tells whether another page exists: distribution sends a
             // `Link` whenever a page is full, even when nothing follows it.
             let page_size = (remaining + 1).min(cap as usize).max(1);

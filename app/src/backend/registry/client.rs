@@ -49,7 +49,8 @@ pub(super) struct Inner {
     /// The configured per-request timeout; streamed blob transfers use it as their idle timeout.
     pub(super) timeout: Duration,
     pub(super) stats: Counters,
-    /// The largest `n` the registry accepted for `_catalog` (distribution 2.8.2 refuses > 1000).
+    /// The smaller `n` this registry accepted for `_catalog` after refusing the usual one; 0 until
+    /// it refuses (`catalog.rs` owns the page sizes).
     pub(super) catalog_page_cap: AtomicU32,
 }
 
@@ -251,7 +252,7 @@ impl RegistryClient {
                 limiter: Semaphore::new(MAX_IN_FLIGHT),
                 timeout: options.timeout,
                 stats: Counters::default(),
-                catalog_page_cap: AtomicU32::new(super::catalog::REGISTRY_PAGE_LIMIT),
+                catalog_page_cap: AtomicU32::new(0),
             }),
         })
     }

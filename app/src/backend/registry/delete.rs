@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::client::Op;
-use super::manifests::sha256_digest;
+use super::content::sha256_digest;
 use super::{RegistryClient, RegistryError};
 
 impl RegistryClient {

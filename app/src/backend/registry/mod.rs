@@ -3,14 +3,16 @@
 //! Split by API area, each its own `impl RegistryClient` block; transport and auth stay private:
 //! `client.rs` (construction, the one request path with auth, retry on 401 and the in-flight
 //! bound), `auth.rs`, `catalog.rs`, `tags.rs`, `manifests.rs`, `blobs.rs`, `delete.rs`, `cache.rs`,
-//! `upload.rs` (blob checks, mounts and streamed transfers, for copies), and `reference.rs` (the
-//! name, tag and digest grammar).
+//! `upload.rs` (blob checks, mounts and streamed transfers, for copies), `content.rs` (media types,
+//! descriptors and the manifest model: data only, so the caches below the requests can hold it),
+//! and `reference.rs` (the name, tag and digest grammar).
 
 mod auth;
 mod blobs;
 mod cache;
 mod catalog;
 mod client;
+mod content;
 mod delete;
 mod error;
 mod manifests;
@@ -23,9 +25,9 @@ pub use blobs::summarize_config;
 pub use cache::DEFAULT_TAG_TTL;
 pub use catalog::{CatalogPage, REGISTRY_PAGE_LIMIT, next_link};
 pub use client::{MAX_IN_FLIGHT, PingOutcome, RegistryClient, RegistryClientOptions, RegistryStats};
-pub use error::{OciErrorBody, OciErrorEntry, RegistryError, parse_retry_after};
-pub use manifests::{
+pub use content::{
     DOCKER_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, MANIFEST_ACCEPT, Manifest, MediaType,
     OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PlatformJson, is_image_config, sha256_digest,
 };
+pub use error::{OciErrorBody, OciErrorEntry, RegistryError, parse_retry_after};
 pub use upload::{BlobDownload, MountOutcome, UploadSession};
