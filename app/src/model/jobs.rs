@@ -329,6 +329,29 @@ pub struct JobSummary {
     pub failed_items: u64,
 }
 
+#[cfg(test)]
+impl JobSummary {
+    /// A summary for tests: what they look at (`id`, kind, status) and fixed times.
+    pub(crate) fn example(id: &str, job_type: JobKind, status: JobStatus) -> Self {
+        Self {
+            id: id.to_owned(),
+            job_type,
+            status,
+            source_image: "2 repositories".to_owned(),
+            target_image: "deleted".to_owned(),
+            total_items: 2,
+            progress: Progress::default(),
+            error: None,
+            created_at: "2026-11-26T10:00:00Z".to_owned(),
+            updated_at: "2026-11-26T10:00:00Z".to_owned(),
+            started_at: None,
+            finished_at: None,
+            retry_of: None,
+            failed_items: 0,
+        }
+    }
+}
+
 /// A job with its request, items and log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Job {

@@ -7,6 +7,7 @@ mod jobs;
 mod local;
 mod permission;
 mod registry;
+mod retry;
 
 pub use auth::{
     AuditEntry, AuditList, AuditOutcome, AuditQuery, CreatedToken, Me, Role, TokenInfo, TokenList, UserInfo,

@@ -198,7 +198,7 @@ impl JobManager {
                 job.summary.status.as_str()
             )));
         }
-        let request = kinds::retry_request(&job).ok_or_else(|| {
+        let request = job.retry_request().ok_or_else(|| {
             AppError::BadRequest(format!("job {id} has no failed, cancelled or interrupted items to retry"))
         })?;
         self.submit(request, Some(id.to_owned()))

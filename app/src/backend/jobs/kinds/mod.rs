@@ -1,5 +1,6 @@
-//! The job kinds: each validates its request up front (`plan`: bad input changes nothing), runs
-//! against a [`JobContext`], and says what a retry should redo.
+//! The job kinds: each validates its request up front (`plan`: bad input changes nothing) and runs
+//! against a [`JobContext`]. What a retry redoes is the model's rule (`Job::retry_request`), shared
+//! with the UI.
 
 mod local_delete;
 mod local_push;
@@ -9,7 +10,7 @@ mod sync;
 
 use super::engine::{Deps, JobContext};
 use crate::backend::copy::{CopyError, CopyOutcome};
-use crate::model::{AppError, ItemStatus, Job, JobItem, JobRequest};
+use crate::model::{AppError, ItemStatus, JobItem, JobRequest};
 
 pub use local_delete::preview as preview_local_delete;
 pub use local_push::preview as preview_local_push;
@@ -44,58 +45,6 @@ pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), Strin
         JobRequest::RepositoryDelete(r) => repository_delete::run(context, r).await,
         JobRequest::LocalPush(r) => local_push::run(context, r).await,
         JobRequest::LocalDelete(r) => local_delete::run(context, r).await,
-    }
-}
-
-/// Items a retry must redo.
-fn unfinished(items: &[JobItem]) -> impl Iterator<Item = &JobItem> {
-    items
-        .iter()
-        .filter(|i| matches!(i.status, ItemStatus::Failed | ItemStatus::Cancelled | ItemStatus::Pending))
-}
-
-/// The request that redoes what `job` left undone; `None` when nothing is left.
-pub fn retry_request(job: &Job) -> Option<JobRequest> {
-    match &job.request {
-        JobRequest::Sync(r) => (job.summary.status != crate::model::JobStatus::Succeeded
-            && (job.items.is_empty() || unfinished(&job.items).next().is_some()))
-        .then(|| JobRequest::Sync(r.clone())),
-        JobRequest::RemotePrefix(r) => {
-            let mut repositories: Vec<String> = Vec::new();
-            for item in unfinished(&job.items) {
-                let repository = remote_prefix::item_repository(&item.source).to_owned();
-                if !repositories.contains(&repository) {
-                    repositories.push(repository);
-                }
-            }
-            // A job that failed before listing tags has no items: redo all of it.
-            if job.items.is_empty() && job.summary.status != crate::model::JobStatus::Succeeded {
-                repositories = r.repositories.clone();
-            }
-            (!repositories.is_empty()).then(|| {
-                JobRequest::RemotePrefix(crate::model::RemotePrefixRequest { repositories, ..r.clone() })
-            })
-        }
-        JobRequest::RepositoryDelete(_) => {
-            let repositories: Vec<String> = unfinished(&job.items).map(|i| i.source.clone()).collect();
-            (!repositories.is_empty()).then_some(JobRequest::RepositoryDelete(
-                crate::model::RepositoryDeleteRequest { repositories },
-            ))
-        }
-        JobRequest::LocalPush(r) => {
-            let image_refs: Vec<String> = unfinished(&job.items).map(|i| i.source.clone()).collect();
-            (!image_refs.is_empty())
-                .then(|| JobRequest::LocalPush(crate::model::LocalPushRequest { image_refs, ..r.clone() }))
-        }
-        JobRequest::LocalDelete(r) => {
-            let mut image_refs: Vec<String> = unfinished(&job.items).map(|i| i.source.clone()).collect();
-            // A job that failed before mapping references to images has its references as items.
-            if job.items.is_empty() && job.summary.status != crate::model::JobStatus::Succeeded {
-                image_refs = r.image_refs.clone();
-            }
-            (!image_refs.is_empty())
-                .then_some(JobRequest::LocalDelete(crate::model::LocalDeleteRequest { image_refs }))
-        }
     }
 }
 

@@ -23,15 +23,6 @@ use super::{Plan, collisions, copy_result, describe_repositories, repository_lis
 /// so latency, not bandwidth, bounds a rename; the client still caps requests in flight at 16.
 const PARALLEL_TAGS: usize = 8;
 
-/// The repository an item works on: items are `repository:tag`, or a bare repository when its
-/// tags could not be listed.
-pub fn item_repository(source: &str) -> &str {
-    match source.rsplit_once(':') {
-        Some((repository, tag)) if !tag.contains('/') => repository,
-        _ => source,
-    }
-}
-
 /// The registry to write to: ours unless `target_registry_host` names another one.
 pub fn resolve_target(host: Option<&str>, deps: &Deps) -> Result<(RegistryClient, String), AppError> {
     match host.map(str::trim).filter(|h| !h.is_empty()) {
@@ -414,11 +405,5 @@ mod tests {
         assert!(!error.is_empty());
         let error = renames(&request(PrefixMode::Add, "UP", &["a"]), true).unwrap_err().to_string();
         assert!(error.contains("UP/a"), "{error}");
-    }
-
-    #[test]
-    fn items_name_their_repository() {
-        assert_eq!(item_repository("team/app:v1"), "team/app");
-        assert_eq!(item_repository("team/app"), "team/app");
     }
 }

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
-use super::state::{apply_job_event, can_retry};
+use super::state::apply_job_event;
 use super::{StatusBadge, item_status_label, item_status_tone, job_href, kind_label};
 use crate::api::jobs::{CancelJob, RetryJob, get_job};
 use crate::model::{Job, JobItem, LogLine, Operation};
@@ -105,7 +105,7 @@ fn JobView(initial: Job, allowed: Permitted) -> impl IntoView {
                     Callback::new(move |()| { cancel.dispatch(CancelJob { id: cancel_id.clone() }); }),
                 )}
                 {action_button(
-                    Signal::derive(move || allowed.retry && job.with(can_retry)),
+                    Signal::derive(move || allowed.retry && job.with(Job::can_retry)),
                     "button",
                     s.job_retry,
                     retry.pending().into(),

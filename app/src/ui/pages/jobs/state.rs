@@ -1,6 +1,6 @@
 //! How live events change what a job view and the jobs list show. Pure, so it is tested natively.
 
-use crate::model::{ItemStatus, Job, JobEvent, JobStatus, JobSummary};
+use crate::model::{Job, JobEvent, JobSummary};
 
 /// Applies one event of a job's stream to the job shown. Events of other jobs are ignored.
 ///
@@ -37,42 +37,16 @@ pub fn upsert_summary(rows: &mut Vec<JobSummary>, summary: JobSummary) {
     }
 }
 
-/// Whether "Retry failed items" can do something: the job has finished and left work undone (the
-/// server's rule, `kinds::retry_request`, has the last word).
-pub fn can_retry(job: &Job) -> bool {
-    let status = job.summary.status;
-    let undone = job
-        .items
-        .iter()
-        .any(|i| matches!(i.status, ItemStatus::Failed | ItemStatus::Cancelled | ItemStatus::Pending));
-    status.is_finished() && status != JobStatus::Succeeded && (undone || job.items.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{apply_job_event, can_retry, upsert_summary};
+    use super::{apply_job_event, upsert_summary};
     use crate::model::{
         ItemStatus, Job, JobEvent, JobItem, JobKind, JobRequest, JobStatus, JobSummary, LogLevel, LogLine,
-        Progress, RepositoryDeleteRequest,
+        RepositoryDeleteRequest,
     };
 
     fn summary(id: &str, status: JobStatus) -> JobSummary {
-        JobSummary {
-            id: id.to_owned(),
-            job_type: JobKind::RepositoryDelete,
-            status,
-            source_image: "2 repositories".to_owned(),
-            target_image: "deleted".to_owned(),
-            total_items: 2,
-            progress: Progress::default(),
-            error: None,
-            created_at: "2026-11-26T10:00:00Z".to_owned(),
-            updated_at: "2026-11-26T10:00:00Z".to_owned(),
-            started_at: None,
-            finished_at: None,
-            retry_of: None,
-            failed_items: 0,
-        }
+        JobSummary::example(id, JobKind::RepositoryDelete, status)
     }
 
     fn item(source: &str, status: ItemStatus) -> JobItem {
@@ -157,16 +131,5 @@ mod tests {
             shown,
             [("c", JobStatus::Queued), ("b", JobStatus::Succeeded), ("a", JobStatus::Succeeded)]
         );
-    }
-
-    #[test]
-    fn retry_is_offered_only_for_finished_jobs_with_work_left() {
-        let failed = vec![item("a", ItemStatus::Succeeded), item("b", ItemStatus::Failed)];
-        assert!(can_retry(&job(JobStatus::Partial, failed.clone(), vec![])));
-        assert!(!can_retry(&job(JobStatus::Running, failed, vec![])));
-        assert!(can_retry(&job(JobStatus::Interrupted, vec![item("a", ItemStatus::Pending)], vec![])));
-        assert!(can_retry(&job(JobStatus::Failed, vec![], vec![])));
-        assert!(!can_retry(&job(JobStatus::Succeeded, vec![item("a", ItemStatus::Succeeded)], vec![])));
-        assert!(!can_retry(&job(JobStatus::Partial, vec![item("a", ItemStatus::Skipped)], vec![])));
     }
 }
