@@ -9,17 +9,27 @@ pub fn time_of_day_utc(unix_ms: u64) -> String {
 
 /// Human-readable size in binary units: `512 B`, `1.5 KiB`, `20.0 MiB`.
 pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
-    if n < 1024 {
+    scaled(n, 1024, ["KiB", "MiB", "GiB", "TiB", "PiB"])
+}
+
+/// Human-readable size in decimal units, as registries and Docker print sizes: `512 B`, `10.0 MB`.
+pub fn decimal_bytes(n: u64) -> String {
+    scaled(n, 1000, ["KB", "MB", "GB", "TB", "PB"])
+}
+
+/// `n` bytes in the largest of `units` (each `base` times the one before) that keeps it ≥ 1.
+fn scaled(n: u64, base: u64, units: [&str; 5]) -> String {
+    if n < base {
         return format!("{n} B");
     }
-    let mut value = n as f64 / 1024.0;
+    let base = base as f64;
+    let mut value = n as f64 / base;
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    while value >= base && unit < units.len() - 1 {
+        value /= base;
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    format!("{value:.1} {}", units[unit])
 }
 
 /// `sha256:0123456789ab` — the algorithm and the first 12 hex digits, as `docker images` shows.
@@ -122,8 +132,8 @@ pub fn query_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        bytes, created, origin, percent, progress, query_value, rfc3339_utc, short_digest, short_image_id,
-        time_of_day_utc,
+        bytes, created, decimal_bytes, origin, percent, progress, query_value, rfc3339_utc, short_digest,
+        short_image_id, time_of_day_utc,
     };
     use crate::model::Progress;
 
@@ -158,6 +168,15 @@ mod tests {
         ];
         for (n, expected) in cases {
             assert_eq!(bytes(n), expected, "{n}");
+        }
+    }
+
+    #[test]
+    fn registry_and_docker_sizes_use_decimal_units() {
+        let cases =
+            [(999, "999 B"), (10_000_000, "10.0 MB"), (10_500_000, "10.5 MB"), (1_234_567_890, "1.2 GB")];
+        for (n, expected) in cases {
+            assert_eq!(decimal_bytes(n), expected, "{n}");
         }
     }
 

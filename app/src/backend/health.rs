@@ -3,14 +3,8 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::AppState;
+use super::docker::detected_arch;
 use crate::model::Health;
-use crate::naming::arch_alias;
-
-/// The host's arch alias (`x86`, `arm`, or the machine name): what `arch_mode: auto` falls back
-/// to and what the status view and the local image list show.
-pub fn detected_arch() -> String {
-    arch_alias(std::env::consts::ARCH)
-}
 
 /// Asks the registry and the Docker daemon at once; either being down is reported, not raised.
 pub async fn check(state: &AppState) -> Health {

@@ -303,21 +303,6 @@ pub(crate) fn short_digest(digest: &str) -> String {
     }
 }
 
-/// `512 B`, `10.0 MB` (decimal units, as registries and Docker show sizes).
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
-    if bytes < 1000 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1000.0;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,9 +312,6 @@ mod tests {
         let digest = format!("sha256:{}", "ab".repeat(32));
         assert_eq!(short_digest(&digest), "sha256:abababababab…");
         assert_eq!(short_digest("sha256:abc"), "sha256:abc");
-        assert_eq!(human_bytes(999), "999 B");
-        assert_eq!(human_bytes(10_000_000), "10.0 MB");
-        assert_eq!(human_bytes(1_234_567_890), "1.2 GB");
         assert_eq!(target_name("a/b", "v1"), "a/b:v1");
         assert_eq!(target_name("a/b", "sha256:1"), "a/b@sha256:1");
     }

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{DockerClient, ImageListEntry};
-use crate::backend::health::detected_arch;
-use crate::backend::jobs::kinds::human_bytes;
+use super::{DockerClient, ImageListEntry, detected_arch};
+use crate::format::decimal_bytes;
 use crate::model::{AppError, LocalImage, LocalImageList};
 
 /// Inspects running at once while listing (each is one small request to the daemon).
@@ -47,7 +46,7 @@ pub async fn list_local_images(
                 repository: repository.to_owned(),
                 tag: tag.to_owned(),
                 image_id: entry.id.clone(),
-                size: human_bytes(entry.size),
+                size: decimal_bytes(entry.size),
                 size_bytes: entry.size,
                 created: created.clone(),
                 architecture: architecture.clone(),

@@ -12,9 +12,17 @@ use bollard::{API_DEFAULT_VERSION, Docker};
 use tokio::sync::Mutex;
 
 use crate::model::AppError;
+use crate::naming::arch_alias;
 
 pub use images::{ImageInfo, ImageListEntry, Removed};
 pub use transfer::{LayerBytes, RegistryAuth, Transfer, TransferEvent};
+
+/// The host's arch alias (`x86`, `arm`, or the machine name): what a local image is taken to be
+/// built for when it does not say (`arch_mode: auto`), and what the status view and the local
+/// image list show.
+pub fn detected_arch() -> String {
+    arch_alias(std::env::consts::ARCH)
+}
 
 /// The adapter's one error type; each variant says what the user sees and which status it maps to.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

@@ -18,18 +18,18 @@ use futures::StreamExt as _;
 
 use crate::backend::browse::delete_tag;
 use crate::backend::copy::{CopyError, CopyObserver as _, retrying};
-use crate::backend::docker::{DockerError, LayerBytes, RegistryAuth, Transfer, TransferEvent};
-use crate::backend::health::detected_arch;
+use crate::backend::docker::{DockerError, LayerBytes, RegistryAuth, Transfer, TransferEvent, detected_arch};
 use crate::backend::jobs::engine::{Deps, JobContext};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{validate_repository, validate_tag};
+use crate::format::decimal_bytes;
 use crate::model::{
     AppError, DeleteScope, ItemStatus, JobItem, LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
 use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_target};
 
 use super::remote_prefix::resolve_target;
-use super::{Plan, collisions, human_bytes};
+use super::{Plan, collisions};
 
 /// Image references from a request: trimmed, de-duplicated (first kept), at least one.
 pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
@@ -219,7 +219,7 @@ impl Moved {
         format!(
             "{verb} {} layers ({}), {} already present",
             self.layers_moved,
-            human_bytes(self.bytes),
+            decimal_bytes(self.bytes),
             self.layers_present
         )
     }

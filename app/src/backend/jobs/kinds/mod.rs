@@ -10,6 +10,7 @@ mod sync;
 
 use super::engine::{Deps, JobContext};
 use crate::backend::copy::{CopyError, CopyOutcome};
+use crate::format::decimal_bytes;
 use crate::model::{AppError, ItemStatus, JobItem, JobRequest};
 
 pub use local_delete::preview as preview_local_delete;
@@ -94,17 +95,6 @@ fn describe_repositories(names: &[String]) -> String {
     }
 }
 
-pub(crate) fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
-}
-
 fn copy_detail(outcome: &CopyOutcome) -> String {
     if outcome.already_present {
         return "already present with the same digest: nothing copied".to_owned();
@@ -113,7 +103,7 @@ fn copy_detail(outcome: &CopyOutcome) -> String {
         "{} blobs mounted, {} streamed ({}), {} already present",
         outcome.blobs_mounted,
         outcome.blobs_streamed,
-        human_bytes(outcome.bytes_streamed),
+        decimal_bytes(outcome.bytes_streamed),
         outcome.blobs_present
     )
 }
@@ -152,7 +142,5 @@ mod tests {
             describe_repositories(&["a".into(), "b".into(), "c".into(), "d".into()]),
             "4 repositories (a, b, c, … 1 more)"
         );
-        assert_eq!(human_bytes(999), "999 B");
-        assert_eq!(human_bytes(10_500_000), "10.5 MB");
     }
 }
