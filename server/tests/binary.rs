@@ -38,6 +38,25 @@ fn invalid_values_stop_start_up_naming_the_variable() {
 }
 
 #[test]
+fn a_url_with_credentials_stops_start_up_without_printing_them() {
+    let cases = [
+        (
+            "REGISTRY_API_URL",
+            "http://alice:s3cret@127.0.0.1:5000",
+            "use REGISTRY_USERNAME and REGISTRY_PASSWORD",
+        ),
+        ("PUBLIC_URL", "https://alice:s3cret@registry-ui.example", "PUBLIC_URL must be"),
+    ];
+    for (variable, value, expected) in cases {
+        let output = run_with_env(&[(variable, value)]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{variable}: {stderr}");
+        assert!(stderr.contains(expected), "{variable}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{variable}: {stderr}");
+    }
+}
+
+#[test]
 fn auth_none_is_refused_off_loopback() {
     let output = run_with_env(&[("AUTH", "none"), ("LISTEN_ADDR", "0.0.0.0:0")]);
     let stderr = String::from_utf8_lossy(&output.stderr);

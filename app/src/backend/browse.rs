@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 use futures::{StreamExt, stream};
 
+use crate::backend::redact::{Scrubbed, scrub_urls};
 use crate::backend::registry::reference::{ManifestRef, validate_repository};
 use crate::backend::registry::{MAX_IN_FLIGHT, Manifest, REGISTRY_PAGE_LIMIT, RegistryClient, RegistryError};
 use crate::model::{
@@ -44,13 +45,15 @@ pub struct TagQuery {
 impl From<RegistryError> for AppError {
     /// Missing things are 404; a registry with deletion disabled is 403 with the setting to
     /// change; everything else the registry did (or did not) answer is 502 with its reason.
+    /// URLs in the message lose credentials and query strings.
     fn from(error: RegistryError) -> Self {
+        let message = scrub_urls(&error.to_string());
         match &error {
-            RegistryError::DeletionDisabled { .. } => AppError::Forbidden(error.to_string()),
-            e if e.is_not_found() => AppError::NotFound(format!("not found in the registry: {error}")),
+            RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message),
+            e if e.is_not_found() => AppError::NotFound(format!("not found in the registry: {message}")),
             _ => {
-                tracing::warn!(%error, "registry request failed");
-                AppError::Upstream(error.to_string())
+                tracing::warn!(error = %message, "registry request failed");
+                AppError::Upstream(message)
             }
         }
     }
@@ -139,8 +142,9 @@ pub async fn repositories_matching(
             let tag_count = match count {
                 Some(Ok(count)) => Some(count),
                 Some(Err(error)) => {
+                    let error = scrub_urls(&error.to_string());
                     tracing::warn!(repository = %name, %error, "cannot count the tags of a repository");
-                    page.unreadable.insert(name.clone(), error.to_string());
+                    page.unreadable.insert(name.clone(), error);
                     None
                 }
                 None => None,
@@ -287,8 +291,9 @@ async fn summarize_tag(registry: &RegistryClient, repository: &str, tag: String)
         }
         Ok(None) => row.error = Some("the tag was deleted while it was being read".to_owned()),
         Err(error) => {
+            let error = scrub_urls(&error.to_string());
             tracing::warn!(repository, tag = %row.tag, %error, "cannot read a tag's manifest");
-            row.error = Some(error.to_string());
+            row.error = Some(error);
         }
     }
     row
@@ -659,12 +664,14 @@ async fn delete_only_tag(
     if let Err(error) = registry.delete_manifest(repository, &throwaway_digest).await {
         // Put the tag back where it was, so a failed delete changes nothing.
         let restored = registry.put_manifest(repository, tag, &media_type, original.raw.clone()).await;
-        tracing::warn!(repository, tag, %error, restored = restored.is_ok(), "deleting the throwaway manifest failed");
+        let shown = Scrubbed(&error);
+        tracing::warn!(repository, tag, error = %shown, restored = restored.is_ok(), "deleting the throwaway manifest failed");
         return Err(match restored {
             Ok(_) => error.into(),
             Err(restore_error) => AppError::Upstream(format!(
-                "{error}; putting `{tag}` back on {digest} also failed ({restore_error}): it now points to \
-                 {throwaway_digest}"
+                "{shown}; putting `{tag}` back on {digest} also failed ({}): it now points to \
+                 {throwaway_digest}",
+                Scrubbed(&restore_error)
             )),
         });
     }
@@ -702,6 +709,7 @@ pub async fn delete_repository(
             Err(error) if error.is_not_found() => {}
             Err(error) if deleted_digests.is_empty() => return Err(error.into()),
             Err(error) => {
+                let error = Scrubbed(&error);
                 tracing::warn!(repository, %digest, %error, "deleting a repository stopped part-way");
                 return Err(AppError::Upstream(format!(
                     "deleted {} of {} images of `{repository}` (tags {}), then: {error}",

@@ -16,8 +16,9 @@ use crate::model::Role;
 #[derive(Clone, Debug, Parser)]
 #[command(name = "registry-manager", version, about, max_term_width = 100)]
 pub struct Config {
-    /// Base URL of the registry's HTTP API (http:// or https://).
-    #[arg(long, env = "REGISTRY_API_URL", default_value = "http://127.0.0.1:5000", value_parser = parse_registry_url)]
+    /// Base URL of the registry's HTTP API (http:// or https://), without credentials (they go in
+    /// REGISTRY_USERNAME and REGISTRY_PASSWORD).
+    #[arg(long, env = "REGISTRY_API_URL", default_value = "http://127.0.0.1:5000", value_parser = Quiet(parse_registry_url))]
     pub registry_api_url: Url,
 
     /// host[:port] that users `docker push`/`docker pull` against. Defaults to the host:port of
@@ -65,7 +66,7 @@ pub struct Config {
 
     /// Docker daemon address (unix:///path/docker.sock, tcp://host:port). Defaults to the local
     /// socket, /var/run/docker.sock.
-    #[arg(long, env = "DOCKER_HOST", value_parser = parse_docker_host)]
+    #[arg(long, env = "DOCKER_HOST", value_parser = Quiet(parse_docker_host))]
     pub docker_host: Option<String>,
 
     /// User name for registry Basic auth or the token service.
@@ -124,7 +125,7 @@ pub struct Config {
 
     /// The URL people open the app at (e.g. https://registry-ui.example): used in the setup link
     /// the log prints, and an https URL makes the session cookie `Secure`.
-    #[arg(long, env = "PUBLIC_URL", value_parser = parse_public_url)]
+    #[arg(long, env = "PUBLIC_URL", value_parser = Quiet(parse_public_url))]
     pub public_url: Option<Url>,
 
     /// Where the built site (pkg/*.js, *.wasm, *.css) is served from.
@@ -334,12 +335,50 @@ fn parse_local_push_concurrency(value: &str) -> Result<usize, String> {
     parse_bounded(value, "LOCAL_PUSH_CONCURRENCY", "images", 1, 16).map(|n| n as usize)
 }
 
+/// A value parser whose error does not repeat the value, as clap's own errors do
+/// (`invalid value 'http://user:password@…'`): for values that may carry a password.
+#[derive(Clone, Copy)]
+struct Quiet<T>(fn(&str) -> Result<T, String>);
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Quiet<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let arg = arg.map(ToString::to_string).unwrap_or_default();
+        let refuse = |message: String| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '{arg}': {message}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| refuse("the value is not valid UTF-8".to_owned()))?;
+        (self.0)(text).map_err(refuse)
+    }
+}
+
+/// Whether `url` carries `user:password@` (or just `user@`).
+fn has_userinfo(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
 fn parse_registry_url(value: &str) -> Result<Url, String> {
     let accepted =
         "REGISTRY_API_URL must be an absolute http:// or https:// URL such as http://127.0.0.1:5000";
     let url = Url::parse(value.trim()).map_err(|e| format!("{accepted} ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return Err(format!("{accepted} (the scheme http:// or https:// is missing)"));
+    }
+    // It is shown by /api/health, on the Status page and in every registry error.
+    if has_userinfo(&url) {
+        return Err(format!(
+            "{accepted}, without user:password@: use REGISTRY_USERNAME and REGISTRY_PASSWORD for the credentials"
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("{accepted}, without ?query or #fragment"));
@@ -395,11 +434,18 @@ fn parse_docker_host(value: &str) -> Result<String, String> {
     let ok = ["unix://", "tcp://", "http://"]
         .iter()
         .any(|scheme| value.len() > scheme.len() && value.starts_with(scheme));
-    if ok {
-        Ok(value.to_owned())
-    } else {
-        Err("DOCKER_HOST must be unix:///path/to/docker.sock or tcp://host:port".to_owned())
+    let accepted = "DOCKER_HOST must be unix:///path/to/docker.sock or tcp://host:port";
+    if !ok {
+        return Err(accepted.to_owned());
     }
+    let network = !value.starts_with("unix://");
+    let authority = value.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default());
+    if network && authority.is_some_and(|authority| authority.contains('@')) {
+        return Err(format!(
+            "{accepted}, without user:password@ (the Docker API takes no credentials in its address)"
+        ));
+    }
+    Ok(value.to_owned())
 }
 
 fn parse_session_idle(value: &str) -> Result<u64, String> {
@@ -427,6 +473,10 @@ fn parse_public_url(value: &str) -> Result<Url, String> {
     let url = Url::parse(value.trim()).map_err(|e| format!("{accepted} ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return Err(accepted.to_owned());
+    }
+    // It is printed in the log (the setup link), so it holds no secret.
+    if has_userinfo(&url) || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("{accepted}, without user:password@, ?query or #fragment"));
     }
     Ok(url)
 }
@@ -530,6 +580,27 @@ mod tests {
         for (args, expected) in cases {
             let err = parse(args).expect_err(&format!("{args:?} was accepted"));
             assert!(err.contains(expected), "{args:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused_without_repeating_them() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["--registry-api-url", "http://alice:s3cret@127.0.0.1:5000"],
+                "use REGISTRY_USERNAME and REGISTRY_PASSWORD for the credentials",
+            ),
+            (&["--registry-api-url", "https://s3cret@127.0.0.1"], "REGISTRY_USERNAME and REGISTRY_PASSWORD"),
+            // A value clap cannot use is not repeated either.
+            (&["--registry-api-url", "http://alice:s3cret@127.0.0.1:99999"], "REGISTRY_API_URL must be"),
+            (&["--public-url", "https://alice:s3cret@registry-ui.example"], "PUBLIC_URL must be"),
+            (&["--public-url", "https://registry-ui.example/?key=s3cret"], "without user:password@, ?query"),
+            (&["--docker-host", "tcp://alice:s3cret@127.0.0.1:2376"], "DOCKER_HOST must be"),
+        ];
+        for (args, expected) in cases {
+            let err = parse(args).expect_err(&format!("{args:?} was accepted"));
+            assert!(err.contains(expected), "{args:?}: {err}");
+            assert!(!err.contains("s3cret"), "{args:?}: {err}");
         }
     }
 

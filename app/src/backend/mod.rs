@@ -9,6 +9,7 @@ pub mod copy;
 pub mod docker;
 pub mod health;
 pub mod jobs;
+pub mod redact;
 pub mod registry;
 pub mod service;
 pub mod state;
