@@ -1,6 +1,7 @@
 import { test, expect, openHydrated } from '../support/fixtures';
 import { JobPage } from '../support/job-page';
 import { listTags, pushImage, uniqueName } from '../support/registry';
+import { fromOwnPage } from '../support/session';
 
 // Each test pushes and names its own repositories (fresh per run), so the tests run in parallel
 // with the other specs and can be re-run against the same registry.
@@ -65,6 +66,7 @@ test('the jobs list shows a job started elsewhere, and its outcome, without relo
 
   const started = await page.request.post(`${env.appUrl}/api/repository-delete-jobs`, {
     data: { repositories: [repo] },
+    headers: fromOwnPage(env.appUrl),
   });
   expect(started.status()).toBe(200);
   const { id } = await started.json();

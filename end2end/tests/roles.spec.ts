@@ -3,7 +3,7 @@ import { test, expect, openHydrated } from '../support/fixtures';
 import { JobPage } from '../support/job-page';
 import { LocalImagesPage } from '../support/local-images-page';
 import { listTags, pushImage, uniqueName } from '../support/registry';
-import { callRpc, newAccount, signIn, type Role } from '../support/session';
+import { callRpc, fromOwnPage, newAccount, signIn, type Role } from '../support/session';
 
 // One flow, in order: the admin creates the accounts the later steps sign in with.
 test.describe.configure({ mode: 'serial' });
@@ -59,6 +59,7 @@ test('a viewer browses every page but is offered no control that changes anythin
   // A job the viewer watches while it runs (it never ends by itself: the source never answers).
   const started = await page.request.post(`${env.appUrl}/api/sync-jobs`, {
     data: { source_image: `${env.stalledSourceHost}/e2e/stalled:v1`, target_repository: `e2e/roles-${run}/never` },
+    headers: fromOwnPage(env.appUrl),
   });
   expect(started.status()).toBe(200);
   const { id: jobId } = await started.json();
@@ -107,13 +108,13 @@ test('a viewer browses every page but is offered no control that changes anythin
     // (Other specs' jobs may hold both job workers for a moment: it can be queued first.)
     await expect(job.status).toHaveAttribute('data-status', 'running', { timeout: 30_000 });
     await expect(browser.getByRole('button', { name: 'Cancel job' })).toHaveCount(0);
-    const cancelled = await page.request.post(`${env.appUrl}/api/sync-jobs/${jobId}/cancel`);
+    const cancelled = await page.request.post(`${env.appUrl}/api/sync-jobs/${jobId}/cancel`, { headers: fromOwnPage(env.appUrl) });
     expect(cancelled.status()).toBe(200);
     await job.expectFinished('cancelled');
     await expect(browser.getByRole('button', { name: 'Retry failed items' })).toHaveCount(0);
   } finally {
     // Never leave the stalled job holding a job worker.
-    await page.request.post(`${env.appUrl}/api/sync-jobs/${jobId}/cancel`);
+    await page.request.post(`${env.appUrl}/api/sync-jobs/${jobId}/cancel`, { headers: fromOwnPage(env.appUrl) });
   }
 });
 

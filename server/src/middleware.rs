@@ -1,16 +1,65 @@
-//! Request middleware: who is calling. Every request gets a [`Principal`] in its extensions,
-//! built by `app::backend::auth` from the session cookie (pages, `/rpc`) or also an API token or
-//! Basic credentials (`/api`). Nothing here decides what the caller may do: the service layer does.
-//! The one exception is navigation: a page requested without a session is redirected to `/login`.
+//! Request middleware, outermost first:
+//! - [`security_headers`]: a Content-Security-Policy nonce for the request, and the security
+//!   headers on every response;
+//! - [`refuse_foreign`]: the Host check (DNS rebinding, `421`) and the cross-site check (`403`)
+//!   of `app::backend::http_policy`, before anything else reads the request;
+//! - [`authenticate`]: who is calling. Every request gets a [`Principal`] in its extensions,
+//!   built by `app::backend::auth` from the session cookie (pages, `/rpc`) or also an API token or
+//!   Basic credentials (`/api`). Nothing here decides what the caller may do: the service layer
+//!   does. The one exception is navigation: a page requested without a session is redirected to
+//!   `/login`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use app::backend::AppState;
 use app::backend::auth::principal::{Channel, Principal};
+use app::backend::http_policy::{self, CspNonce, HttpPolicy, Misdirected};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+
+/// Makes the request's CSP nonce (see [`provide_csp_nonce`]) and puts the security headers on
+/// whatever answers, refusals included.
+pub async fn security_headers(mut request: Request, next: Next) -> Response {
+    let nonce = CspNonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(request).await;
+    for (name, value) in http_policy::security_headers(&nonce) {
+        response.headers_mut().insert(name, value);
+    }
+    response
+}
+
+/// Leptos context for a page: the nonce [`security_headers`] made for this request, so the
+/// hydration script carries the one the response's policy names. (leptos_axum provides a nonce
+/// of its own first; this one replaces it.) Outside a request (static files) it does nothing.
+pub fn provide_csp_nonce() {
+    use leptos::prelude::{provide_context, use_context};
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
+/// Answers `421` to a Host this server is not reached by, and `403` to a change sent from
+/// another origin, before the request is authenticated or read.
+pub async fn refuse_foreign(State(policy): State<Arc<HttpPolicy>>, request: Request, next: Next) -> Response {
+    let authority = request.uri().authority().map(|a| a.as_str());
+    if let Err(Misdirected(detail)) = policy.check_host(authority, request.headers()) {
+        let body = serde_json::json!({"error": "misdirected_request", "detail": detail});
+        return (StatusCode::MISDIRECTED_REQUEST, axum::Json(body)).into_response();
+    }
+    if let Err(error) = policy.check_origin(request.method(), request.uri().path(), request.headers()) {
+        let origin = request.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("-");
+        let origin = app::backend::redact::url_for_display(origin);
+        tracing::warn!(method = %request.method(), path = request.uri().path(), origin = %origin, "cross-site request refused");
+        return error.into_response();
+    }
+    next.run(request).await
+}
 
 /// Resolves the caller and puts it on the request.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {

@@ -1,30 +1,39 @@
 //! The router: REST under `/api`, server functions under `/rpc`, pages, static files, and the
-//! session form posts (`/login`, `/logout`, `/setup`). One middleware puts the caller on every
-//! request; the service layer decides what the caller may do.
+//! session form posts (`/login`, `/logout`, `/setup`). Middleware refuses foreign hosts and
+//! cross-site changes, adds the security headers, and puts the caller on every request; the
+//! service layer decides what the caller may do.
+
+use std::sync::Arc;
 
 use app::backend::AppState;
+use app::backend::http_policy::HttpPolicy;
 use app::{App, shell};
 use axum::Router;
 use axum::routing::post;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
+use crate::middleware::provide_csp_nonce;
+
 /// Builds the whole application router. Server functions (`/rpc/*`) are registered by
 /// `leptos_routes_with_context`, which provides `AppState` as context to them.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
+    let policy = Arc::new(HttpPolicy::from_config(&state.config));
     Router::new()
         .nest("/api", crate::rest::router())
         .route("/login", post(crate::session::login))
         .route("/logout", post(crate::session::logout))
         .route("/setup", post(crate::session::setup))
-        .leptos_routes_with_context(&state, routes, || (), {
+        .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_csp_nonce, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::authenticate))
         .layer(axum::middleware::from_fn(crate::middleware::rpc_error_status))
+        .layer(axum::middleware::from_fn_with_state(policy, crate::middleware::refuse_foreign))
+        .layer(axum::middleware::from_fn(crate::middleware::security_headers))
         // The path only: a query string may carry a secret (`/setup?token=…`).
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
             tracing::debug_span!("request", method = %request.method(), path = request.uri().path())

@@ -46,6 +46,7 @@ fn a_url_with_credentials_stops_start_up_without_printing_them() {
             "use REGISTRY_USERNAME and REGISTRY_PASSWORD",
         ),
         ("PUBLIC_URL", "https://alice:s3cret@registry-ui.example", "PUBLIC_URL must be"),
+        ("ALLOWED_ORIGINS", "https://alice:s3cret@ci.example", "ALLOWED_ORIGINS must list origins"),
     ];
     for (variable, value, expected) in cases {
         let output = run_with_env(&[(variable, value)]);
@@ -54,6 +55,43 @@ fn a_url_with_credentials_stops_start_up_without_printing_them() {
         assert!(stderr.contains(expected), "{variable}: {stderr}");
         assert!(!stderr.contains("s3cret"), "{variable}: {stderr}");
     }
+}
+
+#[test]
+fn a_request_under_a_foreign_host_name_is_answered_421() {
+    use std::io::{Read, Write};
+    // DNS rebinding reaches the real listener with the attacker's name in Host.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .env_clear()
+        .env("DATA_DIR", data.path())
+        .env("LISTEN_ADDR", &addr)
+        .env("REGISTRY_API_URL", "http://127.0.0.1:9")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "server did not start listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ask = |host: &str| {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        write!(stream, "GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let refused = ask("evil.example");
+    let allowed = ask(&addr);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(refused.starts_with("HTTP/1.1 421"), "{refused}");
+    assert!(refused.contains("ALLOWED_HOSTS"), "{refused}");
+    assert!(allowed.starts_with("HTTP/1.1 200"), "{allowed}");
 }
 
 #[test]

@@ -15,10 +15,13 @@ use tower::ServiceExt;
 /// Access control is on, as in production. `router` signs every request that carries no
 /// credentials of its own as the admin `admin` (an API token on `/api`, a session cookie
 /// elsewhere), so tests of other features need not; `bare` is the same app without that, for
-/// tests of who may do what.
+/// tests of who may do what. Both mark a request that says nothing about where it comes from as
+/// same-origin (`Sec-Fetch-Site: same-origin`), as a browser on our own page does; `raw` is the
+/// app exactly as served, for tests of the cross-site check.
 pub struct TestApp {
     pub router: Router,
     pub bare: Router,
+    pub raw: Router,
     pub state: AppState,
     pub data_dir: tempfile::TempDir,
     pub admin_token: String,
@@ -54,13 +57,14 @@ pub fn router(args: &[&str]) -> TestApp {
     // Under AUTH=none there are no accounts (and every caller is the local admin).
     let (admin_token, admin_session) =
         if state.auth.enabled() { credentials(&state, ADMIN) } else { Default::default() };
-    let bare = server::router(state.clone());
+    let raw = server::router(state.clone());
+    let bare = raw.clone().layer(axum::middleware::map_request(|request| async { same_origin(request) }));
     let (token, session) = (admin_token.clone(), admin_session.clone());
     let router = bare.clone().layer(axum::middleware::map_request(move |request: Request<Body>| {
         let (token, session) = (token.clone(), session.clone());
         async move { sign(request, &token, &session) }
     }));
-    TestApp { router, bare, state, data_dir, admin_token, admin_session }
+    TestApp { router, bare, raw, state, data_dir, admin_token, admin_session }
 }
 
 /// An API token and a session for `username`, made through the store as login and the Tokens
@@ -80,6 +84,16 @@ pub fn credentials(state: &AppState, username: &str) -> (String, String) {
     db.create_session(&secret::hash_secret(&session), account.id, app::backend::store::now_ms())
         .expect("session");
     (token, session)
+}
+
+/// Adds `Sec-Fetch-Site: same-origin` to a request that has neither it nor `Origin`: what a
+/// browser sends from our own page, so cookie-signed changes pass the cross-site check.
+fn same_origin(mut request: Request<Body>) -> Request<Body> {
+    let headers = request.headers_mut();
+    if !headers.contains_key("origin") && !headers.contains_key("sec-fetch-site") {
+        headers.insert("sec-fetch-site", axum::http::HeaderValue::from_static("same-origin"));
+    }
+    request
 }
 
 /// Adds the admin's credentials to a request that has none: the token on `/api`, the session

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use url::Url;
 
 pub use super::auth::authenticator::AuthMode;
+use super::http_policy::{AllowedHost, parse_allowed_host, parse_allowed_origin};
 use crate::model::Role;
 
 /// Registry Manager: run a private Docker registry from one page.
@@ -123,10 +124,22 @@ pub struct Config {
     #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value = "365", value_parser = parse_audit_days)]
     pub audit_retention_days: u64,
 
-    /// The URL people open the app at (e.g. https://registry-ui.example): used in the setup link
-    /// the log prints, and an https URL makes the session cookie `Secure`.
+    /// The URL people open the app at (e.g. https://registry-ui.example): its host is accepted in
+    /// the Host header and its origin in Origin; used in the setup link the log prints; an https
+    /// URL makes the session cookie `Secure`.
     #[arg(long, env = "PUBLIC_URL", value_parser = Quiet(parse_public_url))]
     pub public_url: Option<Url>,
+
+    /// Comma-separated further host names (host or host:port) the server answers to, besides
+    /// localhost, 127.0.0.1, [::1], LISTEN_ADDR's address and PUBLIC_URL's host. Other Host
+    /// headers are answered 421 (DNS rebinding).
+    #[arg(long, env = "ALLOWED_HOSTS", value_delimiter = ',', value_parser = parse_allowed_host)]
+    pub allowed_hosts: Vec<AllowedHost>,
+
+    /// Comma-separated origins (scheme://host[:port]) whose pages may send changes with the
+    /// session cookie, besides the server's own and PUBLIC_URL's.
+    #[arg(long, env = "ALLOWED_ORIGINS", value_delimiter = ',', value_parser = Quiet(parse_allowed_origin))]
+    pub allowed_origins: Vec<String>,
 
     /// Where the built site (pkg/*.js, *.wasm, *.css) is served from.
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
@@ -595,6 +608,7 @@ mod tests {
             (&["--registry-api-url", "http://alice:s3cret@127.0.0.1:99999"], "REGISTRY_API_URL must be"),
             (&["--public-url", "https://alice:s3cret@registry-ui.example"], "PUBLIC_URL must be"),
             (&["--public-url", "https://registry-ui.example/?key=s3cret"], "without user:password@, ?query"),
+            (&["--allowed-origins", "https://alice:s3cret@ci.example"], "ALLOWED_ORIGINS must list origins"),
             (&["--docker-host", "tcp://alice:s3cret@127.0.0.1:2376"], "DOCKER_HOST must be"),
         ];
         for (args, expected) in cases {
@@ -602,6 +616,21 @@ mod tests {
             assert!(err.contains(expected), "{args:?}: {err}");
             assert!(!err.contains("s3cret"), "{args:?}: {err}");
         }
+    }
+
+    #[test]
+    fn allowed_hosts_and_origins_are_lists() {
+        let config = parse(&[
+            "--allowed-hosts",
+            "registry-ui.example,192.0.2.10:8080",
+            "--allowed-origins",
+            "https://CI.example,http://127.0.0.1:3000",
+        ])
+        .unwrap();
+        assert_eq!(config.allowed_hosts.len(), 2);
+        assert_eq!(config.allowed_origins, ["https://ci.example", "http://127.0.0.1:3000"]);
+        let err = parse(&["--allowed-hosts", "https://registry-ui.example"]).unwrap_err();
+        assert!(err.contains("ALLOWED_HOSTS must list host names"), "{err}");
     }
 
     #[test]

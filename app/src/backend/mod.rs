@@ -8,6 +8,7 @@ pub mod config;
 pub mod copy;
 pub mod docker;
 pub mod health;
+pub mod http_policy;
 pub mod jobs;
 pub mod redact;
 pub mod registry;
