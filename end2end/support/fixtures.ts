@@ -39,13 +39,80 @@ function required(name: string): string {
   return value;
 }
 
+/**
+ * A Content-Security-Policy violation: Chromium's own report in the page's log ("Refused to …
+ * because it violates the following Content Security Policy directive …"), or the console line
+ * of the `securitypolicyviolation` listener that {@link watchCsp} adds to every page.
+ */
+const CSP_VIOLATION = /Content Security Policy|csp-violation:/i;
+
+/**
+ * Chromium's log of `page` (CDP `Log` domain), which has the browser's own CSP reports, also for
+ * pages without JavaScript. `Log.enable` replays what was logged before it.
+ */
+const watchedLogs = new WeakSet<Page>();
+async function watchLog(context: BrowserContext, page: Page, seen: string[]): Promise<void> {
+  if (watchedLogs.has(page)) return;
+  watchedLogs.add(page);
+  try {
+    const session = await context.newCDPSession(page);
+    session.on('Log.entryAdded', ({ entry }) => {
+      if (CSP_VIOLATION.test(entry.text)) seen.push(`${entry.url ?? ''}: ${entry.text}`);
+    });
+    await session.send('Log.enable');
+  } catch {
+    // The page closed before its log could be opened: it had no time to load anything.
+  }
+}
+
+/** Records every CSP violation any page of `context` reports into `seen`. */
+async function watchCsp(context: BrowserContext, seen: string[]): Promise<void> {
+  context.on('console', (message) => {
+    if (CSP_VIOLATION.test(message.text())) seen.push(`${message.location().url}: ${message.text()}`);
+  });
+  for (const page of context.pages()) await watchLog(context, page, seen);
+  context.on('page', (page) => void watchLog(context, page, seen));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      console.error(
+        `csp-violation: ${event.violatedDirective} refused ${event.blockedURI || 'inline'} on ${event.documentURI}`,
+      );
+    });
+  });
+}
+
 export const test = base.extend<{
   env: Env;
   /** Opens a page in a new browser context with no session (closed after the test). */
   newSignedOutPage: () => Promise<Page>;
   /** A plain HTTP client with no cookies and no credentials (disposed after the test). */
   newApiClient: () => Promise<APIRequestContext>;
+  /**
+   * Fails the test if any page it opened reported a Content-Security-Policy violation: the
+   * default context's, and those of every context the test makes (`browser.newContext`, which
+   * `newSignedOutPage` uses too). Automatic: every spec runs with it.
+   */
+  cspViolations: string[];
 }>({
+  cspViolations: [
+    async ({ context, browser }, use) => {
+      const seen: string[] = [];
+      await watchCsp(context, seen);
+      const newContext = browser.newContext.bind(browser);
+      browser.newContext = async (options) => {
+        const made = await newContext(options);
+        await watchCsp(made, seen);
+        return made;
+      };
+      try {
+        await use(seen);
+      } finally {
+        browser.newContext = newContext;
+      }
+      expect(seen, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
   // eslint-disable-next-line no-empty-pattern
   env: async ({}, use) => {
     await use({
