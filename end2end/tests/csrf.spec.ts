@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { test, expect } from '../support/fixtures';
+import { test, expect, signedOut } from '../support/fixtures';
 import { listTags, manifestDigest, pushImage, uniqueName } from '../support/registry';
 import { addUser, callRpc, newAccount, signIn } from '../support/session';
 
@@ -162,4 +162,22 @@ test('a request naming a host the server is not reached by is answered 421 (DNS 
   expect(body.detail).toContain('PUBLIC_URL');
   expect(body.detail).toContain('ALLOWED_HOSTS');
   expect((await client.get(`${env.appUrl}/api/health`)).status()).toBe(200);
+});
+
+test('the sign-in form works without the script too: a plain form post comes from our own page', async ({ page, browser, env }) => {
+  const account = newAccount('no-script');
+  await addUser(page.request, env.appUrl, account, 'viewer');
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: signedOut });
+  try {
+    const form = await context.newPage();
+    await form.goto(`${env.appUrl}/login`);
+    await form.getByLabel('Username').fill(account.username);
+    await form.getByLabel('Password').fill(account.password);
+    await form.getByRole('button', { name: 'Sign in' }).click();
+    await expect(form).toHaveURL(`${env.appUrl}/`);
+    await expect(form.getByRole('heading', { level: 1, name: 'Repositories' })).toBeVisible();
+    expect((await context.cookies()).map((c) => c.name)).toContain('rm_session');
+  } finally {
+    await context.close();
+  }
 });
