@@ -9,8 +9,10 @@ use leptos::config::LeptosOptions;
 use super::auth::authenticator::{Auth, AuthSettings};
 use super::config::Config;
 use super::docker::DockerClient;
-use super::jobs::{Deps, JobManager, JobsConfig, SourceRegistries, Store};
-use super::registry::{Credentials, RegistryClient, RegistryClientOptions, RegistryError};
+use super::jobs::{Deps, JobManager, JobsConfig, Store};
+use super::registry::{
+    Credentials, RegistryClient, RegistryClientOptions, RegistryError, SourceRegistries, read_auth_file,
+};
 use super::store::{Db, StoreError};
 
 /// Everything a request needs. Cheap to clone.
@@ -53,12 +55,13 @@ impl AppState {
             insecure: config.registry_insecure,
         })?;
         let source_credentials = match &config.source_registry_auth_file {
-            Some(path) => super::jobs::sources::read_auth_file(path).map_err(StartupError::Config)?,
+            Some(path) => read_auth_file(path).map_err(StartupError::Config)?,
             None => Default::default(),
         };
         let sources = SourceRegistries::new(
             registry.clone(),
-            [config.registry_push_host(), config.registry_api_host()],
+            config.registry_push_host(),
+            [config.registry_api_host()],
             source_credentials,
             config.insecure_registries.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()),
             timeout,
@@ -71,7 +74,6 @@ impl AppState {
             store,
             Deps {
                 registry: registry.clone(),
-                push_host: config.registry_push_host(),
                 sources,
                 docker: docker.clone(),
                 local_push_concurrency: config.local_push_concurrency,

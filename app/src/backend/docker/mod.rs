@@ -2,10 +2,12 @@
 //! the UI shows with its reason; nothing here panics on it, and registry features do not need it.
 //!
 //! `images` lists, inspects, tags and removes; `transfer` pushes and pulls as streams of typed
-//! per-layer progress events; `local` turns the daemon's answers into the app's model.
+//! per-layer progress events, which `progress` follows to their end; `local` turns the daemon's
+//! answers into the app's model.
 
 mod images;
 pub mod local;
+mod progress;
 mod transfer;
 
 use bollard::{API_DEFAULT_VERSION, Docker};
@@ -15,7 +17,8 @@ use crate::model::AppError;
 use crate::naming::arch_alias;
 
 pub use images::{ImageInfo, ImageListEntry, Removed};
-pub use transfer::{LayerBytes, RegistryAuth, Transfer, TransferEvent};
+pub use progress::{FollowError, Moved, follow};
+pub use transfer::{RegistryAuth, Transfer, TransferEvent};
 
 /// The host's arch alias (`x86`, `arm`, or the machine name): what a local image is taken to be
 /// built for when it does not say (`arch_mode: auto`), and what the status view and the local

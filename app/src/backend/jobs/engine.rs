@@ -1,47 +1,26 @@
 //! The job engine: a queue in front of a bounded worker pool, cancellation, live events and the
-//! history store. Job kinds (`kinds.rs`) only see a [`JobContext`].
+//! history store. It calls the kinds (`kinds/`), which see only their context (`context.rs`).
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::{FutureExt as _, Stream, StreamExt as _};
 use tokio::sync::{Semaphore, broadcast};
-use tokio_util::sync::CancellationToken;
 
+use super::context::{Deps, JobContext, LiveJob, Shared, now};
 use super::kinds;
-use super::sources::SourceRegistries;
 use super::store::{Store, StoreError};
-use crate::backend::copy::CopyObserver;
-use crate::backend::docker::DockerClient;
-use crate::backend::registry::RegistryClient;
 use crate::model::{
     AppError, ItemStatus, Job, JobEvent, JobItem, JobRequest, JobStatus, JobSummary, LogLevel, Progress,
 };
-
-/// How often, at most, byte progress is written to the store and sent to live views.
-const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
 
 /// How long a cancelled job may take to reach a step boundary before its work is dropped.
 const CANCEL_GRACE: Duration = Duration::from_secs(2);
 
 /// Events buffered per subscriber; a subscriber that falls further behind gets a fresh snapshot.
 const EVENT_BUFFER: usize = 4096;
-
-/// What the job kinds work with.
-pub struct Deps {
-    /// Our registry.
-    pub registry: RegistryClient,
-    /// `REGISTRY_PUSH_HOST`: how users name images in our registry.
-    pub push_host: String,
-    /// Clients for source registries (and other targets).
-    pub sources: SourceRegistries,
-    /// The Docker daemon (local push and delete, sync with `engine: docker`).
-    pub docker: Arc<DockerClient>,
-    /// `LOCAL_PUSH_CONCURRENCY`: images a local push job works on at once.
-    pub local_push_concurrency: usize,
-}
 
 #[derive(Clone, Copy, Debug)]
 pub struct JobsConfig {
@@ -58,30 +37,20 @@ pub struct JobManager {
 }
 
 struct Inner {
-    store: Store,
-    deps: Deps,
-    events: broadcast::Sender<JobEvent>,
+    shared: Arc<Shared>,
     live: Mutex<HashMap<String, Arc<LiveJob>>>,
     pool: Arc<Semaphore>,
     retention: usize,
 }
 
-/// A queued or running job: its cancellation token and its current summary and items (the
-/// store has the same, except byte progress between flushes).
-struct LiveJob {
-    cancel: CancellationToken,
-    state: Mutex<LiveState>,
-}
+impl Inner {
+    fn store(&self) -> &Store {
+        &self.shared.store
+    }
 
-struct LiveState {
-    summary: JobSummary,
-    items: Vec<JobItem>,
-    last_flush: Instant,
-}
-
-/// RFC 3339 UTC with milliseconds, fixed width (`2026-11-27T01:57:31.530Z`), so the strings sort.
-pub fn now() -> String {
-    crate::backend::store::format_time(crate::backend::store::now_ms())
+    fn context(&self, live: Arc<LiveJob>) -> JobContext {
+        JobContext::new(self.shared.clone(), live)
+    }
 }
 
 fn store_error(error: StoreError) -> AppError {
@@ -95,16 +64,14 @@ impl JobManager {
     pub fn new(store: Store, deps: Deps, config: JobsConfig) -> Result<Self, StoreError> {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let inner = Arc::new(Inner {
-            store,
-            deps,
-            events,
+            shared: Arc::new(Shared { store, deps, events }),
             live: Mutex::new(HashMap::new()),
             pool: Arc::new(Semaphore::new(config.workers.max(1))),
             retention: config.retention,
         });
-        for id in inner.store.unfinished()? {
-            let Some(mut summary) = inner.store.summary(&id)? else { continue };
-            inner.store.append_log(
+        for id in inner.store().unfinished()? {
+            let Some(mut summary) = inner.store().summary(&id)? else { continue };
+            inner.store().append_log(
                 &id,
                 &now(),
                 LogLevel::Warn,
@@ -114,25 +81,25 @@ impl JobManager {
                     summary.status.as_str()
                 ),
             )?;
-            inner.store.close_open_items(&id)?;
+            inner.store().close_open_items(&id)?;
             let stamp = now();
             summary.status = JobStatus::Interrupted;
             summary.error = Some("interrupted: the server stopped before the job finished".to_owned());
             summary.finished_at = Some(stamp.clone());
             summary.updated_at = stamp;
-            inner.store.update_summary(&summary)?;
+            inner.store().update_summary(&summary)?;
         }
-        inner.store.apply_retention(inner.retention)?;
+        inner.store().apply_retention(inner.retention)?;
         Ok(Self { inner })
     }
 
     pub fn deps(&self) -> &Deps {
-        &self.inner.deps
+        &self.inner.shared.deps
     }
 
     /// Validates `request`, records it as `queued` and starts it when a worker is free.
     pub fn submit(&self, request: JobRequest, retry_of: Option<String>) -> Result<JobSummary, AppError> {
-        let plan = kinds::plan(&request, &self.inner.deps)?;
+        let plan = kinds::plan(&request, self.deps())?;
         let stamp = now();
         let summary = JobSummary {
             id: uuid::Uuid::new_v4().simple().to_string(),
@@ -150,20 +117,13 @@ impl JobManager {
             retry_of,
             failed_items: 0,
         };
-        self.inner.store.insert(&summary, &request, &plan.items).map_err(store_error)?;
-        let live = Arc::new(LiveJob {
-            cancel: CancellationToken::new(),
-            state: Mutex::new(LiveState {
-                summary: summary.clone(),
-                items: plan.items,
-                last_flush: Instant::now(),
-            }),
-        });
+        self.inner.store().insert(&summary, &request, &plan.items).map_err(store_error)?;
+        let live = Arc::new(LiveJob::new(summary.clone(), plan.items));
         self.inner.live.lock().expect("live jobs lock").insert(summary.id.clone(), live.clone());
-        let context = JobContext { inner: self.inner.clone(), live };
+        let context = self.inner.context(live);
         context.log(LogLevel::Info, format!("queued: {} → {}", summary.source_image, summary.target_image));
-        context.publish_summary();
-        tokio::spawn(run(context, request));
+        context.update_summary(|_| {});
+        tokio::spawn(run(self.inner.clone(), context, request));
         Ok(summary)
     }
 
@@ -174,12 +134,12 @@ impl JobManager {
             Some(live) => {
                 if !live.cancel.is_cancelled() {
                     live.cancel.cancel();
-                    let context = JobContext { inner: self.inner.clone(), live: live.clone() };
+                    let context = self.inner.context(live.clone());
                     context.log(LogLevel::Warn, "cancel requested: stopping at the next step".to_owned());
                 }
                 Ok(live.state.lock().expect("job state lock").summary.clone())
             }
-            None => match self.inner.store.summary(id).map_err(store_error)? {
+            None => match self.inner.store().summary(id).map_err(store_error)? {
                 Some(summary) => Err(AppError::BadRequest(format!(
                     "job {id} has already finished ({}); there is nothing to cancel",
                     summary.status.as_str()
@@ -206,7 +166,7 @@ impl JobManager {
 
     /// The newest `limit` jobs, newest first, with live progress.
     pub fn list(&self, limit: usize) -> Result<Vec<JobSummary>, AppError> {
-        let mut jobs = self.inner.store.list(limit).map_err(store_error)?;
+        let mut jobs = self.inner.store().list(limit).map_err(store_error)?;
         let live = self.inner.live.lock().expect("live jobs lock");
         for job in &mut jobs {
             if let Some(l) = live.get(&job.id) {
@@ -218,7 +178,7 @@ impl JobManager {
 
     /// One job with its items and log.
     pub fn job(&self, id: &str) -> Result<Job, AppError> {
-        let mut job = self.inner.store.job(id).map_err(store_error)?.ok_or_else(|| not_found(id))?;
+        let mut job = self.inner.store().job(id).map_err(store_error)?.ok_or_else(|| not_found(id))?;
         if let Some(live) = self.inner.live.lock().expect("live jobs lock").get(id) {
             let state = live.state.lock().expect("job state lock");
             job.summary = state.summary.clone();
@@ -230,7 +190,7 @@ impl JobManager {
     /// Every job event from now on. Subscribe before reading a snapshot, so nothing is missed;
     /// log lines carry `seq` to drop what the snapshot already had.
     pub fn subscribe(&self) -> broadcast::Receiver<JobEvent> {
-        self.inner.events.subscribe()
+        self.inner.shared.events.subscribe()
     }
 
     /// One job, live: a `snapshot` (the backlog) first, then its changes; a fresh snapshot if the
@@ -309,11 +269,10 @@ fn not_found(id: &str) -> AppError {
 }
 
 /// Waits for a worker, runs the job's kind, and records how it ended.
-async fn run(context: JobContext, request: JobRequest) {
-    let pool = context.inner.pool.clone();
+async fn run(inner: Arc<Inner>, context: JobContext, request: JobRequest) {
     let permit = tokio::select! {
-        permit = pool.acquire_owned() => permit.ok(),
-        () = context.live.cancel.cancelled() => None,
+        permit = inner.pool.clone().acquire_owned() => permit.ok(),
+        () = context.cancel_token().cancelled() => None,
     };
     let outcome = if permit.is_some() {
         context.update_summary(|s| {
@@ -326,12 +285,12 @@ async fn run(context: JobContext, request: JobRequest) {
         // (a registry that does not answer) is dropped after a grace period. Tags are written last,
         // so dropping it leaves none half-written.
         let stuck = async {
-            context.live.cancel.cancelled().await;
+            context.cancel_token().cancelled().await;
             tokio::time::sleep(CANCEL_GRACE).await;
         };
         tokio::select! {
             result = work => match result {
-                Ok(result) => result,
+                Ok(result) => result.map_err(|error| error.to_string()),
                 Err(_) => Err("the job stopped on an internal error; see the server log".to_owned()),
             },
             () = stuck => {
@@ -342,8 +301,55 @@ async fn run(context: JobContext, request: JobRequest) {
     } else {
         Ok(())
     };
-    context.finish(outcome);
+    finish(&inner, &context, outcome);
     drop(permit);
+}
+
+/// Closes what the job did not reach, records its final status, and lets it go from the live jobs.
+fn finish(inner: &Inner, context: &JobContext, result: Result<(), String>) {
+    let cancelled = context.is_cancelled();
+    if let Err(error) = &result
+        && !cancelled
+    {
+        context.error(error.clone());
+    }
+    // Whatever did not run will not run now.
+    let open: Vec<usize> = context
+        .items()
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !item.status.is_finished())
+        .map(|(index, _)| index)
+        .collect();
+    let detail = match (cancelled, context.started()) {
+        (true, false) => "cancelled before it started; nothing was written",
+        (true, true) => "cancelled before it finished",
+        (false, _) => "not run",
+    };
+    let status = if cancelled { ItemStatus::Cancelled } else { ItemStatus::Failed };
+    for index in open {
+        context.amend_item(index, |outcome| {
+            let outcome = if outcome.detail.is_empty() { outcome.noted(detail) } else { outcome };
+            outcome.with_status(status)
+        });
+    }
+    let (status, error) = final_status(&context.items(), cancelled, &result);
+    context.log(
+        if status == JobStatus::Succeeded { LogLevel::Info } else { LogLevel::Warn },
+        match &error {
+            Some(error) => format!("finished: {} ({error})", status.as_str()),
+            None => format!("finished: {}", status.as_str()),
+        },
+    );
+    context.update_summary(|s| {
+        s.status = status;
+        s.error = error;
+        s.finished_at = Some(now());
+    });
+    inner.live.lock().expect("live jobs lock").remove(&context.id());
+    if let Err(error) = inner.store().apply_retention(inner.retention) {
+        tracing::error!(%error, "cannot apply SYNC_JOB_RETENTION");
+    }
 }
 
 /// The final status from the items and the run's own result.
@@ -380,219 +386,12 @@ pub fn final_status(
     }
 }
 
-/// What a running job's kind uses to report: log lines, items, bytes; and its cancellation token.
-pub struct JobContext {
-    inner: Arc<Inner>,
-    live: Arc<LiveJob>,
-}
-
-impl JobContext {
-    pub fn deps(&self) -> &Deps {
-        &self.inner.deps
-    }
-
-    pub fn cancel_token(&self) -> &CancellationToken {
-        &self.live.cancel
-    }
-
-    pub fn is_cancelled(&self) -> bool {
-        self.live.cancel.is_cancelled()
-    }
-
-    pub fn id(&self) -> String {
-        self.live.state.lock().expect("job state lock").summary.id.clone()
-    }
-
-    fn send(&self, event: JobEvent) {
-        // No receiver is fine: nobody is watching.
-        let _ = self.inner.events.send(event);
-    }
-
-    /// Appends a log line (stored, then sent live).
-    pub fn log(&self, level: LogLevel, message: String) {
-        let id = self.id();
-        match level {
-            LogLevel::Error => tracing::warn!(job = %id, "{message}"),
-            _ => tracing::debug!(job = %id, "{message}"),
-        }
-        match self.inner.store.append_log(&id, &now(), level, &message) {
-            Ok(line) => self.send(JobEvent::Log { job_id: id, line }),
-            Err(error) => tracing::error!(job = %id, %error, "cannot store a job log line"),
-        }
-    }
-
-    pub fn info(&self, message: impl Into<String>) {
-        self.log(LogLevel::Info, message.into());
-    }
-
-    pub fn warn(&self, message: impl Into<String>) {
-        self.log(LogLevel::Warn, message.into());
-    }
-
-    pub fn error(&self, message: impl Into<String>) {
-        self.log(LogLevel::Error, message.into());
-    }
-
-    /// Replaces the job's items (kinds that learn their items when they start).
-    pub fn set_items(&self, items: Vec<JobItem>) {
-        let id = self.id();
-        if let Err(error) = self.inner.store.set_items(&id, &items) {
-            tracing::error!(job = %id, %error, "cannot store job items");
-        }
-        {
-            let mut state = self.live.state.lock().expect("job state lock");
-            state.items = items.clone();
-        }
-        for (index, item) in items.into_iter().enumerate() {
-            self.send(JobEvent::Item { job_id: id.clone(), index, item });
-        }
-        self.update_summary(|_| {});
-    }
-
-    pub fn item(&self, index: usize) -> JobItem {
-        self.live.state.lock().expect("job state lock").items[index].clone()
-    }
-
-    pub fn items(&self) -> Vec<JobItem> {
-        self.live.state.lock().expect("job state lock").items.clone()
-    }
-
-    /// Changes one item, stores it and sends it live.
-    pub fn update_item(&self, index: usize, change: impl FnOnce(&mut JobItem)) {
-        let (id, item) = {
-            let mut state = self.live.state.lock().expect("job state lock");
-            change(&mut state.items[index]);
-            (state.summary.id.clone(), state.items[index].clone())
-        };
-        if let Err(error) = self.inner.store.update_item(&id, index, &item) {
-            tracing::error!(job = %id, %error, "cannot store a job item");
-        }
-        self.send(JobEvent::Item { job_id: id, index, item });
-        self.update_summary(|_| {});
-    }
-
-    /// Applies `change`, recounts items, stores the summary and sends it live.
-    fn update_summary(&self, change: impl FnOnce(&mut JobSummary)) {
-        let summary = {
-            let mut state = self.live.state.lock().expect("job state lock");
-            let state = &mut *state;
-            change(&mut state.summary);
-            recount(&mut state.summary, &state.items);
-            state.summary.updated_at = now();
-            state.last_flush = Instant::now();
-            state.summary.clone()
-        };
-        self.store_summary(&summary);
-        self.send(JobEvent::Summary { summary });
-    }
-
-    fn store_summary(&self, summary: &JobSummary) {
-        if let Err(error) = self.inner.store.update_summary(summary) {
-            tracing::error!(job = %summary.id, %error, "cannot store a job summary");
-        }
-    }
-
-    fn publish_summary(&self) {
-        self.update_summary(|_| {});
-    }
-
-    /// Byte progress: kept in memory, flushed at most every [`PROGRESS_INTERVAL`].
-    fn add_bytes(&self, total: u64, done: u64) {
-        let flush = {
-            let mut state = self.live.state.lock().expect("job state lock");
-            state.summary.progress.bytes_total += total;
-            state.summary.progress.bytes_done += done;
-            state.last_flush.elapsed() >= PROGRESS_INTERVAL
-        };
-        if flush {
-            self.update_summary(|_| {});
-        }
-    }
-
-    fn finish(&self, result: Result<(), String>) {
-        let cancelled = self.is_cancelled();
-        if let Err(error) = &result
-            && !cancelled
-        {
-            self.error(error.clone());
-        }
-        // Whatever did not run will not run now.
-        let open: Vec<usize> = self
-            .items()
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| !item.status.is_finished())
-            .map(|(index, _)| index)
-            .collect();
-        let started = self.live.state.lock().expect("job state lock").summary.started_at.is_some();
-        let detail = match (cancelled, started) {
-            (true, false) => "cancelled before it started; nothing was written",
-            (true, true) => "cancelled before it finished",
-            (false, _) => "not run",
-        };
-        for index in open {
-            self.update_item(index, |item| {
-                item.status = if cancelled { ItemStatus::Cancelled } else { ItemStatus::Failed };
-                if item.detail.is_none() {
-                    item.detail = Some(detail.to_owned());
-                }
-            });
-        }
-        let (status, error) = final_status(&self.items(), cancelled, &result);
-        self.log(
-            if status == JobStatus::Succeeded { LogLevel::Info } else { LogLevel::Warn },
-            match &error {
-                Some(error) => format!("finished: {} ({error})", status.as_str()),
-                None => format!("finished: {}", status.as_str()),
-            },
-        );
-        self.update_summary(|s| {
-            s.status = status;
-            s.error = error;
-            s.finished_at = Some(now());
-        });
-        let id = self.id();
-        self.inner.live.lock().expect("live jobs lock").remove(&id);
-        if let Err(error) = self.inner.store.apply_retention(self.inner.retention) {
-            tracing::error!(%error, "cannot apply SYNC_JOB_RETENTION");
-        }
-    }
-}
-
-fn recount(summary: &mut JobSummary, items: &[JobItem]) {
-    summary.total_items = items.len() as u64;
-    summary.progress.items_total = items.len() as u64;
-    summary.progress.items_done = items.iter().filter(|i| i.status.is_finished()).count() as u64;
-    summary.failed_items = items.iter().filter(|i| i.status == ItemStatus::Failed).count() as u64;
-}
-
-impl CopyObserver for JobContext {
-    fn log(&self, level: LogLevel, message: String) {
-        JobContext::log(self, level, message);
-    }
-
-    fn add_bytes_total(&self, bytes: u64) {
-        self.add_bytes(bytes, 0);
-    }
-
-    fn add_bytes_done(&self, bytes: u64) {
-        self.add_bytes(0, bytes);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn item(status: ItemStatus) -> JobItem {
         JobItem { source: "a".into(), target: "b".into(), status, detail: None, digest: None }
-    }
-
-    #[test]
-    fn timestamps_are_fixed_width_rfc3339() {
-        let stamp = now();
-        assert_eq!(stamp.len(), "2026-11-27T01:57:31.530Z".len(), "{stamp}");
-        assert!(time::OffsetDateTime::parse(&stamp, &time::format_description::well_known::Rfc3339).is_ok());
     }
 
     #[test]

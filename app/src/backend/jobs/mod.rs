@@ -1,12 +1,20 @@
 //! Jobs: long work run in the background with live progress, cancellation and a history that
-//! survives restarts. `engine` runs them, `store` keeps them (SQLite), `kinds` holds what each kind
-//! does, `sources` reaches registries other than ours.
+//! survives restarts. `engine` queues and runs them, `store` keeps them (SQLite), `kinds` holds what
+//! each kind does. A kind sees only `context` (its deps, and the job it reports to), reports each
+//! item as an `outcome`, and shares with other kinds only what sits beside it here: `plan` (the
+//! checks of a request) and `daemon` (steps through the Docker daemon). Kinds never import each
+//! other or the engine.
 
+mod context;
+mod daemon;
 mod engine;
 pub mod kinds;
-pub mod sources;
+mod outcome;
+mod plan;
 pub mod store;
 
-pub use engine::{Deps, JobContext, JobManager, JobsConfig, final_status, now};
-pub use sources::SourceRegistries;
+pub use context::{Deps, JobContext, now};
+pub use engine::{JobManager, JobsConfig, final_status};
+pub use outcome::ItemOutcome;
+pub use plan::Plan;
 pub use store::{Store, StoreError};

@@ -6,6 +6,9 @@
 //! `upload.rs` (blob checks, mounts and streamed transfers, for copies), `content.rs` (media types,
 //! descriptors and the manifest model: data only, so the caches below the requests can hold it),
 //! and `reference.rs` (the name, tag and digest grammar).
+//!
+//! `sources.rs` sits on top of the client: one client per registry host (ours and any other a job
+//! reads from or writes to), with the credentials and scheme each host gets.
 
 mod auth;
 mod blobs;
@@ -17,6 +20,7 @@ mod delete;
 mod error;
 mod manifests;
 pub mod reference;
+mod sources;
 mod tags;
 mod upload;
 
@@ -30,4 +34,5 @@ pub use content::{
     OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PlatformJson, is_image_config, sha256_digest,
 };
 pub use error::{OciErrorBody, OciErrorEntry, RegistryError, parse_retry_after};
+pub use sources::{SourceRef, SourceRegistries, read_auth_file};
 pub use upload::{BlobDownload, MountOutcome, UploadSession};

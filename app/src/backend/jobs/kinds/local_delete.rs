@@ -3,13 +3,12 @@
 //! tag on it. One item per image ID; failures are reported per item and the others go on.
 
 use crate::backend::docker::{DockerClient, DockerError, ImageInfo};
-use crate::backend::jobs::engine::JobContext;
+use crate::backend::jobs::context::JobContext;
+use crate::backend::jobs::outcome::ItemOutcome;
+use crate::backend::jobs::plan::{Plan, describe, image_refs};
 use crate::model::{
     AppError, ItemStatus, JobItem, LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest,
 };
-
-use super::Plan;
-use super::local_push::{describe_images, image_refs};
 
 /// References resolved to images: per image, the references that selected it (as its tags where
 /// they name one); and the references that name no image.
@@ -61,7 +60,7 @@ fn also_removed(info: &ImageInfo, selected: &[String]) -> Vec<String> {
 pub fn plan(request: &LocalDeleteRequest) -> Result<Plan, AppError> {
     let refs = image_refs(&request.image_refs)?;
     Ok(Plan {
-        source_image: describe_images(&refs),
+        source_image: describe(&refs, "images"),
         target_image: "removed".to_owned(),
         // One per reference until the job has mapped them to image IDs.
         items: refs.into_iter().map(|source| JobItem::pending(source, String::new())).collect(),
@@ -86,10 +85,10 @@ pub async fn preview(docker: &DockerClient, references: &[String]) -> Result<Loc
     })
 }
 
-pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(), String> {
+pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(), AppError> {
     let docker = &context.deps().docker;
-    let refs = image_refs(&request.image_refs).map_err(|e| e.to_string())?;
-    let resolved = resolve(docker, &refs).await.map_err(|e| e.to_string())?;
+    let refs = image_refs(&request.image_refs)?;
+    let resolved = resolve(docker, &refs).await?;
     let mut items: Vec<JobItem> = resolved
         .images
         .iter()
@@ -110,13 +109,7 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
         .collect();
     for (reference, reason) in &resolved.missing {
         context.error(format!("{reference}: {reason}"));
-        items.push(JobItem {
-            source: reference.clone(),
-            target: String::new(),
-            status: ItemStatus::Failed,
-            detail: Some(reason.clone()),
-            digest: None,
-        });
+        items.push(ItemOutcome::failed(reason.clone()).item(reference.clone(), String::new()));
     }
     context.set_items(items);
 
@@ -124,8 +117,8 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
         if context.is_cancelled() {
             break;
         }
-        context.update_item(index, |item| item.status = ItemStatus::Running);
-        let (status, detail) = match docker.remove_image_forced(&info.id).await {
+        context.start_item(index);
+        let outcome = match docker.remove_image_forced(&info.id).await {
             Ok(removed) => {
                 let tags: Vec<&str> =
                     removed.untagged.iter().map(String::as_str).filter(|t| !t.contains('@')).collect();
@@ -133,18 +126,15 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
                     if tags.is_empty() { "no tags".to_owned() } else { format!("tags {}", tags.join(", ")) };
                 let deleted =
                     if removed.deleted.iter().any(|d| d == &info.id) { "; image deleted" } else { "" };
-                (ItemStatus::Succeeded, format!("removed {tags}{deleted}"))
+                ItemOutcome::succeeded(format!("removed {tags}{deleted}"), None)
             }
-            Err(error) => (ItemStatus::Failed, error.to_string()),
+            Err(error) => error.into(),
         };
-        match status {
-            ItemStatus::Succeeded => context.info(format!("{}: {detail}", info.id)),
-            _ => context.error(format!("{}: {detail}", info.id)),
+        match outcome.status {
+            ItemStatus::Succeeded => context.info(format!("{}: {}", info.id, outcome.detail)),
+            _ => context.error(format!("{}: {}", info.id, outcome.detail)),
         }
-        context.update_item(index, |item| {
-            item.status = status;
-            item.detail = Some(detail);
-        });
+        context.finish_item(index, outcome);
     }
 
     let failed: Vec<String> = context

@@ -17,48 +17,17 @@ use std::collections::BTreeMap;
 use futures::StreamExt as _;
 
 use crate::backend::browse::delete_tag;
-use crate::backend::copy::{CopyError, CopyObserver as _, retrying};
-use crate::backend::docker::{DockerError, LayerBytes, RegistryAuth, Transfer, TransferEvent, detected_arch};
-use crate::backend::jobs::engine::{Deps, JobContext};
+use crate::backend::docker::{DockerError, RegistryAuth, detected_arch};
+use crate::backend::jobs::context::{Deps, JobContext};
+use crate::backend::jobs::daemon::{PushTarget, push_verified};
+use crate::backend::jobs::outcome::ItemOutcome;
+use crate::backend::jobs::plan::{Plan, collisions, describe, image_refs};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{validate_repository, validate_tag};
-use crate::format::decimal_bytes;
 use crate::model::{
     AppError, DeleteScope, ItemStatus, JobItem, LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
 use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_target};
-
-use super::remote_prefix::resolve_target;
-use super::{Plan, collisions};
-
-/// Image references from a request: trimmed, de-duplicated (first kept), at least one.
-pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
-    let mut out: Vec<String> = Vec::new();
-    for reference in refs.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
-        if !out.iter().any(|r| r == reference) {
-            out.push(reference.to_owned());
-        }
-    }
-    if out.is_empty() {
-        return Err(AppError::BadRequest(
-            "image_refs is empty: name at least one local image (repository:tag or image ID)".to_owned(),
-        ));
-    }
-    Ok(out)
-}
-
-/// `3 images (a, b, c)`, shortened past a few names.
-pub(super) fn describe_images(names: &[String]) -> String {
-    const SHOWN: usize = 3;
-    if names.len() == 1 {
-        return names[0].clone();
-    }
-    let mut listed = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        listed.push_str(&format!(", … {} more", names.len() - SHOWN));
-    }
-    format!("{} images ({listed})", names.len())
-}
 
 /// The arch suffix for one image: `auto` → the alias of `image_arch` (the host's when unknown).
 pub fn arch_suffix(mode: ArchMode, custom: &str, image_arch: Option<&str>) -> Result<Option<String>, String> {
@@ -143,13 +112,13 @@ fn targets(request: &LocalPushRequest, host: &str) -> Result<Vec<(String, String
 }
 
 pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
-    let (_, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
+    let (_, host) = deps.sources.target(request.target_registry_host.as_deref())?;
     let pairs = targets(request, &host)?;
     let sources: Vec<String> = pairs.iter().map(|(s, _)| s.clone()).collect();
     let targets: Vec<String> = pairs.iter().map(|(_, t)| t.clone()).collect();
     Ok(Plan {
-        source_image: describe_images(&sources),
-        target_image: describe_images(&targets),
+        source_image: describe(&sources, "images"),
+        target_image: describe(&targets, "images"),
         items: pairs.into_iter().map(|(source, target)| JobItem::pending(source, target)).collect(),
     })
 }
@@ -157,7 +126,7 @@ pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
 /// Old → new names by the job's own rules, each image inspected for `arch_mode: auto`. Reads only.
 /// A daemon that cannot be reached is an error (502); an image that does not exist is a row error.
 pub async fn preview(request: &LocalPushRequest, deps: &Deps) -> Result<LocalPushPreview, AppError> {
-    let (_, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
+    let (_, host) = deps.sources.target(request.target_registry_host.as_deref())?;
     let refs = image_refs(&request.image_refs)?;
     let mut items = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -192,83 +161,12 @@ pub async fn preview(request: &LocalPushRequest, deps: &Deps) -> Result<LocalPus
     Ok(LocalPushPreview { items })
 }
 
-/// Why a step stopped an item.
-pub(super) enum Stop {
-    Cancelled(String),
-    Failed(String),
-}
-
-impl From<DockerError> for Stop {
-    fn from(error: DockerError) -> Self {
-        Self::Failed(error.to_string())
+fn check_cancelled(context: &JobContext, before: &str) -> Result<(), ItemOutcome> {
+    if context.is_cancelled() {
+        Err(ItemOutcome::cancelled(format!("cancelled before {before}")))
+    } else {
+        Ok(())
     }
-}
-
-/// What a push or pull moved.
-#[derive(Default)]
-pub(super) struct Moved {
-    /// The manifest digest the daemon reported (push), if it did.
-    pub digest: Option<String>,
-    pub layers_moved: usize,
-    pub layers_present: usize,
-    pub bytes: u64,
-}
-
-impl Moved {
-    pub fn describe(&self, verb: &str) -> String {
-        format!(
-            "{verb} {} layers ({}), {} already present",
-            self.layers_moved,
-            decimal_bytes(self.bytes),
-            self.layers_present
-        )
-    }
-}
-
-/// Reads a push or pull to its end, feeding per-layer bytes into the job's progress; stops when
-/// the job is cancelled (dropping the stream makes the daemon stop too).
-pub(super) async fn follow(context: &JobContext, mut transfer: Transfer, what: &str) -> Result<Moved, Stop> {
-    let mut bytes = LayerBytes::default();
-    let mut moved = Moved::default();
-    let mut finished: BTreeMap<String, bool> = BTreeMap::new();
-    loop {
-        let event = tokio::select! {
-            event = transfer.next() => event,
-            () = context.cancel_token().cancelled() => {
-                return Err(Stop::Cancelled(format!("cancelled during {what}")));
-            }
-        };
-        let Some(event) = event else { break };
-        let event = event?;
-        let (total, done) = bytes.update(&event);
-        if total > 0 {
-            context.add_bytes_total(total);
-        }
-        if done > 0 {
-            context.add_bytes_done(done);
-        }
-        match &event {
-            TransferEvent::Digest(digest) => moved.digest = Some(digest.clone()),
-            TransferEvent::Layer { id, status, .. } => match status.as_str() {
-                "Pushed" | "Pull complete" | "Download complete" => {
-                    finished.insert(id.clone(), true);
-                }
-                "Layer already exists" | "Already exists" => {
-                    finished.insert(id.clone(), false);
-                }
-                _ => {}
-            },
-            TransferEvent::Status(_) => {}
-        }
-    }
-    moved.layers_moved = finished.values().filter(|m| **m).count();
-    moved.layers_present = finished.values().filter(|m| !**m).count();
-    moved.bytes = bytes.total();
-    Ok(moved)
-}
-
-fn check_cancelled(context: &JobContext, before: &str) -> Result<(), Stop> {
-    if context.is_cancelled() { Err(Stop::Cancelled(format!("cancelled before {before}"))) } else { Ok(()) }
 }
 
 /// The registry a job pushes to, and what the daemon sends it.
@@ -278,10 +176,9 @@ struct Destination {
     auth: Option<RegistryAuth>,
 }
 
-pub async fn run(context: &JobContext, request: &LocalPushRequest) -> Result<(), String> {
+pub async fn run(context: &JobContext, request: &LocalPushRequest) -> Result<(), AppError> {
     let deps = context.deps();
-    let (client, host) =
-        resolve_target(request.target_registry_host.as_deref(), deps).map_err(|e| e.to_string())?;
+    let (client, host) = deps.sources.target(request.target_registry_host.as_deref())?;
     let auth = RegistryAuth::for_host(&deps.sources.credentials_for(&host), &host);
     let destination = Destination { client, host, auth };
     let count = context.items().len();
@@ -297,63 +194,40 @@ async fn push_one(context: &JobContext, request: &LocalPushRequest, destination:
     if context.is_cancelled() {
         return;
     }
-    context.update_item(index, |item| item.status = ItemStatus::Running);
+    context.start_item(index);
     let source = context.item(index).source;
     // The local tag this job created, for `cleanup_local_tag`, whatever happens after.
     let mut created = None;
-    let outcome = push_steps(context, request, destination, index, &source, &mut created).await;
-    let mut notes = Vec::new();
-    let mut cleanup_failed = false;
+    let (Ok(mut outcome) | Err(mut outcome)) =
+        push_steps(context, request, destination, index, &source, &mut created).await;
     if request.cleanup_local_tag {
         match &created {
             Some(tag) => match context.deps().docker.remove_reference(tag).await {
-                Ok(_) => notes.push(format!("local tag {tag} removed")),
+                Ok(_) => outcome = outcome.noted(&format!("local tag {tag} removed")),
                 Err(error) => {
-                    cleanup_failed = true;
-                    notes.push(format!("removing the local tag {tag} failed: {error}"));
+                    outcome = outcome.noted(&format!("removing the local tag {tag} failed: {error}"));
+                    // The push went through, but the job left a tag behind that it was asked to remove.
+                    if outcome.status == ItemStatus::Succeeded {
+                        outcome = outcome.with_status(ItemStatus::Failed);
+                    }
                 }
             },
-            None if outcome.is_ok() => {
-                notes.push("local tag kept: it existed before this job".to_owned());
+            None if outcome.status == ItemStatus::Succeeded => {
+                outcome = outcome.noted("local tag kept: it existed before this job");
             }
             None => {}
         }
     }
-    let (status, detail, digest) = match outcome {
-        Ok((detail, digest)) => {
-            let mut detail = detail;
-            for note in notes {
-                detail.push_str("; ");
-                detail.push_str(&note);
-            }
-            let status = if cleanup_failed { ItemStatus::Failed } else { ItemStatus::Succeeded };
-            (status, detail, Some(digest))
-        }
-        Err(stop) => {
-            let (status, mut detail) = match stop {
-                Stop::Cancelled(reason) => (ItemStatus::Cancelled, reason),
-                Stop::Failed(reason) => (ItemStatus::Failed, reason),
-            };
-            for note in notes {
-                detail.push_str("; ");
-                detail.push_str(&note);
-            }
-            (status, detail, None)
-        }
-    };
-    match status {
-        ItemStatus::Succeeded => context.info(format!("{source}: {detail}")),
-        ItemStatus::Cancelled => context.warn(format!("{source}: {detail}")),
-        _ => context.error(format!("{source}: {detail}")),
+    match outcome.status {
+        ItemStatus::Succeeded => context.info(format!("{source}: {}", outcome.detail)),
+        ItemStatus::Cancelled => context.warn(format!("{source}: {}", outcome.detail)),
+        _ => context.error(format!("{source}: {}", outcome.detail)),
     }
-    context.update_item(index, |item| {
-        item.status = status;
-        item.detail = Some(detail);
-        item.digest = digest;
-    });
+    context.finish_item(index, outcome);
 }
 
-/// Tag, push, verify, delete the old registry tag. `Ok((detail, digest))`.
+/// Tag, push, verify, delete the old registry tag: the item's outcome, whether it got to the end
+/// (`Ok`) or stopped on the way (`Err`).
 async fn push_steps(
     context: &JobContext,
     request: &LocalPushRequest,
@@ -361,15 +235,15 @@ async fn push_steps(
     index: usize,
     source: &str,
     created: &mut Option<String>,
-) -> Result<(String, String), Stop> {
+) -> Result<ItemOutcome, ItemOutcome> {
     let deps = context.deps();
     let docker = &deps.docker;
     let info = docker
         .find_image(source)
         .await?
-        .ok_or_else(|| Stop::Failed(format!("no local image named {source}")))?;
-    let target =
-        target_for_image(source, request, &destination.host, &info.architecture).map_err(Stop::Failed)?;
+        .ok_or_else(|| ItemOutcome::failed(format!("no local image named {source}")))?;
+    let target = target_for_image(source, request, &destination.host, &info.architecture)
+        .map_err(ItemOutcome::failed)?;
     if context.item(index).target != target {
         context.update_item(index, |item| item.target = target.clone());
     }
@@ -390,35 +264,21 @@ async fn push_steps(
     check_cancelled(context, "pushing")?;
 
     context.info(format!("{source}: pushing {target}"));
-    let transfer = docker.push(&target, destination.auth.as_ref()).await?;
-    let moved = follow(context, transfer, "the push").await?;
-
-    // What the registry now serves under the tag, not what the daemon says it wrote.
     let (repository, tag) = split_target(&target, &destination.host);
-    let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
-        destination.client.head_manifest(repository, tag)
-    })
-    .await
-    .map_err(|e| match e {
-        CopyError::Cancelled => Stop::Cancelled("cancelled while verifying the pushed tag".to_owned()),
-        e => Stop::Failed(format!("pushed, but the tag could not be verified: {e}")),
-    })?;
-    let digest = match (served, &moved.digest) {
-        (Some(served), Some(pushed)) if &served != pushed => {
-            return Err(Stop::Failed(format!(
-                "pushed {pushed}, but the registry serves {served} under {target}"
-            )));
-        }
-        (Some(served), _) => served,
-        (None, _) => return Err(Stop::Failed(format!("pushed, but the registry has no {target}"))),
+    let push = PushTarget {
+        target: &target,
+        registry: &destination.client,
+        repository,
+        tag,
+        auth: destination.auth.as_ref(),
     };
-    let mut detail = format!("{}; verified {digest}", moved.describe("pushed"));
-
+    let (moved, digest) = push_verified(context, &push).await?;
+    let mut outcome =
+        ItemOutcome::succeeded(format!("{}; verified {digest}", moved.describe("pushed")), Some(digest));
     if request.cleanup_registry_source_tag {
-        detail.push_str("; ");
-        detail.push_str(&delete_old_registry_tag(context, source, &target, destination).await?);
+        outcome = outcome.noted(&delete_old_registry_tag(context, source, &target, destination).await?);
     }
-    Ok((detail, digest))
+    Ok(outcome)
 }
 
 /// Deletes the source's tag in our registry (only that tag), after the new one was verified.
@@ -427,9 +287,9 @@ async fn delete_old_registry_tag(
     source: &str,
     target: &str,
     destination: &Destination,
-) -> Result<String, Stop> {
+) -> Result<String, ItemOutcome> {
     let deps = context.deps();
-    let local = LocalReference::parse(source).map_err(Stop::Failed)?;
+    let local = LocalReference::parse(source).map_err(ItemOutcome::failed)?;
     let Some(host) = local.registry.as_deref().filter(|h| deps.sources.is_ours(h)) else {
         return Ok("the source is not from our registry: no registry tag to delete".to_owned());
     };
@@ -441,7 +301,7 @@ async fn delete_old_registry_tag(
     match delete_tag(&deps.registry, &local.repository, &local.tag, DeleteScope::Tag).await {
         Ok(_) => Ok(format!("old registry tag {old} deleted")),
         Err(AppError::NotFound(_)) => Ok(format!("old registry tag {old} was already gone")),
-        Err(error) => Err(Stop::Failed(format!(
+        Err(error) => Err(ItemOutcome::failed(format!(
             "pushed and verified, but deleting the old registry tag {old} failed: {error}"
         ))),
     }
@@ -529,6 +389,5 @@ mod tests {
                 .contains("image_refs is empty")
         );
         assert_eq!(split_target("127.0.0.1:5000/x86/app:v1", host), ("x86/app", "v1"));
-        assert_eq!(describe_images(&["a".into(), "b".into()]), "2 images (a, b)");
     }
 }

@@ -8,7 +8,9 @@ use futures::StreamExt as _;
 
 use crate::backend::browse::tags_by_digest;
 use crate::backend::copy::{CopySpec, TargetMemo, copy_image};
-use crate::backend::jobs::engine::{Deps, JobContext};
+use crate::backend::jobs::context::{Deps, JobContext};
+use crate::backend::jobs::outcome::ItemOutcome;
+use crate::backend::jobs::plan::{Plan, collisions, describe, repository_list};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::validate_repository;
 use crate::model::{
@@ -17,26 +19,9 @@ use crate::model::{
 };
 use crate::naming::{PrefixMode, apply_prefix};
 
-use super::{Plan, collisions, copy_result, describe_repositories, repository_list};
-
 /// Tags copied at once. Each copy is a handful of small requests (manifest, blob HEADs, mounts),
 /// so latency, not bandwidth, bounds a rename; the client still caps requests in flight at 16.
 const PARALLEL_TAGS: usize = 8;
-
-/// The registry to write to: ours unless `target_registry_host` names another one.
-pub fn resolve_target(host: Option<&str>, deps: &Deps) -> Result<(RegistryClient, String), AppError> {
-    match host.map(str::trim).filter(|h| !h.is_empty()) {
-        None => Ok((deps.registry.clone(), deps.push_host.clone())),
-        Some(host) => {
-            if host.contains("://") || host.contains('/') || host.contains(char::is_whitespace) {
-                return Err(AppError::BadRequest(format!(
-                    "target_registry_host {host:?} must be host[:port], without scheme or path"
-                )));
-            }
-            Ok((deps.sources.client(host)?, host.to_owned()))
-        }
-    }
-}
 
 /// Source → target repository names, all checked.
 fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(String, String)>, AppError> {
@@ -66,22 +51,22 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(St
 }
 
 pub fn plan(request: &RemotePrefixRequest, deps: &Deps) -> Result<Plan, AppError> {
-    let (_, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
-    let same = host == deps.push_host;
+    let (_, host) = deps.sources.target(request.target_registry_host.as_deref())?;
+    let same = host == deps.sources.push_host();
     let pairs = renames(request, same)?;
     let sources: Vec<String> = pairs.iter().map(|(s, _)| s.clone()).collect();
     let targets: Vec<String> = pairs.iter().map(|(_, t)| format!("{host}/{t}")).collect();
     Ok(Plan {
-        source_image: describe_repositories(&sources),
-        target_image: describe_repositories(&targets),
+        source_image: describe(&sources, "repositories"),
+        target_image: describe(&targets, "repositories"),
         items: Vec::new(),
     })
 }
 
 /// What the rename would do, tag by tag, with conflicts; reads only.
 pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<RenamePreview, AppError> {
-    let (target, host) = resolve_target(request.target_registry_host.as_deref(), deps)?;
-    let pairs = renames(request, host == deps.push_host)?;
+    let (target, host) = deps.sources.target(request.target_registry_host.as_deref())?;
+    let pairs = renames(request, host == deps.sources.push_host())?;
     let mut errors = Vec::new();
     let rows = futures::stream::iter(pairs)
         .map(|(source, target_repository)| {
@@ -153,11 +138,10 @@ struct Work {
     tag: String,
 }
 
-pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<(), String> {
+pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<(), AppError> {
     let deps = context.deps();
-    let (target, host) =
-        resolve_target(request.target_registry_host.as_deref(), deps).map_err(|e| e.to_string())?;
-    let pairs = renames(request, host == deps.push_host).map_err(|e| e.to_string())?;
+    let (target, host) = deps.sources.target(request.target_registry_host.as_deref())?;
+    let pairs = renames(request, host == deps.sources.push_host())?;
 
     // Plan: one item per tag. A repository whose tags cannot be listed is one failed item.
     let mut items = Vec::new();
@@ -211,7 +195,7 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
                 }
             }
             Ok(_) => items.push(failed_item(source, &host, target_repository, "the repository has no tags")),
-            Err(error) => items.push(failed_item(source, &host, target_repository, &error.to_string())),
+            Err(error) => items.push(failed_item(source, &host, target_repository, error.to_string())),
         }
     }
     context.set_items(items);
@@ -244,14 +228,8 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     Ok(())
 }
 
-fn failed_item(source: &str, host: &str, target: &str, reason: &str) -> JobItem {
-    JobItem {
-        source: source.to_owned(),
-        target: format!("{host}/{target}"),
-        status: ItemStatus::Failed,
-        detail: Some(reason.to_owned()),
-        digest: None,
-    }
+fn failed_item(source: &str, host: &str, target: &str, reason: impl Into<String>) -> JobItem {
+    ItemOutcome::failed(reason).item(source, format!("{host}/{target}"))
 }
 
 /// Copies one tag once a slot is free (at most [`PARALLEL_TAGS`] at once) and records its item.
@@ -269,7 +247,7 @@ async fn copy_one(
         return;
     }
     let deps = context.deps();
-    context.update_item(w.index, |item| item.status = ItemStatus::Running);
+    context.start_item(w.index);
     let spec = CopySpec {
         source_repository: w.source.clone(),
         source_reference: w.tag.clone(),
@@ -279,8 +257,9 @@ async fn copy_one(
         overwrite,
     };
     let result = copy_image(&deps.registry, target, &spec, context, context.cancel_token(), memo).await;
-    let (status, detail, digest) = copy_result(&result);
-    match status {
+    let outcome = ItemOutcome::of_copy(&result);
+    let detail = &outcome.detail;
+    match outcome.status {
         ItemStatus::Succeeded => {
             context.info(format!("{}:{} → {}:{} ({detail})", w.source, w.tag, w.target, w.tag))
         }
@@ -288,11 +267,7 @@ async fn copy_one(
         ItemStatus::Failed => context.error(format!("{}:{}: {detail}", w.source, w.tag)),
         _ => {}
     }
-    context.update_item(w.index, |item| {
-        item.status = status;
-        item.detail = Some(detail);
-        item.digest = digest;
-    });
+    context.finish_item(w.index, outcome);
 }
 
 /// Deletes the old tags of `repository` that were copied and verified. A digest is deleted only
@@ -364,14 +339,9 @@ async fn cleanup(context: &JobContext, repository: &str, work: &[Work]) {
     }
 }
 
+/// The cleanup's word on a copied tag, after what its copy said.
 fn note(context: &JobContext, index: usize, status: ItemStatus, message: String) {
-    context.update_item(index, |item| {
-        item.status = status;
-        item.detail = Some(match item.detail.take() {
-            Some(before) => format!("{before}; {message}"),
-            None => message,
-        });
-    });
+    context.amend_item(index, |outcome| outcome.noted(&message).with_status(status));
 }
 
 #[cfg(test)]

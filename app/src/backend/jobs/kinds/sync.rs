@@ -1,13 +1,14 @@
 //! Sync: copy one image from any registry into ours, registry to registry.
 
-use crate::backend::copy::{CopyError, CopySpec, TargetMemo, copy_image, retrying};
+use crate::backend::copy::{CopySpec, TargetMemo, copy_image};
 use crate::backend::docker::RegistryAuth;
-use crate::backend::jobs::engine::{Deps, JobContext};
-use crate::backend::jobs::sources::{SourceRef, sync_target};
+use crate::backend::jobs::context::{Deps, JobContext};
+use crate::backend::jobs::daemon::{PushTarget, follow_transfer, push_verified};
+use crate::backend::jobs::outcome::ItemOutcome;
+use crate::backend::jobs::plan::Plan;
+use crate::backend::registry::SourceRef;
+use crate::backend::registry::reference::{validate_repository, validate_tag};
 use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncRequest};
-
-use super::local_push::{Stop, follow};
-use super::{Plan, copy_result};
 
 /// A validated sync request.
 pub struct SyncPlan {
@@ -33,6 +34,31 @@ impl SyncPlan {
             target_image: self.target_reference,
         }
     }
+}
+
+/// Where a sync puts an image: the given names, or the ones derived from the source.
+fn sync_target(
+    source: &SourceRef,
+    repository: Option<&str>,
+    tag: Option<&str>,
+) -> Result<(String, String), AppError> {
+    let repository = match repository.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(given) => given.trim_matches('/').to_owned(),
+        None => source.default_target_repository(),
+    };
+    validate_repository(&repository)
+        .map_err(|reason| AppError::BadRequest(format!("target_repository {repository:?}: {reason}")))?;
+    let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(given) => given.to_owned(),
+        None => source.tag.clone().ok_or_else(|| {
+            AppError::BadRequest(
+                "source_image names a digest without a tag: give target_tag, the tag to create in our registry"
+                    .to_owned(),
+            )
+        })?,
+    };
+    validate_tag(&tag).map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
+    Ok((repository, tag))
 }
 
 /// Checks `os/arch[/variant]` entries.
@@ -73,21 +99,22 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
             source.normalized()
         )));
     }
-    let target_reference = format!("{}/{target_repository}:{target_tag}", deps.push_host);
+    let target_reference = format!("{}/{target_repository}:{target_tag}", deps.sources.push_host());
     Ok(SyncPlan { source, target_repository, target_tag, target_reference, platforms })
 }
 
-pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), String> {
+pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppError> {
     let deps = context.deps();
-    let plan = plan(request, deps).map_err(|e| e.to_string())?;
+    let plan = plan(request, deps)?;
     if request.engine == SyncEngine::Docker {
-        return run_docker(context, &plan).await;
+        run_docker(context, &plan).await;
+        return Ok(());
     }
-    let source = deps.sources.client(&plan.source.registry).map_err(|e| e.to_string())?;
+    let source = deps.sources.client(&plan.source.registry)?;
     if request.cleanup_local_images {
         context.info("cleanup_local_images: this copy goes registry to registry and writes nothing locally");
     }
-    context.update_item(0, |item| item.status = ItemStatus::Running);
+    context.start_item(0);
     let spec = CopySpec {
         source_repository: plan.source.repository.clone(),
         source_reference: plan.source.manifest_reference().to_owned(),
@@ -99,34 +126,34 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), Stri
     context.info(format!("copying {} → {}", plan.source.normalized(), plan.target_reference));
     let result =
         copy_image(&source, &deps.registry, &spec, context, context.cancel_token(), &TargetMemo::new()).await;
-    let (status, detail, digest) = copy_result(&result);
-    match (&status, &digest) {
+    let outcome = ItemOutcome::of_copy(&result);
+    log_outcome(context, &plan, &outcome);
+    context.finish_item(0, outcome);
+    Ok(())
+}
+
+fn log_outcome(context: &JobContext, plan: &SyncPlan, outcome: &ItemOutcome) {
+    match (&outcome.status, &outcome.digest) {
         (ItemStatus::Succeeded, Some(digest)) => {
             context.info(format!("verified {} → {digest}", plan.target_reference))
         }
-        (ItemStatus::Failed, _) => context.error(detail.clone()),
+        (ItemStatus::Failed, _) => context.error(outcome.detail.clone()),
         _ => {}
     }
-    context.update_item(0, |item| {
-        item.status = status;
-        item.detail = Some(detail);
-        item.digest = digest;
-    });
-    Ok(())
 }
 
 /// Sync through the daemon: pull, tag as the target, push, verify; then remove what the job
 /// created (the target tag, and the pulled image if it was not there before), never more.
-async fn run_docker(context: &JobContext, plan: &SyncPlan) -> Result<(), String> {
+async fn run_docker(context: &JobContext, plan: &SyncPlan) {
     let deps = context.deps();
-    context.update_item(0, |item| item.status = ItemStatus::Running);
+    context.start_item(0);
     // What the daemon pulls: by digest when the source names one.
     let pull_reference = match &plan.source.digest {
         Some(digest) => format!("{}/{}@{digest}", plan.source.registry, plan.source.repository),
         None => plan.source.normalized(),
     };
     let mut created: Vec<String> = Vec::new();
-    let outcome = docker_steps(context, plan, &pull_reference, &mut created).await;
+    let (Ok(outcome) | Err(outcome)) = docker_steps(context, plan, &pull_reference, &mut created).await;
     let mut notes = Vec::new();
     // Remove the target tag first: the pulled image then loses its last name the job gave it.
     for reference in created.iter().rev() {
@@ -138,43 +165,18 @@ async fn run_docker(context: &JobContext, plan: &SyncPlan) -> Result<(), String>
             }
         }
     }
-    let join = |mut detail: String| {
-        for note in &notes {
-            detail.push_str("; ");
-            detail.push_str(note);
-        }
-        detail
-    };
-    match outcome {
-        Ok((detail, digest)) => {
-            context.info(format!("verified {} → {digest}", plan.target_reference));
-            context.update_item(0, |item| {
-                item.status = ItemStatus::Succeeded;
-                item.detail = Some(join(detail));
-                item.digest = Some(digest);
-            });
-        }
-        Err(Stop::Cancelled(reason)) => context.update_item(0, |item| {
-            item.status = ItemStatus::Cancelled;
-            item.detail = Some(join(reason));
-        }),
-        Err(Stop::Failed(reason)) => {
-            context.error(reason.clone());
-            context.update_item(0, |item| {
-                item.status = ItemStatus::Failed;
-                item.detail = Some(join(reason));
-            });
-        }
-    }
-    Ok(())
+    log_outcome(context, plan, &outcome);
+    context.finish_item(0, notes.iter().fold(outcome, |outcome, note| outcome.noted(note)));
 }
 
+/// Pull, tag, push, verify: the item's outcome, whether it got to the end (`Ok`) or stopped on
+/// the way (`Err`).
 async fn docker_steps(
     context: &JobContext,
     plan: &SyncPlan,
     pull_reference: &str,
     created: &mut Vec<String>,
-) -> Result<(String, String), Stop> {
+) -> Result<ItemOutcome, ItemOutcome> {
     let deps = context.deps();
     let docker = &deps.docker;
     let was_present = docker.find_image(pull_reference).await?.is_some();
@@ -186,9 +188,9 @@ async fn docker_steps(
     if !was_present {
         created.push(pull_reference.to_owned());
     }
-    let pulled = follow(context, pull, "the pull").await?;
+    let pulled = follow_transfer(context, pull, "the pull").await?;
     if context.is_cancelled() {
-        return Err(Stop::Cancelled("cancelled before tagging".to_owned()));
+        return Err(ItemOutcome::cancelled("cancelled before tagging"));
     }
     let target = &plan.target_reference;
     if docker.find_image(target).await?.is_none() {
@@ -198,34 +200,46 @@ async fn docker_steps(
         docker.tag_image(pull_reference, target).await?;
     }
     if context.is_cancelled() {
-        return Err(Stop::Cancelled("cancelled before pushing".to_owned()));
+        return Err(ItemOutcome::cancelled("cancelled before pushing"));
     }
-    let auth = RegistryAuth::for_host(&deps.sources.credentials_for(&deps.push_host), &deps.push_host);
-    let push = docker.push(target, auth.as_ref()).await?;
-    let pushed = follow(context, push, "the push").await?;
-    let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
-        deps.registry.head_manifest(&plan.target_repository, &plan.target_tag)
-    })
-    .await
-    .map_err(|e| match e {
-        CopyError::Cancelled => Stop::Cancelled("cancelled while verifying the pushed tag".to_owned()),
-        e => Stop::Failed(format!("pushed, but the tag could not be verified: {e}")),
-    })?;
-    match (served, pushed.digest.as_ref()) {
-        (Some(served), Some(digest)) if &served != digest => {
-            Err(Stop::Failed(format!("pushed {digest}, but the registry serves {served} under {target}")))
-        }
-        (Some(served), _) => Ok((
-            format!("{}; {}; verified {served}", pulled.describe("pulled"), pushed.describe("pushed")),
-            served,
-        )),
-        (None, _) => Err(Stop::Failed(format!("pushed, but the registry has no {target}"))),
-    }
+    let push_host = deps.sources.push_host();
+    let auth = RegistryAuth::for_host(&deps.sources.credentials_for(push_host), push_host);
+    let (pushed, served) = push_verified(
+        context,
+        &PushTarget {
+            target,
+            registry: &deps.registry,
+            repository: &plan.target_repository,
+            tag: &plan.target_tag,
+            auth: auth.as_ref(),
+        },
+    )
+    .await?;
+    let detail = format!("{}; {}; verified {served}", pulled.describe("pulled"), pushed.describe("pushed"));
+    Ok(ItemOutcome::succeeded(detail, Some(served)))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::platforms;
+    use super::{SourceRef, platforms, sync_target};
+
+    #[test]
+    fn targets_default_to_the_source_and_are_checked() {
+        let digest = format!("sha256:{}", "a".repeat(64));
+        let pinned = SourceRef::parse(&format!("localhost:5000/app@{digest}")).unwrap();
+        assert!(sync_target(&pinned, None, None).unwrap_err().to_string().contains("give target_tag"));
+        assert_eq!(
+            sync_target(&pinned, Some("/mirror/app/"), Some("v2")).unwrap(),
+            ("mirror/app".to_owned(), "v2".to_owned())
+        );
+        let local = SourceRef::parse("127.0.0.1:5001/team/app:v1").unwrap();
+        assert!(
+            sync_target(&local, Some("Bad Name"), None)
+                .unwrap_err()
+                .to_string()
+                .contains("target_repository")
+        );
+    }
 
     #[test]
     fn platforms_are_checked() {

@@ -1,4 +1,5 @@
-//! Registries other than ours: where a sync reads from, or a rename writes to.
+//! One client per registry host: ours, and any other that a sync reads from or a rename or a push
+//! writes to (`target_registry_host`).
 //!
 //! References are parsed and normalised as Docker does, by `oci_spec::distribution::Reference`
 //! (`nginx:1.27` → `docker.io/library/nginx:1.27`). Each registry host gets one client (shared
@@ -15,9 +16,8 @@ use base64::Engine as _;
 use oci_spec::distribution::Reference;
 use serde::Deserialize;
 
+use super::{Credentials, RegistryClient, RegistryClientOptions};
 use crate::backend::config::Secret;
-use crate::backend::registry::reference::{validate_repository, validate_tag};
-use crate::backend::registry::{Credentials, RegistryClient, RegistryClientOptions};
 use crate::model::AppError;
 
 /// Docker's name for Docker Hub in references, and the host its registry API answers on.
@@ -87,31 +87,6 @@ impl SourceRef {
     }
 }
 
-/// Where a sync puts an image: the given names, or the ones derived from the source.
-pub fn sync_target(
-    source: &SourceRef,
-    repository: Option<&str>,
-    tag: Option<&str>,
-) -> Result<(String, String), AppError> {
-    let repository = match repository.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(given) => given.trim_matches('/').to_owned(),
-        None => source.default_target_repository(),
-    };
-    validate_repository(&repository)
-        .map_err(|reason| AppError::BadRequest(format!("target_repository {repository:?}: {reason}")))?;
-    let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(given) => given.to_owned(),
-        None => source.tag.clone().ok_or_else(|| {
-            AppError::BadRequest(
-                "source_image names a digest without a tag: give target_tag, the tag to create in our registry"
-                    .to_owned(),
-            )
-        })?,
-    };
-    validate_tag(&tag).map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
-    Ok((repository, tag))
-}
-
 #[derive(Deserialize)]
 struct DockerConfigFile {
     #[serde(default)]
@@ -173,6 +148,8 @@ pub fn read_auth_file(path: &Path) -> Result<HashMap<String, Credentials>, Strin
 /// Clients for registries by host, built on first use.
 pub struct SourceRegistries {
     ours: RegistryClient,
+    /// `REGISTRY_PUSH_HOST`: how users name images in our registry.
+    push_host: String,
     /// Host names that mean our registry (push host and API host).
     our_hosts: HashSet<String>,
     credentials: HashMap<String, Credentials>,
@@ -183,23 +160,33 @@ pub struct SourceRegistries {
 }
 
 impl SourceRegistries {
+    /// `ours` is our registry, named `push_host` by users and also any of `other_hosts` (its API
+    /// host).
     pub fn new(
         ours: RegistryClient,
-        our_hosts: impl IntoIterator<Item = String>,
+        push_host: String,
+        other_hosts: impl IntoIterator<Item = String>,
         credentials: HashMap<String, Credentials>,
         insecure: impl IntoIterator<Item = String>,
         timeout: Duration,
         ca_cert: Option<PathBuf>,
     ) -> Self {
+        let our_hosts = std::iter::once(push_host.clone()).chain(other_hosts).collect();
         Self {
             ours,
-            our_hosts: our_hosts.into_iter().collect(),
+            push_host,
+            our_hosts,
             credentials,
             insecure: insecure.into_iter().collect(),
             timeout,
             ca_cert,
             clients: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// `REGISTRY_PUSH_HOST`: how users name images in our registry.
+    pub fn push_host(&self) -> &str {
+        &self.push_host
     }
 
     pub fn is_ours(&self, host: &str) -> bool {
@@ -239,6 +226,22 @@ impl SourceRegistries {
         clients.insert(host.to_owned(), client.clone());
         Ok(client)
     }
+
+    /// The registry a job writes to, and the host it is named by: ours unless `host` (a request's
+    /// `target_registry_host`) names another one.
+    pub fn target(&self, host: Option<&str>) -> Result<(RegistryClient, String), AppError> {
+        match host.map(str::trim).filter(|h| !h.is_empty()) {
+            None => Ok((self.ours.clone(), self.push_host.clone())),
+            Some(host) => {
+                if host.contains("://") || host.contains('/') || host.contains(char::is_whitespace) {
+                    return Err(AppError::BadRequest(format!(
+                        "target_registry_host {host:?} must be host[:port], without scheme or path"
+                    )));
+                }
+                Ok((self.client(host)?, host.to_owned()))
+            }
+        }
+    }
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -266,19 +269,8 @@ mod tests {
         let pinned = SourceRef::parse(&format!("localhost:5000/app@{digest}")).unwrap();
         assert_eq!((pinned.tag.as_deref(), pinned.digest.as_deref()), (None, Some(digest.as_str())));
         assert_eq!(pinned.manifest_reference(), digest);
-        assert!(sync_target(&pinned, None, None).unwrap_err().to_string().contains("give target_tag"));
-        assert_eq!(
-            sync_target(&pinned, Some("/mirror/app/"), Some("v2")).unwrap(),
-            ("mirror/app".to_owned(), "v2".to_owned())
-        );
         assert!(SourceRef::parse("").is_err());
         assert!(SourceRef::parse("Upper/Case:tag").is_err());
-        assert!(
-            sync_target(&local, Some("Bad Name"), None)
-                .unwrap_err()
-                .to_string()
-                .contains("target_repository")
-        );
     }
 
     #[test]

@@ -1,0 +1,60 @@
+//! Steps through the Docker daemon that more than one kind takes (sync with `engine: docker`, and
+//! local push): following a pull or push into the job's progress, and pushing a tag then checking
+//! what the registry serves under it.
+
+use super::context::JobContext;
+use super::outcome::ItemOutcome;
+use crate::backend::copy::{CopyError, retrying};
+use crate::backend::docker::{FollowError, Moved, RegistryAuth, Transfer, follow};
+use crate::backend::registry::RegistryClient;
+
+/// Reads a pull or push to its end, its layers' bytes counted in the job's progress. A cancel
+/// stops it (dropping the stream makes the daemon stop too); `what` (`the push`) names the step in
+/// the item's detail.
+pub(super) async fn follow_transfer(
+    context: &JobContext,
+    transfer: Transfer,
+    what: &str,
+) -> Result<Moved, ItemOutcome> {
+    follow(transfer, context.cancel_token(), |total, done| context.add_bytes(total, done)).await.map_err(
+        |error| match error {
+            FollowError::Cancelled => ItemOutcome::cancelled(format!("cancelled during {what}")),
+            FollowError::Docker(error) => error.into(),
+        },
+    )
+}
+
+/// Where a push goes: `target` (`host/repository:tag`) names `repository:tag` in `registry`.
+pub(super) struct PushTarget<'a> {
+    pub target: &'a str,
+    pub registry: &'a RegistryClient,
+    pub repository: &'a str,
+    pub tag: &'a str,
+    pub auth: Option<&'a RegistryAuth>,
+}
+
+/// Pushes a local tag through the daemon, then checks what the registry serves under it, not what
+/// the daemon says it wrote. What moved, and the digest served.
+pub(super) async fn push_verified(
+    context: &JobContext,
+    push: &PushTarget<'_>,
+) -> Result<(Moved, String), ItemOutcome> {
+    let target = push.target;
+    let transfer = context.deps().docker.push(target, push.auth).await?;
+    let moved = follow_transfer(context, transfer, "the push").await?;
+    let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
+        push.registry.head_manifest(push.repository, push.tag)
+    })
+    .await
+    .map_err(|error| match error {
+        CopyError::Cancelled => ItemOutcome::cancelled("cancelled while verifying the pushed tag"),
+        error => ItemOutcome::failed(format!("pushed, but the tag could not be verified: {error}")),
+    })?;
+    match (served, &moved.digest) {
+        (Some(served), Some(pushed)) if &served != pushed => Err(ItemOutcome::failed(format!(
+            "pushed {pushed}, but the registry serves {served} under {target}"
+        ))),
+        (Some(served), _) => Ok((moved, served)),
+        (None, _) => Err(ItemOutcome::failed(format!("pushed, but the registry has no {target}"))),
+    }
+}

@@ -1,0 +1,111 @@
+//! What a job will do, known before it is queued ([`Plan`]), and the checks of a request's lists
+//! that more than one kind makes: bad input is refused whole, before anything runs.
+
+use crate::backend::registry::reference::validate_repository;
+use crate::model::{AppError, JobItem};
+
+/// What a job will do, known before it is queued.
+pub struct Plan {
+    /// For people and the original's `source_image` field.
+    pub source_image: String,
+    /// For people and the original's `target_image` field.
+    pub target_image: String,
+    /// Items known up front (a rename learns its tags when it starts).
+    pub items: Vec<JobItem>,
+}
+
+/// Repository names from a request: trimmed, de-duplicated (first occurrence kept), each valid.
+pub(super) fn repository_list(field: &str, names: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        let name = name.trim().trim_matches('/');
+        if let Err(reason) = validate_repository(name) {
+            errors.push(format!("{name:?}: {reason}"));
+        } else if !out.iter().any(|n| n == name) {
+            out.push(name.to_owned());
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::BadRequest(format!("{field}: {}", errors.join("; "))));
+    }
+    if out.is_empty() {
+        return Err(AppError::BadRequest(format!("{field} is empty: name at least one repository")));
+    }
+    Ok(out)
+}
+
+/// Local image references from a request: trimmed, de-duplicated (first kept), at least one.
+pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for reference in refs.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        if !out.iter().any(|r| r == reference) {
+            out.push(reference.to_owned());
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::BadRequest(
+            "image_refs is empty: name at least one local image (repository:tag or image ID)".to_owned(),
+        ));
+    }
+    Ok(out)
+}
+
+/// One message per pair of sources that would get the same target name.
+pub(super) fn collisions(pairs: &[(String, String)]) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::new();
+    pairs
+        .iter()
+        .filter_map(|(source, target)| {
+            seen.insert(target, source)
+                .map(|other| format!("{other} and {source} would both become {target}"))
+        })
+        .collect()
+}
+
+/// A list of names for people: the name itself when there is one, else `3 images (a, b, c)`,
+/// shortened past a few names. `things` is the plural (`repositories`, `images`).
+pub(super) fn describe(names: &[String], things: &str) -> String {
+    const SHOWN: usize = 3;
+    if let [name] = names {
+        return name.clone();
+    }
+    let mut listed = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > SHOWN {
+        listed.push_str(&format!(", … {} more", names.len() - SHOWN));
+    }
+    format!("{} {things} ({listed})", names.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repository_lists_are_cleaned_and_checked() {
+        let names = ["a/b".to_owned(), " a/b ".to_owned(), "/c/".to_owned()];
+        assert_eq!(repository_list("repositories", &names).unwrap(), ["a/b", "c"]);
+        let error = repository_list("repositories", &["ok".into(), "Bad".into()]).unwrap_err().to_string();
+        assert!(error.starts_with("repositories: \"Bad\""), "{error}");
+        assert!(repository_list("repositories", &[]).unwrap_err().to_string().contains("is empty"));
+        assert_eq!(describe(&["a".into()], "repositories"), "a");
+        assert_eq!(
+            describe(&["a".into(), "b".into(), "c".into(), "d".into()], "repositories"),
+            "4 repositories (a, b, c, … 1 more)"
+        );
+        assert_eq!(describe(&["a".into(), "b".into()], "images"), "2 images (a, b)");
+    }
+
+    #[test]
+    fn image_references_are_cleaned_and_at_least_one() {
+        assert_eq!(
+            image_refs(&["app:v1".into(), " app:v1 ".into(), "web".into()]).unwrap(),
+            ["app:v1", "web"]
+        );
+        assert!(image_refs(&[" ".into()]).unwrap_err().to_string().contains("image_refs is empty"));
+        assert_eq!(
+            collisions(&[("a".into(), "x".into()), ("b".into(), "x".into())]),
+            ["a and b would both become x"]
+        );
+    }
+}
