@@ -64,6 +64,9 @@ async fn run() -> std::process::ExitCode {
     }
     state.auth.spawn_housekeeping(std::time::Duration::from_secs(state.config.audit_retention_days * 86_400));
     let router = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Handlers first, then the port: once a client can connect, SIGTERM already means "drain and
+    // stop", never the default "die at once" (a supervisor may signal as soon as the port opens).
+    let shutdown = shutdown_signal();
     let listener = match tokio::net::TcpListener::bind(listen_addr).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -72,7 +75,7 @@ async fn run() -> std::process::ExitCode {
         }
     };
     tracing::info!("Registry Manager listening on http://{listen_addr}");
-    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await {
+    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
         eprintln!("error: server failed: {e}");
         return std::process::ExitCode::FAILURE;
     }
@@ -105,13 +108,18 @@ fn announce_login(state: &AppState) -> Result<(), String> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("installing a SIGTERM handler cannot fail on unix");
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate.recv() => {},
+/// Installs the SIGINT and SIGTERM handlers now; the returned future ends at the first signal.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt =
+        signal(SignalKind::interrupt()).expect("installing a SIGINT handler cannot fail on unix");
+    let mut terminate =
+        signal(SignalKind::terminate()).expect("installing a SIGTERM handler cannot fail on unix");
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => {},
+            _ = terminate.recv() => {},
+        }
+        tracing::info!("shutting down");
     }
-    tracing::info!("shutting down");
 }

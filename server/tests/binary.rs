@@ -57,16 +57,13 @@ fn a_url_with_credentials_stops_start_up_without_printing_them() {
     }
 }
 
-#[test]
-fn a_request_under_a_foreign_host_name_is_answered_421() {
-    use std::io::{Read, Write};
-    // DNS rebinding reaches the real listener with the attacker's name in Host.
+/// The binary on a free loopback port with its own `DATA_DIR`, once it accepts connections.
+fn listening(data: &std::path::Path) -> (std::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .env_clear()
-        .env("DATA_DIR", data.path())
+        .env("DATA_DIR", data)
         .env("LISTEN_ADDR", &addr)
         .env("REGISTRY_API_URL", "http://127.0.0.1:9")
         .stdout(Stdio::null())
@@ -78,6 +75,15 @@ fn a_request_under_a_foreign_host_name_is_answered_421() {
         assert!(Instant::now() < deadline, "server did not start listening");
         std::thread::sleep(Duration::from_millis(50));
     }
+    (child, addr)
+}
+
+#[test]
+fn a_request_under_a_foreign_host_name_is_answered_421() {
+    use std::io::{Read, Write};
+    // DNS rebinding reaches the real listener with the attacker's name in Host.
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, addr) = listening(data.path());
     let ask = |host: &str| {
         let mut stream = std::net::TcpStream::connect(&addr).unwrap();
         write!(stream, "GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
@@ -122,23 +128,8 @@ fn a_taken_listen_address_is_a_clear_error() {
 
 #[test]
 fn sigterm_stops_the_server_cleanly() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(BIN)
-        .env_clear()
-        .env("DATA_DIR", data.path())
-        .env("LISTEN_ADDR", &addr)
-        .env("REGISTRY_API_URL", "http://127.0.0.1:9")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < deadline, "server did not start listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (mut child, addr) = listening(data.path());
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
     let deadline = Instant::now() + Duration::from_secs(10);
