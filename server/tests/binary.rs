@@ -129,7 +129,7 @@ fn a_taken_listen_address_is_a_clear_error() {
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let data = tempfile::tempdir().unwrap();
-    let (mut child, addr) = listening(data.path());
+    let (mut child, _) = listening(data.path());
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGTERM) }, 0);
     let deadline = Instant::now() + Duration::from_secs(10);
