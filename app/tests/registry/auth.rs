@@ -1,13 +1,13 @@
 //! Basic, Bearer (tokens per scope, cached) and TLS (custom CA, insecure) registries.
 
-use app::backend::browse::{self, TagQuery};
+use app::backend::browse::TagQuery;
 use app::backend::config::Secret;
 use app::backend::registry::Credentials;
 use app::model::{AppError, DeleteScope};
 use rm_harness::registry::TEST_USER;
 use rm_harness::{Flavour, ImageSpec, Registry};
 
-use crate::common::{client, client_with, delta};
+use crate::common::{client, client_with, delta, named};
 
 fn wrong_password() -> Credentials {
     Credentials::Basic { username: TEST_USER.to_owned(), password: Secret::new("not-the-password") }
@@ -19,24 +19,24 @@ async fn basic_auth() {
     let image = registry.push_image("basic/app", "v1", &ImageSpec::default()).await.unwrap();
     registry.tag_manifest("basic/app", "v2", &image).await.unwrap();
     let client = client(&registry);
-    let page = browse::repositories(&client, 10, None, false, true).await.unwrap();
+    let page = named::repositories(&client, 10, None, false, true).await.unwrap();
     assert_eq!(page.repositories, ["basic/app"]);
-    let list = browse::tags(&client, "basic/app", true, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&client, "basic/app", true, &TagQuery::default()).await.unwrap();
     assert_eq!(list.tags[0].digest.as_deref(), Some(image.digest.as_str()));
-    browse::delete_tag(&client, "basic/app", "v2", DeleteScope::Tag).await.unwrap();
+    named::delete_tag(&client, "basic/app", "v2", DeleteScope::Tag).await.unwrap();
     assert_eq!(registry.tags("basic/app").await.unwrap(), ["v1"]);
     // One 401 taught the client the scheme; every later request carried the credentials.
     let stats = client.stats();
     assert_eq!(stats.token_requests, 0);
 
     let anonymous = client_with(&registry.url(), Credentials::Anonymous, None, false);
-    let refused = browse::tags(&anonymous, "basic/app", false, &TagQuery::default()).await;
+    let refused = named::tags(&anonymous, "basic/app", false, &TagQuery::default()).await;
     assert!(
         matches!(&refused, Err(AppError::Upstream(m)) if m.contains("requires Basic authentication") && m.contains("REGISTRY_USERNAME")),
         "{refused:?}"
     );
     let wrong = client_with(&registry.url(), wrong_password(), None, false);
-    let refused = browse::tags(&wrong, "basic/app", false, &TagQuery::default()).await;
+    let refused = named::tags(&wrong, "basic/app", false, &TagQuery::default()).await;
     assert!(
         matches!(&refused, Err(AppError::Upstream(m)) if m.contains("refused the configured credentials")),
         "{refused:?}"
@@ -50,9 +50,9 @@ async fn bearer_tokens_are_requested_once_per_scope() {
     registry.push_many_tags("bearer/app", 20, &spec).await.unwrap();
     let client = client(&registry);
 
-    let page = browse::repositories(&client, 10, None, false, true).await.unwrap();
+    let page = named::repositories(&client, 10, None, false, true).await.unwrap();
     assert_eq!(page.details[0].tag_count, 20);
-    let list = browse::tags(&client, "bearer/app", true, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&client, "bearer/app", true, &TagQuery::default()).await.unwrap();
     assert!(list.tags.iter().all(|t| t.digest.is_some() && t.error.is_none()));
     // Two scopes so far: registry:catalog:* and repository:bearer/app:pull.
     let stats = client.stats();
@@ -65,17 +65,17 @@ async fn bearer_tokens_are_requested_once_per_scope() {
 
     let before = client.stats();
     client.set_tag_cache_ttl(std::time::Duration::ZERO);
-    browse::tags(&client, "bearer/app", true, &TagQuery::default()).await.unwrap();
+    named::tags(&client, "bearer/app", true, &TagQuery::default()).await.unwrap();
     let again = delta(client.stats(), before);
     assert_eq!((again.token_requests, again.requests), (0, 1 + 20), "cached token, HEADs only");
 
     // Deleting needs the push/delete scope: one more token.
-    browse::delete_tag(&client, "bearer/app", "tag-0000", DeleteScope::Image).await.unwrap();
+    named::delete_tag(&client, "bearer/app", "tag-0000", DeleteScope::Image).await.unwrap();
     assert_eq!(client.stats().token_requests, 3);
     assert_eq!(registry.manifest_digest("bearer/app", "tag-0000").await.unwrap(), None);
 
     let wrong = client_with(&registry.url(), wrong_password(), None, false);
-    let refused = browse::tags(&wrong, "bearer/app", false, &TagQuery::default()).await;
+    let refused = named::tags(&wrong, "bearer/app", false, &TagQuery::default()).await;
     assert!(
         matches!(&refused, Err(AppError::Upstream(m)) if m.contains("refused the configured credentials")),
         "{refused:?}"
@@ -89,17 +89,17 @@ async fn tls_with_a_custom_ca_and_insecure() {
     assert!(registry.url().starts_with("https://"));
 
     let trusted = client(&registry);
-    let list = browse::tags(&trusted, "tls/app", true, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&trusted, "tls/app", true, &TagQuery::default()).await.unwrap();
     assert_eq!(list.tags[0].digest.as_deref(), Some(image.digest.as_str()));
 
     let untrusted = client_with(&registry.url(), Credentials::Anonymous, None, false);
-    let refused = browse::tags(&untrusted, "tls/app", false, &TagQuery::default()).await;
+    let refused = named::tags(&untrusted, "tls/app", false, &TagQuery::default()).await;
     assert!(
         matches!(&refused, Err(AppError::Upstream(m)) if m.to_lowercase().contains("certificate")),
         "{refused:?}"
     );
 
     let insecure = client_with(&registry.url(), Credentials::Anonymous, None, true);
-    let detail = browse::tag_detail(&insecure, "tls/app", "v1").await.unwrap();
+    let detail = named::tag_detail(&insecure, "tls/app", "v1").await.unwrap();
     assert_eq!(detail.digest, image.digest);
 }

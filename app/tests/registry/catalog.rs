@@ -1,13 +1,12 @@
 //! The catalog: pagination over `Link`, nested names, `n` above distribution's cap, the
 //! non-empty filter, tag counts.
 
-use app::backend::browse;
 use futures::{StreamExt, TryStreamExt, stream};
 use reqwest::Method;
 use rm_harness::registry::CATALOG_SCOPE;
 use rm_harness::{Flavour, ImageSpec, Registry};
 
-use crate::common::{client, delta};
+use crate::common::{client, delta, named};
 
 /// Walks every page of `n` and returns the names in order, and how many pages it took.
 async fn walk(
@@ -19,7 +18,7 @@ async fn walk(
     let mut last: Option<String> = None;
     let mut pages = 0;
     loop {
-        let page = browse::repositories(client, n, last.as_deref(), non_empty_only, false).await.unwrap();
+        let page = named::repositories(client, n, last.as_deref(), non_empty_only, false).await.unwrap();
         pages += 1;
         assert!(page.repositories.len() <= n as usize, "page {pages} has {} names", page.repositories.len());
         names.extend(page.repositories);
@@ -62,7 +61,7 @@ async fn catalog_pages_over_links_with_nested_names() {
     assert_eq!((by_20.len(), pages), (60, 3));
 
     // Tag counts, in catalog order.
-    let page = browse::repositories(&client, 5, None, false, true).await.unwrap();
+    let page = named::repositories(&client, 5, None, false, true).await.unwrap();
     assert_eq!(page.details.iter().map(|d| d.name.clone()).collect::<Vec<_>>(), page.repositories);
     assert!(page.details.iter().all(|d| d.tag_count == 1), "{:?}", page.details);
 
@@ -71,7 +70,7 @@ async fn catalog_pages_over_links_with_nested_names() {
         registry.request(Method::GET, "/v2/_catalog?n=1001", CATALOG_SCOPE).send().await.unwrap().status();
     assert_eq!(status, 400, "distribution 2.8.2 refuses n > 1000");
     let before = client.stats();
-    let page = browse::repositories(&client, 5000, None, false, false).await.unwrap();
+    let page = named::repositories(&client, 5000, None, false, false).await.unwrap();
     assert_eq!(page.repositories, walked);
     assert_eq!(page.next, None);
     assert_eq!(delta(client.stats(), before).catalog_pages, 1);
@@ -99,16 +98,16 @@ async fn more_than_1000_repositories_and_the_non_empty_filter() {
 
     // Over 1,000 names in one call: two registry pages.
     let before = client.stats();
-    let page = browse::repositories(&client, 1500, None, false, false).await.unwrap();
+    let page = named::repositories(&client, 1500, None, false, false).await.unwrap();
     assert_eq!(page.repositories.len(), 1054);
     assert_eq!(page.next, None);
     assert_eq!(delta(client.stats(), before).catalog_pages, 2);
 
     // Delete every tag of ggg/gone: distribution keeps it in the catalog.
-    let result = browse::delete_tag(&client, "ggg/gone", "v1", app::model::DeleteScope::Image).await.unwrap();
+    let result = named::delete_tag(&client, "ggg/gone", "v1", app::model::DeleteScope::Image).await.unwrap();
     assert_eq!(result.removed_tags, ["v1", "v2"]);
     assert!(registry.catalog().await.unwrap().contains(&"ggg/gone".to_owned()));
-    let page = browse::repositories(&client, 3, Some("ggg"), false, true).await.unwrap();
+    let page = named::repositories(&client, 3, Some("ggg"), false, true).await.unwrap();
     assert_eq!(page.details[0].name, "ggg/gone");
     assert_eq!(page.details[0].tag_count, 0);
 
@@ -121,7 +120,7 @@ async fn more_than_1000_repositories_and_the_non_empty_filter() {
     // Refills read growing chunks: far fewer catalog requests than 1,054 / 2.
     let catalog_pages = delta(client.stats(), before).catalog_pages;
     assert!(catalog_pages <= 12, "{catalog_pages} catalog requests");
-    let first = browse::repositories(&client, 2, None, true, true).await.unwrap();
+    let first = named::repositories(&client, 2, None, true, true).await.unwrap();
     assert_eq!(first.next.as_deref(), Some("mmm/base"));
     assert!(first.details.iter().all(|d| d.tag_count == 1));
 }

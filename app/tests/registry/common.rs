@@ -59,3 +59,65 @@ pub fn bad_request<T: std::fmt::Debug>(result: Result<T, AppError>) -> String {
         other => panic!("expected a BadRequest, got {other:?}"),
     }
 }
+
+/// The browse functions called with names as the tests write them: each name is parsed first
+/// (a malformed one is the same `BadRequest` the service layer answers), then the typed function runs.
+pub mod named {
+    use app::backend::browse::{self, RepositoryQuery, TagQuery};
+    use app::backend::registry::RegistryClient;
+    use app::model::{
+        AppError, DeleteRepositoryResult, DeleteScope, DeleteTagResult, RepositoryPage, TagDetail, TagList,
+    };
+
+    /// `n` per page (the cap is `n` itself), after `last`.
+    pub async fn repositories(
+        client: &RegistryClient,
+        n: u32,
+        last: Option<&str>,
+        non_empty_only: bool,
+        details: bool,
+    ) -> Result<RepositoryPage, AppError> {
+        let query = RepositoryQuery {
+            n: Some(n),
+            last: last.map(str::to_owned),
+            filter: None,
+            non_empty_only,
+            details,
+        };
+        browse::repositories(client, &query, n).await
+    }
+
+    pub async fn tags(
+        client: &RegistryClient,
+        repository: &str,
+        details: bool,
+        query: &TagQuery,
+    ) -> Result<TagList, AppError> {
+        let query = TagQuery { details, ..query.clone() };
+        browse::tags(client, &repository.parse()?, &query).await
+    }
+
+    pub async fn tag_detail(
+        client: &RegistryClient,
+        repository: &str,
+        tag: &str,
+    ) -> Result<TagDetail, AppError> {
+        browse::tag_detail(client, &repository.parse()?, &tag.parse()?).await
+    }
+
+    pub async fn delete_tag(
+        client: &RegistryClient,
+        repository: &str,
+        tag: &str,
+        scope: DeleteScope,
+    ) -> Result<DeleteTagResult, AppError> {
+        browse::delete_tag(client, &repository.parse()?, &tag.parse()?, scope).await
+    }
+
+    pub async fn delete_repository(
+        client: &RegistryClient,
+        repository: &str,
+    ) -> Result<DeleteRepositoryResult, AppError> {
+        browse::delete_repository(client, &repository.parse()?).await
+    }
+}

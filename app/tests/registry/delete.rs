@@ -1,11 +1,11 @@
 //! Deleting: only this tag (siblings survive, checked through the registry API), the image with
 //! all its tags, a whole repository, deletion disabled, and no stale view afterwards.
 
-use app::backend::browse::{self, TagQuery};
+use app::backend::browse::TagQuery;
 use app::model::{AppError, DeleteScope};
 use rm_harness::{Flavour, ImageSpec, ManifestFormat, Registry};
 
-use crate::common::{client, delta};
+use crate::common::{client, delta, named};
 
 #[tokio::test]
 async fn deleting_only_this_tag_keeps_its_siblings() {
@@ -19,7 +19,7 @@ async fn deleting_only_this_tag_keeps_its_siblings() {
         registry.tag_manifest(repo, &tag("alias"), &image).await.unwrap();
         registry.tag_manifest(repo, &tag("latest"), &image).await.unwrap();
 
-        let result = browse::delete_tag(&client, repo, &tag("alias"), DeleteScope::Tag).await.unwrap();
+        let result = named::delete_tag(&client, repo, &tag("alias"), DeleteScope::Tag).await.unwrap();
         assert_eq!(
             (result.deleted, result.scope, result.digest.as_str()),
             (true, DeleteScope::Tag, image.digest.as_str())
@@ -37,10 +37,10 @@ async fn deleting_only_this_tag_keeps_its_siblings() {
         assert!(!registry.tags(repo).await.unwrap().iter().any(|t| t.contains("alias")));
 
         // The last sibling but one, then the last tag: that one deletes the digest itself.
-        browse::delete_tag(&client, repo, &tag("v1"), DeleteScope::Tag).await.unwrap();
+        named::delete_tag(&client, repo, &tag("v1"), DeleteScope::Tag).await.unwrap();
         assert_eq!(registry.manifest_digest(repo, &tag("latest")).await.unwrap(), Some(image.digest.clone()));
         let before = client.stats();
-        let result = browse::delete_tag(&client, repo, &tag("latest"), DeleteScope::Tag).await.unwrap();
+        let result = named::delete_tag(&client, repo, &tag("latest"), DeleteScope::Tag).await.unwrap();
         assert_eq!(result.removed_tags, [tag("latest")]);
         assert_eq!(delta(client.stats(), before).manifest_puts, 0, "no throwaway without siblings");
         assert_eq!(
@@ -59,10 +59,10 @@ async fn deleting_only_this_tag_keeps_its_siblings() {
             .unwrap();
         let alias = format!("multi-{format:?}-alias").to_lowercase();
         registry.put_manifest(repo, &alias, &index.media_type, &index.manifest_bytes).await.unwrap();
-        browse::delete_tag(&client, repo, &alias, DeleteScope::Tag).await.unwrap();
+        named::delete_tag(&client, repo, &alias, DeleteScope::Tag).await.unwrap();
         assert_eq!(registry.manifest_digest(repo, &alias).await.unwrap(), None);
         assert_eq!(registry.manifest_digest(repo, &index.tag).await.unwrap(), Some(index.digest.clone()));
-        let detail = browse::tag_detail(&client, repo, &index.tag).await.unwrap();
+        let detail = named::tag_detail(&client, repo, &index.tag).await.unwrap();
         assert_eq!(detail.images.len(), 2);
         assert!(detail.images.iter().all(|i| i.error.is_none() && i.config.is_some()));
     }
@@ -78,7 +78,7 @@ async fn deleting_the_image_removes_every_tag_on_it() {
     let other = registry.push_image(repo, "other", &ImageSpec::oci()).await.unwrap();
     let client = client(&registry);
 
-    let result = browse::delete_tag(&client, repo, "b", DeleteScope::Image).await.unwrap();
+    let result = named::delete_tag(&client, repo, "b", DeleteScope::Image).await.unwrap();
     assert_eq!(result.removed_tags, ["a", "b", "c"]);
     assert_eq!(result.digest, image.digest);
     assert_eq!(registry.tags(repo).await.unwrap(), ["other"]);
@@ -86,12 +86,12 @@ async fn deleting_the_image_removes_every_tag_on_it() {
     assert_eq!(registry.manifest_digest(repo, "other").await.unwrap(), Some(other.digest.clone()));
 
     // By digest, too.
-    let result = browse::delete_tag(&client, repo, &other.digest, DeleteScope::Image).await.unwrap();
+    let result = named::delete_tag(&client, repo, &other.digest, DeleteScope::Image).await.unwrap();
     assert_eq!(result.removed_tags, ["other"]);
     assert!(registry.tags(repo).await.unwrap().is_empty());
 
     // What is gone is reported as missing.
-    let missing = browse::delete_tag(&client, repo, "a", DeleteScope::Image).await;
+    let missing = named::delete_tag(&client, repo, "a", DeleteScope::Image).await;
     assert!(matches!(&missing, Err(AppError::NotFound(m)) if m.contains("`a`")), "{missing:?}");
 }
 
@@ -112,13 +112,13 @@ async fn deleting_a_repository_deletes_each_digest_once() {
         .await
         .unwrap();
     let client = client(&registry);
-    let result = browse::delete_repository(&client, repo).await.unwrap();
+    let result = named::delete_repository(&client, repo).await.unwrap();
     assert_eq!(result.removed_tags, ["multi", "one", "one-alias", "two"]);
     let mut expected = vec![one.digest.clone(), two.digest.clone(), index.digest.clone()];
     expected.sort();
     assert_eq!(result.deleted_digests, expected);
     assert!(registry.tags(repo).await.unwrap().is_empty());
-    let list = browse::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
     assert_eq!(list.total, 0);
 }
 
@@ -132,10 +132,10 @@ async fn deletion_disabled_is_reported_and_changes_nothing() {
     let client = client(&registry);
 
     let attempts = [
-        browse::delete_tag(&client, repo, "alias", DeleteScope::Tag).await.map(|_| ()),
-        browse::delete_tag(&client, repo, "lonely", DeleteScope::Tag).await.map(|_| ()),
-        browse::delete_tag(&client, repo, "v1", DeleteScope::Image).await.map(|_| ()),
-        browse::delete_repository(&client, repo).await.map(|_| ()),
+        named::delete_tag(&client, repo, "alias", DeleteScope::Tag).await.map(|_| ()),
+        named::delete_tag(&client, repo, "lonely", DeleteScope::Tag).await.map(|_| ()),
+        named::delete_tag(&client, repo, "v1", DeleteScope::Image).await.map(|_| ()),
+        named::delete_repository(&client, repo).await.map(|_| ()),
     ];
     for attempt in attempts {
         match attempt {
@@ -163,20 +163,20 @@ async fn a_delete_through_the_client_is_never_shown_stale() {
     registry.push_image(repo, "keep", &ImageSpec::default()).await.unwrap();
     let client = client(&registry);
     // Warm every cache (the mappings are now trusted for the TTL).
-    browse::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
+    named::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
     let before = client.stats();
-    browse::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
+    named::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
     assert_eq!(delta(client.stats(), before).requests, 1, "warm");
 
     // Delete `b` alone, then the image under `a`; then someone pushes a new image as `a`.
-    browse::delete_tag(&client, repo, "b", DeleteScope::Tag).await.unwrap();
-    let list = browse::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
+    named::delete_tag(&client, repo, "b", DeleteScope::Tag).await.unwrap();
+    let list = named::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
     assert_eq!(list.tags.iter().map(|t| t.tag.as_str()).collect::<Vec<_>>(), ["a", "keep"]);
-    assert_eq!(browse::tag_detail(&client, repo, "a").await.unwrap().sibling_tags, Vec::<String>::new());
-    browse::delete_tag(&client, repo, "a", DeleteScope::Image).await.unwrap();
+    assert_eq!(named::tag_detail(&client, repo, "a").await.unwrap().sibling_tags, Vec::<String>::new());
+    named::delete_tag(&client, repo, "a", DeleteScope::Image).await.unwrap();
     let new = registry.push_image(repo, "a", &ImageSpec::oci()).await.unwrap();
 
-    let list = browse::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
     let a = list.tags.iter().find(|t| t.tag == "a").unwrap();
     assert_eq!(a.digest.as_deref(), Some(new.digest.as_str()), "not the deleted {}", old.digest);
     assert_eq!(a.media_type.as_deref(), Some(rm_harness::fixtures::OCI_MANIFEST));

@@ -1,12 +1,12 @@
 //! Docker and OCI media types, multi-platform indexes, artifacts, and the tag detail.
 
-use app::backend::browse::{self, TagQuery};
+use app::backend::browse::TagQuery;
 use app::backend::registry::OCI_MANIFEST;
 use app::model::{ManifestKind, Platform};
 use rm_harness::fixtures::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, sha256_digest};
 use rm_harness::{Flavour, ImageSpec, ManifestFormat, Registry};
 
-use crate::common::client;
+use crate::common::{client, named};
 
 const HTML_LABEL: &str = "<b>bold</b> & <script>alert(1)</script>";
 
@@ -73,7 +73,7 @@ async fn docker_oci_indexes_and_artifacts_are_listed_and_detailed() {
     assert!(refused.is_err(), "distribution 2.8.2 accepted an unknown manifest media type");
 
     let client = client(&registry);
-    let list = browse::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&client, repo, true, &TagQuery::default()).await.unwrap();
     let row = |tag: &str| list.tags.iter().find(|t| t.tag == tag).unwrap_or_else(|| panic!("{tag} listed"));
     assert_eq!(list.total, 7);
     assert!(list.tags.iter().all(|t| t.error.is_none()), "{:#?}", list.tags);
@@ -110,7 +110,7 @@ async fn docker_oci_indexes_and_artifacts_are_listed_and_detailed() {
 
     // Tag detail of a Docker image: config summary, layers, history, siblings. Registry text
     // (the HTML label) is kept verbatim; rendering it as text is the view's job.
-    let detail = browse::tag_detail(&client, repo, "docker").await.unwrap();
+    let detail = named::tag_detail(&client, repo, "docker").await.unwrap();
     assert_eq!((detail.kind, detail.digest.as_str()), (ManifestKind::Image, docker.digest.as_str()));
     assert_eq!(detail.sibling_tags, ["docker-alias"]);
     assert_eq!(detail.size_bytes, docker.size);
@@ -137,12 +137,12 @@ async fn docker_oci_indexes_and_artifacts_are_listed_and_detailed() {
     );
 
     // OCI manifest annotations come through.
-    let detail = browse::tag_detail(&client, repo, "oci").await.unwrap();
+    let detail = named::tag_detail(&client, repo, "oci").await.unwrap();
     assert_eq!(detail.images[0].annotations["org.example.note"], "hi");
     assert!(detail.sibling_tags.is_empty());
 
     // An index: each platform with its own layers and config.
-    let detail = browse::tag_detail(&client, repo, "multi-oci").await.unwrap();
+    let detail = named::tag_detail(&client, repo, "multi-oci").await.unwrap();
     assert_eq!((detail.kind, detail.media_type.as_str()), (ManifestKind::Index, OCI_INDEX));
     assert_eq!(detail.images.len(), 3);
     for (image, child) in detail.images.iter().zip(&list_oci.children) {
@@ -162,13 +162,13 @@ async fn docker_oci_indexes_and_artifacts_are_listed_and_detailed() {
     }
 
     // An artifact: listed with its config media type and layers, no image config.
-    let detail = browse::tag_detail(&client, repo, "helm").await.unwrap();
+    let detail = named::tag_detail(&client, repo, "helm").await.unwrap();
     assert_eq!(detail.kind, ManifestKind::Artifact);
     let image = &detail.images[0];
     assert_eq!(image.config_media_type.as_deref(), Some("application/vnd.cncf.helm.config.v1+json"));
     assert_eq!((image.config.is_none(), image.layers.len(), image.error.clone()), (true, 1, None));
 
     // By digest: the same manifest, and every tag on it is a sibling.
-    let detail = browse::tag_detail(&client, repo, &docker.digest).await.unwrap();
+    let detail = named::tag_detail(&client, repo, &docker.digest).await.unwrap();
     assert_eq!(detail.sibling_tags, ["docker", "docker-alias"]);
 }

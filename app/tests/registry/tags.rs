@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use app::backend::browse::{self, TagQuery};
+use app::backend::browse::TagQuery;
 use app::model::{ManifestKind, TagSort};
 use rm_harness::registry::repo_scope;
 use rm_harness::{Flavour, ImageSpec, Registry};
 
-use crate::common::{client, delta};
+use crate::common::{client, delta, named};
 
 #[tokio::test]
 async fn listing_120_tags_with_details_sorting_and_caches() {
@@ -18,7 +18,7 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
 
     // Names only: one request, every tag, sorted by name.
     let before = client.stats();
-    let list = browse::tags(&client, "big/repo", false, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&client, "big/repo", false, &TagQuery::default()).await.unwrap();
     assert_eq!(delta(client.stats(), before).requests, 1);
     assert_eq!(list.total, 120);
     let names: Vec<&str> = list.tags.iter().map(|t| t.tag.as_str()).collect();
@@ -27,7 +27,7 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
 
     // Cold details: one manifest GET per tag, one config GET per distinct config, no HEADs.
     let before = client.stats();
-    let list = browse::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
+    let list = named::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
     let cold = delta(client.stats(), before);
     assert_eq!((cold.tag_lists, cold.manifest_gets, cold.blob_gets, cold.manifest_heads), (1, 120, 120, 0));
     for (row, image) in list.tags.iter().zip(&pushed) {
@@ -45,14 +45,14 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
 
     // Warm: only the tag list is asked for again.
     let before = client.stats();
-    let warm = browse::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
+    let warm = named::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
     assert_eq!(delta(client.stats(), before).requests, 1);
     assert_eq!(warm, list);
 
     // Past the tag TTL, digests are confirmed with HEAD; manifests and configs stay cached.
     client.set_tag_cache_ttl(Duration::ZERO);
     let before = client.stats();
-    let rechecked = browse::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
+    let rechecked = named::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
     let d = delta(client.stats(), before);
     assert_eq!((d.manifest_heads, d.manifest_gets, d.blob_gets), (120, 0, 0));
     assert_eq!(rechecked, list);
@@ -60,7 +60,7 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
 
     // Filter (case-insensitive substring) before paging; total counts the matches.
     let query = TagQuery { filter: Some("TAG-011".into()), ..TagQuery::default() };
-    let filtered = browse::tags(&client, "big/repo", true, &query).await.unwrap();
+    let filtered = named::tags(&client, "big/repo", true, &query).await.unwrap();
     assert_eq!(filtered.total, 10);
     assert_eq!(filtered.tags.first().map(|t| t.tag.as_str()), Some("tag-0110"));
 
@@ -70,18 +70,18 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
     expected.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let query =
         TagQuery { sort: TagSort::Size, descending: true, offset: 5, limit: Some(10), ..TagQuery::default() };
-    let page = browse::tags(&client, "big/repo", true, &query).await.unwrap();
+    let page = named::tags(&client, "big/repo", true, &query).await.unwrap();
     assert_eq!(page.total, 120);
     let got: Vec<(u64, String)> = page.tags.iter().map(|t| (t.size_bytes.unwrap(), t.tag.clone())).collect();
     assert_eq!(got, expected[5..15]);
     let query = TagQuery { sort: TagSort::Size, ..TagQuery::default() };
-    let ascending = browse::tags(&client, "big/repo", true, &query).await.unwrap();
+    let ascending = named::tags(&client, "big/repo", true, &query).await.unwrap();
     assert_eq!(ascending.tags[0].tag, "tag-0000");
     assert!(ascending.tags.windows(2).all(|w| w[0].size_bytes <= w[1].size_bytes));
 
     // Equal creation times: by name, whatever the direction.
     let query = TagQuery { sort: TagSort::Created, descending: true, limit: Some(3), ..TagQuery::default() };
-    let by_created = browse::tags(&client, "big/repo", true, &query).await.unwrap();
+    let by_created = named::tags(&client, "big/repo", true, &query).await.unwrap();
     assert_eq!(
         by_created.tags.iter().map(|t| t.tag.as_str()).collect::<Vec<_>>(),
         ["tag-0000", "tag-0001", "tag-0002"]
@@ -90,7 +90,7 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
     // Sorted by name, details are read for the shown page only.
     let fresh = crate::common::client(&registry);
     let query = TagQuery { descending: true, limit: Some(10), ..TagQuery::default() };
-    let page = browse::tags(&fresh, "big/repo", true, &query).await.unwrap();
+    let page = named::tags(&fresh, "big/repo", true, &query).await.unwrap();
     assert_eq!(page.tags[0].tag, "tag-0119");
     assert_eq!((fresh.stats().manifest_gets, fresh.stats().blob_gets), (10, 10));
 }
@@ -114,7 +114,7 @@ async fn sorting_by_created_uses_times_not_text_and_unreadable_tags_do_not_break
     assert_eq!(deleted.status(), 202);
     let client = client(&registry);
     let query = TagQuery { sort: TagSort::Created, descending: true, ..TagQuery::default() };
-    let list = browse::tags(&client, "times/app", true, &query).await.unwrap();
+    let list = named::tags(&client, "times/app", true, &query).await.unwrap();
     let order: Vec<&str> = list.tags.iter().map(|t| t.tag.as_str()).collect();
     assert_eq!(order, ["offset", "fraction", "old", "broken"]);
     let broken_row = &list.tags[3];

@@ -1,44 +1,48 @@
 //! Invalid input is refused before any registry call, with the rule that was broken; missing
 //! things are 404s.
 
-use app::backend::browse::{self, TagQuery};
+use app::backend::browse::{self, RepositoryQuery, TagQuery};
 use app::backend::registry::Credentials;
+use app::backend::registry::reference::{Reference, ReferenceError, RepositoryName};
 use app::model::{AppError, DeleteScope};
 use rm_harness::{Flavour, ImageSpec, Registry};
 
-use crate::common::{bad_request, client, client_with};
+use crate::common::{bad_request, client, client_with, named};
 
 #[tokio::test]
-async fn invalid_names_tags_and_digests_are_bad_requests_naming_the_rule() {
-    // Nothing listens here: a request that got through would be an Upstream error, not a 400.
+async fn invalid_names_tags_and_digests_are_refused_naming_the_rule_before_any_request() {
+    // Names are parsed before a browse function can be called at all: each broken rule is its own
+    // variant, and the message the user gets names it.
+    let name = |s: &str| s.parse::<RepositoryName>().unwrap_err();
+    let reference = |s: &str| s.parse::<Reference>().unwrap_err();
+    assert!(matches!(name("Team/App"), ReferenceError::UpperCase { .. }));
+    assert!(matches!(name("a//b"), ReferenceError::EmptyComponent { .. }));
+    assert!(matches!(name("a/-b"), ReferenceError::ComponentEdge { .. }));
+    assert!(matches!(name("a..b"), ReferenceError::Separator { separator, .. } if separator == ".."));
+    assert!(matches!(name(&"a".repeat(256)), ReferenceError::RepositoryTooLong { len: 256 }));
+    assert!(matches!(name("a b"), ReferenceError::Character { character: ' ', .. }));
+    assert!(matches!(reference(".hidden"), ReferenceError::TagStart { first: '.', .. }));
+    assert!(matches!(reference("a/b"), ReferenceError::TagCharacter { character: '/', .. }));
+    assert!(matches!(reference(&"t".repeat(129)), ReferenceError::TagTooLong { len: 129 }));
+    assert!(matches!(reference("sha256:1234"), ReferenceError::Digest { .. }));
+    // As the service layer answers them: a 400 with the rule.
+    let refused: AppError = name("Team/App").into();
+    assert!(matches!(&refused, AppError::BadRequest(m) if m.contains("upper-case letters")), "{refused:?}");
+
+    // What is left to check inside browse is refused before any registry call too. Nothing
+    // listens here: a request that got through would be an Upstream error, not a 400.
     let port = rm_harness::free_port().unwrap();
     let client = client_with(&format!("http://127.0.0.1:{port}"), Credentials::Anonymous, None, false);
-    let q = TagQuery::default();
-    let cases: Vec<(String, &str)> = vec![
-        (bad_request(browse::repositories(&client, 0, None, false, false).await), "at least 1"),
-        (bad_request(browse::repositories(&client, 10, Some("Bad"), false, false).await), "upper-case"),
-        (bad_request(browse::tags(&client, "Team/App", false, &q).await), "upper-case letters"),
-        (bad_request(browse::tags(&client, "a//b", false, &q).await), "empty path component"),
-        (bad_request(browse::tags(&client, "a/-b", false, &q).await), "start and end with a letter or digit"),
-        (bad_request(browse::tags(&client, "a..b", false, &q).await), "separator `..`"),
-        (bad_request(browse::tags(&client, &"a".repeat(256), false, &q).await), "at most 255"),
-        (bad_request(browse::tag_detail(&client, "ok", ".hidden").await), "starts with `.`"),
-        (bad_request(browse::tag_detail(&client, "ok", "a/b").await), "contains `/`"),
-        (bad_request(browse::tag_detail(&client, "ok", &"t".repeat(129)).await), "at most 128"),
-        (bad_request(browse::tag_detail(&client, "ok", "sha256:1234").await), "not a valid digest"),
-        (bad_request(browse::delete_tag(&client, "ok", "bad tag", DeleteScope::Image).await), "contains ` `"),
-        (
-            bad_request(
-                browse::delete_tag(&client, "ok", &format!("sha256:{}", "a".repeat(64)), DeleteScope::Tag)
-                    .await,
-            ),
-            "scope=image",
-        ),
-        (bad_request(browse::delete_repository(&client, "a b").await), "contains ` `"),
-    ];
-    for (message, rule) in cases {
-        assert!(message.contains(rule), "{message:?} should name {rule:?}");
-    }
+    let bad_last = RepositoryQuery { last: Some("Bad".into()), ..RepositoryQuery::default() };
+    let message = bad_request(browse::repositories(&client, &bad_last, 10).await);
+    assert!(
+        message.contains("`last` is not a repository name") && message.contains("upper-case"),
+        "{message}"
+    );
+    let digest: Reference = format!("sha256:{}", "a".repeat(64)).parse().unwrap();
+    let message =
+        bad_request(browse::delete_tag(&client, &"ok".parse().unwrap(), &digest, DeleteScope::Tag).await);
+    assert!(message.contains("scope=image"), "{message}");
     assert_eq!(client.stats().requests, 0);
 }
 
@@ -48,17 +52,17 @@ async fn missing_repositories_and_tags_are_not_found_and_an_absent_registry_is_u
     registry.push_image("here/app", "v1", &ImageSpec::default()).await.unwrap();
     let client = client(&registry);
     let q = TagQuery::default();
-    let missing = browse::tags(&client, "not/here", true, &q).await;
+    let missing = named::tags(&client, "not/here", true, &q).await;
     assert!(matches!(&missing, Err(AppError::NotFound(m)) if m.contains("`not/here`")), "{missing:?}");
-    let missing = browse::tag_detail(&client, "here/app", "v2").await;
+    let missing = named::tag_detail(&client, "here/app", "v2").await;
     assert!(matches!(&missing, Err(AppError::NotFound(m)) if m.contains("`v2`")), "{missing:?}");
-    let missing = browse::tag_detail(&client, "here/app", &format!("sha256:{}", "0".repeat(64))).await;
+    let missing = named::tag_detail(&client, "here/app", &format!("sha256:{}", "0".repeat(64))).await;
     assert!(matches!(missing, Err(AppError::NotFound(_))), "{missing:?}");
-    let missing = browse::delete_tag(&client, "here/app", "v2", DeleteScope::Tag).await;
+    let missing = named::delete_tag(&client, "here/app", "v2", DeleteScope::Tag).await;
     assert!(matches!(missing, Err(AppError::NotFound(_))), "{missing:?}");
 
     let port = rm_harness::free_port().unwrap();
     let absent = client_with(&format!("http://127.0.0.1:{port}"), Credentials::Anonymous, None, false);
-    let down = browse::repositories(&absent, 10, None, false, false).await;
+    let down = named::repositories(&absent, 10, None, false, false).await;
     assert!(matches!(&down, Err(AppError::Upstream(m)) if m.contains("cannot reach")), "{down:?}");
 }

@@ -5,8 +5,8 @@
 //! (shared with the UI's routes).
 
 use app::backend::AppState;
-use app::backend::browse::TagQuery;
-use app::backend::service::registry::{self as service, RepositoryQuery};
+use app::backend::browse::{RepositoryQuery, TagQuery};
+use app::backend::service::registry as service;
 use app::model::{AppError, DeleteScope, TagSort};
 use app::naming::RepositoryPath;
 use axum::Json;
@@ -80,11 +80,9 @@ pub async fn get(
                 descending: params.descending,
                 offset: params.offset,
                 limit: params.limit,
+                details: params.details,
             };
-            service::list_tags(&state, &who, repository, params.details, &query)
-                .await
-                .map(Json)
-                .into_response()
+            service::list_tags(&state, &who, repository, &query).await.map(Json).into_response()
         }
         RepositoryPath::Tag(repository, tag) => {
             service::tag_detail(&state, &who, repository, tag).await.map(Json).into_response()

@@ -11,12 +11,7 @@ pub async fn list_repositories(
     non_empty_only: bool,
 ) -> Result<RepositoryPage, AppError> {
     let (state, who) = crate::api::caller()?;
-    let query = crate::backend::service::registry::RepositoryQuery {
-        n: None,
-        last,
-        filter,
-        non_empty_only,
-        details: true,
-    };
+    let query =
+        crate::backend::browse::RepositoryQuery { n: None, last, filter, non_empty_only, details: true };
     crate::backend::service::registry::list_repositories(&state, &who, query).await
 }

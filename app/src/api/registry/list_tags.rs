@@ -13,6 +13,13 @@ pub async fn list_tags(
     limit: usize,
 ) -> Result<TagList, AppError> {
     let (state, who) = crate::api::caller()?;
-    let query = crate::backend::browse::TagQuery { filter, sort, descending, offset, limit: Some(limit) };
-    crate::backend::service::registry::list_tags(&state, &who, &repository, true, &query).await
+    let query = crate::backend::browse::TagQuery {
+        filter,
+        sort,
+        descending,
+        offset,
+        limit: Some(limit),
+        details: true,
+    };
+    crate::backend::service::registry::list_tags(&state, &who, &repository, &query).await
 }

@@ -13,7 +13,7 @@ use bytes::Bytes;
 
 use super::retry::retrying;
 use super::{CopyError, Ctx, short_digest};
-use crate::backend::registry::reference::validate_digest;
+use crate::backend::registry::reference::Digest;
 use crate::backend::registry::{Descriptor, Manifest, sha256_digest};
 use crate::model::ManifestKind;
 
@@ -328,7 +328,7 @@ fn add_content(
 }
 
 fn check_digest(manifest: &Manifest, digest: &str) -> Result<(), CopyError> {
-    validate_digest(digest).map_err(|reason| {
+    digest.parse::<Digest>().map(drop).map_err(|reason| {
         CopyError::Unsupported(format!("the manifest {} lists a bad digest: {reason}", manifest.digest))
     })
 }

@@ -1,7 +1,7 @@
 //! What a job will do, known before it is queued ([`Plan`]), and the checks of a request's lists
 //! that more than one kind makes: bad input is refused whole, before anything runs.
 
-use crate::backend::registry::reference::validate_repository;
+use crate::backend::registry::reference::RepositoryName;
 use crate::model::{AppError, JobItem};
 
 /// What a job will do, known before it is queued.
@@ -20,7 +20,7 @@ pub(super) fn repository_list(field: &str, names: &[String]) -> Result<Vec<Strin
     let mut errors = Vec::new();
     for name in names {
         let name = name.trim().trim_matches('/');
-        if let Err(reason) = validate_repository(name) {
+        if let Err(reason) = name.parse::<RepositoryName>() {
             errors.push(format!("{name:?}: {reason}"));
         } else if !out.iter().any(|n| n == name) {
             out.push(name.to_owned());

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use super::client::Op;
 use super::content::Descriptor;
-use super::reference::validate_digest;
+use super::reference::Digest;
 use super::{RegistryClient, RegistryError};
 use crate::model::{HistoryStep, ImageConfigSummary};
 
@@ -82,7 +82,7 @@ impl RegistryClient {
             return Ok(summary);
         }
         let url = self.url(&format!("v2/{repository}/blobs/{}", config.digest));
-        validate_digest(&config.digest).map_err(|reason| RegistryError::Protocol {
+        config.digest.parse::<Digest>().map_err(|reason| RegistryError::Protocol {
             url: url.to_string(),
             reason: format!("the manifest names an invalid config digest: {reason}"),
         })?;

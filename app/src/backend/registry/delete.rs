@@ -1,11 +1,18 @@
 //! Deleting manifests by digest (the registry API has no delete by tag: distribution 2.8 answers
-//! 400 to `DELETE …/manifests/<tag>`), and finding out whether the registry allows deletes.
+//! 400 to `DELETE …/manifests/<tag>`), deleting one tag while its siblings stay (as regclient's
+//! `TagDelete` does), and finding out whether the registry allows deletes.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
 
 use super::client::Op;
 use super::content::sha256_digest;
 use super::{RegistryClient, RegistryError};
+use crate::backend::redact::Scrubbed;
+
+/// Annotation that makes a tag's throwaway manifest unique (see [`RegistryClient::delete_tag`]).
+pub const THROWAWAY_ANNOTATION: &str = "io.registry-manager.delete-tag";
 
 impl RegistryClient {
     /// `DELETE /v2/<name>/manifests/<digest>`: removes the manifest and every tag on it.
@@ -55,5 +62,111 @@ impl RegistryClient {
     /// [`super::DEFAULT_TAG_TTL`]). Shared by every clone of this client.
     pub fn set_tag_cache_ttl(&self, ttl: std::time::Duration) {
         self.inner.cache.set_ttl(ttl);
+    }
+
+    /// Removes only `tag`, which points to `digest` together with the `siblings`; they keep
+    /// pointing there.
+    ///
+    /// The registry API cannot delete a tag, so the tag is first pointed at a unique throwaway
+    /// manifest (a copy of the original with one extra annotation, so every blob it names exists
+    /// already), and that throwaway digest is deleted. Before touching anything, a harmless probe
+    /// checks that the registry allows deletes; if the final delete fails anyway, the tag is put
+    /// back on its original manifest. Afterwards the siblings are checked to still resolve to
+    /// `digest`, and the tag to be gone.
+    pub async fn delete_tag(
+        &self,
+        repository: &str,
+        tag: &str,
+        digest: &str,
+        siblings: &[String],
+    ) -> Result<(), RegistryError> {
+        let incomplete = |reason: String| RegistryError::TagDeleteIncomplete {
+            url: self.url(&format!("v2/{repository}/manifests/{tag}")).to_string(),
+            reason,
+        };
+        // Nothing may change if the registry refuses deletes: find out before the PUT.
+        if !self.deletion_enabled(repository).await? {
+            return Err(RegistryError::DeletionDisabled { url: self.base_url().to_string() });
+        }
+        let original = self.manifest(repository, digest).await?;
+        let media_type = original.media_type.as_str().to_owned();
+        let marker = format!(
+            "{}-{}",
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos(),
+            std::process::id()
+        );
+        let throwaway =
+            throwaway_manifest(&original.raw, &marker).ok_or_else(|| RegistryError::NotRepointable {
+                url: self.url(&format!("v2/{repository}/manifests/{digest}")).to_string(),
+                media_type: media_type.clone(),
+                tags: siblings.len() + 1,
+            })?;
+        let throwaway_digest =
+            self.put_manifest(repository, tag, &media_type, Bytes::from(throwaway)).await?;
+        if let Err(error) = self.delete_manifest(repository, &throwaway_digest).await {
+            // Put the tag back where it was, so a failed delete changes nothing.
+            let restored = self.put_manifest(repository, tag, &media_type, original.raw.clone()).await;
+            let shown = Scrubbed(&error);
+            tracing::warn!(repository, tag, error = %shown, restored = restored.is_ok(), "deleting the throwaway manifest failed");
+            return Err(match restored {
+                Ok(_) => error,
+                Err(restore_error) => incomplete(format!(
+                    "{shown}; putting `{tag}` back on {digest} also failed ({}): it now points to {throwaway_digest}",
+                    Scrubbed(&restore_error)
+                )),
+            });
+        }
+        // The siblings must still be where they were, and the tag gone.
+        for sibling in siblings {
+            let now = self.tag_digest(repository, sibling, true).await?;
+            if now.as_deref() != Some(digest) {
+                return Err(incomplete(format!(
+                    "after deleting `{tag}`, the tag `{sibling}` no longer points to {digest} (now {now:?})"
+                )));
+            }
+        }
+        if let Some(now) = self.tag_digest(repository, tag, true).await? {
+            return Err(incomplete(format!("`{tag}` still exists after the delete (it points to {now})")));
+        }
+        Ok(())
+    }
+}
+
+/// A copy of a manifest with one unique annotation added: a different digest naming the same
+/// blobs. `None` if the manifest is not a JSON object.
+pub fn throwaway_manifest(original: &[u8], marker: &str) -> Option<Vec<u8>> {
+    let mut value: serde_json::Value = serde_json::from_slice(original).ok()?;
+    let object = value.as_object_mut()?;
+    let annotations = object.entry("annotations").or_insert_with(|| serde_json::json!({}));
+    if !annotations.is_object() {
+        *annotations = serde_json::json!({});
+    }
+    annotations.as_object_mut()?.insert(THROWAWAY_ANNOTATION.to_owned(), marker.into());
+    serde_json::to_vec(&value).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throwaway_manifests_differ_and_keep_everything_else() {
+        let original = br#"{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"digest":"sha256:c"},"layers":[]}"#;
+        let a = throwaway_manifest(original, "1").unwrap();
+        let b = throwaway_manifest(original, "2").unwrap();
+        assert_ne!(a, b);
+        let value: serde_json::Value = serde_json::from_slice(&a).unwrap();
+        assert_eq!(value["annotations"][THROWAWAY_ANNOTATION], "1");
+        assert_eq!(value["config"]["digest"], "sha256:c");
+        assert_eq!(value["mediaType"], "application/vnd.docker.distribution.manifest.v2+json");
+        // Existing annotations are kept.
+        let with = throwaway_manifest(br#"{"annotations":{"k":"v"}}"#, "m").unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&with).unwrap();
+        assert_eq!(
+            (value["annotations"]["k"].as_str(), value["annotations"][THROWAWAY_ANNOTATION].as_str()),
+            (Some("v"), Some("m"))
+        );
+        assert_eq!(throwaway_manifest(b"[1]", "m"), None);
+        assert_eq!(throwaway_manifest(b"nope", "m"), None);
     }
 }

@@ -75,6 +75,16 @@ pub enum RegistryError {
          (storage.delete.enabled: true) on the registry and restart it"
     )]
     DeletionDisabled { url: String },
+    /// Only one tag of an image was to be deleted, but its manifest is not a JSON document that
+    /// can be copied with one more annotation (see `delete.rs`). Nothing was changed.
+    #[error(
+        "only this tag cannot be deleted: its manifest ({media_type}) is not a JSON document this tool can \
+         re-point; delete the image (all {tags} tags) instead"
+    )]
+    NotRepointable { url: String, media_type: String, tags: usize },
+    /// Deleting one tag went part-way: the reason says what state the tags are in now.
+    #[error("deleting the tag at {url} did not complete: {reason}")]
+    TagDeleteIncomplete { url: String, reason: String },
 }
 
 fn describe_body(body: &OciErrorBody) -> String {
@@ -122,7 +132,9 @@ impl RegistryError {
             | Self::Status { url, .. }
             | Self::RetryLater { url, .. }
             | Self::Protocol { url, .. }
-            | Self::DeletionDisabled { url } => url,
+            | Self::DeletionDisabled { url }
+            | Self::NotRepointable { url, .. }
+            | Self::TagDeleteIncomplete { url, .. } => url,
         }
     }
 }
@@ -157,6 +169,26 @@ impl RegistryError {
         match self {
             Self::RetryLater { retry_after, .. } => Some(*retry_after),
             _ => None,
+        }
+    }
+}
+
+impl From<RegistryError> for crate::model::AppError {
+    /// Missing things are 404; a registry with deletion disabled is 403 with the setting to
+    /// change; a manifest that cannot be re-pointed is 400 (delete the image instead); everything
+    /// else the registry did (or did not) answer is 502 with its reason. URLs in the message lose
+    /// credentials and query strings.
+    fn from(error: RegistryError) -> Self {
+        use crate::model::AppError;
+        let message = crate::backend::redact::scrub_urls(&error.to_string());
+        match &error {
+            RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message),
+            RegistryError::NotRepointable { .. } => AppError::BadRequest(message),
+            e if e.is_not_found() => AppError::NotFound(format!("not found in the registry: {message}")),
+            _ => {
+                tracing::warn!(error = %message, "registry request failed");
+                AppError::Upstream(message)
+            }
         }
     }
 }
@@ -276,5 +308,29 @@ mod tests {
         assert!(OciErrorBody::parse(b"<html>bad gateway</html>").errors.is_empty());
         let error = RegistryError::Status { url: "u".into(), status: 502, body: OciErrorBody::parse(b"") };
         assert_eq!(error.to_string(), "the registry at u answered HTTP 502");
+    }
+
+    #[test]
+    fn registry_errors_become_app_errors() {
+        use crate::model::AppError;
+        let disabled: AppError = RegistryError::DeletionDisabled { url: "u".into() }.into();
+        assert!(
+            matches!(&disabled, AppError::Forbidden(m) if m.contains("REGISTRY_STORAGE_DELETE_ENABLED=true"))
+        );
+        let body = OciErrorBody::parse(br#"{"errors":[{"code":"MANIFEST_UNKNOWN"}]}"#);
+        let missing: AppError = RegistryError::Status { url: "u".into(), status: 404, body }.into();
+        assert!(matches!(missing, AppError::NotFound(_)));
+        let down: AppError = RegistryError::Unreachable { url: "u".into(), reason: "refused".into() }.into();
+        assert!(matches!(down, AppError::Upstream(m) if m.contains("refused")));
+        let broken: AppError =
+            RegistryError::Status { url: "u".into(), status: 503, body: Default::default() }.into();
+        assert_eq!(broken.status_code(), 502);
+        let odd: AppError =
+            RegistryError::NotRepointable { url: "u".into(), media_type: "x".into(), tags: 2 }.into();
+        assert!(matches!(odd, AppError::BadRequest(m) if m.contains("delete the image (all 2 tags)")));
+        let secret: AppError =
+            RegistryError::Unreachable { url: "http://u:pw@r/v2/?token=t".into(), reason: "down".into() }
+                .into();
+        assert!(!secret.to_string().contains("pw") && !secret.to_string().contains("token=t"), "{secret}");
     }
 }

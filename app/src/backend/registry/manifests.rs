@@ -8,7 +8,7 @@ use bytes::Bytes;
 use super::cache::Known;
 use super::client::{Answer, Op};
 use super::content::{MANIFEST_ACCEPT, Manifest, sha256_digest};
-use super::reference::validate_digest;
+use super::reference::Digest;
 use super::{RegistryClient, RegistryError};
 
 /// The digest the registry named (`Docker-Content-Digest`), or the sha256 of the bytes when it
@@ -75,7 +75,7 @@ impl RegistryClient {
         if let Some(manifest) = self.inner.cache.manifests.get(digest) {
             return Ok(manifest);
         }
-        validate_digest(digest).map_err(|reason| RegistryError::Protocol {
+        digest.parse::<Digest>().map_err(|reason| RegistryError::Protocol {
             url: self.manifest_url(repository, "").to_string(),
             reason: format!("a manifest refers to an invalid digest: {reason}"),
         })?;

@@ -33,6 +33,7 @@ pub use content::{
     DOCKER_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, MANIFEST_ACCEPT, Manifest, MediaType,
     OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PlatformJson, is_image_config, sha256_digest,
 };
+pub use delete::{THROWAWAY_ANNOTATION, throwaway_manifest};
 pub use error::{OciErrorBody, OciErrorEntry, RegistryError, parse_retry_after};
 pub use sources::{SourceRef, SourceRegistries, read_auth_file};
 pub use upload::{BlobDownload, MountOutcome, UploadSession};

@@ -1,13 +1,19 @@
-//! The distribution reference grammar, checked at the edge so that nothing malformed reaches a
-//! registry URL (https://github.com/distribution/reference/blob/main/reference.go). Each error says
-//! which rule was broken and how to fix it, and is shown to the user as a 400.
+//! Typed references: [`RepositoryName`], [`Tag`], [`Digest`], a manifest [`Reference`] (tag or
+//! digest) and a full [`ImageReference`] (`[host/]repository[:tag|@digest]`). Each is parsed once
+//! at the edge (REST, server functions, job plans) and carried as its type from there, so nothing
+//! malformed reaches a registry URL and nothing is formatted into a string only to be split again.
 //!
-//! Digests use `oci-spec`'s parser (`algorithm:encoded`, with exact length and lower-case hex for
-//! the registered algorithms). Names and tags are checked by hand rather than with
+//! The grammar is distribution's (https://github.com/distribution/reference/blob/main/reference.go).
+//! Each [`ReferenceError`] variant names the rule that was broken and how to fix it; the user sees
+//! it as a 400. Digests use `oci-spec`'s parser (`algorithm:encoded`, with exact length and
+//! lower-case hex for the registered algorithms). Names and tags are checked here rather than by
 //! `oci_spec::distribution::Reference`, whose errors do not say which rule was broken and which
 //! also accepts a registry host and upper-case letters in places a repository path cannot have them.
 
+use std::fmt;
 use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
 
 /// Longest repository name the registry accepts.
 pub const MAX_REPOSITORY_LEN: usize = 255;
@@ -16,181 +22,465 @@ pub const MAX_TAG_LEN: usize = 128;
 
 const NAME_RULE: &str = "lower-case letters and digits, separated inside a path component by `.`, `_`, `__` \
                          or one or more `-`, with `/` between components (e.g. `team/app-server`)";
+const TAG_RULE: &str = "a tag is 1 to 128 letters, digits, `_`, `.` or `-`";
 
-/// Checks a repository name: lower-case path components
-/// `[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*` joined by `/`, at most 255 characters in all.
-pub fn validate_repository(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err(format!("the repository name is empty: use {NAME_RULE}"));
-    }
-    if name.len() > MAX_REPOSITORY_LEN {
-        return Err(format!(
-            "the repository name is {} characters long; the registry accepts at most {MAX_REPOSITORY_LEN}",
-            name.len()
-        ));
-    }
-    if name.chars().any(|c| c.is_ascii_uppercase()) {
-        return Err(format!(
-            "the repository name `{name}` contains upper-case letters; repository names are lower-case \
-             (`{}`)",
-            name.to_ascii_lowercase()
-        ));
-    }
-    if let Some(c) = name.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '-' | '/')) {
-        return Err(format!("the repository name `{name}` contains `{c}`; use only {NAME_RULE}"));
-    }
-    for component in name.split('/') {
-        if component.is_empty() {
-            return Err(format!(
-                "the repository name `{name}` has an empty path component: remove the leading, trailing \
-                 or doubled `/`"
-            ));
-        }
-        validate_component(name, component)?;
-    }
-    Ok(())
+/// Why a name, tag, digest or image reference was refused. The text is the message the user
+/// sees; match on the variant, not on the text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReferenceError {
+    #[error("the repository name is empty: use {NAME_RULE}")]
+    EmptyRepository,
+    #[error(
+        "the repository name is {len} characters long; the registry accepts at most {MAX_REPOSITORY_LEN}"
+    )]
+    RepositoryTooLong { len: usize },
+    #[error(
+        "the repository name `{name}` contains upper-case letters; repository names are lower-case (`{}`)",
+        name.to_ascii_lowercase()
+    )]
+    UpperCase { name: String },
+    #[error("the repository name `{name}` contains `{character}`; use only {NAME_RULE}")]
+    Character { name: String, character: char },
+    #[error(
+        "the repository name `{name}` has an empty path component: remove the leading, trailing or doubled `/`"
+    )]
+    EmptyComponent { name: String },
+    #[error("the path component `{component}` of `{name}` must start and end with a letter or digit")]
+    ComponentEdge { name: String, component: String },
+    #[error(
+        "the path component `{component}` of `{name}` has the separator `{separator}`; between letters and \
+         digits only `.`, `_`, `__` or one or more `-` are allowed"
+    )]
+    Separator { name: String, component: String, separator: String },
+    #[error("the tag is empty: {TAG_RULE}")]
+    EmptyTag,
+    #[error("the tag is {len} characters long; at most {MAX_TAG_LEN} are allowed")]
+    TagTooLong { len: usize },
+    #[error("the tag `{tag}` starts with `{first}`; a tag starts with a letter, digit or `_`")]
+    TagStart { tag: String, first: char },
+    #[error("the tag `{tag}` contains `{character}`; use only letters, digits, `_`, `.` and `-`")]
+    TagCharacter { tag: String, character: char },
+    #[error(
+        "`{digest}` is not a valid digest ({reason}); a digest is `sha256:` followed by 64 lower-case hex digits"
+    )]
+    Digest { digest: String, reason: String },
+    #[error(
+        "`{reference}` is not an image reference: {reason}; expected [host[:port]/]repository[:tag][@digest]"
+    )]
+    Image { reference: String, reason: Box<ReferenceError> },
 }
 
-fn validate_component(name: &str, component: &str) -> Result<(), String> {
+impl From<ReferenceError> for crate::model::AppError {
+    /// Always the caller's mistake: a 400 with the rule.
+    fn from(error: ReferenceError) -> Self {
+        Self::BadRequest(error.to_string())
+    }
+}
+
+/// Implements the string side of a newtype over a validated string: `Display`, `AsRef<str>`,
+/// `as_str`, `PartialEq<str>`, and serde through `FromStr` (a bad value is a deserialisation
+/// error that names the rule).
+macro_rules! string_type {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                self.0.as_ref()
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = ReferenceError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                value.parse()
+            }
+        }
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+/// A repository path inside a registry (`team/app-server`): lower-case components
+/// `[a-z0-9]+(?:(?:[._]|__|[-]*)[a-z0-9]+)*` joined by `/`, at most 255 characters in all.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RepositoryName(String);
+string_type!(RepositoryName);
+
+impl FromStr for RepositoryName {
+    type Err = ReferenceError;
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        if name.is_empty() {
+            return Err(ReferenceError::EmptyRepository);
+        }
+        if name.len() > MAX_REPOSITORY_LEN {
+            return Err(ReferenceError::RepositoryTooLong { len: name.len() });
+        }
+        if name.chars().any(|c| c.is_ascii_uppercase()) {
+            return Err(ReferenceError::UpperCase { name: name.to_owned() });
+        }
+        if let Some(character) =
+            name.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '.' | '_' | '-' | '/'))
+        {
+            return Err(ReferenceError::Character { name: name.to_owned(), character });
+        }
+        for component in name.split('/') {
+            if component.is_empty() {
+                return Err(ReferenceError::EmptyComponent { name: name.to_owned() });
+            }
+            check_component(name, component)?;
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+fn check_component(name: &str, component: &str) -> Result<(), ReferenceError> {
     let is_alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
     let starts = component.chars().next().is_some_and(is_alnum);
     let ends = component.chars().last().is_some_and(is_alnum);
     if !starts || !ends {
-        return Err(format!(
-            "the path component `{component}` of `{name}` must start and end with a letter or digit"
-        ));
+        return Err(ReferenceError::ComponentEdge { name: name.to_owned(), component: component.to_owned() });
     }
     // Separator runs between letters and digits: `.`, `_`, `__`, or any number of `-`.
     for run in component.split(is_alnum).filter(|s| !s.is_empty()) {
         let ok = matches!(run, "." | "_" | "__") || run.chars().all(|c| c == '-');
         if !ok {
-            return Err(format!(
-                "the path component `{component}` of `{name}` has the separator `{run}`; between letters and \
-                 digits only `.`, `_`, `__` or one or more `-` are allowed"
-            ));
+            return Err(ReferenceError::Separator {
+                name: name.to_owned(),
+                component: component.to_owned(),
+                separator: run.to_owned(),
+            });
         }
     }
     Ok(())
 }
 
-/// Checks a tag: `[\w][\w.-]{0,127}` (letters, digits, `_`, then also `.` and `-`).
-pub fn validate_tag(tag: &str) -> Result<(), String> {
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
-    let Some(first) = tag.chars().next() else {
-        return Err("the tag is empty: a tag is 1 to 128 letters, digits, `_`, `.` or `-`".to_owned());
-    };
-    if tag.len() > MAX_TAG_LEN {
-        return Err(format!("the tag is {} characters long; at most {MAX_TAG_LEN} are allowed", tag.len()));
+/// A tag: `[\w][\w.-]{0,127}` (letters, digits, `_`, then also `.` and `-`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag(String);
+string_type!(Tag);
+
+impl FromStr for Tag {
+    type Err = ReferenceError;
+    fn from_str(tag: &str) -> Result<Self, Self::Err> {
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        let Some(first) = tag.chars().next() else {
+            return Err(ReferenceError::EmptyTag);
+        };
+        if tag.len() > MAX_TAG_LEN {
+            return Err(ReferenceError::TagTooLong { len: tag.len() });
+        }
+        if !word(first) {
+            return Err(ReferenceError::TagStart { tag: tag.to_owned(), first });
+        }
+        if let Some(character) = tag.chars().find(|&c| !(word(c) || c == '.' || c == '-')) {
+            return Err(ReferenceError::TagCharacter { tag: tag.to_owned(), character });
+        }
+        Ok(Self(tag.to_owned()))
     }
-    if !word(first) {
-        return Err(format!(
-            "the tag `{tag}` starts with `{first}`; a tag starts with a letter, digit or `_`"
-        ));
-    }
-    if let Some(c) = tag.chars().find(|&c| !(word(c) || c == '.' || c == '-')) {
-        return Err(format!("the tag `{tag}` contains `{c}`; use only letters, digits, `_`, `.` and `-`"));
-    }
-    Ok(())
 }
 
-/// Checks a digest: `algorithm:encoded`, e.g. `sha256:` and 64 lower-case hex digits.
-pub fn validate_digest(digest: &str) -> Result<(), String> {
-    oci_spec::image::Digest::from_str(digest).map(|_| ()).map_err(|e| {
-        format!(
-            "`{digest}` is not a valid digest ({}); a digest is `sha256:` followed by 64 lower-case hex digits",
-            e.to_string().trim_start_matches("oci error: ")
-        )
-    })
+/// A content digest, `algorithm:encoded` (e.g. `sha256:` and 64 lower-case hex digits), as
+/// `oci-spec` parses it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Digest(oci_spec::image::Digest);
+string_type!(Digest);
+
+impl FromStr for Digest {
+    type Err = ReferenceError;
+    fn from_str(digest: &str) -> Result<Self, Self::Err> {
+        oci_spec::image::Digest::from_str(digest).map(Self).map_err(|e| ReferenceError::Digest {
+            digest: digest.to_owned(),
+            reason: e.to_string().trim_start_matches("oci error: ").to_owned(),
+        })
+    }
 }
 
-/// A manifest reference in a URL: a tag or a digest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ManifestRef<'a> {
-    Tag(&'a str),
-    Digest(&'a str),
+impl PartialOrd for Digest {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
-impl<'a> ManifestRef<'a> {
-    /// A tag never contains `:`; anything with one must be a digest.
-    pub fn parse(reference: &'a str) -> Result<Self, String> {
+impl Ord for Digest {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Digest {
+    /// The digest as `oci-spec` models it.
+    pub fn oci(&self) -> &oci_spec::image::Digest {
+        &self.0
+    }
+}
+
+/// What a manifest URL names: a tag or a digest. A tag never contains `:`, so anything with one
+/// is parsed as a digest.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Reference {
+    Tag(Tag),
+    Digest(Digest),
+}
+
+impl FromStr for Reference {
+    type Err = ReferenceError;
+    fn from_str(reference: &str) -> Result<Self, Self::Err> {
         if reference.contains(':') {
-            validate_digest(reference).map(|()| Self::Digest(reference))
+            reference.parse().map(Self::Digest)
         } else {
-            validate_tag(reference).map(|()| Self::Tag(reference))
+            reference.parse().map(Self::Tag)
+        }
+    }
+}
+
+impl Reference {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Tag(tag) => tag.as_str(),
+            Self::Digest(digest) => digest.as_str(),
         }
     }
 
-    pub fn as_str(self) -> &'a str {
+    pub fn tag(&self) -> Option<&Tag> {
         match self {
-            Self::Tag(s) | Self::Digest(s) => s,
+            Self::Tag(tag) => Some(tag),
+            Self::Digest(_) => None,
         }
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<Tag> for Reference {
+    fn from(tag: Tag) -> Self {
+        Self::Tag(tag)
+    }
+}
+
+impl From<Digest> for Reference {
+    fn from(digest: Digest) -> Self {
+        Self::Digest(digest)
+    }
+}
+
+/// A whole image reference: an optional registry host (`host[:port]`), a repository, and a tag
+/// or a digest (`latest` when neither is given, as Docker does). The host is the first path
+/// component when it looks like one (has a `.` or a `:`, or is `localhost`), as Docker decides.
+/// Unlike a Docker reference, no default registry or `library/` is filled in: a reference
+/// without a host means "our registry".
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ImageReference {
+    pub host: Option<String>,
+    pub repository: RepositoryName,
+    pub reference: Reference,
+}
+
+impl ImageReference {
+    pub fn new(host: Option<String>, repository: RepositoryName, reference: impl Into<Reference>) -> Self {
+        Self { host, repository, reference: reference.into() }
+    }
+
+    /// The tag, when the reference names one.
+    pub fn tag(&self) -> Option<&Tag> {
+        self.reference.tag()
+    }
+
+    /// `repository:tag` or `repository@digest`, without the host.
+    pub fn without_host(&self) -> String {
+        match &self.reference {
+            Reference::Tag(tag) => format!("{}:{tag}", self.repository),
+            Reference::Digest(digest) => format!("{}@{digest}", self.repository),
+        }
+    }
+}
+
+impl FromStr for ImageReference {
+    type Err = ReferenceError;
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let wrap = |reason: ReferenceError| ReferenceError::Image {
+            reference: input.to_owned(),
+            reason: Box::new(reason),
+        };
+        let (rest, digest) = match input.split_once('@') {
+            Some((rest, digest)) => (rest, Some(digest.parse::<Digest>().map_err(wrap)?)),
+            None => (input, None),
+        };
+        let (host, path) = match rest.split_once('/') {
+            Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => {
+                (Some(first.to_owned()), path)
+            }
+            _ => (None, rest),
+        };
+        // A `:` after the last `/` starts the tag.
+        let (repository, tag) = match path.rsplit_once(':') {
+            Some((repository, tag)) if !tag.contains('/') => (repository, Some(tag)),
+            _ => (path, None),
+        };
+        let repository: RepositoryName = repository.parse().map_err(wrap)?;
+        let reference = match (digest, tag) {
+            // `repo:tag@digest`: the digest decides, as it does for Docker.
+            (Some(digest), _) => Reference::Digest(digest),
+            (None, Some(tag)) => Reference::Tag(tag.parse().map_err(wrap)?),
+            (None, None) => Reference::Tag(Tag("latest".to_owned())),
+        };
+        Ok(Self { host, repository, reference })
+    }
+}
+
+impl fmt::Display for ImageReference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(host) = &self.host {
+            write!(f, "{host}/")?;
+        }
+        f.write_str(&self.without_host())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ReferenceError as E;
+
+    fn name(s: &str) -> Result<RepositoryName, ReferenceError> {
+        s.parse()
+    }
 
     #[test]
     fn repository_names_follow_the_distribution_grammar() {
         for good in ["a", "library/ubuntu", "a/b/c", "x86/app-server", "a.b_c__d---e", "0", "a1/2b"] {
-            assert_eq!(validate_repository(good), Ok(()), "{good}");
+            assert_eq!(name(good).map(|n| n.to_string()).as_deref(), Ok(good));
         }
-        assert!(validate_repository(&"a".repeat(255)).is_ok());
+        assert!(name(&"a".repeat(255)).is_ok());
+        let owned = |s: &str| s.to_owned();
+        let edge = |n: &str, c: &str| E::ComponentEdge { name: owned(n), component: owned(c) };
+        let separator =
+            |n: &str, s: &str| E::Separator { name: owned(n), component: owned(n), separator: owned(s) };
         let cases = [
-            ("", "empty"),
-            ("App", "upper-case letters"),
-            ("a b", "contains ` `"),
-            ("a:b", "contains `:`"),
-            ("a/../b", "must start and end"),
-            ("/a", "empty path component"),
-            ("a//b", "empty path component"),
-            ("a/", "empty path component"),
-            ("-a", "must start and end"),
-            ("a-", "must start and end"),
-            ("a..b", "separator `..`"),
-            ("a___b", "separator `___`"),
-            ("a._b", "separator `._`"),
-            ("a-.b", "separator `-.`"),
+            ("", E::EmptyRepository),
+            ("App", E::UpperCase { name: owned("App") }),
+            ("a b", E::Character { name: owned("a b"), character: ' ' }),
+            ("a:b", E::Character { name: owned("a:b"), character: ':' }),
+            ("a/../b", edge("a/../b", "..")),
+            ("/a", E::EmptyComponent { name: owned("/a") }),
+            ("a//b", E::EmptyComponent { name: owned("a//b") }),
+            ("a/", E::EmptyComponent { name: owned("a/") }),
+            ("-a", edge("-a", "-a")),
+            ("a-", edge("a-", "a-")),
+            ("a..b", separator("a..b", "..")),
+            ("a___b", separator("a___b", "___")),
+            ("a._b", separator("a._b", "._")),
+            ("a-.b", separator("a-.b", "-.")),
+            (&"a".repeat(256), E::RepositoryTooLong { len: 256 }),
         ];
-        for (bad, rule) in cases {
-            let error = validate_repository(bad).expect_err(bad);
-            assert!(error.contains(rule), "{bad:?}: {error}");
+        for (bad, expected) in cases {
+            assert_eq!(name(bad), Err(expected), "{bad:?}");
         }
-        assert!(validate_repository(&"a".repeat(256)).unwrap_err().contains("at most 255"));
+        // The message names the rule and the fix.
+        assert!(name("App").unwrap_err().to_string().contains("lower-case (`app`)"));
+        assert!(name(&"a".repeat(256)).unwrap_err().to_string().contains("at most 255"));
     }
 
     #[test]
     fn tags_follow_the_distribution_grammar() {
         for good in ["latest", "1.0", "_x", "v1.2.3-rc.1", "A_b-C.d", &"t".repeat(128)] {
-            assert_eq!(validate_tag(good), Ok(()), "{good}");
+            assert_eq!(good.parse::<Tag>().map(|t| t.to_string()).as_deref(), Ok(good));
         }
+        let owned = |s: &str| s.to_owned();
         let cases = [
-            ("", "empty"),
-            (".hidden", "starts with `.`"),
-            ("-x", "starts with `-`"),
-            ("a/b", "contains `/`"),
-            ("a:b", "contains `:`"),
-            ("é", "starts with `é`"),
+            ("", E::EmptyTag),
+            (".hidden", E::TagStart { tag: owned(".hidden"), first: '.' }),
+            ("-x", E::TagStart { tag: owned("-x"), first: '-' }),
+            ("a/b", E::TagCharacter { tag: owned("a/b"), character: '/' }),
+            ("a:b", E::TagCharacter { tag: owned("a:b"), character: ':' }),
+            ("é", E::TagStart { tag: owned("é"), first: 'é' }),
+            (&"t".repeat(129), E::TagTooLong { len: 129 }),
         ];
-        for (bad, rule) in cases {
-            let error = validate_tag(bad).expect_err(bad);
-            assert!(error.contains(rule), "{bad:?}: {error}");
+        for (bad, expected) in cases {
+            assert_eq!(bad.parse::<Tag>(), Err(expected), "{bad:?}");
         }
-        assert!(validate_tag(&"t".repeat(129)).unwrap_err().contains("at most 128"));
     }
 
     #[test]
-    fn digests_and_references() {
+    fn digests_and_manifest_references() {
         let good = format!("sha256:{}", "a".repeat(64));
-        assert_eq!(validate_digest(&good), Ok(()));
+        let digest: Digest = good.parse().unwrap();
+        assert_eq!(digest.as_str(), good);
+        assert_eq!(digest.oci().digest(), "a".repeat(64));
         for bad in ["sha256:abc", "sha256:", &format!("sha256:{}", "A".repeat(64)), "nocolon", ":x"] {
-            let error = validate_digest(bad).expect_err(bad);
-            assert!(error.contains("not a valid digest"), "{bad}: {error}");
+            assert!(matches!(bad.parse::<Digest>(), Err(E::Digest { digest, .. }) if digest == bad), "{bad}");
         }
-        assert_eq!(ManifestRef::parse("latest"), Ok(ManifestRef::Tag("latest")));
-        assert_eq!(ManifestRef::parse(&good), Ok(ManifestRef::Digest(&good)));
-        assert!(ManifestRef::parse("sha256:zz").is_err());
-        assert!(ManifestRef::parse("../x").is_err());
+        assert_eq!("latest".parse(), Ok(Reference::Tag("latest".parse().unwrap())));
+        assert_eq!(good.parse(), Ok(Reference::Digest(digest)));
+        assert!(matches!("sha256:zz".parse::<Reference>(), Err(E::Digest { .. })));
+        assert!(matches!("../x".parse::<Reference>(), Err(E::TagStart { .. })));
+    }
+
+    #[test]
+    fn image_references_split_host_repository_and_tag_or_digest() {
+        let digest = format!("sha256:{}", "b".repeat(64));
+        let parse = |s: &str| s.parse::<ImageReference>();
+        let r = parse("127.0.0.1:5000/x86/app:v1").unwrap();
+        assert_eq!(
+            (r.host.as_deref(), r.repository.as_str(), r.tag().map(Tag::as_str)),
+            (Some("127.0.0.1:5000"), "x86/app", Some("v1"))
+        );
+        assert_eq!(r.to_string(), "127.0.0.1:5000/x86/app:v1");
+        assert_eq!(r.without_host(), "x86/app:v1");
+        let r = parse("team/app").unwrap();
+        assert_eq!((r.host, r.reference.as_str()), (None, "latest"));
+        let r = parse("localhost/app").unwrap();
+        assert_eq!(r.host.as_deref(), Some("localhost"));
+        let r = parse(&format!("registry.example:443/app:1.0@{digest}")).unwrap();
+        assert_eq!(r.reference, Reference::Digest(digest.parse().unwrap()));
+        assert_eq!(r.to_string(), format!("registry.example:443/app@{digest}"));
+        assert!(matches!(
+            parse("Team/app:v1"),
+            Err(E::Image { reason, .. }) if matches!(*reason, E::UpperCase { .. })
+        ));
+        assert!(matches!(
+            parse("team/app:bad:tag"),
+            Err(E::Image { reason, .. }) if matches!(*reason, E::Character { .. })
+        ));
+        assert!(
+            matches!(parse("app@sha256:1"), Err(E::Image { reason, .. }) if matches!(*reason, E::Digest { .. }))
+        );
+    }
+
+    #[test]
+    fn typed_references_travel_as_json_strings() {
+        let name: RepositoryName = serde_json::from_str("\"team/app\"").unwrap();
+        assert_eq!(serde_json::to_string(&name).unwrap(), "\"team/app\"");
+        let error = serde_json::from_str::<Tag>("\"-x\"").unwrap_err().to_string();
+        assert!(error.contains("starts with `-`"), "{error}");
     }
 }

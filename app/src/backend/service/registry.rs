@@ -3,7 +3,8 @@
 use super::{Audited, change, check, confirm_repository_delete, confirmation};
 use crate::backend::AppState;
 use crate::backend::auth::principal::Principal;
-use crate::backend::browse::{self, TagQuery};
+use crate::backend::browse::{self, RepositoryQuery, TagQuery};
+use crate::backend::registry::reference::{Reference, RepositoryName};
 use crate::model::{
     AppError, DeleteRepositoryResult, DeleteScope, DeleteTagResult, Operation, RepositoryPage, TagDetail,
     TagList,
@@ -12,55 +13,35 @@ use crate::model::{
 impl Audited for DeleteTagResult {}
 impl Audited for DeleteRepositoryResult {}
 
-/// One catalog page; `n` is capped at `MAX_CATALOG_RESULTS`.
-#[derive(Clone, Debug, Default)]
-pub struct RepositoryQuery {
-    pub n: Option<u32>,
-    pub last: Option<String>,
-    pub filter: Option<String>,
-    pub non_empty_only: bool,
-    pub details: bool,
-}
-
 pub async fn list_repositories(
     state: &AppState,
     who: &Principal,
     query: RepositoryQuery,
 ) -> Result<RepositoryPage, AppError> {
     check(state, who, Operation::ListRepositories)?;
-    let max = state.config.max_catalog_results;
-    let n = query.n.unwrap_or(max).clamp(1, max);
-    let last = query.last.as_deref().filter(|l| !l.is_empty());
-    browse::repositories_matching(
-        &state.registry,
-        n,
-        last,
-        query.filter.as_deref(),
-        query.non_empty_only,
-        query.details,
-    )
-    .await
+    browse::repositories(&state.registry, &query, state.config.max_catalog_results).await
 }
 
 pub async fn list_tags(
     state: &AppState,
     who: &Principal,
     repository: &str,
-    details: bool,
     query: &TagQuery,
 ) -> Result<TagList, AppError> {
     check(state, who, Operation::ListTags)?;
-    browse::tags(&state.registry, repository, details, query).await
+    let repository: RepositoryName = repository.parse()?;
+    browse::tags(&state.registry, &repository, query).await
 }
 
 pub async fn tag_detail(
     state: &AppState,
     who: &Principal,
     repository: &str,
-    tag: &str,
+    reference: &str,
 ) -> Result<TagDetail, AppError> {
     check(state, who, Operation::TagDetail)?;
-    browse::tag_detail(&state.registry, repository, tag).await
+    let (repository, reference) = parse_reference(repository, reference)?;
+    browse::tag_detail(&state.registry, &repository, &reference).await
 }
 
 /// `scope=tag` is an operator's; `scope=image` removes every tag on the digest, an admin's.
@@ -68,15 +49,19 @@ pub async fn delete_tag(
     state: &AppState,
     who: &Principal,
     repository: &str,
-    tag: &str,
+    reference: &str,
     scope: DeleteScope,
 ) -> Result<DeleteTagResult, AppError> {
     let operation = match scope {
         DeleteScope::Tag => Operation::DeleteTag,
         DeleteScope::Image => Operation::DeleteImage,
     };
-    let target = format!("{repository}:{tag}");
-    change(state, who, operation, &target, browse::delete_tag(&state.registry, repository, tag, scope)).await
+    let target = format!("{repository}:{reference}");
+    change(state, who, operation, &target, async {
+        let (repository, reference) = parse_reference(repository, reference)?;
+        browse::delete_tag(&state.registry, &repository, &reference, scope).await
+    })
+    .await
 }
 
 /// Every tag of a repository; see [`confirmation`] for the typed name.
@@ -87,8 +72,14 @@ pub async fn delete_repository(
     confirm: Option<&str>,
 ) -> Result<DeleteRepositoryResult, AppError> {
     change(state, who, Operation::DeleteRepository, repository, async {
+        let name: RepositoryName = repository.parse()?;
         confirmation(who, confirm, |phrase| confirm_repository_delete(repository, phrase))?;
-        browse::delete_repository(&state.registry, repository).await
+        browse::delete_repository(&state.registry, &name).await
     })
     .await
+}
+
+/// A repository and a tag or digest from a URL path, parsed: bad input is a 400 naming the rule.
+fn parse_reference(repository: &str, reference: &str) -> Result<(RepositoryName, Reference), AppError> {
+    Ok((repository.parse()?, reference.parse()?))
 }

@@ -23,7 +23,7 @@ use crate::backend::jobs::daemon::{PushTarget, push_verified};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::{Plan, collisions, describe, image_refs};
 use crate::backend::registry::RegistryClient;
-use crate::backend::registry::reference::{validate_repository, validate_tag};
+use crate::backend::registry::reference::{Reference, ReferenceError, RepositoryName, Tag};
 use crate::model::{
     AppError, DeleteScope, ItemStatus, JobItem, LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
@@ -63,8 +63,8 @@ fn target_for(
 ) -> Result<String, String> {
     let target = local_push_target(reference, host, request.prefix_mode, &request.prefix_value, arch)?;
     let (repository, tag) = split_target(&target, host);
-    validate_repository(repository).map_err(|reason| format!("{reference} → {target}: {reason}"))?;
-    validate_tag(tag).map_err(|reason| format!("{reference} → {target}: {reason}"))?;
+    repository.parse::<RepositoryName>().map_err(|reason| format!("{reference} → {target}: {reason}"))?;
+    tag.parse::<Tag>().map_err(|reason| format!("{reference} → {target}: {reason}"))?;
     Ok(target)
 }
 
@@ -298,7 +298,10 @@ async fn delete_old_registry_tag(
     if deps.sources.is_ours(&destination.host) && repository == local.repository && tag == local.tag {
         return Ok(format!("{old} is the pushed tag itself: nothing deleted"));
     }
-    match delete_tag(&deps.registry, &local.repository, &local.tag, DeleteScope::Tag).await {
+    let parsed = |e: ReferenceError| ItemOutcome::failed(format!("the old registry tag {old}: {e}"));
+    let repository: RepositoryName = local.repository.parse().map_err(parsed)?;
+    let reference: Reference = local.tag.parse().map_err(parsed)?;
+    match delete_tag(&deps.registry, &repository, &reference, DeleteScope::Tag).await {
         Ok(_) => Ok(format!("old registry tag {old} deleted")),
         Err(AppError::NotFound(_)) => Ok(format!("old registry tag {old} was already gone")),
         Err(error) => Err(ItemOutcome::failed(format!(

@@ -12,7 +12,7 @@ use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::{Plan, collisions, describe, repository_list};
 use crate::backend::registry::RegistryClient;
-use crate::backend::registry::reference::validate_repository;
+use crate::backend::registry::reference::RepositoryName;
 use crate::model::{
     AppError, ItemStatus, JobItem, RemotePrefixRequest, RenamePreview, RenamePreviewRepository,
     RenamePreviewTag,
@@ -36,8 +36,8 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(St
     let mut errors = Vec::new();
     for source in sources {
         match apply_prefix(&source, request.prefix_mode, &request.prefix_value) {
-            Ok(target) => match validate_repository(&target) {
-                Ok(()) => out.push((source, target)),
+            Ok(target) => match target.parse::<RepositoryName>() {
+                Ok(_) => out.push((source, target)),
                 Err(reason) => errors.push(format!("{source} → {target}: {reason}")),
             },
             Err(reason) => errors.push(reason),
@@ -283,7 +283,11 @@ async fn cleanup(context: &JobContext, repository: &str, work: &[Work]) {
     if renamed.is_empty() {
         return;
     }
-    let current = match tags_by_digest(&deps.registry, repository).await {
+    let listed = match repository.parse::<RepositoryName>() {
+        Ok(name) => tags_by_digest(&deps.registry, &name).await,
+        Err(error) => Err(error.into()),
+    };
+    let current = match listed {
         Ok(current) => current,
         Err(error) => {
             context.error(format!("{repository}: old tags not deleted, cannot list them again: {error}"));

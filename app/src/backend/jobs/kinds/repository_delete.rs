@@ -5,6 +5,7 @@ use crate::backend::browse::delete_repository;
 use crate::backend::jobs::context::JobContext;
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::{Plan, describe, repository_list};
+use crate::backend::registry::reference::RepositoryName;
 use crate::model::{AppError, JobItem, RepositoryDeleteRequest};
 
 pub fn plan(request: &RepositoryDeleteRequest) -> Result<Plan, AppError> {
@@ -23,7 +24,11 @@ pub async fn run(context: &JobContext, _request: &RepositoryDeleteRequest) -> Re
             break;
         }
         context.start_item(index);
-        let outcome = match delete_repository(registry, &item.source).await {
+        let deleted = match item.source.parse::<RepositoryName>() {
+            Ok(name) => delete_repository(registry, &name).await,
+            Err(error) => Err(error.into()),
+        };
+        let outcome = match deleted {
             Ok(result) => {
                 let detail = format!(
                     "deleted {} tags ({} images)",

@@ -7,7 +7,7 @@ use crate::backend::jobs::daemon::{PushTarget, follow_transfer, push_verified};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::Plan;
 use crate::backend::registry::SourceRef;
-use crate::backend::registry::reference::{validate_repository, validate_tag};
+use crate::backend::registry::reference::{RepositoryName, Tag};
 use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncRequest};
 
 /// A validated sync request.
@@ -46,7 +46,8 @@ fn sync_target(
         Some(given) => given.trim_matches('/').to_owned(),
         None => source.default_target_repository(),
     };
-    validate_repository(&repository)
+    repository
+        .parse::<RepositoryName>()
         .map_err(|reason| AppError::BadRequest(format!("target_repository {repository:?}: {reason}")))?;
     let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
         Some(given) => given.to_owned(),
@@ -57,7 +58,7 @@ fn sync_target(
             )
         })?,
     };
-    validate_tag(&tag).map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
+    tag.parse::<Tag>().map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
     Ok((repository, tag))
 }
 

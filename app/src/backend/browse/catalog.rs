@@ -1,0 +1,115 @@
+//! Repository pages: the registry's catalog, paged, filtered by name, optionally without empty
+//! repositories and with each one's tag count.
+
+use futures::{StreamExt, stream};
+
+use super::FAN_OUT;
+use crate::backend::redact::scrub_urls;
+use crate::backend::registry::reference::RepositoryName;
+use crate::backend::registry::{REGISTRY_PAGE_LIMIT, RegistryClient, RegistryError};
+use crate::model::{AppError, RepositoryPage, RepositorySummary};
+
+/// Which repositories to list: one catalog page of up to `n` (capped by the caller's maximum)
+/// after `last`.
+#[derive(Clone, Debug, Default)]
+pub struct RepositoryQuery {
+    /// Repositories per page; the maximum when absent.
+    pub n: Option<u32>,
+    /// The `next` of the previous page: listing continues after this name.
+    pub last: Option<String>,
+    /// Case-insensitive substring of the name.
+    pub filter: Option<String>,
+    /// Skip repositories without tags (reads further catalog pages to fill the page).
+    pub non_empty_only: bool,
+    /// Each repository's tag count (bounded concurrency).
+    pub details: bool,
+}
+
+/// One page of repositories as `query` says, at most `max` per page. `next` is the name to pass
+/// as `last` for the following page (`None` on the last page).
+///
+/// The registry cannot filter, so with a filter or `non_empty_only` further catalog pages are read
+/// until the page is full; `next` then continues exactly after the last repository shown (or
+/// after the skipped ones), so paging neither skips nor repeats.
+pub async fn repositories(
+    registry: &RegistryClient,
+    query: &RepositoryQuery,
+    max: u32,
+) -> Result<RepositoryPage, AppError> {
+    let needle = query.filter.as_deref().map(|f| f.trim().to_lowercase()).filter(|f| !f.is_empty());
+    let non_empty_only = query.non_empty_only;
+    let refills = non_empty_only || needle.is_some();
+    let n = query.n.unwrap_or(max).clamp(1, max.max(1)) as usize;
+    let last = match query.last.as_deref().filter(|l| !l.is_empty()) {
+        Some(last) => Some(
+            last.parse::<RepositoryName>()
+                .map_err(|e| AppError::BadRequest(format!("`last` is not a repository name: {e}")))?,
+        ),
+        None => None,
+    };
+    let mut page = RepositoryPage::default();
+    let mut cursor = last.map(|l| l.to_string());
+    // Refills (after empty or unmatched repositories were skipped) read growing chunks, so a long
+    // run of them costs few catalog requests.
+    let mut chunk_size = n;
+    loop {
+        let chunk = registry.catalog(chunk_size, cursor.as_deref()).await?;
+        chunk_size = (chunk_size * 2).min(n.max(REGISTRY_PAGE_LIMIT as usize));
+        let names: Vec<String> = chunk
+            .repositories
+            .iter()
+            .filter(|name| needle.as_ref().is_none_or(|needle| name.to_lowercase().contains(needle)))
+            .cloned()
+            .collect();
+        let counts: Vec<Option<Result<usize, RegistryError>>> = if non_empty_only || query.details {
+            // Owned names: futures borrowing from the iterator trip the `Send` check of callers.
+            stream::iter(names.clone())
+                .map(|name| async move { Some(registry.tag_count(&name).await) })
+                .buffered(FAN_OUT)
+                .collect()
+                .await
+        } else {
+            names.iter().map(|_| None).collect()
+        };
+        let mut full = false;
+        for (name, count) in names.iter().zip(counts) {
+            let tag_count = match count {
+                Some(Ok(count)) => Some(count),
+                Some(Err(error)) => {
+                    let error = scrub_urls(&error.to_string());
+                    tracing::warn!(repository = %name, %error, "cannot count the tags of a repository");
+                    page.unreadable.insert(name.clone(), error);
+                    None
+                }
+                None => None,
+            };
+            if non_empty_only && tag_count == Some(0) {
+                continue;
+            }
+            if page.repositories.len() == n {
+                full = true;
+                break;
+            }
+            page.repositories.push(name.clone());
+            if query.details {
+                page.details
+                    .push(RepositorySummary { name: name.clone(), tag_count: tag_count.unwrap_or(0) });
+            }
+        }
+        page.unreadable.retain(|name, _| page.repositories.contains(name));
+        if full {
+            // More matching repositories on this chunk than fit: continue after the last shown.
+            page.next = page.repositories.last().cloned();
+            return Ok(page);
+        }
+        if !chunk.more {
+            return Ok(page);
+        }
+        // Everything up to the chunk's last name is shown or skipped: continue after it.
+        cursor = chunk.repositories.last().cloned();
+        if !refills || page.repositories.len() == n {
+            page.next = cursor;
+            return Ok(page);
+        }
+    }
+}

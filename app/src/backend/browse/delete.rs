@@ -1,0 +1,106 @@
+//! Deleting a tag (only it, or its whole image) and a whole repository, with the tags each
+//! removes reported back.
+
+use std::collections::BTreeSet;
+
+use super::or_not_found;
+use super::tags::tags_by_digest;
+use crate::backend::redact::Scrubbed;
+use crate::backend::registry::RegistryClient;
+use crate::backend::registry::reference::{Reference, RepositoryName};
+use crate::model::{AppError, DeleteRepositoryResult, DeleteScope, DeleteTagResult};
+
+/// Deletes a tag.
+///
+/// * `DeleteScope::Image`: deletes the manifest by digest, which removes every tag on it;
+///   `removed_tags` lists them all. The reference may also be a digest here.
+/// * `DeleteScope::Tag`: removes only this tag; other tags on the same digest survive
+///   ([`RegistryClient::delete_tag`]). Without other tags, the digest is deleted directly.
+pub async fn delete_tag(
+    registry: &RegistryClient,
+    repository: &RepositoryName,
+    reference: &Reference,
+    scope: DeleteScope,
+) -> Result<DeleteTagResult, AppError> {
+    let tag = reference.as_str();
+    let not_found = || format!("`{reference}` does not exist in repository `{repository}`");
+    let digest = match reference {
+        Reference::Tag(t) => registry.tag_digest(repository.as_str(), t.as_str(), true).await?,
+        Reference::Digest(d) if scope == DeleteScope::Tag => {
+            return Err(AppError::BadRequest(format!(
+                "`{d}` is a digest, not a tag: to delete the image with every tag on it use scope=image"
+            )));
+        }
+        Reference::Digest(d) => registry.head_manifest(repository.as_str(), d.as_str()).await?,
+    }
+    .ok_or_else(|| AppError::NotFound(not_found()))?;
+    let by_digest = tags_by_digest(registry, repository).await?;
+    let on_digest = by_digest.get(&digest).cloned().unwrap_or_default();
+    let siblings: Vec<String> = on_digest.iter().filter(|t| *t != tag).cloned().collect();
+    let result = |removed_tags: Vec<String>| DeleteTagResult {
+        deleted: true,
+        repository: repository.to_string(),
+        tag: tag.to_owned(),
+        digest: digest.clone(),
+        scope,
+        removed_tags,
+    };
+    match reference.tag() {
+        Some(only) if scope == DeleteScope::Tag && !siblings.is_empty() => {
+            registry.delete_tag(repository.as_str(), only.as_str(), &digest, &siblings).await?;
+            tracing::info!(%repository, tag, %digest, ?siblings, "deleted one tag; its siblings stay");
+            Ok(result(vec![tag.to_owned()]))
+        }
+        _ => {
+            registry
+                .delete_manifest(repository.as_str(), &digest)
+                .await
+                .map_err(|e| or_not_found(e, not_found))?;
+            let mut removed: BTreeSet<String> = on_digest;
+            if let Some(t) = reference.tag() {
+                removed.insert(t.to_string());
+            }
+            tracing::info!(%repository, tag, %digest, ?removed, "deleted a manifest");
+            Ok(result(removed.into_iter().collect()))
+        }
+    }
+}
+
+/// Deletes every tag of a repository: each distinct digest once. If the registry refuses the
+/// first delete (e.g. deletion disabled), nothing was changed.
+pub async fn delete_repository(
+    registry: &RegistryClient,
+    repository: &RepositoryName,
+) -> Result<DeleteRepositoryResult, AppError> {
+    let by_digest = tags_by_digest(registry, repository).await?;
+    let mut deleted_digests = Vec::new();
+    let mut removed_tags = Vec::new();
+    for (digest, tags) in &by_digest {
+        match registry.delete_manifest(repository.as_str(), digest).await {
+            Ok(()) => {}
+            // Gone already (another delete got there first): its tags are gone too.
+            Err(error) if error.is_not_found() => {}
+            Err(error) if deleted_digests.is_empty() => return Err(error.into()),
+            Err(error) => {
+                let error = Scrubbed(&error);
+                tracing::warn!(%repository, %digest, %error, "deleting a repository stopped part-way");
+                return Err(AppError::Upstream(format!(
+                    "deleted {} of {} images of `{repository}` (tags {}), then: {error}",
+                    deleted_digests.len(),
+                    by_digest.len(),
+                    removed_tags.join(", ")
+                )));
+            }
+        }
+        deleted_digests.push(digest.clone());
+        removed_tags.extend(tags.iter().cloned());
+    }
+    removed_tags.sort();
+    tracing::info!(
+        %repository,
+        images = deleted_digests.len(),
+        tags = removed_tags.len(),
+        "deleted a repository"
+    );
+    Ok(DeleteRepositoryResult { repository: repository.to_string(), deleted_digests, removed_tags })
+}
