@@ -7,29 +7,14 @@ pub fn time_of_day_utc(unix_ms: u64) -> String {
     format!("{:02}:{:02}:{:02}.{ms:03} UTC", secs / 3600, (secs / 60) % 60, secs % 60)
 }
 
-/// Human-readable size in binary units: `512 B`, `1.5 KiB`, `20.0 MiB`.
+/// The one size policy, in the views, the job logs and the API alike: binary units with one
+/// decimal, `512 B`, `1.5 KiB`, `20.0 MiB`.
 pub fn bytes(n: u64) -> String {
-    scaled(n, 1024, ["KiB", "MiB", "GiB", "TiB", "PiB"])
-}
-
-/// Human-readable size in decimal units, as registries and Docker print sizes: `512 B`, `10.0 MB`.
-pub fn decimal_bytes(n: u64) -> String {
-    scaled(n, 1000, ["KB", "MB", "GB", "TB", "PB"])
-}
-
-/// `n` bytes in the largest of `units` (each `base` times the one before) that keeps it ≥ 1.
-fn scaled(n: u64, base: u64, units: [&str; 5]) -> String {
-    if n < base {
+    // humansize keeps the decimal on whole bytes too (`0.0 B`); a byte count has none.
+    if n < 1024 {
         return format!("{n} B");
     }
-    let base = base as f64;
-    let mut value = n as f64 / base;
-    let mut unit = 0;
-    while value >= base && unit < units.len() - 1 {
-        value /= base;
-        unit += 1;
-    }
-    format!("{value:.1} {}", units[unit])
+    humansize::format_size(n, humansize::BINARY.decimal_places(1).decimal_zeroes(1))
 }
 
 /// `sha256:0123456789ab` — the algorithm and the first 12 hex digits, as `docker images` shows.
@@ -55,28 +40,26 @@ pub fn created(rfc3339: &str) -> String {
 }
 
 /// `2026-11-26T23:04:46.123Z` for a Unix time in milliseconds: the form the server writes times
-/// in, so two of them compare as strings (e.g. a token's `expires_at` against now).
-pub fn rfc3339_utc(unix_ms: u64) -> String {
-    let days = (unix_ms / 86_400_000) as i64;
-    let ms = unix_ms % 86_400_000;
-    // Civil date from days since 1970-01-01 (H. Hinnant, "chrono-Compatible Low-Level Date Algorithms").
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let secs = ms / 1000;
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60,
-        ms % 1000
-    )
+/// in, fixed width, so two of them compare as strings (e.g. a token's `expires_at` against now).
+/// A time outside years 0–9999 (only a corrupted value holds one) prints as the epoch.
+pub fn rfc3339_utc(unix_ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        // The browser's own formatter writes exactly this form, and keeps `time` out of the WASM.
+        let ms = if (-62_167_219_200_000..=253_402_300_799_999).contains(&unix_ms) { unix_ms } else { 0 };
+        String::from(web_sys::js_sys::Date::new(&(ms as f64).into()).to_iso_string())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        );
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+            .ok()
+            .filter(|t| (0..=9999).contains(&t.year()))
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        t.format(FORMAT).expect("a UTC time within years 0-9999 always formats")
+    }
 }
 
 /// The current time in Unix milliseconds, from the browser's clock in the browser.
@@ -132,8 +115,8 @@ pub fn query_value(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{
-        bytes, created, decimal_bytes, origin, percent, progress, query_value, rfc3339_utc, short_digest,
-        short_image_id, time_of_day_utc,
+        bytes, created, origin, percent, progress, query_value, rfc3339_utc, short_digest, short_image_id,
+        time_of_day_utc,
     };
     use crate::model::Progress;
 
@@ -172,15 +155,6 @@ mod tests {
     }
 
     #[test]
-    fn registry_and_docker_sizes_use_decimal_units() {
-        let cases =
-            [(999, "999 B"), (10_000_000, "10.0 MB"), (10_500_000, "10.5 MB"), (1_234_567_890, "1.2 GB")];
-        for (n, expected) in cases {
-            assert_eq!(decimal_bytes(n), expected, "{n}");
-        }
-    }
-
-    #[test]
     fn digests_shorten_like_docker() {
         assert_eq!(short_digest("sha256:0123456789abcdef0123"), "sha256:0123456789ab");
         assert_eq!(short_digest("sha256:abc"), "sha256:abc");
@@ -215,6 +189,9 @@ mod tests {
         // A leap day, and the last millisecond of a century year that is a leap year.
         assert_eq!(rfc3339_utc(1_709_164_800_000), "2024-02-29T00:00:00.000Z");
         assert_eq!(rfc3339_utc(978_307_199_999), "2000-12-31T23:59:59.999Z");
+        // Out of range (a corrupted value): the epoch, never a panic or a variable-width year.
+        assert_eq!(rfc3339_utc(i64::MAX), "1970-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339_utc(-62_167_219_200_001), "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

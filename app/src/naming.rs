@@ -81,8 +81,20 @@ mod path_tests {
 }
 
 /// How a job renames repositories by prefix (the original's `prefix_mode`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum PrefixMode {
     /// `team/app` with `x86` → `x86/team/app`.
     Add,
@@ -95,11 +107,7 @@ pub enum PrefixMode {
 
 impl PrefixMode {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Add => "add",
-            Self::Remove => "remove",
-            Self::None => "none",
-        }
+        self.into()
     }
 }
 

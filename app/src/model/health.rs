@@ -1,8 +1,9 @@
 use serde::{Deserialize, Serialize};
 
 /// How the registry asks clients to authenticate, as read from its `/v2/` answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum RegistryAuthMode {
     /// `/v2/` answered 200 without credentials.
     None,
@@ -16,12 +17,7 @@ pub enum RegistryAuthMode {
 
 impl RegistryAuthMode {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::None => "none",
-            Self::Basic => "basic",
-            Self::Bearer => "bearer",
-            Self::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 

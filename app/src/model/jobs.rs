@@ -7,8 +7,22 @@ use super::local::{LocalDeleteRequest, LocalPushRequest};
 use crate::naming::PrefixMode;
 
 /// What a job does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobKind {
     /// Copy one image from any registry into ours.
     Sync,
@@ -24,25 +38,27 @@ pub enum JobKind {
 
 impl JobKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sync => "sync",
-            Self::RemotePrefix => "remote_prefix",
-            Self::RepositoryDelete => "repository_delete",
-            Self::LocalPush => "local_push",
-            Self::LocalDelete => "local_delete",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Sync, Self::RemotePrefix, Self::RepositoryDelete, Self::LocalPush, Self::LocalDelete]
-            .into_iter()
-            .find(|k| k.as_str() == value)
+        self.into()
     }
 }
 
 /// Where a job is in its life. `partial`: finished, some items failed or were skipped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum JobStatus {
     Queued,
     Running,
@@ -55,30 +71,8 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    pub const ALL: [Self; 7] = [
-        Self::Queued,
-        Self::Running,
-        Self::Succeeded,
-        Self::Partial,
-        Self::Failed,
-        Self::Cancelled,
-        Self::Interrupted,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Queued => "queued",
-            Self::Running => "running",
-            Self::Succeeded => "succeeded",
-            Self::Partial => "partial",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-            Self::Interrupted => "interrupted",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == value)
+        self.into()
     }
 
     /// Finished: nothing will change any more.
@@ -88,8 +82,22 @@ impl JobStatus {
 }
 
 /// One unit of a job (an image, a tag, a repository) and how it ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum ItemStatus {
     Pending,
     Running,
@@ -102,20 +110,7 @@ pub enum ItemStatus {
 
 impl ItemStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Running => "running",
-            Self::Succeeded => "succeeded",
-            Self::Skipped => "skipped",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [Self::Pending, Self::Running, Self::Succeeded, Self::Skipped, Self::Failed, Self::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == value)
+        self.into()
     }
 
     pub fn is_finished(self) -> bool {
@@ -123,8 +118,22 @@ impl ItemStatus {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LogLevel {
     Info,
     Warn,
@@ -133,19 +142,7 @@ pub enum LogLevel {
 
 impl LogLevel {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Warn => "warn",
-            Self::Error => "error",
-        }
-    }
-
-    pub fn parse(value: &str) -> Self {
-        match value {
-            "warn" => Self::Warn,
-            "error" => Self::Error,
-            _ => Self::Info,
-        }
+        self.into()
     }
 }
 
@@ -236,8 +233,22 @@ pub struct SyncRequest {
 }
 
 /// How a sync moves an image.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SyncEngine {
     /// Registry to registry, manifests byte for byte (no daemon needed).
     #[default]
@@ -248,10 +259,7 @@ pub enum SyncEngine {
 
 impl SyncEngine {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Registry => "registry",
-            Self::Docker => "docker",
-        }
+        self.into()
     }
 }
 

@@ -19,7 +19,7 @@ use sha2::{Digest as _, Sha256};
 use super::retry::{retrying, seconds};
 use super::{CopyError, Ctx, short_digest};
 use crate::backend::registry::{BlobDownload, Descriptor, MountOutcome, RegistryError, UploadSession};
-use crate::format::decimal_bytes;
+use crate::format::bytes as size;
 
 /// Blobs moved at the same time by one copy.
 pub const BLOBS_IN_FLIGHT: usize = 4;
@@ -79,7 +79,7 @@ pub(super) async fn copy_blobs(ctx: &Ctx<'_>, blobs: &[Descriptor]) -> Result<Bl
             "{} already in {} ({})",
             count(tally.present, "blob"),
             ctx.spec.target_repository,
-            decimal_bytes(tally.bytes_present)
+            size(tally.bytes_present)
         ));
     }
     if tally.mounted > 0 {
@@ -87,7 +87,7 @@ pub(super) async fn copy_blobs(ctx: &Ctx<'_>, blobs: &[Descriptor]) -> Result<Bl
             "mounted {} from {} ({})",
             count(tally.mounted, "blob"),
             ctx.spec.source_repository,
-            decimal_bytes(tally.bytes_mounted)
+            size(tally.bytes_mounted)
         ));
     }
     Ok(tally)
@@ -161,7 +161,7 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError>
         stream_attempt(ctx, blob, session, &reported)
     })
     .await?;
-    ctx.info(format!("streamed {short} ({})", decimal_bytes(blob.size)));
+    ctx.info(format!("streamed {short} ({})", size(blob.size)));
     Ok(Moved::Streamed)
 }
 

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{DockerClient, ImageListEntry, detected_arch};
-use crate::format::decimal_bytes;
+use crate::format::bytes as size;
 use crate::model::{AppError, LocalImage, LocalImageList};
 
 /// Inspects running at once while listing (each is one small request to the daemon).
@@ -46,7 +46,7 @@ pub async fn list_local_images(
                 repository: repository.to_owned(),
                 tag: tag.to_owned(),
                 image_id: entry.id.clone(),
-                size: decimal_bytes(entry.size),
+                size: size(entry.size),
                 size_bytes: entry.size,
                 created: created.clone(),
                 architecture: architecture.clone(),
@@ -74,15 +74,7 @@ fn rfc3339(seconds: i64) -> Option<String> {
         return None;
     }
     let t = time::OffsetDateTime::from_unix_timestamp(seconds).ok()?;
-    Some(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    ))
+    t.format(&time::format_description::well_known::Rfc3339).ok()
 }
 
 #[cfg(test)]

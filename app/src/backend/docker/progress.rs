@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::DockerError;
 use super::transfer::{LayerBytes, Transfer, TransferEvent};
-use crate::format::decimal_bytes;
+use crate::format::bytes as size;
 
 /// What a push or pull moved.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -26,7 +26,7 @@ impl Moved {
         format!(
             "{verb} {} layers ({}), {} already present",
             self.layers_moved,
-            decimal_bytes(self.bytes),
+            size(self.bytes),
             self.layers_present
         )
     }
@@ -115,7 +115,7 @@ mod tests {
             Moved { digest: Some("sha256:abc".into()), layers_moved: 1, layers_present: 1, bytes: 1000 }
         );
         assert_eq!(seen, (1000, 1000));
-        assert_eq!(moved.describe("pushed"), "pushed 1 layers (1.0 KB), 1 already present");
+        assert_eq!(moved.describe("pushed"), "pushed 1 layers (1000 B), 1 already present");
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 
 use crate::backend::copy::{CopyError, CopyOutcome};
 use crate::backend::docker::DockerError;
-use crate::format::decimal_bytes;
+use crate::format::bytes as size;
 use crate::model::{ItemStatus, JobItem};
 
 /// An item's status, what to tell the user about it, and the digest it wrote or verified.
@@ -46,7 +46,7 @@ impl ItemOutcome {
                     "{} blobs mounted, {} streamed ({}), {} already present",
                     outcome.blobs_mounted,
                     outcome.blobs_streamed,
-                    decimal_bytes(outcome.bytes_streamed),
+                    size(outcome.bytes_streamed),
                     outcome.blobs_present
                 ),
                 Some(outcome.digest.clone()),

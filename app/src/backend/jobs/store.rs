@@ -8,9 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::store::Db;
 pub use crate::backend::store::StoreError;
-use crate::model::{
-    ItemStatus, Job, JobItem, JobKind, JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress,
-};
+use crate::model::{Job, JobItem, JobKind, JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress};
 
 /// Lines kept from the start of a job's log, and again from its end, once a log grows past both:
 /// the middle is dropped (and counted), never the beginning.
@@ -24,13 +22,25 @@ pub struct Store {
 const SUMMARY_COLUMNS: &str = "id, kind, status, source_image, target_image, error, items_done, items_total, \
      bytes_done, bytes_total, failed_items, created_at, updated_at, started_at, finished_at, retry_of";
 
+/// A text column holding one of an enum's names; any other value is a conversion error (a
+/// corrupt row is reported, never read as some default).
+fn column_enum<T>(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<T>
+where
+    T: std::str::FromStr<Err = strum::ParseError>,
+{
+    let value: String = row.get(index)?;
+    value.parse().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
 fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JobSummary, StoreError>> {
     let kind: String = row.get(1)?;
     let status: String = row.get(2)?;
-    let Some(job_type) = JobKind::parse(&kind) else {
+    let Ok(job_type) = kind.parse::<JobKind>() else {
         return Ok(Err(StoreError::Corrupt { what: "job kind", value: kind }));
     };
-    let Some(status) = JobStatus::parse(&status) else {
+    let Ok(status) = status.parse::<JobStatus>() else {
         return Ok(Err(StoreError::Corrupt { what: "job status", value: status }));
     };
     let count = |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, i64>(i)?.max(0) as u64) };
@@ -207,11 +217,10 @@ impl Store {
         )?;
         let items = statement
             .query_map([job_id], |r| {
-                let status: String = r.get(2)?;
                 Ok(JobItem {
                     source: r.get(0)?,
                     target: r.get(1)?,
-                    status: ItemStatus::parse(&status).unwrap_or(ItemStatus::Failed),
+                    status: column_enum(r, 2)?,
                     detail: r.get(3)?,
                     digest: r.get(4)?,
                 })
@@ -221,11 +230,10 @@ impl Store {
             conn.prepare("SELECT seq, at, level, message FROM job_logs WHERE job_id = ?1 ORDER BY seq")?;
         let logs = statement
             .query_map([job_id], |r| {
-                let level: String = r.get(2)?;
                 Ok(LogLine {
                     seq: r.get::<_, i64>(0)? as u64,
                     at: r.get(1)?,
-                    level: LogLevel::parse(&level),
+                    level: column_enum(r, 2)?,
                     message: r.get(3)?,
                 })
             })?
@@ -282,7 +290,7 @@ fn insert_items(tx: &rusqlite::Transaction<'_>, job_id: &str, items: &[JobItem])
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::RepositoryDeleteRequest;
+    use crate::model::{ItemStatus, RepositoryDeleteRequest};
 
     fn summary(id: &str, status: JobStatus) -> JobSummary {
         JobSummary {

@@ -96,17 +96,8 @@ pub fn now_ms() -> i64 {
 }
 
 /// Unix milliseconds → RFC 3339 UTC with fixed millisecond width (`2026-11-27T01:57:31.530Z`), so
-/// the strings sort. A value outside years 0–9999 (only a corrupted row holds one) prints as the epoch.
-pub fn format_time(ms: i64) -> String {
-    const FORMAT: &[time::format_description::BorrowedFormatItem<'_>] = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .filter(|t| (0..=9999).contains(&t.year()))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    t.format(FORMAT).expect("a UTC time within years 0-9999 always formats")
-}
+/// the strings sort: the one time format the server writes, shared with the views.
+pub use crate::format::rfc3339_utc as format_time;
 
 /// The SQLite message of a UNIQUE constraint violation (`UNIQUE constraint failed: users.username`).
 fn unique_violation(error: &rusqlite::Error) -> Option<&str> {

@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
 /// The colour family of a badge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Tone {
     Ok,
     Bad,
@@ -14,13 +15,7 @@ pub enum Tone {
 
 impl Tone {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Ok => "ok",
-            Self::Bad => "bad",
-            Self::Warn => "warn",
-            Self::Busy => "busy",
-            Self::Neutral => "neutral",
-        }
+        self.into()
     }
 }
 

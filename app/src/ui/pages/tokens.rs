@@ -123,7 +123,7 @@ fn TokenTable(
     if tokens.is_empty() {
         return view! { <p class="empty-state">{s.tokens_empty}</p> }.into_any();
     }
-    let now = format::rfc3339_utc(format::now_unix_ms());
+    let now = format::rfc3339_utc(format::now_unix_ms() as i64);
     let rows = tokens
         .into_iter()
         .map(|token| {
