@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{NO_DOCKER, TestApp, app_for, get_json, post_json, start, wait_job};
+use common::{NO_DOCKER, TestApp, app_for, get_json, post_json, send, start, wait_job};
 use rm_harness::registry::{Flavour, Registry, TEST_PASSWORD, TEST_USER};
 use rm_harness::{ImageSpec, ManifestFormat};
 use serde_json::{Value, json};
@@ -57,6 +57,21 @@ async fn bad_job_requests_get_specific_errors_and_start_nothing() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path} {body}: {answer}");
         let detail = answer["detail"].as_str().unwrap_or_default();
         assert!(detail.contains(expected), "{path} {body}: {detail:?} should mention {expected:?}");
+    }
+    // Bodies that are not JSON at all: the same 400 shape, naming what was wrong.
+    for (content_type, body, expected) in [
+        ("application/json", "{not json", "invalid request body"),
+        ("application/x-www-form-urlencoded", "source_image=a", "Content-Type"),
+    ] {
+        let request = Request::post("/api/sync-jobs")
+            .header("content-type", content_type)
+            .body(Body::from(body))
+            .unwrap();
+        let (status, _, answer) = send(&app, request).await;
+        let answer: Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{content_type}: {answer}");
+        let detail = answer["detail"].as_str().unwrap_or_default();
+        assert!(detail.contains(expected), "{content_type}: {detail:?} should mention {expected:?}");
     }
     let (_, list) = get_json(&app, "/api/sync-jobs").await;
     assert_eq!(list["jobs"], json!([]), "no job was recorded");

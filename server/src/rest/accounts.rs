@@ -1,15 +1,14 @@
 //! `/api/me`, `/api/tokens` and `/api/audit`: who the caller is, their API tokens, the audit log.
 
+use super::json::AppJson;
 use app::backend::AppState;
 use app::backend::service::accounts::{self, NewTokenRequest};
 use app::model::AuditQuery;
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::jobs::body;
 use crate::middleware::Caller;
 
 /// `GET /api/me` → `{username, role, auth_enabled}`.
@@ -36,12 +35,9 @@ pub async fn list_tokens(
 pub async fn create_token(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<NewTokenRequest>, JsonRejection>,
+    AppJson(request): AppJson<NewTokenRequest>,
 ) -> Response {
-    match body(request) {
-        Ok(request) => accounts::create_token(&state.auth, &who, request).await.map(Json).into_response(),
-        Err(error) => error.into_response(),
-    }
+    accounts::create_token(&state.auth, &who, request).await.map(Json).into_response()
 }
 
 /// `DELETE /api/tokens/{id}` → the revoked token.

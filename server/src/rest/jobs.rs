@@ -8,11 +8,11 @@
 
 use std::convert::Infallible;
 
+use super::json::AppJson;
 use app::backend::AppState;
 use app::backend::service::jobs as service;
-use app::model::{AppError, JobEvent, JobList, JobRequest, RemotePrefixRequest, SyncRequest};
+use app::model::{JobEvent, JobList, JobRequest, RemotePrefixRequest, SyncRequest};
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -40,55 +40,46 @@ pub async fn get(State(state): State<AppState>, Caller(who): Caller, Path(id): P
     service::get(&state, &who, &id).map(Json).into_response()
 }
 
-/// A JSON body, or a 400 that says what was wrong with it.
-pub(super) fn body<T>(body: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
-    body.map(|Json(value)| value)
-        .map_err(|rejection| AppError::BadRequest(format!("invalid request body: {}", rejection.body_text())))
-}
-
-/// Starts a job and answers it (with items and log, as the original did). A body that does not
-/// parse is a 400 before anything else; the service checks the caller, then the request.
+/// Starts a job and answers it (with items and log, as the original did). The service checks the
+/// caller, then the request.
 pub(super) async fn start(
     state: &AppState,
     who: &app::backend::auth::principal::Principal,
-    request: Result<JobRequest, AppError>,
+    request: JobRequest,
     confirm: Option<&str>,
 ) -> Response {
-    let started = match request {
-        Ok(request) => service::start(state, who, request, confirm).await,
-        Err(error) => Err(error),
-    };
-    started.and_then(|summary| state.jobs.job(&summary.id)).map(Json).into_response()
+    service::start(state, who, request, confirm)
+        .await
+        .and_then(|summary| state.jobs.job(&summary.id))
+        .map(Json)
+        .into_response()
 }
 
 /// `POST /api/sync-jobs {source_image, target_repository?, target_tag?, platforms?, cleanup_local_images?}`.
 pub async fn start_sync(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<SyncRequest>, JsonRejection>,
+    AppJson(request): AppJson<SyncRequest>,
 ) -> Response {
-    start(&state, &who, body(request).map(JobRequest::Sync), None).await
+    start(&state, &who, JobRequest::Sync(request), None).await
 }
 
 /// `POST /api/remote-prefix-jobs {repositories, prefix_mode, prefix_value, cleanup_source_tag, target_registry_host?, overwrite?}`.
 pub async fn start_remote_prefix(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<RemotePrefixRequest>, JsonRejection>,
+    AppJson(request): AppJson<RemotePrefixRequest>,
 ) -> Response {
-    start(&state, &who, body(request).map(JobRequest::RemotePrefix), None).await
+    start(&state, &who, JobRequest::RemotePrefix(request), None).await
 }
 
 /// `POST /api/remote-prefix-jobs/preview`: same body, answers old → new names and conflicts.
 pub async fn preview_remote_prefix(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<RemotePrefixRequest>, JsonRejection>,
+    AppJson(request): AppJson<RemotePrefixRequest>,
 ) -> Response {
-    match body(request) {
-        Ok(request) => service::preview_remote_prefix(&state, &who, &request).await.map(Json).into_response(),
-        Err(error) => error.into_response(),
-    }
+    service::preview_remote_prefix(&state, &who, &request).await.map(Json).into_response()
 }
 
 /// `POST /api/repository-delete-jobs {repositories, confirmation?}`: the original's body; a
@@ -102,16 +93,10 @@ pub struct RepositoryDeleteBody {
 pub async fn start_repository_delete(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<RepositoryDeleteBody>, JsonRejection>,
+    AppJson(RepositoryDeleteBody { repositories, confirmation }): AppJson<RepositoryDeleteBody>,
 ) -> Response {
-    let (request, confirm) = match body(request) {
-        Ok(RepositoryDeleteBody { repositories, confirmation }) => (
-            Ok(JobRequest::RepositoryDelete(app::model::RepositoryDeleteRequest { repositories })),
-            confirmation,
-        ),
-        Err(error) => (Err(error), None),
-    };
-    start(&state, &who, request, confirm.as_deref()).await
+    let request = JobRequest::RepositoryDelete(app::model::RepositoryDeleteRequest { repositories });
+    start(&state, &who, request, confirmation.as_deref()).await
 }
 
 /// `POST /api/sync-jobs/{id}/cancel`.

@@ -1,16 +1,16 @@
 //! Local Docker images under `/api`: the original tool's scan, push and delete routes. Thin
 //! adapters over `app::backend`; a daemon that cannot be reached answers 502 with its reason.
 
+use super::json::AppJson;
 use app::backend::AppState;
 use app::backend::service::local as service;
 use app::model::{JobRequest, LocalDeleteRequest, LocalPushRequest};
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::jobs::{body, start};
+use super::jobs::start;
 use crate::middleware::Caller;
 
 #[derive(Debug, Deserialize)]
@@ -34,30 +34,27 @@ pub async fn list(
 pub async fn start_push(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<LocalPushRequest>, JsonRejection>,
+    AppJson(request): AppJson<LocalPushRequest>,
 ) -> Response {
-    start(&state, &who, body(request).map(JobRequest::LocalPush), None).await
+    start(&state, &who, JobRequest::LocalPush(request), None).await
 }
 
 /// `POST /api/local-push-jobs/preview`: same body, answers old → new names per image.
 pub async fn preview_push(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<LocalPushRequest>, JsonRejection>,
+    AppJson(request): AppJson<LocalPushRequest>,
 ) -> Response {
-    match body(request) {
-        Ok(request) => service::preview_push(&state, &who, &request).await.map(Json).into_response(),
-        Err(error) => error.into_response(),
-    }
+    service::preview_push(&state, &who, &request).await.map(Json).into_response()
 }
 
 /// `POST /api/local-delete-jobs {image_refs}` → the job.
 pub async fn start_delete(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<LocalDeleteRequest>, JsonRejection>,
+    AppJson(request): AppJson<LocalDeleteRequest>,
 ) -> Response {
-    start(&state, &who, body(request).map(JobRequest::LocalDelete), None).await
+    start(&state, &who, JobRequest::LocalDelete(request), None).await
 }
 
 /// `POST /api/local-delete-jobs/preview {image_refs}`: per image ID, the tags selected and the
@@ -65,12 +62,7 @@ pub async fn start_delete(
 pub async fn preview_delete(
     State(state): State<AppState>,
     Caller(who): Caller,
-    request: Result<Json<LocalDeleteRequest>, JsonRejection>,
+    AppJson(request): AppJson<LocalDeleteRequest>,
 ) -> Response {
-    match body(request) {
-        Ok(request) => {
-            service::preview_delete(&state, &who, &request.image_refs).await.map(Json).into_response()
-        }
-        Err(error) => error.into_response(),
-    }
+    service::preview_delete(&state, &who, &request.image_refs).await.map(Json).into_response()
 }

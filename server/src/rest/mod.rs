@@ -7,6 +7,7 @@
 mod accounts;
 mod health;
 mod jobs;
+mod json;
 mod local;
 mod repositories;
 
