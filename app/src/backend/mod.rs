@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod copy;
 pub mod docker;
+pub mod error_text;
 pub mod health;
 pub mod http_policy;
 pub mod jobs;

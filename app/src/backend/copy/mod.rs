@@ -168,7 +168,7 @@ pub async fn copy_image(
     let media_type = root.write.media_type.clone();
     let repository = spec.target_repository.as_str();
     let reference = spec.target_tag.as_deref().unwrap_or(&digest);
-    let target_name = target_name(repository, reference);
+    let target_name = image_name(repository, reference);
 
     let what = format!("checking {target_name}");
     let existing = match &spec.target_tag {
@@ -245,7 +245,7 @@ async fn put_manifest(
     write: Write,
 ) -> Result<(), CopyError> {
     let repository = &ctx.spec.target_repository;
-    let what = format!("writing {}", target_name(repository, reference));
+    let what = format!("writing {}", image_name(repository, reference));
     let mut rechecks = 0;
     let put = || ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone());
     let written = loop {
@@ -287,7 +287,7 @@ async fn put_manifest(
 }
 
 /// `repo:tag`, or `repo@sha256:…`.
-fn target_name(repository: &str, reference: &str) -> String {
+pub(crate) fn image_name(repository: &str, reference: &str) -> String {
     if reference.contains(':') {
         format!("{repository}@{reference}")
     } else {
@@ -312,8 +312,8 @@ mod tests {
         let digest = format!("sha256:{}", "ab".repeat(32));
         assert_eq!(short_digest(&digest), "sha256:abababababab…");
         assert_eq!(short_digest("sha256:abc"), "sha256:abc");
-        assert_eq!(target_name("a/b", "v1"), "a/b:v1");
-        assert_eq!(target_name("a/b", "sha256:1"), "a/b@sha256:1");
+        assert_eq!(image_name("a/b", "v1"), "a/b:v1");
+        assert_eq!(image_name("a/b", "sha256:1"), "a/b@sha256:1");
     }
 
     // The job engine spawns copies on the runtime: the future must be Send.

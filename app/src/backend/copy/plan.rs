@@ -12,7 +12,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::retry::retrying;
-use super::{CopyError, Ctx, short_digest};
+use super::{CopyError, Ctx, image_name, short_digest};
 use crate::backend::registry::reference::Digest;
 use crate::backend::registry::{Descriptor, Manifest, sha256_digest};
 use crate::model::ManifestKind;
@@ -208,11 +208,11 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
     let manifest =
         retrying(&what, ctx.observer, ctx.cancel, || ctx.source.fetch_manifest(repository, reference))
             .await?
-            .ok_or_else(|| CopyError::NotFound { reference: source_name(repository, reference) })?;
+            .ok_or_else(|| CopyError::NotFound { reference: image_name(repository, reference) })?;
     verify_manifest(ctx, &manifest)?;
     ctx.info(format!(
         "read {}: {} ({})",
-        source_name(repository, reference),
+        image_name(repository, reference),
         describe(&manifest),
         short_digest(&manifest.digest)
     ));
@@ -243,7 +243,7 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
                 return Err(CopyError::Unsupported(format!(
                     "the {} entry of {} is itself an index; copy it by digest instead",
                     platform_name(entry),
-                    source_name(repository, reference)
+                    image_name(repository, reference)
                 )));
             }
             Ok(Root { write: ManifestWrite::of(&child), entries: Vec::new(), manifest: child })
@@ -388,14 +388,6 @@ async fn check_single_platform(
         available = format!("{available}/{variant}");
     }
     Err(CopyError::PlatformNotFound { requested: join(filters.iter().map(ToString::to_string)), available })
-}
-
-fn source_name(repository: &str, reference: &str) -> String {
-    if reference.contains(':') {
-        format!("{repository}@{reference}")
-    } else {
-        format!("{repository}:{reference}")
-    }
 }
 
 /// "Docker image", "OCI index of 3 platforms", "OCI artifact (application/vnd.example+json)".

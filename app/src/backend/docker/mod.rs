@@ -13,6 +13,7 @@ mod transfer;
 use bollard::{API_DEFAULT_VERSION, Docker};
 use tokio::sync::Mutex;
 
+use crate::backend::error_text::error_chain;
 use crate::model::AppError;
 use crate::naming::arch_alias;
 
@@ -56,21 +57,6 @@ impl From<DockerError> for AppError {
             _ => AppError::Upstream(error.to_string()),
         }
     }
-}
-
-/// The error and its causes, `: `-joined (hyper's connect errors hide the reason in `source`).
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = cause.source();
-    }
-    out
 }
 
 /// What the daemon says about itself.

@@ -15,7 +15,8 @@ use futures::{Stream, StreamExt as _};
 use serde::Deserialize;
 
 use super::images::split_reference;
-use super::{DockerClient, DockerError, error_chain};
+use super::{DockerClient, DockerError};
+use crate::backend::error_text::error_chain;
 use crate::backend::registry::Credentials;
 
 /// Credentials the daemon passes on to a registry (`X-Registry-Auth`). Never printed.

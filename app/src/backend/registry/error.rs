@@ -94,7 +94,7 @@ fn describe_body(body: &OciErrorBody) -> String {
 
 impl RegistryError {
     pub(super) fn unreachable(url: &str, error: &reqwest::Error) -> Self {
-        Self::Unreachable { url: url.to_owned(), reason: root_cause(error) }
+        Self::Unreachable { url: url.to_owned(), reason: crate::backend::error_text::error_chain(error) }
     }
 
     /// The HTTP status the registry answered, if it answered.
@@ -208,21 +208,6 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let date = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
     let until = SystemTime::from(date);
     Some(until.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// reqwest's top-level message is "error sending request for url (…)"; the useful part
-/// ("Connection refused", "invalid peer certificate: UnknownIssuer") is at the end of the chain.
-fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts = Vec::new();
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = current {
-        let text = e.to_string();
-        if !text.starts_with("error sending request") && !parts.contains(&text) {
-            parts.push(text);
-        }
-        current = e.source();
-    }
-    if parts.is_empty() { error.to_string() } else { parts.join(": ") }
 }
 
 #[cfg(test)]
