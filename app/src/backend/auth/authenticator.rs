@@ -416,7 +416,9 @@ impl Auth {
         }
         if channel == Channel::Rest {
             match authorization(headers) {
-                Some(Presented::Bearer(token)) => return Ok(self.from_token(&token, channel, client)),
+                Some(Presented::Bearer(token)) => {
+                    return Ok(self.on_store(move |auth| auth.from_token(&token, channel, client)).await);
+                }
                 Some(Presented::Basic(username, password)) => {
                     return match self.check_password(&username, &password, client).await {
                         Ok(account) => Ok(Principal {
@@ -436,9 +438,20 @@ impl Auth {
             }
         }
         Ok(match cookie_value(headers, SESSION_COOKIE) {
-            Some(id) => self.from_session(&id, channel, client),
+            Some(id) => self.on_store(move |auth| auth.from_session(&id, channel, client)).await,
             None => Principal::anonymous(channel, client, None),
         })
+    }
+
+    /// Runs a lookup that reads (and now and then writes) the store on tokio's blocking pool: the
+    /// SQLite connection sits behind a synchronous mutex, which an async worker must not wait on.
+    /// A panic in `lookup` is resumed here.
+    async fn on_store<T: Send + 'static>(&self, lookup: impl FnOnce(&Auth) -> T + Send + 'static) -> T {
+        let auth = self.clone();
+        match tokio::task::spawn_blocking(move || lookup(&auth)).await {
+            Ok(value) => value,
+            Err(error) => std::panic::resume_unwind(error.into_panic()),
+        }
     }
 
     /// Whether the browser reached us over https (cookies then carry `Secure`).

@@ -2,7 +2,10 @@
 //! sessions, API tokens and the audit log.
 //!
 //! rusqlite with the bundled SQLite: one connection behind a mutex, WAL journal. Every statement is
-//! a single-row write or a small read, far below a millisecond, so callers run them inline. The
+//! a single-row write or a small read, far below a millisecond. The lookup every request makes
+//! (session or token → caller) runs on tokio's blocking pool (`Auth::on_store`), as do password
+//! hashes; the job engine's and the audit log's single-row writes run inline, in order, since a
+//! job's log lines must land in the order they were written and WAL commits do not fsync. The
 //! schema is versioned (`PRAGMA user_version`, see [`migrations`]); the file keeps the name it had
 //! when it held only jobs, so existing installs upgrade in place. Each area is its own `impl Db`
 //! block, as the registry client is split by API area.
