@@ -146,12 +146,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
-        (dir, db)
-    }
+    use crate::backend::store::test_db as db;
 
     #[test]
     fn accounts_round_trip() {

@@ -101,12 +101,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
-        (dir, db)
-    }
+    use crate::backend::store::test_db as db;
 
     fn entry<'a>(at_ms: i64, actor: &'a str, operation: &'a str) -> NewAuditEntry<'a> {
         NewAuditEntry {

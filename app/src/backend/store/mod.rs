@@ -102,6 +102,14 @@ pub fn now_ms() -> i64 {
 /// the strings sort: the one time format the server writes, shared with the views.
 pub use crate::format::rfc3339_utc as format_time;
 
+/// A fresh database in a temporary directory (removed when the directory handle drops).
+#[cfg(test)]
+pub(crate) fn test_db() -> (tempfile::TempDir, Db) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path()).unwrap();
+    (dir, db)
+}
+
 /// The SQLite message of a UNIQUE constraint violation (`UNIQUE constraint failed: users.username`).
 fn unique_violation(error: &rusqlite::Error) -> Option<&str> {
     match error {

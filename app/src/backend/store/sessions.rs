@@ -82,13 +82,8 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::store::test_db as db;
     use crate::model::Role;
-
-    fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
-        (dir, db)
-    }
 
     #[test]
     fn sessions_round_trip() {

@@ -165,12 +165,7 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn db() -> (tempfile::TempDir, Db) {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path()).unwrap();
-        (dir, db)
-    }
+    use crate::backend::store::test_db as db;
 
     fn new<'a>(public_id: &'a str, name: &'a str, owner_id: i64, now_ms: i64) -> NewToken<'a> {
         NewToken {
