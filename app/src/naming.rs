@@ -219,19 +219,18 @@ pub fn tag_with_arch(tag: &str, arch: Option<&str>) -> String {
     }
 }
 
-/// The name a local image gets in the registry: `nginx:1.27`, prefix add `x86`, arch `x86`, host
-/// `127.0.0.1:5000` → `127.0.0.1:5000/x86/nginx:1.27-x86`. A registry host in the local name is
-/// replaced by `host`.
-pub fn local_push_target(
+/// The repository and tag a local image gets in the registry: `nginx:1.27`, prefix add `x86`,
+/// arch `x86` → (`x86/nginx`, `1.27-x86`). A registry host in the local name is dropped: the
+/// image goes to the push host, whichever it came from.
+pub fn local_push_name(
     reference: &str,
-    host: &str,
     prefix_mode: PrefixMode,
     prefix_value: &str,
     arch: Option<&str>,
-) -> Result<String, String> {
+) -> Result<(String, String), String> {
     let parsed = LocalReference::parse(reference)?;
     let repository = apply_prefix(&parsed.repository, prefix_mode, prefix_value)?;
-    Ok(format!("{host}/{repository}:{}", tag_with_arch(&parsed.tag, arch)))
+    Ok((repository, tag_with_arch(&parsed.tag, arch)))
 }
 
 #[cfg(test)]
@@ -240,31 +239,22 @@ mod local_tests {
 
     #[test]
     fn local_names_follow_the_original_rules() {
-        let host = "127.0.0.1:5000";
+        let name = |reference, mode, prefix, arch| {
+            local_push_name(reference, mode, prefix, arch)
+                .map(|(repository, tag)| format!("{repository}:{tag}"))
+        };
+        assert_eq!(name("nginx:1.27", PrefixMode::Add, "x86", Some("x86")).unwrap(), "x86/nginx:1.27-x86");
+        assert_eq!(name("team/app", PrefixMode::None, "", None).unwrap(), "team/app:latest");
         assert_eq!(
-            local_push_target("nginx:1.27", host, PrefixMode::Add, "x86", Some("x86")).unwrap(),
-            "127.0.0.1:5000/x86/nginx:1.27-x86"
-        );
-        assert_eq!(
-            local_push_target("team/app", host, PrefixMode::None, "", None).unwrap(),
-            "127.0.0.1:5000/team/app:latest"
-        );
-        assert_eq!(
-            local_push_target("127.0.0.1:5000/x86/app:v1-arm", host, PrefixMode::Remove, "x86", Some("arm"))
-                .unwrap(),
-            "127.0.0.1:5000/app:v1-arm"
+            name("127.0.0.1:5000/x86/app:v1-arm", PrefixMode::Remove, "x86", Some("arm")).unwrap(),
+            "app:v1-arm"
         );
         assert_eq!(
-            local_push_target("localhost/app:v1", "r.test:443", PrefixMode::None, "", Some("riscv64"))
-                .unwrap(),
-            "r.test:443/app:v1-riscv64"
+            name("localhost/app:v1", PrefixMode::None, "", Some("riscv64")).unwrap(),
+            "app:v1-riscv64"
         );
-        assert!(
-            local_push_target("app@sha256:abc", host, PrefixMode::None, "", None)
-                .unwrap_err()
-                .contains("digest")
-        );
-        assert!(local_push_target("app:v1", host, PrefixMode::Remove, "x86", None).is_err());
+        assert!(name("app@sha256:abc", PrefixMode::None, "", None).unwrap_err().contains("digest"));
+        assert!(name("app:v1", PrefixMode::Remove, "x86", None).is_err());
         let parsed = LocalReference::parse("my.registry:5000/a/b:c").unwrap();
         assert_eq!(
             (parsed.registry.as_deref(), parsed.repository.as_str(), parsed.tag.as_str()),

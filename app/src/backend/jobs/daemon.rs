@@ -7,6 +7,7 @@ use super::outcome::ItemOutcome;
 use crate::backend::copy::{CopyError, retrying};
 use crate::backend::docker::{FollowError, Moved, RegistryAuth, Transfer, follow};
 use crate::backend::registry::RegistryClient;
+use crate::backend::registry::reference::ImageReference;
 
 /// Reads a pull or push to its end, its layers' bytes counted in the job's progress. A cancel
 /// stops it (dropping the stream makes the daemon stop too); `what` (`the push`) names the step in
@@ -24,12 +25,10 @@ pub(super) async fn follow_transfer(
     )
 }
 
-/// Where a push goes: `target` (`host/repository:tag`) names `repository:tag` in `registry`.
+/// Where a push goes: `target` (`host/repository:tag`), whose registry is `registry`.
 pub(super) struct PushTarget<'a> {
-    pub target: &'a str,
+    pub target: &'a ImageReference,
     pub registry: &'a RegistryClient,
-    pub repository: &'a str,
-    pub tag: &'a str,
     pub auth: Option<&'a RegistryAuth>,
 }
 
@@ -39,11 +38,12 @@ pub(super) async fn push_verified(
     context: &JobContext,
     push: &PushTarget<'_>,
 ) -> Result<(Moved, String), ItemOutcome> {
-    let target = push.target;
-    let transfer = context.deps().docker.push(target, push.auth).await?;
+    let target = push.target.to_string();
+    let transfer = context.deps().docker.push(&target, push.auth).await?;
     let moved = follow_transfer(context, transfer, "the push").await?;
+    let (repository, reference) = (push.target.repository.as_str(), push.target.reference.as_str());
     let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
-        push.registry.head_manifest(push.repository, push.tag)
+        push.registry.head_manifest(repository, reference)
     })
     .await
     .map_err(|error| match error {

@@ -331,30 +331,43 @@ impl FromStr for ImageReference {
             reference: input.to_owned(),
             reason: Box::new(reason),
         };
-        let (rest, digest) = match input.split_once('@') {
-            Some((rest, digest)) => (rest, Some(digest.parse::<Digest>().map_err(wrap)?)),
-            None => (input, None),
+        let (host, path) = match input.split_once('/') {
+            Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => (Some(first), path),
+            _ => (None, input),
         };
-        let (host, path) = match rest.split_once('/') {
-            Some((first, path)) if first.contains(['.', ':']) || first == "localhost" => {
-                (Some(first.to_owned()), path)
-            }
-            _ => (None, rest),
-        };
-        // A `:` after the last `/` starts the tag.
-        let (repository, tag) = match path.rsplit_once(':') {
-            Some((repository, tag)) if !tag.contains('/') => (repository, Some(tag)),
-            _ => (path, None),
-        };
-        let repository: RepositoryName = repository.parse().map_err(wrap)?;
-        let reference = match (digest, tag) {
-            // `repo:tag@digest`: the digest decides, as it does for Docker.
-            (Some(digest), _) => Reference::Digest(digest),
-            (None, Some(tag)) => Reference::Tag(tag.parse().map_err(wrap)?),
-            (None, None) => Reference::Tag(Tag("latest".to_owned())),
-        };
-        Ok(Self { host, repository, reference })
+        let (repository, reference) = parse_path(path).map_err(wrap)?;
+        Ok(Self { host: host.map(str::to_owned), repository, reference })
     }
+}
+
+impl ImageReference {
+    /// `path` (`repository[:tag|@digest]`) on the registry `host`: the host is given, never
+    /// guessed from the path (a first component such as `my.team` stays part of the repository).
+    pub fn on_host(host: &str, path: &str) -> Result<Self, ReferenceError> {
+        let (repository, reference) = parse_path(path)?;
+        Ok(Self { host: Some(host.to_owned()), repository, reference })
+    }
+}
+
+/// `repository[:tag][@digest]` → the repository and what it names (`latest` when nothing is
+/// named; the digest when both are, as Docker decides).
+fn parse_path(path: &str) -> Result<(RepositoryName, Reference), ReferenceError> {
+    let (rest, digest) = match path.split_once('@') {
+        Some((rest, digest)) => (rest, Some(digest.parse::<Digest>()?)),
+        None => (path, None),
+    };
+    // A `:` after the last `/` starts the tag.
+    let (repository, tag) = match rest.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => (repository, Some(tag)),
+        _ => (rest, None),
+    };
+    let repository: RepositoryName = repository.parse()?;
+    let reference = match (digest, tag) {
+        (Some(digest), _) => Reference::Digest(digest),
+        (None, Some(tag)) => Reference::Tag(tag.parse()?),
+        (None, None) => Reference::Tag(Tag("latest".to_owned())),
+    };
+    Ok((repository, reference))
 }
 
 impl fmt::Display for ImageReference {

@@ -109,7 +109,7 @@ pub fn preview_sync(
 ) -> Result<SyncPreview, AppError> {
     check(state, who, Operation::PreviewSync)?;
     let plan = kinds::SyncPlan::new(request, state.jobs.deps())?;
-    Ok(SyncPreview { source: plan.source.normalized(), target: plan.target_reference })
+    Ok(SyncPreview { source: plan.source.normalized(), target: plan.target.to_string() })
 }
 
 pub async fn preview_remote_prefix(

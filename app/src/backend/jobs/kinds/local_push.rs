@@ -23,11 +23,11 @@ use crate::backend::jobs::daemon::{PushTarget, push_verified};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::{Plan, collisions, describe, image_refs};
 use crate::backend::registry::RegistryClient;
-use crate::backend::registry::reference::{Reference, ReferenceError, RepositoryName, Tag};
+use crate::backend::registry::reference::{ImageReference, Reference, ReferenceError, RepositoryName, Tag};
 use crate::model::{
     AppError, DeleteScope, ItemStatus, JobItem, LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
-use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_target};
+use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_name};
 
 /// The arch suffix for one image: `auto` → the alias of `image_arch` (the host's when unknown).
 pub fn arch_suffix(mode: ArchMode, custom: &str, image_arch: Option<&str>) -> Result<Option<String>, String> {
@@ -60,12 +60,12 @@ fn target_for(
     request: &LocalPushRequest,
     host: &str,
     arch: Option<&str>,
-) -> Result<String, String> {
-    let target = local_push_target(reference, host, request.prefix_mode, &request.prefix_value, arch)?;
-    let (repository, tag) = split_target(&target, host);
-    repository.parse::<RepositoryName>().map_err(|reason| format!("{reference} → {target}: {reason}"))?;
-    tag.parse::<Tag>().map_err(|reason| format!("{reference} → {target}: {reason}"))?;
-    Ok(target)
+) -> Result<ImageReference, String> {
+    let (repository, tag) = local_push_name(reference, request.prefix_mode, &request.prefix_value, arch)?;
+    let refused = |reason: ReferenceError| format!("{reference} → {host}/{repository}:{tag}: {reason}");
+    let name: RepositoryName = repository.parse().map_err(refused)?;
+    let tag: Tag = tag.parse().map_err(refused)?;
+    Ok(ImageReference::new(Some(host.to_owned()), name, tag))
 }
 
 /// [`target_for`] with the arch suffix of an image whose architecture is `image_arch`.
@@ -74,18 +74,9 @@ fn target_for_image(
     request: &LocalPushRequest,
     host: &str,
     image_arch: &str,
-) -> Result<String, String> {
+) -> Result<ImageReference, String> {
     let arch = arch_suffix(request.arch_mode, &request.arch_value, Some(image_arch))?;
     target_for(reference, request, host, arch.as_deref())
-}
-
-/// `host/repo:tag` → (`repo`, `tag`).
-fn split_target<'a>(target: &'a str, host: &str) -> (&'a str, &'a str) {
-    let path = target.strip_prefix(host).and_then(|p| p.strip_prefix('/')).unwrap_or(target);
-    match path.rsplit_once(':') {
-        Some((repository, tag)) => (repository, tag),
-        None => (path, "latest"),
-    }
 }
 
 /// Every reference's target (with the host's arch for `auto`), or every problem at once.
@@ -100,7 +91,7 @@ fn targets(request: &LocalPushRequest, host: &str) -> Result<Vec<(String, String
     let mut out = Vec::new();
     for reference in refs {
         match target_for(&reference, request, host, arch.as_deref()) {
-            Ok(target) => out.push((reference, target)),
+            Ok(target) => out.push((reference, target.to_string())),
             Err(reason) => errors.push(reason),
         }
     }
@@ -148,7 +139,7 @@ pub async fn preview(request: &LocalPushRequest, deps: &Deps) -> Result<LocalPus
                 continue;
             }
         };
-        match target_for_image(&reference, request, &host, &info.architecture) {
+        match target_for_image(&reference, request, &host, &info.architecture).map(|t| t.to_string()) {
             Ok(target) => match seen.insert(target.clone(), reference.clone()) {
                 Some(other) => {
                     items.push(row(String::new(), Some(format!("{other} already becomes {target}"))))
@@ -242,8 +233,9 @@ async fn push_steps(
         .find_image(source)
         .await?
         .ok_or_else(|| ItemOutcome::failed(format!("no local image named {source}")))?;
-    let target = target_for_image(source, request, &destination.host, &info.architecture)
+    let image = target_for_image(source, request, &destination.host, &info.architecture)
         .map_err(ItemOutcome::failed)?;
+    let target = image.to_string();
     if context.item(index).target != target {
         context.update_item(index, |item| item.target = target.clone());
     }
@@ -264,19 +256,12 @@ async fn push_steps(
     check_cancelled(context, "pushing")?;
 
     context.info(format!("{source}: pushing {target}"));
-    let (repository, tag) = split_target(&target, &destination.host);
-    let push = PushTarget {
-        target: &target,
-        registry: &destination.client,
-        repository,
-        tag,
-        auth: destination.auth.as_ref(),
-    };
+    let push = PushTarget { target: &image, registry: &destination.client, auth: destination.auth.as_ref() };
     let (moved, digest) = push_verified(context, &push).await?;
     let mut outcome =
         ItemOutcome::succeeded(format!("{}; verified {digest}", moved.describe("pushed")), Some(digest));
     if request.cleanup_registry_source_tag {
-        outcome = outcome.noted(&delete_old_registry_tag(context, source, &target, destination).await?);
+        outcome = outcome.noted(&delete_old_registry_tag(context, source, &image, destination).await?);
     }
     Ok(outcome)
 }
@@ -285,7 +270,7 @@ async fn push_steps(
 async fn delete_old_registry_tag(
     context: &JobContext,
     source: &str,
-    target: &str,
+    target: &ImageReference,
     destination: &Destination,
 ) -> Result<String, ItemOutcome> {
     let deps = context.deps();
@@ -294,8 +279,9 @@ async fn delete_old_registry_tag(
         return Ok("the source is not from our registry: no registry tag to delete".to_owned());
     };
     let old = format!("{host}/{}:{}", local.repository, local.tag);
-    let (repository, tag) = split_target(target, &destination.host);
-    if deps.sources.is_ours(&destination.host) && repository == local.repository && tag == local.tag {
+    let same_tag = target.repository == local.repository.as_str()
+        && target.tag().is_some_and(|tag| *tag == local.tag.as_str());
+    if deps.sources.is_ours(&destination.host) && same_tag {
         return Ok(format!("{old} is the pushed tag itself: nothing deleted"));
     }
     let parsed = |e: ReferenceError| ItemOutcome::failed(format!("the old registry tag {old}: {e}"));
@@ -391,6 +377,5 @@ mod tests {
                 .to_string()
                 .contains("image_refs is empty")
         );
-        assert_eq!(split_target("127.0.0.1:5000/x86/app:v1", host), ("x86/app", "v1"));
     }
 }

@@ -7,16 +7,14 @@ use crate::backend::jobs::daemon::{PushTarget, follow_transfer, push_verified};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::Plan;
 use crate::backend::registry::SourceRef;
-use crate::backend::registry::reference::{RepositoryName, Tag};
+use crate::backend::registry::reference::{ImageReference, RepositoryName, Tag};
 use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncRequest};
 
 /// A validated sync request.
 pub struct SyncPlan {
     pub source: SourceRef,
-    pub target_repository: String,
-    pub target_tag: String,
-    /// `host/repository:tag` in our registry.
-    pub target_reference: String,
+    /// `host/repository:tag` in our registry (always a tag).
+    pub target: ImageReference,
     pub platforms: Vec<String>,
 }
 
@@ -27,11 +25,11 @@ impl SyncPlan {
     }
 
     pub fn into_plan(self) -> Plan {
-        let source = self.source.normalized();
+        let (source, target) = (self.source.normalized(), self.target.to_string());
         Plan {
-            items: vec![JobItem::pending(source.clone(), self.target_reference.clone())],
+            items: vec![JobItem::pending(source.clone(), target.clone())],
             source_image: source,
-            target_image: self.target_reference,
+            target_image: target,
         }
     }
 }
@@ -41,12 +39,12 @@ fn sync_target(
     source: &SourceRef,
     repository: Option<&str>,
     tag: Option<&str>,
-) -> Result<(String, String), AppError> {
+) -> Result<(RepositoryName, Tag), AppError> {
     let repository = match repository.map(str::trim).filter(|r| !r.is_empty()) {
         Some(given) => given.trim_matches('/').to_owned(),
         None => source.default_target_repository(),
     };
-    repository
+    let repository = repository
         .parse::<RepositoryName>()
         .map_err(|reason| AppError::BadRequest(format!("target_repository {repository:?}: {reason}")))?;
     let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
@@ -58,7 +56,8 @@ fn sync_target(
             )
         })?,
     };
-    tag.parse::<Tag>().map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
+    let tag =
+        tag.parse::<Tag>().map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
     Ok((repository, tag))
 }
 
@@ -91,7 +90,7 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
         ));
     }
     if deps.sources.is_ours(&source.registry)
-        && source.repository == target_repository
+        && target_repository == source.repository.as_str()
         && source.tag.as_deref() == Some(target_tag.as_str())
         && source.digest.is_none()
     {
@@ -100,8 +99,9 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
             source.normalized()
         )));
     }
-    let target_reference = format!("{}/{target_repository}:{target_tag}", deps.sources.push_host());
-    Ok(SyncPlan { source, target_repository, target_tag, target_reference, platforms })
+    let target =
+        ImageReference::new(Some(deps.sources.push_host().to_owned()), target_repository, target_tag);
+    Ok(SyncPlan { source, target, platforms })
 }
 
 pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppError> {
@@ -119,12 +119,12 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppE
     let spec = CopySpec {
         source_repository: plan.source.repository.clone(),
         source_reference: plan.source.manifest_reference().to_owned(),
-        target_repository: plan.target_repository.clone(),
-        target_tag: Some(plan.target_tag.clone()),
+        target_repository: plan.target.repository.to_string(),
+        target_tag: Some(plan.target.reference.to_string()),
         platforms: plan.platforms.clone(),
         overwrite: true,
     };
-    context.info(format!("copying {} → {}", plan.source.normalized(), plan.target_reference));
+    context.info(format!("copying {} → {}", plan.source.normalized(), plan.target));
     let result =
         copy_image(&source, &deps.registry, &spec, context, context.cancel_token(), &TargetMemo::new()).await;
     let outcome = ItemOutcome::of_copy(&result);
@@ -135,9 +135,7 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppE
 
 fn log_outcome(context: &JobContext, plan: &SyncPlan, outcome: &ItemOutcome) {
     match (&outcome.status, &outcome.digest) {
-        (ItemStatus::Succeeded, Some(digest)) => {
-            context.info(format!("verified {} → {digest}", plan.target_reference))
-        }
+        (ItemStatus::Succeeded, Some(digest)) => context.info(format!("verified {} → {digest}", plan.target)),
         (ItemStatus::Failed, _) => context.error(outcome.detail.clone()),
         _ => {}
     }
@@ -193,7 +191,7 @@ async fn docker_steps(
     if context.is_cancelled() {
         return Err(ItemOutcome::cancelled("cancelled before tagging"));
     }
-    let target = &plan.target_reference;
+    let target = &plan.target.to_string();
     if docker.find_image(target).await?.is_none() {
         docker.tag_image(pull_reference, target).await?;
         created.push(target.clone());
@@ -207,13 +205,7 @@ async fn docker_steps(
     let auth = RegistryAuth::for_host(&deps.sources.credentials_for(push_host), push_host);
     let (pushed, served) = push_verified(
         context,
-        &PushTarget {
-            target,
-            registry: &deps.registry,
-            repository: &plan.target_repository,
-            tag: &plan.target_tag,
-            auth: auth.as_ref(),
-        },
+        &PushTarget { target: &plan.target, registry: &deps.registry, auth: auth.as_ref() },
     )
     .await?;
     let detail = format!("{}; {}; verified {served}", pulled.describe("pulled"), pushed.describe("pushed"));
@@ -229,10 +221,8 @@ mod tests {
         let digest = format!("sha256:{}", "a".repeat(64));
         let pinned = SourceRef::parse(&format!("localhost:5000/app@{digest}")).unwrap();
         assert!(sync_target(&pinned, None, None).unwrap_err().to_string().contains("give target_tag"));
-        assert_eq!(
-            sync_target(&pinned, Some("/mirror/app/"), Some("v2")).unwrap(),
-            ("mirror/app".to_owned(), "v2".to_owned())
-        );
+        let (repository, tag) = sync_target(&pinned, Some("/mirror/app/"), Some("v2")).unwrap();
+        assert_eq!((repository.as_str(), tag.as_str()), ("mirror/app", "v2"));
         let local = SourceRef::parse("127.0.0.1:5001/team/app:v1").unwrap();
         assert!(
             sync_target(&local, Some("Bad Name"), None)
