@@ -426,7 +426,7 @@ async fn an_existing_tag_with_another_digest_is_overwritten_only_when_asked() {
     let spec = spec("team/app", "v1", "team/app", "v1");
     let error = copy(&source, &target, &spec, &Recorder::default()).await.unwrap_err();
     assert!(
-        matches!(&error, CopyError::Conflict { reference, existing: d } if reference == "team/app:v1" && *d == existing.digest),
+        matches!(&error, CopyError::Conflict { reference, existing: d, incoming } if reference == "team/app:v1" && *d == existing.digest && *incoming == wanted.digest),
         "{error:?}"
     );
     assert_eq!(to.manifest_digest("team/app", "v1").await.unwrap(), Some(existing.digest.clone()));
@@ -437,7 +437,10 @@ async fn an_existing_tag_with_another_digest_is_overwritten_only_when_asked() {
     let outcome = copy(&source, &target, &overwrite, &observer).await.unwrap();
     assert_eq!(outcome.digest, wanted.digest);
     assert_same_manifest(&to, "team/app", "v1", &wanted).await;
-    assert!(observer.logged(LogLevel::Info, "overwriting team/app:v1"));
+    // The replaced digest is logged whole, so it can be restored.
+    assert!(
+        observer.logged(LogLevel::Warn, &format!("overwriting team/app:v1: it held {}", existing.digest))
+    );
 }
 
 #[tokio::test]

@@ -52,6 +52,7 @@ fn sync_request(source_image: String) -> SyncRequest {
         platforms: Vec::new(),
         cleanup_local_images: false,
         engine: Default::default(),
+        overwrite: None,
     }
 }
 

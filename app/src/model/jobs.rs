@@ -230,6 +230,12 @@ pub struct SyncRequest {
     /// (pull, tag, push), as the original tool did.
     #[serde(default)]
     pub engine: SyncEngine,
+    /// Whether a target tag that holds another digest may be replaced. Absent: yes over REST, as
+    /// the original did (its clients re-mirror moving tags such as `latest`); the UI always says.
+    /// `false` makes such a tag a failed item naming both digests. A replaced digest is logged
+    /// and audited, so it can be restored.
+    #[serde(default)]
+    pub overwrite: Option<bool>,
 }
 
 /// How a sync moves an image.
@@ -428,6 +434,17 @@ pub struct SyncPreview {
     pub source: String,
     /// `host/repository:tag` in our registry.
     pub target: String,
+    /// The digest the source names now (`None` when it cannot be read; `source_error` says why).
+    #[serde(default)]
+    pub source_digest: Option<String>,
+    #[serde(default)]
+    pub source_error: Option<String>,
+    /// The digest the target tag holds now (`None`: the tag does not exist).
+    #[serde(default)]
+    pub target_digest: Option<String>,
+    /// The target tag holds another digest than the source's: starting needs `overwrite`.
+    #[serde(default)]
+    pub conflict: bool,
 }
 
 /// What a remote prefix rename would do, shown before it runs.

@@ -220,6 +220,11 @@ pub struct Strings {
     pub sync_engine_registry_hint: &'static str,
     pub sync_engine_docker: &'static str,
     pub sync_engine_docker_hint: &'static str,
+    pub sync_source_digest: &'static str,
+    pub sync_target_digest: &'static str,
+    pub sync_target_new: &'static str,
+    pub sync_conflict: &'static str,
+    pub sync_overwrite: &'static str,
 
     pub login_title: &'static str,
     pub login_intro: &'static str,
@@ -533,6 +538,11 @@ pub static EN: Strings = Strings {
     sync_engine_registry_hint: "copies registry to registry, keeps digests",
     sync_engine_docker: "Docker",
     sync_engine_docker_hint: "through the Docker daemon (pull, tag, push), for sources only the daemon can reach",
+    sync_source_digest: "Source digest",
+    sync_target_digest: "Target tag holds",
+    sync_target_new: "the target tag does not exist yet",
+    sync_conflict: "The target tag holds another image. It is replaced only if you tick Overwrite; the job log and the audit log keep the digest it held, so it can be restored.",
+    sync_overwrite: "Overwrite the target tag",
 
     login_title: "Sign in",
     login_intro: "Sign in with your account to manage the registry.",

@@ -82,8 +82,8 @@ pub enum CopyError {
     )]
     SizeMismatch { url: String, digest: String, expected: u64, actual: u64 },
     /// The target tag points elsewhere and the spec does not allow overwriting it.
-    #[error("the target tag {reference} exists with another digest ({existing}); not overwritten")]
-    Conflict { reference: String, existing: String },
+    #[error("the target tag {reference} holds {existing}, not the source's {incoming}; not overwritten")]
+    Conflict { reference: String, existing: String, incoming: String },
     /// The source tag or digest does not exist.
     #[error("{reference} does not exist in the source registry")]
     NotFound { reference: String },
@@ -189,9 +189,11 @@ pub async fn copy_image(
             return Ok(CopyOutcome { digest, media_type, already_present: true, ..CopyOutcome::default() });
         }
         Some(existing) if !spec.overwrite => {
-            return Err(CopyError::Conflict { reference: target_name, existing });
+            return Err(CopyError::Conflict { reference: target_name, existing, incoming: digest });
         }
-        Some(existing) => ctx.info(format!("overwriting {target_name} (was {})", short_digest(&existing))),
+        // The whole digest, so the replaced image can be restored (it stays in the registry until
+        // garbage collection).
+        Some(existing) => ctx.warn(format!("overwriting {target_name}: it held {existing}, now {digest}")),
         None => {}
     }
 

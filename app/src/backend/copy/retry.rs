@@ -179,7 +179,11 @@ mod tests {
                 digest: "sha256:a".into(),
                 actual: "sha256:b".into(),
             },
-            CopyError::Conflict { reference: "r:t".into(), existing: "sha256:a".into() },
+            CopyError::Conflict {
+                reference: "r:t".into(),
+                existing: "sha256:a".into(),
+                incoming: "sha256:b".into(),
+            },
         ] {
             assert_eq!(retry_delay(&error, 1), None, "{error}");
         }

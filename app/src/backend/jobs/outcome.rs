@@ -51,8 +51,8 @@ impl ItemOutcome {
                 ),
                 Some(outcome.digest.clone()),
             ),
-            Err(CopyError::Conflict { existing, .. }) => Self::skipped(format!(
-                "conflict: the target tag exists with another digest ({existing}); not overwritten"
+            Err(CopyError::Conflict { existing, incoming, .. }) => Self::skipped(format!(
+                "conflict: the target tag holds {existing}, not the source's {incoming}; not overwritten"
             )),
             Err(CopyError::Cancelled) => Self::cancelled("cancelled; the target tag was not written"),
             Err(error) => Self::failed(error.to_string()),

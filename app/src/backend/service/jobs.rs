@@ -5,7 +5,7 @@ use futures::Stream;
 
 use super::{change, check, confirm_batch_delete, confirmation};
 use crate::backend::AppState;
-use crate::backend::auth::principal::Principal;
+use crate::backend::auth::principal::{Channel, Principal};
 use crate::backend::jobs::kinds;
 use crate::model::{
     AppError, Job, JobEvent, JobKind, JobRequest, JobSummary, Operation, RemotePrefixRequest, RenamePreview,
@@ -48,13 +48,35 @@ pub async fn start(
     confirm: Option<&str>,
 ) -> Result<JobSummary, AppError> {
     let operation = start_operation(request.kind());
-    change(state, who, operation, &request_target(&request), async {
+    let mut request = request;
+    let mut target = request_target(&request);
+    if let JobRequest::Sync(sync) = &mut request {
+        // Over REST an absent `overwrite` replaces the tag, as the original did (its clients
+        // re-mirror moving tags such as `latest`); the UI must say so. The job stores the answer,
+        // so a retry does the same.
+        let overwrite = *sync.overwrite.get_or_insert(who.channel == Channel::Rest);
+        if overwrite && who.require(operation).is_ok() {
+            target = format!("{target}{}", replaced_note(state, sync).await);
+        }
+    }
+    change(state, who, operation, &target, async {
         if let JobRequest::RepositoryDelete(r) = &request {
             confirmation(who, confirm, |phrase| confirm_batch_delete(r.repositories.len(), phrase))?;
         }
         state.jobs.submit(request, None)
     })
     .await
+}
+
+/// What the audit entry of a sync that may overwrite says about the target tag: the digest it
+/// holds now, so an overwritten image can be restored. Empty when the tag does not exist (or
+/// cannot be asked about: the job then fails or says so itself).
+async fn replaced_note(state: &AppState, request: &SyncRequest) -> String {
+    let Ok(plan) = kinds::SyncPlan::new(request, state.jobs.deps()) else { return String::new() };
+    match plan.target_digest(state.jobs.deps()).await {
+        Ok(Some(digest)) => format!(" → {} (held {digest} before)", plan.target),
+        _ => String::new(),
+    }
 }
 
 pub fn list(state: &AppState, who: &Principal, limit: Option<usize>) -> Result<Vec<JobSummary>, AppError> {
@@ -102,14 +124,13 @@ pub async fn retry(state: &AppState, who: &Principal, id: &str) -> Result<JobSum
     .await
 }
 
-pub fn preview_sync(
+pub async fn preview_sync(
     state: &AppState,
     who: &Principal,
     request: &SyncRequest,
 ) -> Result<SyncPreview, AppError> {
     check(state, who, Operation::PreviewSync)?;
-    let plan = kinds::SyncPlan::new(request, state.jobs.deps())?;
-    Ok(SyncPreview { source: plan.source.normalized(), target: plan.target.to_string() })
+    kinds::preview_sync(request, state.jobs.deps()).await
 }
 
 pub async fn preview_remote_prefix(

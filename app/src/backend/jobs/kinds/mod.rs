@@ -19,6 +19,7 @@ pub use local_delete::preview as preview_local_delete;
 pub use local_push::preview as preview_local_push;
 pub use remote_prefix::preview as preview_remote_prefix;
 pub use sync::SyncPlan;
+pub use sync::preview as preview_sync;
 
 pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
     match request {

@@ -1,6 +1,6 @@
 //! Sync: copy one image from any registry into ours, registry to registry.
 
-use crate::backend::copy::{CopySpec, TargetMemo, copy_image};
+use crate::backend::copy::{CopyError, CopySpec, TargetMemo, copy_image};
 use crate::backend::docker::RegistryAuth;
 use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::daemon::{PushTarget, follow_transfer, push_verified};
@@ -8,7 +8,7 @@ use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::Plan;
 use crate::backend::registry::SourceRef;
 use crate::backend::registry::reference::{ImageReference, RepositoryName, Tag};
-use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncRequest};
+use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncPreview, SyncRequest};
 
 /// A validated sync request.
 pub struct SyncPlan {
@@ -16,12 +16,29 @@ pub struct SyncPlan {
     /// `host/repository:tag` in our registry (always a tag).
     pub target: ImageReference,
     pub platforms: Vec<String>,
+    /// Whether a target tag holding another digest is replaced (absent in the request: yes).
+    pub overwrite: bool,
 }
 
 impl SyncPlan {
     /// Validates a sync request and derives its target.
     pub fn new(request: &SyncRequest, deps: &Deps) -> Result<Self, AppError> {
         plan(request, deps)
+    }
+
+    /// The digest the target tag holds now, asked of our registry (`None`: no such tag).
+    pub async fn target_digest(&self, deps: &Deps) -> Result<Option<String>, AppError> {
+        let (repository, tag) = (self.target.repository.as_str(), self.target.reference.as_str());
+        Ok(deps.registry.tag_digest(repository, tag, true).await?)
+    }
+
+    /// The digest the source names now, asked of its registry.
+    pub async fn source_digest(&self, deps: &Deps) -> Result<String, AppError> {
+        let client = deps.sources.client(&self.source.registry)?;
+        client
+            .head_manifest(&self.source.repository, self.source.manifest_reference())
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("{} does not exist", self.source.normalized())))
     }
 
     pub fn into_plan(self) -> Plan {
@@ -101,7 +118,31 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
     }
     let target =
         ImageReference::new(Some(deps.sources.push_host().to_owned()), target_repository, target_tag);
-    Ok(SyncPlan { source, target, platforms })
+    Ok(SyncPlan { source, target, platforms, overwrite: request.overwrite.unwrap_or(true) })
+}
+
+/// What a sync would do: source and target, the digest each holds now, and whether the target
+/// tag holds another digest (then starting needs `overwrite`). Reads only. A source that cannot
+/// be read is shown with its reason (the job would fail the same way); our registry failing is
+/// an error. With a platform filter the copy writes a new index, so a target written by the
+/// same filtered sync shows as a conflict, and the job then finds it already there.
+pub async fn preview(request: &SyncRequest, deps: &Deps) -> Result<SyncPreview, AppError> {
+    let plan = plan(request, deps)?;
+    let (source_digest, target_digest) = tokio::join!(plan.source_digest(deps), plan.target_digest(deps));
+    let target_digest = target_digest?;
+    let (source_digest, source_error) = match source_digest {
+        Ok(digest) => (Some(digest), None),
+        Err(error) => (None, Some(error.to_string())),
+    };
+    let conflict = target_digest.is_some() && target_digest != source_digest;
+    Ok(SyncPreview {
+        source: plan.source.normalized(),
+        target: plan.target.to_string(),
+        source_digest,
+        source_error,
+        target_digest,
+        conflict,
+    })
 }
 
 pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppError> {
@@ -122,16 +163,25 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppE
         target_repository: plan.target.repository.to_string(),
         target_tag: Some(plan.target.reference.to_string()),
         platforms: plan.platforms.clone(),
-        overwrite: true,
+        overwrite: plan.overwrite,
     };
     context.info(format!("copying {} → {}", plan.source.normalized(), plan.target));
     let result =
         copy_image(&source, &deps.registry, &spec, context, context.cancel_token(), &TargetMemo::new()).await;
-    let outcome = ItemOutcome::of_copy(&result);
+    let outcome = match &result {
+        // A rename skips a conflict; a sync asked for this one tag, so not writing it is a failure.
+        Err(conflict @ CopyError::Conflict { .. }) => {
+            ItemOutcome::failed(format!("{conflict}: {OVERWRITE_HINT}"))
+        }
+        _ => ItemOutcome::of_copy(&result),
+    };
     log_outcome(context, &plan, &outcome);
     context.finish_item(0, outcome);
     Ok(())
 }
+
+/// How to replace a target tag that holds another digest.
+const OVERWRITE_HINT: &str = "to replace it, start the sync with overwrite: true (tick Overwrite)";
 
 fn log_outcome(context: &JobContext, plan: &SyncPlan, outcome: &ItemOutcome) {
     match (&outcome.status, &outcome.digest) {
@@ -178,6 +228,9 @@ async fn docker_steps(
 ) -> Result<ItemOutcome, ItemOutcome> {
     let deps = context.deps();
     let docker = &deps.docker;
+    if !plan.overwrite {
+        refuse_conflict(context, plan).await?;
+    }
     let was_present = docker.find_image(pull_reference).await?.is_some();
     let source_auth =
         RegistryAuth::for_host(&deps.sources.credentials_for(&plan.source.registry), &plan.source.registry);
@@ -210,6 +263,22 @@ async fn docker_steps(
     .await?;
     let detail = format!("{}; {}; verified {served}", pulled.describe("pulled"), pushed.describe("pushed"));
     Ok(ItemOutcome::succeeded(detail, Some(served)))
+}
+
+/// Without `overwrite`, a target tag that holds another digest than the source's stops the docker
+/// engine before it pulls anything (the registry engine's copy checks the same on its own).
+async fn refuse_conflict(context: &JobContext, plan: &SyncPlan) -> Result<(), ItemOutcome> {
+    let deps = context.deps();
+    let failed = |error: AppError| ItemOutcome::failed(error.to_string());
+    let Some(existing) = plan.target_digest(deps).await.map_err(failed)? else {
+        return Ok(());
+    };
+    let incoming = plan.source_digest(deps).await.map_err(failed)?;
+    if existing == incoming {
+        return Ok(());
+    }
+    let conflict = CopyError::Conflict { reference: plan.target.without_host(), existing, incoming };
+    Err(ItemOutcome::failed(format!("{conflict}: {OVERWRITE_HINT}")))
 }
 
 #[cfg(test)]

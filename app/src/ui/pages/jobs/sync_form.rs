@@ -17,6 +17,7 @@ fn sync_request(
     tag: &str,
     platforms: &str,
     engine: SyncEngine,
+    overwrite: bool,
 ) -> SyncRequest {
     let optional = |value: &str| Some(value.trim().to_owned()).filter(|v| !v.is_empty());
     SyncRequest {
@@ -31,6 +32,8 @@ fn sync_request(
             .collect(),
         cleanup_local_images: false,
         engine,
+        // The UI always says: a tag holding another image is replaced only when ticked.
+        overwrite: Some(overwrite),
     }
 }
 
@@ -45,8 +48,11 @@ pub fn SyncForm() -> impl IntoView {
     let tag = RwSignal::new(String::new());
     let platforms = RwSignal::new(String::new());
     let engine = RwSignal::new(SyncEngine::default());
+    let overwrite = RwSignal::new(false);
     let request = Memo::new(move |_| {
-        sync_request(&source.read(), &repository.read(), &tag.read(), &platforms.read(), engine.get())
+        let (source, repository, tag, platforms) =
+            (source.read(), repository.read(), tag.read(), platforms.read());
+        sync_request(&source, &repository, &tag, &platforms, engine.get(), overwrite.get())
     });
 
     // Debounced preview. Only the answer to the latest request is shown, whatever order answers
@@ -119,10 +125,40 @@ pub fn SyncForm() -> impl IntoView {
                 <div class="preview" data-testid="sync-preview" aria-live="polite">
                     {move || match preview.get() {
                         Some(Ok(p)) => Some(view! {
-                            <span class="muted">{s.sync_preview_label} ": "</span>
-                            <code>{p.source}</code>
-                            " → "
-                            <code data-testid="sync-preview-target">{p.target}</code>
+                            <p>
+                                <span class="muted">{s.sync_preview_label} ": "</span>
+                                <code>{p.source}</code>
+                                " → "
+                                <code data-testid="sync-preview-target">{p.target}</code>
+                            </p>
+                            <dl class="digests">
+                                <dt>{s.sync_source_digest}</dt>
+                                <dd data-testid="sync-preview-source-digest">
+                                    {match (p.source_digest, p.source_error) {
+                                        (Some(digest), _) => view! { <code>{digest}</code> }.into_any(),
+                                        (None, error) => view! { <span class="reason">{error.unwrap_or_default()}</span> }.into_any(),
+                                    }}
+                                </dd>
+                                <dt>{s.sync_target_digest}</dt>
+                                <dd data-testid="sync-preview-target-digest">
+                                    {match p.target_digest {
+                                        Some(digest) => view! { <code>{digest}</code> }.into_any(),
+                                        None => view! { <span class="muted">{s.sync_target_new}</span> }.into_any(),
+                                    }}
+                                </dd>
+                            </dl>
+                            {p.conflict.then(|| view! {
+                                <p class="reason" role="alert" data-testid="sync-conflict">{s.sync_conflict}</p>
+                                <label class="choice">
+                                    <input
+                                        type="checkbox"
+                                        data-testid="sync-overwrite"
+                                        prop:checked=move || overwrite.get()
+                                        on:change=move |ev| overwrite.set(event_target_checked(&ev))
+                                    />
+                                    <span>{s.sync_overwrite}</span>
+                                </label>
+                            })}
                         }.into_any()),
                         Some(Err(e)) => Some(view! { <span class="reason" role="alert">{e.to_string()}</span> }.into_any()),
                         None => None,
@@ -146,18 +182,26 @@ mod tests {
 
     #[test]
     fn empty_optional_fields_let_the_server_derive_them() {
-        let request = sync_request(" 127.0.0.1:5000/team/app:v1 ", " ", "", "", SyncEngine::Registry);
+        let request = sync_request(" 127.0.0.1:5000/team/app:v1 ", " ", "", "", SyncEngine::Registry, false);
         assert_eq!(request.source_image, "127.0.0.1:5000/team/app:v1");
         assert_eq!(request.target_repository, None);
         assert_eq!(request.target_tag, None);
         assert!(request.platforms.is_empty());
         assert_eq!(request.engine, SyncEngine::Registry);
+        // The UI never leaves overwrite to the server's REST default.
+        assert_eq!(request.overwrite, Some(false));
     }
 
     #[test]
     fn platforms_are_split_on_commas_and_spaces() {
-        let request =
-            sync_request("app", "mirror/app", "v2", "linux/amd64, linux/arm64/v8 ,,", SyncEngine::Docker);
+        let request = sync_request(
+            "app",
+            "mirror/app",
+            "v2",
+            "linux/amd64, linux/arm64/v8 ,,",
+            SyncEngine::Docker,
+            true,
+        );
         assert_eq!(request.target_repository.as_deref(), Some("mirror/app"));
         assert_eq!(request.target_tag.as_deref(), Some("v2"));
         assert_eq!(request.platforms, ["linux/amd64", "linux/arm64/v8"]);
