@@ -50,6 +50,8 @@ impl From<RegistryError> for AppError {
         let message = scrub_urls(&error.to_string());
         match &error {
             RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message),
+            // The outbound policy refused where the request leads: the chosen registry's to fix.
+            RegistryError::Refused { .. } => AppError::BadRequest(message),
             e if e.is_not_found() => AppError::NotFound(format!("not found in the registry: {message}")),
             _ => {
                 tracing::warn!(error = %message, "registry request failed");
