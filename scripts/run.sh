@@ -52,6 +52,9 @@ YAML
 fi
 
 export LEPTOS_SITE_ROOT="${LEPTOS_SITE_ROOT:-$ROOT/target/site}"
+if [ -z "${SOURCE_REGISTRIES:-}" ]; then
+  log "sync sources on loopback or private addresses are refused unless listed: e.g. SOURCE_REGISTRIES=127.0.0.1:5001"
+fi
 log "serving on http://${LISTEN_ADDR:-127.0.0.1:8080} (Ctrl-C stops)"
 if [ "${AUTH:-on}" = "none" ]; then
   log "AUTH=none: no login (loopback only)"

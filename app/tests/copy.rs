@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use app::backend::config::Secret;
 use app::backend::copy::{CopyError, CopyObserver, CopyOutcome, CopySpec, TargetMemo, copy_image};
-use app::backend::registry::{Credentials, RegistryClient, RegistryClientOptions, RegistryError};
+use app::backend::registry::{
+    Credentials, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError,
+};
 use app::model::LogLevel;
 use rm_harness::fixtures::{DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST};
 use rm_harness::{Fault, FaultProxy, Flavour, ImageSpec, ManifestFormat, PushedImage, Registry};
@@ -22,8 +24,10 @@ fn client_at(registry: &Registry, url: &str) -> RegistryClient {
         Some((username, password)) => Credentials::Basic { username, password: Secret::new(password) },
         None => Credentials::Anonymous,
     };
+    let base_url: url::Url = url.parse().expect("registry URL");
     RegistryClient::new(RegistryClientOptions {
-        base_url: url.parse().expect("registry URL"),
+        outbound: OutboundPolicy::trusting([&base_url]),
+        base_url,
         credentials,
         timeout: Duration::from_secs(20),
         ca_cert: None,
@@ -229,8 +233,10 @@ async fn an_external_source_behind_bearer_auth_copies_to_a_plain_registry() {
     assert!(source.stats().token_requests >= 1, "the source was read with a token");
 
     // Without credentials the source refuses, and nothing reaches the target.
+    let from_url: url::Url = from.url().parse().unwrap();
     let anonymous = RegistryClient::new(RegistryClientOptions {
-        base_url: from.url().parse().unwrap(),
+        outbound: OutboundPolicy::trusting([&from_url]),
+        base_url: from_url,
         credentials: Credentials::Anonymous,
         timeout: Duration::from_secs(20),
         ca_cert: None,

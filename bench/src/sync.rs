@@ -62,7 +62,8 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
             };
             let measured: Result<Duration> = async {
                 if tool == "ours" {
-                    let server = ctx.launcher.start(&b.url(), &[]).await?;
+                    // The source is on loopback: listed, as the outbound policy requires.
+                    let server = ctx.launcher.start(&b.url(), &[("SOURCE_REGISTRIES", &a.host())]).await?;
                     let idle = memory(server.pid())?;
                     let body = json!({
                         "source_image": source,

@@ -242,7 +242,11 @@ async fn sync_copies_single_and_multi_arch_images_with_identical_digests() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let auth = auth_file(dir.path(), &source);
-    let app = app_for(&target, NO_DOCKER, &["--source-registry-auth-file", &auth]);
+    let app = app_for(
+        &target,
+        NO_DOCKER,
+        &["--source-registry-auth-file", &auth, "--source-registries", &source.host()],
+    );
 
     let job =
         start(&app, "/api/sync-jobs", json!({"source_image": format!("{}/vendor/tool:1.0", source.host())}))
@@ -425,8 +429,13 @@ async fn cancel_stops_running_and_queued_jobs_within_seconds() {
     let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
     registry.push_image("cancel/keep", "v1", &ImageSpec::docker()).await.unwrap();
     let hole = black_hole();
-    let app = app_for(&registry, NO_DOCKER, &["--job-workers", "1", "--request-timeout-sec", "120"]);
-    let source = format!("{}/slow/app:v1", hole.local_addr().unwrap());
+    let source_host = hole.local_addr().unwrap().to_string();
+    let app = app_for(
+        &registry,
+        NO_DOCKER,
+        &["--job-workers", "1", "--request-timeout-sec", "120", "--source-registries", &source_host],
+    );
+    let source = format!("{source_host}/slow/app:v1");
     let (_, running) = post_json(&app, "/api/sync-jobs", json!({"source_image": source})).await;
     let running = running["id"].as_str().unwrap().to_owned();
     let (_, queued) =
@@ -473,6 +482,7 @@ async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
         extra_env: vec![
             ("DATA_DIR".to_owned(), data.path().to_string_lossy().into_owned()),
             ("REQUEST_TIMEOUT_SEC".to_owned(), "300".to_owned()),
+            ("SOURCE_REGISTRIES".to_owned(), hole.local_addr().unwrap().to_string()),
         ],
     };
     let http = reqwest::Client::new();
@@ -590,7 +600,7 @@ async fn source_faults_become_retries_in_the_log_or_failed_items_without_a_tag()
     let layer = image.layers[0].0.clone();
     let proxy = FaultProxy::start(&source.url()).unwrap();
     let host = proxy.url().trim_start_matches("http://").trim_end_matches('/').to_owned();
-    let app = app_for(&target, NO_DOCKER, &[]);
+    let app = app_for(&target, NO_DOCKER, &["--source-registries", &host]);
 
     proxy.inject(Fault::status("GET", "/blobs/", 429).retry_after(1));
     proxy.inject(Fault::status("GET", "/manifests/", 503).times(2));

@@ -374,7 +374,7 @@ async fn sync_through_the_daemon_copies_from_a_second_registry_and_cleans_up_aft
     let source = Registry::start(Flavour::Plain).await.unwrap();
     let ours = Registry::start(Flavour::Plain).await.unwrap();
     source.push_image("upstream/app", "v1", &ImageSpec::docker().layers(&[2048, 70_000])).await.unwrap();
-    let app = app_for(&ours, docker.host(), &[]);
+    let app = app_for(&ours, docker.host(), &["--source-registries", &source.host()]);
     let source_ref = format!("{}/upstream/app:v1", source.host());
 
     let job = start(

@@ -64,7 +64,7 @@ async fn rename_sync_and_batch_delete_run_through_their_server_functions() {
     let v2 = registry.push_image("team/app", "v2", &ImageSpec::oci()).await.unwrap();
     registry.push_image("team/old", "v1", &ImageSpec::docker()).await.unwrap();
     let tool = source.push_image("mirror/tool", "v3", &ImageSpec::docker()).await.unwrap();
-    let app = app_for(&registry, NO_DOCKER, &[]);
+    let app = app_for(&registry, NO_DOCKER, &["--source-registries", &source.host()]);
     let host = registry.host();
 
     // Rename: the preview names every tag and its digest, then the job copies them.
@@ -157,10 +157,15 @@ async fn wait_until(app: &Router, id: &str, ready: impl Fn(&Job) -> bool) -> Job
 #[tokio::test]
 async fn running_and_queued_jobs_are_cancelled_and_retried_through_server_functions() {
     let registry = Registry::start(Flavour::Plain).await.unwrap();
-    let app = app_for(&registry, NO_DOCKER, &["--request-timeout-sec", "120", "--job-workers", "1"]);
     // A source that accepts connections and never answers: a job copying from it stays running.
     let black_hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let source = format!("127.0.0.1:{}/stall/app:v1", black_hole.local_addr().unwrap().port());
+    let source_host = black_hole.local_addr().unwrap().to_string();
+    let app = app_for(
+        &registry,
+        NO_DOCKER,
+        &["--request-timeout-sec", "120", "--job-workers", "1", "--source-registries", &source_host],
+    );
+    let source = format!("{source_host}/stall/app:v1");
     let start = || async {
         let request = sync_request(source.clone());
         rpc::<_, JobSummary>(&app, "start-sync", &jobs::StartSync { request }).await.unwrap()

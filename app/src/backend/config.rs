@@ -11,6 +11,7 @@ use url::Url;
 
 pub use super::auth::authenticator::AuthMode;
 use super::http_policy::{AllowedHost, parse_allowed_host, parse_allowed_origin};
+use super::registry::HostPattern;
 use crate::model::Role;
 
 /// Registry Manager: run a private Docker registry from one page.
@@ -64,6 +65,24 @@ pub struct Config {
     /// always are, as with the Docker daemon).
     #[arg(long, env = "INSECURE_REGISTRIES", value_delimiter = ',')]
     pub insecure_registries: Vec<String>,
+
+    /// Comma-separated host[:port] patterns (registry.corp.example, 127.0.0.1:5001,
+    /// *.corp.example) of registries the server may connect to even at loopback, private,
+    /// link-local or other non-public addresses (REGISTRY_API_URL always may). A pattern with a
+    /// port allows that port only.
+    #[arg(long, env = "SOURCE_REGISTRIES", value_delimiter = ',', value_parser = parse_source_registry)]
+    pub source_registries: Vec<HostPattern>,
+
+    /// Comma-separated host[:port] patterns of registries that rename and local push jobs may
+    /// write to (`target_registry_host`) besides our own (REGISTRY_PUSH_HOST). They may be at any
+    /// address, as SOURCE_REGISTRIES.
+    #[arg(long, env = "TARGET_REGISTRIES", value_delimiter = ',', value_parser = parse_target_registry)]
+    pub target_registries: Vec<HostPattern>,
+
+    /// Comma-separated host[:port] patterns of token services on other hosts than their registry
+    /// (e.g. Docker Hub's) that may receive registry credentials, over https.
+    #[arg(long, env = "TOKEN_REALM_HOSTS", value_delimiter = ',', value_parser = parse_token_realm_host)]
+    pub token_realm_hosts: Vec<HostPattern>,
 
     /// Docker daemon address (unix:///path/docker.sock, tcp://host:port). Defaults to the local
     /// socket, /var/run/docker.sock.
@@ -413,6 +432,18 @@ fn parse_push_host(value: &str) -> Result<String, String> {
     }
 }
 
+fn parse_source_registry(value: &str) -> Result<HostPattern, String> {
+    HostPattern::parse(value, "SOURCE_REGISTRIES")
+}
+
+fn parse_target_registry(value: &str) -> Result<HostPattern, String> {
+    HostPattern::parse(value, "TARGET_REGISTRIES")
+}
+
+fn parse_token_realm_host(value: &str) -> Result<HostPattern, String> {
+    HostPattern::parse(value, "TOKEN_REALM_HOSTS")
+}
+
 fn parse_bounded(value: &str, variable: &str, what: &str, min: u64, max: u64) -> Result<u64, String> {
     value
         .trim()
@@ -631,6 +662,33 @@ mod tests {
         assert_eq!(config.allowed_origins, ["https://ci.example", "http://127.0.0.1:3000"]);
         let err = parse(&["--allowed-hosts", "https://registry-ui.example"]).unwrap_err();
         assert!(err.contains("ALLOWED_HOSTS must list host names"), "{err}");
+    }
+
+    #[test]
+    fn outbound_lists_are_host_patterns() {
+        let config = parse(&[
+            "--source-registries",
+            "127.0.0.1:5001,*.corp.example",
+            "--target-registries",
+            "localhost:5002",
+            "--token-realm-hosts",
+            "auth.example",
+        ])
+        .unwrap();
+        let shown = |list: &[HostPattern]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert_eq!(shown(&config.source_registries), ["127.0.0.1:5001", "*.corp.example"]);
+        assert_eq!(shown(&config.target_registries), ["localhost:5002"]);
+        assert_eq!(shown(&config.token_realm_hosts), ["auth.example"]);
+        assert!(parse(&[]).unwrap().source_registries.is_empty());
+        let cases: &[(&[&str], &str)] = &[
+            (&["--source-registries", "http://127.0.0.1:5001"], "SOURCE_REGISTRIES must list host[:port]"),
+            (&["--target-registries", "a/b"], "TARGET_REGISTRIES must list host[:port]"),
+            (&["--token-realm-hosts", "*"], "TOKEN_REALM_HOSTS must list host[:port]"),
+        ];
+        for (args, expected) in cases {
+            let err = parse(args).expect_err(&format!("{args:?} was accepted"));
+            assert!(err.contains(expected), "{args:?}: {err}");
+        }
     }
 
     #[test]

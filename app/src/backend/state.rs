@@ -11,7 +11,8 @@ use super::config::Config;
 use super::docker::DockerClient;
 use super::jobs::{Deps, JobManager, JobsConfig, Store};
 use super::registry::{
-    Credentials, RegistryClient, RegistryClientOptions, RegistryError, SourceRegistries, read_auth_file,
+    Credentials, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError, SourceRegistries,
+    SourceSettings, read_auth_file,
 };
 use super::store::{Db, StoreError};
 
@@ -47,12 +48,20 @@ impl AppState {
             _ => Credentials::Anonymous,
         };
         let timeout = Duration::from_secs(config.request_timeout_sec);
+        // Our registry and the listed sources and targets may be at any address; everything else
+        // only at public ones.
+        let outbound = Arc::new(OutboundPolicy::new(
+            &config.registry_api_url,
+            config.source_registries.iter().chain(&config.target_registries).cloned(),
+            config.token_realm_hosts.clone(),
+        ));
         let registry = RegistryClient::new(RegistryClientOptions {
             base_url: config.registry_api_url.clone(),
             credentials,
             timeout,
             ca_cert: config.registry_ca_cert.clone(),
             insecure: config.registry_insecure,
+            outbound: outbound.clone(),
         })?;
         let source_credentials = match &config.source_registry_auth_file {
             Some(path) => read_auth_file(path).map_err(StartupError::Config)?,
@@ -62,10 +71,19 @@ impl AppState {
             registry.clone(),
             config.registry_push_host(),
             [config.registry_api_host()],
-            source_credentials,
-            config.insecure_registries.iter().map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()),
-            timeout,
-            config.registry_ca_cert.clone(),
+            SourceSettings {
+                credentials: source_credentials,
+                insecure: config
+                    .insecure_registries
+                    .iter()
+                    .map(|h| h.trim().to_owned())
+                    .filter(|h| !h.is_empty())
+                    .collect(),
+                timeout,
+                ca_cert: config.registry_ca_cert.clone(),
+                outbound,
+                targets: config.target_registries.clone(),
+            },
         );
         let docker = Arc::new(DockerClient::new(config.docker_host.as_deref(), config.request_timeout_sec));
         let db = Db::open(&config.data_dir)?;

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use app::backend::config::Secret;
-use app::backend::registry::{Credentials, RegistryClient, RegistryClientOptions, RegistryStats};
+use app::backend::registry::{
+    Credentials, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryStats,
+};
 use app::model::AppError;
 use rm_harness::Registry;
 
@@ -22,8 +24,11 @@ pub fn client_with(
     ca_cert: Option<std::path::PathBuf>,
     insecure: bool,
 ) -> RegistryClient {
+    let base_url: url::Url = url.parse().expect("registry URL");
     RegistryClient::new(RegistryClientOptions {
-        base_url: url.parse().expect("registry URL"),
+        // The test's own loopback registry is trusted, as REGISTRY_API_URL is.
+        outbound: OutboundPolicy::trusting([&base_url]),
+        base_url,
         credentials,
         timeout: Duration::from_secs(30),
         ca_cert,

@@ -111,9 +111,15 @@ async fn env(args: EnvArgs) -> Result<()> {
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
 
+    // A source registry that accepts connections and never answers: a sync from it stays running
+    // until it is cancelled (the kernel completes the connections; nobody reads them). Bound
+    // first, so the apps can list it in SOURCE_REGISTRIES (loopback sources are refused otherwise).
+    let stalled = std::net::TcpListener::bind("127.0.0.1:0").context("binding the stalled source")?;
+    let stalled_host = format!("127.0.0.1:{}", stalled.local_addr()?.port());
+
     // Start-up is cancellable: on a signal, the partly started guards drop and clean up.
     let started = tokio::select! {
-        r = start_all(&app_bin, &site_root) => r?,
+        r = start_all(&app_bin, &site_root, &stalled_host) => r?,
         _ = term.recv() => { tracing::info!("SIGTERM during start-up"); return Ok(()); }
         _ = int.recv() => { tracing::info!("SIGINT during start-up"); return Ok(()); }
     };
@@ -123,11 +129,6 @@ async fn env(args: EnvArgs) -> Result<()> {
         rm_harness::scenarios::seed_browse(&registry).await.context("seeding the browse fixtures")?;
     let local =
         rm_harness::scenarios::seed_local(&dockerd).await.context("loading the local-image fixtures")?;
-    // A source registry that accepts connections and never answers: a sync from it stays running
-    // until it is cancelled (the kernel completes the connections; nobody reads them).
-    let stalled = std::net::TcpListener::bind("127.0.0.1:0").context("binding the stalled source")?;
-    let stalled_host = format!("127.0.0.1:{}", stalled.local_addr()?.port());
-
     let state = serde_json::json!({
         "app_url": main_app.url(),
         "dead_registry_app_url": dead_app.url(),
@@ -225,7 +226,7 @@ struct Started {
     fresh_app: AppServer,
 }
 
-async fn start_all(app_bin: &Path, site_root: &Path) -> Result<Started> {
+async fn start_all(app_bin: &Path, site_root: &Path, stalled_host: &str) -> Result<Started> {
     let (registry, dockerd) = tokio::try_join!(Registry::start(Flavour::Plain), Dockerd::start())?;
     tracing::info!(url = %registry.url(), docker_host = %dockerd.host(), "registry and dockerd up");
     let dead_port = free_port()?;
@@ -236,7 +237,7 @@ async fn start_all(app_bin: &Path, site_root: &Path) -> Result<Started> {
         registry_url,
         docker_host,
         admin_password: Some(rm_harness::app::ADMIN_PASSWORD.to_owned()),
-        extra_env: Vec::new(),
+        extra_env: vec![("SOURCE_REGISTRIES".to_owned(), stalled_host.to_owned())],
     };
     let fresh =
         AppConfig { admin_password: None, ..cfg("fresh", registry.url(), dockerd.host().to_string()) };

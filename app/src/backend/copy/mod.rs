@@ -334,6 +334,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             ca_cert: None,
             insecure: false,
+            outbound: Default::default(),
         })
         .unwrap();
         let spec = CopySpec {

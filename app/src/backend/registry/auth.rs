@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::RegistryError;
+use super::client::Inner;
+use super::limits::{MAX_ERROR_BODY_BYTES, MAX_TOKEN_BYTES, read_capped, read_truncated};
 use crate::backend::config::Secret;
 
 /// Credentials from the configuration. They are sent to the registry (Basic) or its token service
@@ -123,13 +125,16 @@ pub(super) fn usable_lifetime(expires_in: Option<u64>) -> Duration {
 }
 
 /// Asks the token service named by a Bearer challenge for a token covering `scope` (none for the
-/// `/v2/` ping), sending the configured credentials if any.
+/// `/v2/` ping). The realm must pass the outbound policy; the configured credentials go with the
+/// request only where the policy pins them (the registry's host or `TOKEN_REALM_HOSTS`, over
+/// https or loopback http): elsewhere, a client with credentials refuses, and an anonymous one asks
+/// bare.
 pub(super) async fn fetch_token(
-    http: &reqwest::Client,
+    client: &Inner,
     challenge: &Challenge,
     scope: Option<&str>,
-    credentials: &Credentials,
 ) -> Result<Token, RegistryError> {
+    let credentials = &client.credentials;
     let requested = Instant::now();
     let realm = challenge.realm().ok_or_else(|| RegistryError::Protocol {
         url: "WWW-Authenticate".to_owned(),
@@ -139,6 +144,13 @@ pub(super) async fn fetch_token(
         url: realm.to_owned(),
         reason: format!("token realm is not a URL: {e}"),
     })?;
+    let realm_use = client
+        .outbound
+        .check_realm(&url, &client.base)
+        .map_err(|refusal| RegistryError::refused(&url, refusal))?;
+    if let (Err(rule), true) = (&realm_use.credentials, credentials.is_configured()) {
+        return Err(RegistryError::refused(&url, super::outbound::Refusal(rule.clone())));
+    }
     {
         let mut query = url.query_pairs_mut();
         if let Some(service) = challenge.params.get("service") {
@@ -153,8 +165,8 @@ pub(super) async fn fetch_token(
             }
         }
     }
-    let response = credentials
-        .apply(http.get(url.clone()))
+    let mut response = credentials
+        .apply(client.http.get(url.clone()))
         .send()
         .await
         .map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
@@ -168,10 +180,11 @@ pub(super) async fn fetch_token(
     }
     let retry_after =
         response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = response.bytes().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
     if !status.is_success() {
+        let body = read_truncated(&mut response, MAX_ERROR_BODY_BYTES).await;
         return Err(RegistryError::from_answer(url.as_str(), status.as_u16(), retry_after.as_deref(), &body));
     }
+    let body = read_capped(&mut response, &url, "token response", MAX_TOKEN_BYTES).await?;
     let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
         url: url.to_string(),
         reason: format!("token response is not JSON with a token: {e}"),
@@ -245,12 +258,7 @@ impl AuthState {
 
     /// The authorization for a request needing `scope`: none until the registry asked; Basic
     /// credentials; or a Bearer token for the scope, reused until shortly before it expires.
-    pub async fn authorization(
-        &self,
-        http: &reqwest::Client,
-        credentials: &Credentials,
-        scope: &str,
-    ) -> Result<Authorization, RegistryError> {
+    pub async fn authorization(&self, client: &Inner, scope: &str) -> Result<Authorization, RegistryError> {
         match self.scheme() {
             Scheme::Unknown => Ok(Authorization::None),
             Scheme::Basic => Ok(Authorization::Basic),
@@ -260,7 +268,7 @@ impl AuthState {
                     return Ok(Authorization::Bearer(token.value.clone()));
                 }
                 self.token_requests.fetch_add(1, Ordering::Relaxed);
-                let token = fetch_token(http, &challenge, Some(scope), credentials).await?;
+                let token = fetch_token(client, &challenge, Some(scope)).await?;
                 tracing::debug!(scope, "obtained a registry token");
                 let value = token.value.clone();
                 tokens.insert(scope.to_owned(), token);

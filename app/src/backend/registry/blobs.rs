@@ -11,12 +11,10 @@ use serde::Deserialize;
 
 use super::client::Op;
 use super::content::Descriptor;
+use super::limits::MAX_CONFIG_BYTES;
 use super::reference::Digest;
 use super::{RegistryClient, RegistryError};
 use crate::model::{HistoryStep, ImageConfigSummary};
-
-/// Larger "configs" are not image configs: refuse rather than read them whole.
-const MAX_CONFIG_BYTES: u64 = 16 << 20;
 
 #[derive(Default, Deserialize)]
 struct ConfigWire {
@@ -86,17 +84,23 @@ impl RegistryClient {
             url: url.to_string(),
             reason: format!("the manifest names an invalid config digest: {reason}"),
         })?;
+        // Larger "configs" are not image configs: refuse rather than read them. The body is read
+        // up to the size the descriptor names, whatever length the registry announces.
         if config.size > MAX_CONFIG_BYTES {
-            return Err(RegistryError::Protocol {
+            return Err(RegistryError::TooLarge {
                 url: url.to_string(),
-                reason: format!("the config is {} bytes; image configs are far smaller", config.size),
+                what: "image config",
+                limit: MAX_CONFIG_BYTES,
             });
         }
+        let limit = config.size;
         self.inner
             .cache
             .configs
             .get_or_insert_async(&config.digest, async {
-                let answer = self.execute(Op::BlobGet, repository, url.clone(), None, None).await?;
+                let scope = Op::BlobGet.scope(repository);
+                let answer =
+                    self.execute_limited(Op::BlobGet, &scope, url.clone(), None, None, limit).await?;
                 let answer = answer.error_for_status()?;
                 let summary = summarize_config(&answer.body).map_err(|e| RegistryError::Protocol {
                     url: url.to_string(),

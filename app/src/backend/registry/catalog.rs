@@ -40,6 +40,22 @@ pub fn next_link(header: &str) -> Option<&str> {
     })
 }
 
+/// A `Link` target on another origin than the page that named it is refused: a registry must not
+/// send us (with its credentials) to another host.
+pub(super) fn checked_link(page: &Url, next: Url) -> Result<Url, RegistryError> {
+    if super::outbound::same_origin(page, &next) {
+        Ok(next)
+    } else {
+        Err(RegistryError::Refused {
+            url: crate::backend::redact::url_for_display(page.as_str()),
+            rule: format!(
+                "its Link to the next page points to another host ({}); pages are followed on the registry's own origin only",
+                crate::backend::redact::url_for_display(next.as_str())
+            ),
+        })
+    }
+}
+
 impl RegistryClient {
     /// Up to `n` repository names after `last`, in the registry's (lexical) order. Asks for at
     /// most [`REGISTRY_PAGE_LIMIT`] per request and follows `Link` for the rest; when a registry
@@ -72,7 +88,7 @@ impl RegistryClient {
             let answer = self.execute(Op::Catalog, "", url.clone(), None, None).await?;
             if answer.status.as_u16() == 400 && page_size > FALLBACK_PAGE as usize {
                 let smaller = (cap / 10).max(FALLBACK_PAGE).min(page_size as u32 - 1);
-                tracing::info!(%url, smaller, "the registry refused the catalog page size; asking for fewer");
+                tracing::info!(url = %crate::backend::redact::url_for_display(url.as_str()), smaller, "the registry refused the catalog page size; asking for fewer");
                 self.inner.catalog_page_cap.store(smaller, std::sync::atomic::Ordering::Relaxed);
                 continue;
             }
@@ -92,7 +108,10 @@ impl RegistryClient {
                 repositories.truncate(n);
                 return Ok(CatalogPage { repositories, more: (more && got > 0) || truncated });
             }
-            next = link.and_then(|l| url.join(&l).ok());
+            next = match link.and_then(|l| url.join(&l).ok()) {
+                Some(next) => Some(checked_link(&url, next)?),
+                None => None,
+            };
         }
     }
 }

@@ -13,6 +13,11 @@ use url::Url;
 use super::RegistryError;
 use super::auth::{AuthState, Challenge, Credentials, fetch_token};
 use super::cache::Caches;
+use super::limits::{
+    MAX_CONFIG_BYTES, MAX_ERROR_BODY_BYTES, MAX_LIST_PAGE_BYTES, MAX_MANIFEST_BYTES, MAX_OTHER_BYTES,
+    read_capped, read_truncated,
+};
+use super::outbound::{OutboundPolicy, PolicyResolver, redirect_policy};
 use crate::model::RegistryAuthMode;
 
 /// How to reach one registry.
@@ -25,6 +30,8 @@ pub struct RegistryClientOptions {
     pub ca_cert: Option<PathBuf>,
     /// Accept any certificate: for self-signed test setups only.
     pub insecure: bool,
+    /// Where this client may connect and send credentials (shared by every client).
+    pub outbound: Arc<OutboundPolicy>,
 }
 
 /// How many requests one client (and its clones) keeps in flight at most: enough to hide latency,
@@ -43,6 +50,7 @@ pub(super) struct Inner {
     pub(super) base: Url,
     pub(super) http: reqwest::Client,
     pub(super) credentials: Credentials,
+    pub(super) outbound: Arc<OutboundPolicy>,
     pub(super) auth: AuthState,
     pub(super) cache: Caches,
     limiter: Semaphore,
@@ -97,6 +105,18 @@ impl Op {
             Self::BlobMount | Self::BlobUploadStart => Method::POST,
             Self::ManifestPut | Self::BlobUploadPut => Method::PUT,
             Self::ManifestDelete | Self::BlobUploadCancel => Method::DELETE,
+        }
+    }
+
+    /// What a successful answer's body is called in errors, and how much of it we read
+    /// (`limits.rs`). A blob GET read whole is an image config (copies stream blobs instead).
+    fn body_limit(self) -> (&'static str, u64) {
+        match self {
+            Self::ManifestGet => ("manifest", MAX_MANIFEST_BYTES),
+            Self::Catalog => ("catalog page", MAX_LIST_PAGE_BYTES),
+            Self::TagList => ("tag list page", MAX_LIST_PAGE_BYTES),
+            Self::BlobGet => ("image config", MAX_CONFIG_BYTES),
+            _ => ("answer", MAX_OTHER_BYTES),
         }
     }
 
@@ -212,6 +232,25 @@ impl Answer {
     }
 }
 
+impl Inner {
+    /// Adds the authorization to a request for `url` when `url` is on the registry's own origin:
+    /// registry credentials and tokens never go anywhere else (an upload `Location` on another
+    /// host gets the request bare). Redirects are reqwest's: it drops `Authorization` on a
+    /// redirect to another host or port.
+    pub(super) fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &Url,
+        authorization: &super::auth::Authorization,
+    ) -> reqwest::RequestBuilder {
+        if super::outbound::same_origin(url, &self.base) {
+            authorization.apply(request, &self.credentials)
+        } else {
+            request
+        }
+    }
+}
+
 impl RegistryClient {
     pub fn new(options: RegistryClientOptions) -> Result<Self, RegistryError> {
         let mut base = options.base_url;
@@ -224,6 +263,8 @@ impl RegistryClient {
             .connect_timeout(options.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("registry-manager/", env!("CARGO_PKG_VERSION")))
             .pool_max_idle_per_host(MAX_IN_FLIGHT)
+            .dns_resolver(Arc::new(PolicyResolver(options.outbound.clone())))
+            .redirect(redirect_policy(options.outbound.clone()))
             .danger_accept_invalid_certs(options.insecure);
         if let Some(path) = &options.ca_cert {
             let pem = std::fs::read(path).map_err(|e| RegistryError::Protocol {
@@ -247,6 +288,7 @@ impl RegistryClient {
                 base,
                 http,
                 credentials: options.credentials,
+                outbound: options.outbound,
                 auth: AuthState::new(),
                 cache: Caches::new(),
                 limiter: Semaphore::new(MAX_IN_FLIGHT),
@@ -303,11 +345,29 @@ impl RegistryClient {
         accept: Option<&str>,
         body: Option<(&str, Bytes)>,
     ) -> Result<Answer, RegistryError> {
+        self.execute_limited(op, scope, url, accept, body, op.body_limit().1).await
+    }
+
+    /// [`RegistryClient::execute_scoped`] reading at most `limit` bytes of a successful answer
+    /// (an image config, up to the size its descriptor names); error bodies are cut at 64 KiB.
+    pub(super) async fn execute_limited(
+        &self,
+        op: Op,
+        scope: &str,
+        url: Url,
+        accept: Option<&str>,
+        body: Option<(&str, Bytes)>,
+        limit: u64,
+    ) -> Result<Answer, RegistryError> {
         let _permit = self.inner.limiter.acquire().await.expect("the request limiter is never closed");
-        let response = self.send(op, scope, &url, accept, body, None).await?;
+        let mut response = self.send(op, scope, &url, accept, body, None).await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.bytes().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
+        let body = if status.is_success() {
+            read_capped(&mut response, &url, op.body_limit().0, limit).await?
+        } else {
+            read_truncated(&mut response, MAX_ERROR_BODY_BYTES).await
+        };
         Ok(Answer { url, status, headers, body })
     }
 
@@ -324,9 +384,10 @@ impl RegistryClient {
         timeout: Option<Duration>,
     ) -> Result<reqwest::Response, RegistryError> {
         let inner = &self.inner;
+        inner.outbound.check_url(url).map_err(|refusal| RegistryError::refused(url, refusal))?;
         let mut retried = false;
         loop {
-            let authorization = inner.auth.authorization(&inner.http, &inner.credentials, scope).await?;
+            let authorization = inner.auth.authorization(inner, scope).await?;
             let mut request = inner.http.request(op.method(), url.clone());
             if let Some(accept) = accept {
                 request = request.header(ACCEPT, accept);
@@ -337,7 +398,7 @@ impl RegistryClient {
             if let Some(timeout) = timeout {
                 request = request.timeout(timeout);
             }
-            request = authorization.apply(request, &inner.credentials);
+            request = inner.authorize(request, url, &authorization);
             inner.stats.count(op);
             let response = request.send().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
             if response.status() == StatusCode::UNAUTHORIZED {
@@ -383,6 +444,12 @@ impl RegistryClient {
     /// `GET /v2/`: is the registry there, which auth does it ask for, and do our credentials work?
     pub async fn ping(&self) -> PingOutcome {
         let url = self.url("v2/");
+        if let Err(refusal) = self.inner.outbound.check_url(&url) {
+            return PingOutcome {
+                auth: RegistryAuthMode::Unknown,
+                result: Err(RegistryError::refused(&url, refusal)),
+            };
+        }
         let anonymous = match self.inner.http.get(url.clone()).send().await {
             Ok(response) => response,
             Err(e) => {
@@ -428,9 +495,7 @@ impl RegistryClient {
                 PingOutcome { auth: RegistryAuthMode::Basic, result }
             }
             "bearer" => {
-                let result = match fetch_token(&self.inner.http, &challenge, None, &self.inner.credentials)
-                    .await
-                {
+                let result = match fetch_token(&self.inner, &challenge, None).await {
                     Ok(token) => {
                         self.expect_ok(self.inner.http.get(url.clone()).bearer_auth(token.value), &url).await
                     }
@@ -460,9 +525,9 @@ impl RegistryClient {
     }
 }
 
-pub(super) async fn status_error(url: &Url, response: reqwest::Response) -> RegistryError {
+pub(super) async fn status_error(url: &Url, mut response: reqwest::Response) -> RegistryError {
     let status = response.status().as_u16();
     let retry_after = response.headers().get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let body = response.bytes().await.unwrap_or_default();
+    let body = read_truncated(&mut response, MAX_ERROR_BODY_BYTES).await;
     RegistryError::from_answer(url.as_str(), status, retry_after.as_deref(), &body)
 }

@@ -2,6 +2,9 @@ use std::time::{Duration, SystemTime};
 
 use serde::Deserialize;
 
+use super::outbound::Refusal;
+use crate::backend::redact::{scrub_urls, url_for_display};
+
 /// One entry of the registry's `{"errors":[{code,message,detail}]}` body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct OciErrorEntry {
@@ -39,40 +42,46 @@ impl OciErrorBody {
     }
 }
 
-/// The registry client's one error type: every variant carries the URL it concerns.
+/// The registry client's one error type: every variant carries the URL it concerns. Messages
+/// show URLs without userinfo, query or fragment (a storage redirect's signature, a token
+/// service's parameters), so job logs and `/api/health` carry no secret.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
     /// No HTTP answer: connection refused, DNS, TLS handshake, timeout.
-    #[error("cannot reach the registry at {url}: {reason}")]
+    #[error("cannot reach the registry at {}: {}", shown(.url), scrub_urls(.reason))]
     Unreachable { url: String, reason: String },
     /// The registry wants credentials that are not configured.
     #[error(
-        "the registry at {url} requires {scheme} authentication: set REGISTRY_USERNAME and REGISTRY_PASSWORD"
+        "the registry at {} requires {scheme} authentication: set REGISTRY_USERNAME and REGISTRY_PASSWORD",
+        shown(.url)
     )]
     CredentialsRequired { url: String, scheme: String },
     /// The configured credentials were refused (by the registry or its token service).
     #[error(
-        "the registry at {url} refused the configured credentials (HTTP {status}): check REGISTRY_USERNAME and REGISTRY_PASSWORD"
+        "the registry at {} refused the configured credentials (HTTP {status}): check REGISTRY_USERNAME and REGISTRY_PASSWORD",
+        shown(.url)
     )]
     CredentialsRefused { url: String, status: u16 },
     /// Any other non-success answer, with the registry's parsed error body.
-    #[error("the registry at {url} answered HTTP {status}{}", describe_body(.body))]
+    #[error("the registry at {} answered HTTP {status}{}", shown(.url), describe_body(.body))]
     Status { url: String, status: u16, body: OciErrorBody },
     /// A non-success answer that said when to come back (`Retry-After`, usually with 429 or 503):
     /// the registry is rate limiting or briefly unavailable. Callers that retry wait that long.
     #[error(
-        "the registry at {url} answered HTTP {status}{} and asked to retry after {}s",
+        "the registry at {} answered HTTP {status}{} and asked to retry after {}s",
+        shown(.url),
         describe_body(.body),
         .retry_after.as_secs()
     )]
     RetryLater { url: String, status: u16, retry_after: Duration, body: OciErrorBody },
     /// An answer we could not understand (bad challenge header, bad token JSON, …).
-    #[error("unexpected answer from {url}: {reason}")]
+    #[error("unexpected answer from {}: {}", shown(.url), scrub_urls(.reason))]
     Protocol { url: String, reason: String },
     /// A DELETE answered 405: the registry runs with deletion disabled. Nothing was changed.
     #[error(
-        "the registry has deletion disabled (HTTP 405 from {url}): set REGISTRY_STORAGE_DELETE_ENABLED=true \
-         (storage.delete.enabled: true) on the registry and restart it"
+        "the registry has deletion disabled (HTTP 405 from {}): set REGISTRY_STORAGE_DELETE_ENABLED=true \
+         (storage.delete.enabled: true) on the registry and restart it",
+        shown(.url)
     )]
     DeletionDisabled { url: String },
     /// Only one tag of an image was to be deleted, but its manifest is not a JSON document that
@@ -83,8 +92,22 @@ pub enum RegistryError {
     )]
     NotRepointable { url: String, media_type: String, tags: usize },
     /// Deleting one tag went part-way: the reason says what state the tags are in now.
-    #[error("deleting the tag at {url} did not complete: {reason}")]
+    #[error("deleting the tag at {} did not complete: {}", shown(.url), scrub_urls(.reason))]
     TagDeleteIncomplete { url: String, reason: String },
+    /// The outbound policy refused a destination (an address class, a redirect, a token realm, a
+    /// `Link` to another host); `rule` names the rule and the setting that would allow it. Nothing
+    /// was sent there. Users see 400: the source they chose is not allowed.
+    #[error("refused to connect to {}: {}", shown(.url), scrub_urls(.rule))]
+    Refused { url: String, rule: String },
+    /// An answer larger than we read for its kind (a manifest over 4 MiB, …), announced or
+    /// streamed; reading stopped at the limit.
+    #[error("{what} larger than {} ({limit} bytes) from {}", crate::format::bytes(*.limit), shown(.url))]
+    TooLarge { url: String, what: &'static str, limit: u64 },
+}
+
+/// A URL as messages show it.
+fn shown(url: &str) -> String {
+    url_for_display(url)
 }
 
 fn describe_body(body: &OciErrorBody) -> String {
@@ -93,8 +116,23 @@ fn describe_body(body: &OciErrorBody) -> String {
 }
 
 impl RegistryError {
+    /// A request that got no answer; a refusal by the outbound policy (from the resolver or the
+    /// redirect policy, deep in reqwest's error chain) becomes [`RegistryError::Refused`].
     pub(super) fn unreachable(url: &str, error: &reqwest::Error) -> Self {
-        Self::Unreachable { url: url.to_owned(), reason: crate::backend::error_text::error_chain(error) }
+        let url = url_for_display(url);
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = source {
+            if let Some(refusal) = e.downcast_ref::<Refusal>() {
+                return Self::Refused { url, rule: refusal.0.clone() };
+            }
+            source = e.source();
+        }
+        Self::Unreachable { url, reason: scrub_urls(&crate::backend::error_text::error_chain(error)) }
+    }
+
+    /// A refusal by the outbound policy of a request to `url`.
+    pub(super) fn refused(url: &url::Url, refusal: Refusal) -> Self {
+        Self::Refused { url: url_for_display(url.as_str()), rule: refusal.0 }
     }
 
     /// The HTTP status the registry answered, if it answered.
@@ -134,7 +172,9 @@ impl RegistryError {
             | Self::Protocol { url, .. }
             | Self::DeletionDisabled { url }
             | Self::NotRepointable { url, .. }
-            | Self::TagDeleteIncomplete { url, .. } => url,
+            | Self::TagDeleteIncomplete { url, .. }
+            | Self::Refused { url, .. }
+            | Self::TooLarge { url, .. } => url,
         }
     }
 }
@@ -147,9 +187,10 @@ impl RegistryError {
         let retry_after = retry_after
             .filter(|_| transient_status(status))
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let url = url_for_display(url);
         match retry_after {
-            Some(retry_after) => Self::RetryLater { url: url.to_owned(), status, retry_after, body },
-            None => Self::Status { url: url.to_owned(), status, body },
+            Some(retry_after) => Self::RetryLater { url, status, retry_after, body },
+            None => Self::Status { url, status, body },
         }
     }
 
@@ -184,6 +225,8 @@ impl From<RegistryError> for crate::model::AppError {
         match &error {
             RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message),
             RegistryError::NotRepointable { .. } => AppError::BadRequest(message),
+            // The outbound policy refused where the request leads: the chosen registry's to fix.
+            RegistryError::Refused { .. } => AppError::BadRequest(message),
             e if e.is_not_found() => AppError::NotFound(format!("not found in the registry: {message}")),
             _ => {
                 tracing::warn!(error = %message, "registry request failed");
@@ -286,6 +329,50 @@ mod tests {
         assert!(matches!(plain, RegistryError::Status { status: 503, .. }) && plain.retry_after().is_none());
         let not_found = RegistryError::from_answer("u", 404, Some("5"), b"");
         assert!(matches!(not_found, RegistryError::Status { status: 404, .. }) && !not_found.is_retryable());
+    }
+
+    // Guards issue 11 point 7: a storage redirect's signature or a token service's query must not
+    // reach job logs or /api/health.
+    #[test]
+    fn messages_show_urls_without_credentials_or_query() {
+        let secret_url = "https://alice:pw@s3.example/blob?X-Amz-Signature=SECRET#f";
+        let errors = [
+            RegistryError::from_answer(secret_url, 403, None, b""),
+            RegistryError::from_answer(secret_url, 503, Some("1"), b""),
+            RegistryError::Unreachable {
+                url: secret_url.into(),
+                reason: format!("error following redirect for url ({secret_url})"),
+            },
+            RegistryError::Protocol { url: secret_url.into(), reason: "bad".into() },
+            RegistryError::CredentialsRefused { url: secret_url.into(), status: 401 },
+            RegistryError::CredentialsRequired { url: secret_url.into(), scheme: "Bearer".into() },
+            RegistryError::DeletionDisabled { url: secret_url.into() },
+            RegistryError::Refused {
+                url: secret_url.into(),
+                rule: format!("redirect to {secret_url} refused"),
+            },
+            RegistryError::TooLarge { url: secret_url.into(), what: "manifest", limit: 4 << 20 },
+        ];
+        for error in errors {
+            let shown = error.to_string();
+            assert!(!shown.contains("SECRET") && !shown.contains("pw@"), "{shown}");
+            assert!(shown.contains("https://s3.example/blob"), "{shown}");
+        }
+        let stored = RegistryError::from_answer(secret_url, 404, None, b"");
+        assert_eq!(stored.url(), "https://s3.example/blob");
+    }
+
+    #[test]
+    fn size_limits_are_shown_in_binary_units() {
+        let error = RegistryError::TooLarge {
+            url: "http://r/v2/a/manifests/v1".into(),
+            what: "manifest",
+            limit: 4 << 20,
+        };
+        assert_eq!(
+            error.to_string(),
+            "manifest larger than 4.0 MiB (4194304 bytes) from http://r/v2/a/manifests/v1"
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ fn digest_of(answer: &Answer) -> String {
     match answer.header("docker-content-digest") {
         Some(named) => {
             if named.starts_with("sha256:") && !answer.body.is_empty() && named != computed() {
-                tracing::warn!(url = %answer.url, named, "Docker-Content-Digest does not match the manifest bytes");
+                tracing::warn!(url = %crate::backend::redact::url_for_display(answer.url.as_str()), named, "Docker-Content-Digest does not match the manifest bytes");
             }
             named.to_owned()
         }

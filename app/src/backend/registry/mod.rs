@@ -7,6 +7,10 @@
 //! descriptors and the manifest model: data only, so the caches below the requests can hold it),
 //! and `reference.rs` (the name, tag and digest grammar).
 //!
+//! `outbound.rs` is the outbound policy every client applies (which addresses, redirects, token
+//! realms and `Link`s it follows, and where credentials may go); `limits.rs` caps what is read of
+//! each kind of answer.
+//!
 //! `sources.rs` sits on top of the client: one client per registry host (ours and any other a job
 //! reads from or writes to), with the credentials and scheme each host gets.
 
@@ -18,7 +22,9 @@ mod client;
 mod content;
 mod delete;
 mod error;
+mod limits;
 mod manifests;
+pub mod outbound;
 pub mod reference;
 mod sources;
 mod tags;
@@ -35,5 +41,7 @@ pub use content::{
 };
 pub use delete::{THROWAWAY_ANNOTATION, throwaway_manifest};
 pub use error::{OciErrorBody, OciErrorEntry, RegistryError, parse_retry_after};
-pub use sources::{SourceRef, SourceRegistries, read_auth_file};
+pub use limits::{MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, MAX_TOKEN_BYTES};
+pub use outbound::{HostPattern, OutboundPolicy};
+pub use sources::{SourceRef, SourceRegistries, SourceSettings, read_auth_file};
 pub use upload::{BlobDownload, MountOutcome, UploadSession};

@@ -6,16 +6,20 @@
 //! tokens, pool and caches), with credentials from a Docker `config.json`-style file
 //! (`SOURCE_REGISTRY_AUTH_FILE`). Loopback hosts and `INSECURE_REGISTRIES` are spoken to over plain
 //! http, as the Docker daemon does; everything else over https.
+//!
+//! Every client applies the one [`OutboundPolicy`]; jobs may write only to our registry
+//! (`REGISTRY_PUSH_HOST`) and to `TARGET_REGISTRIES`.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
 use oci_spec::distribution::Reference;
 use serde::Deserialize;
 
+use super::outbound::{HostPattern, OutboundPolicy};
 use super::{Credentials, RegistryClient, RegistryClientOptions};
 use crate::backend::config::Secret;
 use crate::model::AppError;
@@ -156,7 +160,23 @@ pub struct SourceRegistries {
     insecure: HashSet<String>,
     timeout: Duration,
     ca_cert: Option<PathBuf>,
+    outbound: Arc<OutboundPolicy>,
+    /// `TARGET_REGISTRIES`: other registries jobs may write to.
+    targets: Vec<HostPattern>,
     clients: Mutex<HashMap<String, RegistryClient>>,
+}
+
+/// How [`SourceRegistries`] reaches registries other than ours.
+pub struct SourceSettings {
+    /// Credentials by host, from `SOURCE_REGISTRY_AUTH_FILE`.
+    pub credentials: HashMap<String, Credentials>,
+    /// `INSECURE_REGISTRIES`: hosts spoken to over plain http.
+    pub insecure: Vec<String>,
+    pub timeout: Duration,
+    pub ca_cert: Option<PathBuf>,
+    pub outbound: Arc<OutboundPolicy>,
+    /// `TARGET_REGISTRIES`.
+    pub targets: Vec<HostPattern>,
 }
 
 impl SourceRegistries {
@@ -166,20 +186,19 @@ impl SourceRegistries {
         ours: RegistryClient,
         push_host: String,
         other_hosts: impl IntoIterator<Item = String>,
-        credentials: HashMap<String, Credentials>,
-        insecure: impl IntoIterator<Item = String>,
-        timeout: Duration,
-        ca_cert: Option<PathBuf>,
+        settings: SourceSettings,
     ) -> Self {
         let our_hosts = std::iter::once(push_host.clone()).chain(other_hosts).collect();
         Self {
             ours,
             push_host,
             our_hosts,
-            credentials,
-            insecure: insecure.into_iter().collect(),
-            timeout,
-            ca_cert,
+            credentials: settings.credentials,
+            insecure: settings.insecure.into_iter().collect(),
+            timeout: settings.timeout,
+            ca_cert: settings.ca_cert,
+            outbound: settings.outbound,
+            targets: settings.targets,
             clients: Mutex::new(HashMap::new()),
         }
     }
@@ -221,6 +240,7 @@ impl SourceRegistries {
             timeout: self.timeout,
             ca_cert: self.ca_cert.clone(),
             insecure: false,
+            outbound: self.outbound.clone(),
         })
         .map_err(|e| AppError::Upstream(e.to_string()))?;
         clients.insert(host.to_owned(), client.clone());
@@ -236,6 +256,13 @@ impl SourceRegistries {
                 if host.contains("://") || host.contains('/') || host.contains(char::is_whitespace) {
                     return Err(AppError::BadRequest(format!(
                         "target_registry_host {host:?} must be host[:port], without scheme or path"
+                    )));
+                }
+                if !self.is_ours(host) && !self.targets.iter().any(|t| t.matches_host_port(host)) {
+                    return Err(AppError::BadRequest(format!(
+                        "target_registry_host {host:?} is not a registry jobs may write to: it must be our registry \
+                         (REGISTRY_PUSH_HOST, {}) or match TARGET_REGISTRIES",
+                        self.push_host
                     )));
                 }
                 Ok((self.client(host)?, host.to_owned()))

@@ -4,8 +4,9 @@
 
 use url::Url;
 
-use super::catalog::next_link;
+use super::catalog::{checked_link, next_link};
 use super::client::Op;
+use super::limits::MAX_TAG_LIST_BYTES;
 use super::{RegistryClient, RegistryError};
 
 /// Stop following `Link` after this many pages (a registry that loops would otherwise never end).
@@ -26,9 +27,19 @@ impl RegistryClient {
         let generation = self.inner.cache.generation(repository);
         let mut tags = Vec::new();
         let mut url: Url = self.url(&format!("v2/{repository}/tags/list"));
+        let mut bytes = 0u64;
         for _ in 0..MAX_TAG_PAGES {
             let answer = self.execute(Op::TagList, repository, url.clone(), None, None).await?;
             let answer = answer.error_for_status()?;
+            // Each page is capped as it is read; the pages together are capped here.
+            bytes += answer.body.len() as u64;
+            if bytes > MAX_TAG_LIST_BYTES {
+                return Err(RegistryError::TooLarge {
+                    url: url.to_string(),
+                    what: "tag list (all pages)",
+                    limit: MAX_TAG_LIST_BYTES,
+                });
+            }
             let wire: TagsWire =
                 serde_json::from_slice(&answer.body).map_err(|e| RegistryError::Protocol {
                     url: url.to_string(),
@@ -38,7 +49,7 @@ impl RegistryClient {
             let empty = page.is_empty();
             tags.extend(page);
             match answer.header("link").and_then(next_link).and_then(|l| url.join(l).ok()) {
-                Some(next) if !empty && next != url => url = next,
+                Some(next) if !empty && next != url => url = checked_link(&url, next)?,
                 _ => break,
             }
         }

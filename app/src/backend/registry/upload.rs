@@ -176,7 +176,8 @@ impl RegistryClient {
         let mut url = session.location.clone();
         url.query_pairs_mut().append_pair("digest", digest);
         let scope = Op::BlobUploadPut.scope(&session.repository);
-        let authorization = inner.auth.authorization(&inner.http, &inner.credentials, &scope).await?;
+        inner.outbound.check_url(&url).map_err(|refusal| RegistryError::refused(&url, refusal))?;
+        let authorization = inner.auth.authorization(inner, &scope).await?;
         let request = inner
             .http
             .put(url.clone())
@@ -184,7 +185,7 @@ impl RegistryClient {
             .header(CONTENT_LENGTH, size)
             .timeout(TRANSFER_TIMEOUT)
             .body(reqwest::Body::wrap_stream(body));
-        let request = authorization.apply(request, &inner.credentials);
+        let request = inner.authorize(request, &url, &authorization);
         inner.stats.count(Op::BlobUploadPut);
         let response = request.send().await.map_err(|e| RegistryError::unreachable(url.as_str(), &e))?;
         match response.status() {
