@@ -1,6 +1,6 @@
 import { test, expect, openHydrated } from '../support/fixtures';
 import { JobPage } from '../support/job-page';
-import { listTags, pushImage, uniqueName } from '../support/registry';
+import { listTags, manifestDigest, pushImage, uniqueName } from '../support/registry';
 import { fromOwnPage } from '../support/session';
 
 // Each test pushes and names its own repositories (fresh per run), so the tests run in parallel
@@ -50,6 +50,42 @@ test('sync an image from the UI: live preview, progress and log, then found in t
   await expect(row.getByTestId('job-status')).toHaveAttribute('data-status', 'succeeded');
   await row.getByRole('link', { name: 'Sync' }).click();
   await expect(page).toHaveURL(new RegExp(`/jobs/${id}$`));
+});
+
+test('a sync onto a tag that holds another image shows both digests and needs Overwrite ticked', async ({ page, env }) => {
+  const run = uniqueName();
+  const source = `e2e/jobs/${run}/source`;
+  const target = `e2e/jobs/${run}/held`;
+  const incoming = await pushImage(page.request, env.registryUrl, source, 'v1');
+  const held = await pushImage(page.request, env.registryUrl, target, 'v1');
+
+  await openHydrated(page, env.appUrl + '/jobs');
+  const form = page.getByRole('region', { name: 'Sync an image' });
+  const fill = async () => {
+    await form.getByLabel('Source image').fill(`${env.registryHost}/${source}:v1`);
+    await form.getByLabel('Target repository (optional)').fill(target);
+    await expect(form.getByTestId('sync-preview-source-digest')).toHaveText(incoming);
+    await expect(form.getByTestId('sync-preview-target-digest')).toHaveText(held);
+    await expect(form.getByTestId('sync-conflict')).toBeVisible();
+  };
+  await fill();
+  // Not ticked: the job refuses to replace the tag and names both digests.
+  await expect(form.getByTestId('sync-overwrite')).not.toBeChecked();
+  await form.getByRole('button', { name: 'Start sync' }).click();
+  const job = new JobPage(page);
+  await job.expectFinished('failed');
+  await expect(job.items.first()).toContainText(held);
+  await expect(job.items.first()).toContainText(incoming);
+  expect(await manifestDigest(page.request, env.registryUrl, target, 'v1')).toBe(held);
+
+  // Ticked: replaced, and the log keeps the digest it held.
+  await openHydrated(page, env.appUrl + '/jobs');
+  await fill();
+  await form.getByTestId('sync-overwrite').check();
+  await form.getByRole('button', { name: 'Start sync' }).click();
+  await job.expectFinished('succeeded');
+  await expect(job.log.getByText(`it held ${held}`)).toBeVisible();
+  expect(await manifestDigest(page.request, env.registryUrl, target, 'v1')).toBe(incoming);
 });
 
 test('the jobs list shows a job started elsewhere, and its outcome, without reloading', async ({ page, env }) => {

@@ -224,6 +224,34 @@ fn auth_file(dir: &std::path::Path, registry: &Registry) -> String {
 }
 
 #[tokio::test]
+async fn sync_over_rest_overwrites_unless_told_not_to_and_logs_the_replaced_digest() {
+    let (source, target) =
+        tokio::try_join!(Registry::start(Flavour::Plain), Registry::start(Flavour::Plain)).unwrap();
+    let old = target.push_image("team/app", "v1", &ImageSpec::docker()).await.unwrap();
+    let new = source.push_image("team/app", "v1", &ImageSpec::oci().layers(&[200])).await.unwrap();
+    let app = app_for(&target, NO_DOCKER, &["--source-registries", &source.host()]);
+    let source_image = format!("{}/team/app:v1", source.host());
+
+    // overwrite: false makes the conflict a failed item naming both digests; nothing changes.
+    let job = start(&app, "/api/sync-jobs", json!({"source_image": source_image, "overwrite": false})).await;
+    assert_eq!(job["status"], "failed", "{job:#}");
+    let detail = job["items"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains(&old.digest) && detail.contains(&new.digest), "{detail}");
+    assert!(detail.contains("overwrite: true"), "the fix is named: {detail}");
+    assert_eq!(target.manifest_digest("team/app", "v1").await.unwrap(), Some(old.digest.clone()));
+
+    // Absent, the original's behaviour: the moving tag is re-mirrored, and the log keeps the
+    // digest it replaced so it can be restored.
+    let job = start(&app, "/api/sync-jobs", json!({"source_image": source_image})).await;
+    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(target.manifest_digest("team/app", "v1").await.unwrap(), Some(new.digest.clone()));
+    let held = format!("it held {}", old.digest);
+    let logged =
+        job["logs"].as_array().unwrap().iter().any(|l| l["message"].as_str().unwrap().contains(&held));
+    assert!(logged, "{:#}", job["logs"]);
+}
+
+#[tokio::test]
 async fn sync_copies_single_and_multi_arch_images_with_identical_digests() {
     let source = Registry::start(Flavour::Bearer).await.unwrap();
     let target = Registry::start(Flavour::Plain).await.unwrap();

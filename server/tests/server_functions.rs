@@ -119,9 +119,46 @@ async fn rename_sync_and_batch_delete_run_through_their_server_functions() {
         .await,
     );
     assert!(message.contains("is not an image reference"), "{message}");
-    let started: JobSummary = rpc(&app, "start-sync", &jobs::StartSync { request }).await.unwrap();
+    assert_eq!(preview.source_digest.as_deref(), Some(tool.digest.as_str()));
+    assert_eq!((preview.target_digest.as_deref(), preview.conflict), (None, false), "{preview:?}");
+    let started: JobSummary =
+        rpc(&app, "start-sync", &jobs::StartSync { request: request.clone() }).await.unwrap();
     assert_eq!(finished(&app, &started.id).await.summary.status, JobStatus::Succeeded);
-    assert_eq!(registry.manifest_digest("mirror/tool", "v3").await.unwrap(), Some(tool.digest));
+    assert_eq!(registry.manifest_digest("mirror/tool", "v3").await.unwrap(), Some(tool.digest.clone()));
+
+    // The source's tag moves on: the preview shows both digests and the conflict, and from the UI
+    // the tag is replaced only when Overwrite is ticked.
+    let moved = source.push_image("mirror/tool", "v3", &ImageSpec::oci().layers(&[300])).await.unwrap();
+    let preview: SyncPreview =
+        rpc(&app, "preview-sync", &jobs::PreviewSync { request: request.clone() }).await.unwrap();
+    assert_eq!(
+        (preview.source_digest.as_deref(), preview.target_digest.as_deref(), preview.conflict),
+        (Some(moved.digest.as_str()), Some(tool.digest.as_str()), true)
+    );
+    for overwrite in [None, Some(false)] {
+        let request = SyncRequest { overwrite, ..request.clone() };
+        let started: JobSummary = rpc(&app, "start-sync", &jobs::StartSync { request }).await.unwrap();
+        let job = finished(&app, &started.id).await;
+        assert_eq!(job.summary.status, JobStatus::Failed, "{overwrite:?}: {job:?}");
+        let detail = job.items[0].detail.clone().unwrap_or_default();
+        assert!(detail.contains(&tool.digest) && detail.contains(&moved.digest), "{detail}");
+        assert_eq!(
+            registry.manifest_digest("mirror/tool", "v3").await.unwrap(),
+            Some(tool.digest.clone()),
+            "not overwritten"
+        );
+    }
+    let ticked = SyncRequest { overwrite: Some(true), ..request };
+    let started: JobSummary = rpc(&app, "start-sync", &jobs::StartSync { request: ticked }).await.unwrap();
+    let job = finished(&app, &started.id).await;
+    assert_eq!(job.summary.status, JobStatus::Succeeded, "{job:?}");
+    assert_eq!(registry.manifest_digest("mirror/tool", "v3").await.unwrap(), Some(moved.digest.clone()));
+    // The replaced digest is in the job log and in the audit entry, so it can be restored.
+    let held = format!("it held {}", tool.digest);
+    assert!(job.logs.iter().any(|line| line.message.contains(&held)), "{:?}", job.logs);
+    let audit = app.state.auth.db().list_audit(&Default::default()).unwrap();
+    let entry = audit.iter().find(|e| e.job_id.as_deref() == Some(started.id.as_str())).unwrap();
+    assert!(entry.target.contains(&format!("held {} before", tool.digest)), "{entry:?}");
 
     // Batch delete: the typed phrase is checked before anything is recorded or deleted.
     let before = job_count(&app).await;
