@@ -39,22 +39,7 @@ pub fn client_with(
 
 /// Requests made between two snapshots, field by field.
 pub fn delta(after: RegistryStats, before: RegistryStats) -> RegistryStats {
-    RegistryStats {
-        requests: after.requests - before.requests,
-        token_requests: after.token_requests - before.token_requests,
-        catalog_pages: after.catalog_pages - before.catalog_pages,
-        tag_lists: after.tag_lists - before.tag_lists,
-        manifest_heads: after.manifest_heads - before.manifest_heads,
-        manifest_gets: after.manifest_gets - before.manifest_gets,
-        manifest_puts: after.manifest_puts - before.manifest_puts,
-        manifest_deletes: after.manifest_deletes - before.manifest_deletes,
-        blob_gets: after.blob_gets - before.blob_gets,
-        blob_heads: after.blob_heads - before.blob_heads,
-        blob_mounts: after.blob_mounts - before.blob_mounts,
-        blob_upload_starts: after.blob_upload_starts - before.blob_upload_starts,
-        blob_puts: after.blob_puts - before.blob_puts,
-        blob_upload_cancels: after.blob_upload_cancels - before.blob_upload_cancels,
-    }
+    after.since(&before)
 }
 
 /// The message of a `BadRequest`, failing the test on anything else.

@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
+use strum::EnumCount as _;
 use tokio::sync::Semaphore;
 use url::Url;
 
@@ -79,7 +80,7 @@ pub struct PingOutcome {
 }
 
 /// The kinds of registry request, for counting and for the scope each needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumCount)]
 pub(super) enum Op {
     Catalog,
     TagList,
@@ -139,69 +140,73 @@ impl Op {
     }
 }
 
-/// Request counters, readable through [`RegistryClient::stats`] (tests and benchmarks use them to
-/// check that caches work).
+/// Declares [`RegistryStats`] from one list of `field => Op`, so the counters, the snapshot and
+/// the difference of two snapshots cannot drift apart.
+macro_rules! registry_stats {
+    ($($(#[$doc:meta])* $field:ident => $op:ident,)*) => {
+        /// How many requests a client (with its clones) has sent since it was built.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct RegistryStats {
+            /// Every request to the registry API (retries after a 401 included; the `/v2/` ping not).
+            pub requests: u64,
+            /// Requests to the Bearer token service.
+            pub token_requests: u64,
+            $($(#[$doc])* pub $field: u64,)*
+        }
+
+        impl RegistryStats {
+            fn read(counters: &Counters, token_requests: u64) -> Self {
+                Self {
+                    requests: counters.requests.load(Ordering::Relaxed),
+                    token_requests,
+                    $($field: counters.by_op[Op::$op as usize].load(Ordering::Relaxed),)*
+                }
+            }
+
+            /// The requests made between `before` and this snapshot, field by field.
+            pub fn since(&self, before: &Self) -> Self {
+                Self {
+                    requests: self.requests - before.requests,
+                    token_requests: self.token_requests - before.token_requests,
+                    $($field: self.$field - before.$field,)*
+                }
+            }
+        }
+    };
+}
+
+registry_stats! {
+    catalog_pages => Catalog,
+    tag_lists => TagList,
+    manifest_heads => ManifestHead,
+    manifest_gets => ManifestGet,
+    manifest_puts => ManifestPut,
+    manifest_deletes => ManifestDelete,
+    /// Blob downloads: image configs, and blobs a copy streams.
+    blob_gets => BlobGet,
+    blob_heads => BlobHead,
+    /// Cross-repository mount attempts (`POST …?mount=`), answered 201 or 202.
+    blob_mounts => BlobMount,
+    /// Upload sessions started (`POST …/blobs/uploads/`).
+    blob_upload_starts => BlobUploadStart,
+    /// Streamed blob uploads (`PUT <upload>?digest=`).
+    blob_puts => BlobUploadPut,
+    blob_upload_cancels => BlobUploadCancel,
+}
+
+/// Request counters by kind, readable through [`RegistryClient::stats`] (tests and benchmarks use
+/// them to check that caches work).
 #[derive(Default)]
 pub(super) struct Counters {
     requests: AtomicU64,
-    catalog_pages: AtomicU64,
-    tag_lists: AtomicU64,
-    manifest_heads: AtomicU64,
-    manifest_gets: AtomicU64,
-    manifest_puts: AtomicU64,
-    manifest_deletes: AtomicU64,
-    blob_gets: AtomicU64,
-    blob_heads: AtomicU64,
-    blob_mounts: AtomicU64,
-    blob_upload_starts: AtomicU64,
-    blob_puts: AtomicU64,
-    blob_upload_cancels: AtomicU64,
+    by_op: [AtomicU64; Op::COUNT],
 }
 
 impl Counters {
     pub(super) fn count(&self, op: Op) {
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let counter = match op {
-            Op::Catalog => &self.catalog_pages,
-            Op::TagList => &self.tag_lists,
-            Op::ManifestHead => &self.manifest_heads,
-            Op::ManifestGet => &self.manifest_gets,
-            Op::ManifestPut => &self.manifest_puts,
-            Op::ManifestDelete => &self.manifest_deletes,
-            Op::BlobGet => &self.blob_gets,
-            Op::BlobHead => &self.blob_heads,
-            Op::BlobMount => &self.blob_mounts,
-            Op::BlobUploadStart => &self.blob_upload_starts,
-            Op::BlobUploadPut => &self.blob_puts,
-            Op::BlobUploadCancel => &self.blob_upload_cancels,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
+        self.by_op[op as usize].fetch_add(1, Ordering::Relaxed);
     }
-}
-
-/// How many requests a client (with its clones) has sent since it was built.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RegistryStats {
-    /// Every request to the registry API (retries after a 401 included; the `/v2/` ping not).
-    pub requests: u64,
-    /// Requests to the Bearer token service.
-    pub token_requests: u64,
-    pub catalog_pages: u64,
-    pub tag_lists: u64,
-    pub manifest_heads: u64,
-    pub manifest_gets: u64,
-    pub manifest_puts: u64,
-    pub manifest_deletes: u64,
-    /// Blob downloads: image configs, and blobs a copy streams.
-    pub blob_gets: u64,
-    pub blob_heads: u64,
-    /// Cross-repository mount attempts (`POST …?mount=`), answered 201 or 202.
-    pub blob_mounts: u64,
-    /// Upload sessions started (`POST …/blobs/uploads/`).
-    pub blob_upload_starts: u64,
-    /// Streamed blob uploads (`PUT <upload>?digest=`).
-    pub blob_puts: u64,
-    pub blob_upload_cancels: u64,
 }
 
 /// A registry answer, read in full (manifests, configs and lists are small JSON documents).
@@ -301,24 +306,7 @@ impl RegistryClient {
 
     /// Requests sent so far by this client and its clones.
     pub fn stats(&self) -> RegistryStats {
-        let c = &self.inner.stats;
-        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        RegistryStats {
-            requests: get(&c.requests),
-            token_requests: self.inner.auth.token_requests(),
-            catalog_pages: get(&c.catalog_pages),
-            tag_lists: get(&c.tag_lists),
-            manifest_heads: get(&c.manifest_heads),
-            manifest_gets: get(&c.manifest_gets),
-            manifest_puts: get(&c.manifest_puts),
-            manifest_deletes: get(&c.manifest_deletes),
-            blob_gets: get(&c.blob_gets),
-            blob_heads: get(&c.blob_heads),
-            blob_mounts: get(&c.blob_mounts),
-            blob_upload_starts: get(&c.blob_upload_starts),
-            blob_puts: get(&c.blob_puts),
-            blob_upload_cancels: get(&c.blob_upload_cancels),
-        }
+        RegistryStats::read(&self.inner.stats, self.inner.auth.token_requests())
     }
 
     /// Sends one registry API request needing `op`'s scope on `repository`, authorising it as the

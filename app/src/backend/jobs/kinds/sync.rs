@@ -121,6 +121,9 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
     Ok(SyncPlan { source, target, platforms, overwrite: request.overwrite.unwrap_or(true) })
 }
 
+/// How long a preview waits for the source registry (the form asks again as the user types).
+const PREVIEW_SOURCE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// What a sync would do: source and target, the digest each holds now, and whether the target
 /// tag holds another digest (then starting needs `overwrite`). Reads only. A source that cannot
 /// be read is shown with its reason (the job would fail the same way); our registry failing is
@@ -128,11 +131,20 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
 /// same filtered sync shows as a conflict, and the job then finds it already there.
 pub async fn preview(request: &SyncRequest, deps: &Deps) -> Result<SyncPreview, AppError> {
     let plan = plan(request, deps)?;
-    let (source_digest, target_digest) = tokio::join!(plan.source_digest(deps), plan.target_digest(deps));
+    let source_digest = tokio::time::timeout(PREVIEW_SOURCE_TIMEOUT, plan.source_digest(deps));
+    let (source_digest, target_digest) = tokio::join!(source_digest, plan.target_digest(deps));
     let target_digest = target_digest?;
     let (source_digest, source_error) = match source_digest {
-        Ok(digest) => (Some(digest), None),
-        Err(error) => (None, Some(error.to_string())),
+        Ok(Ok(digest)) => (Some(digest), None),
+        Ok(Err(error)) => (None, Some(error.to_string())),
+        Err(_) => (
+            None,
+            Some(format!(
+                "{} did not answer within {} s; the job waits longer",
+                plan.source.registry,
+                PREVIEW_SOURCE_TIMEOUT.as_secs()
+            )),
+        ),
     };
     let conflict = target_digest.is_some() && target_digest != source_digest;
     Ok(SyncPreview {
