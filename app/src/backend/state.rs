@@ -11,8 +11,8 @@ use super::config::Config;
 use super::docker::DockerClient;
 use super::jobs::{Deps, JobManager, JobsConfig, Store};
 use super::registry::{
-    Credentials, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError, SourceRegistries,
-    SourceSettings, read_auth_file,
+    Credentials, DockerConfig, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError,
+    SourceRegistries, SourceSettings,
 };
 use super::store::{Db, StoreError};
 
@@ -64,7 +64,7 @@ impl AppState {
             outbound: outbound.clone(),
         })?;
         let source_credentials = match &config.source_registry_auth_file {
-            Some(path) => read_auth_file(path).map_err(StartupError::Config)?,
+            Some(path) => DockerConfig::read(path).map_err(StartupError::Config)?,
             None => Default::default(),
         };
         let sources = SourceRegistries::new(

@@ -21,6 +21,7 @@ mod catalog;
 mod client;
 mod content;
 mod delete;
+mod docker_config;
 mod error;
 mod limits;
 mod manifests;
@@ -40,8 +41,9 @@ pub use content::{
     OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PlatformJson, is_image_config, sha256_digest,
 };
 pub use delete::{THROWAWAY_ANNOTATION, throwaway_manifest};
+pub use docker_config::DockerConfig;
 pub use error::{OciErrorBody, OciErrorEntry, RegistryError, parse_retry_after};
 pub use limits::{MAX_CONFIG_BYTES, MAX_MANIFEST_BYTES, MAX_TOKEN_BYTES};
 pub use outbound::{HostPattern, OutboundPolicy};
-pub use sources::{SourceRef, SourceRegistries, SourceSettings, read_auth_file};
+pub use sources::{SourceRef, SourceRegistries, SourceSettings};
 pub use upload::{BlobDownload, MountOutcome, UploadSession};

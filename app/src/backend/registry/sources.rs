@@ -3,25 +3,23 @@
 //!
 //! References are parsed and normalised as Docker does, by `oci_spec::distribution::Reference`
 //! (`nginx:1.27` → `docker.io/library/nginx:1.27`). Each registry host gets one client (shared
-//! tokens, pool and caches), with credentials from a Docker `config.json`-style file
-//! (`SOURCE_REGISTRY_AUTH_FILE`). Loopback hosts and `INSECURE_REGISTRIES` are spoken to over plain
+//! tokens, pool and caches), with credentials from a Docker `config.json` (`SOURCE_REGISTRY_AUTH_FILE`,
+//! see `docker_config.rs`). Loopback hosts and `INSECURE_REGISTRIES` are spoken to over plain
 //! http, as the Docker daemon does; everything else over https.
 //!
 //! Every client applies the one [`OutboundPolicy`]; jobs may write only to our registry
 //! (`REGISTRY_PUSH_HOST`) and to `TARGET_REGISTRIES`.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use base64::Engine as _;
 use oci_spec::distribution::Reference;
-use serde::Deserialize;
 
+use super::docker_config::DockerConfig;
 use super::outbound::{HostPattern, OutboundPolicy};
 use super::{Credentials, RegistryClient, RegistryClientOptions};
-use crate::backend::config::Secret;
 use crate::model::AppError;
 
 /// Docker's name for Docker Hub in references, and the host its registry API answers on.
@@ -91,64 +89,6 @@ impl SourceRef {
     }
 }
 
-#[derive(Deserialize)]
-struct DockerConfigFile {
-    #[serde(default)]
-    auths: HashMap<String, DockerAuth>,
-}
-
-#[derive(Deserialize)]
-struct DockerAuth {
-    #[serde(default)]
-    auth: Option<String>,
-    #[serde(default)]
-    username: Option<String>,
-    #[serde(default)]
-    password: Option<String>,
-}
-
-/// Reads a Docker `config.json`: `{"auths": {"host:port": {"auth": base64("user:password")}}}`
-/// (or `username`/`password`). Keys may be URLs (`https://host/v1/`); the host is kept.
-pub fn read_auth_file(path: &Path) -> Result<HashMap<String, Credentials>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read SOURCE_REGISTRY_AUTH_FILE {}: {e}", path.display()))?;
-    let file: DockerConfigFile = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "SOURCE_REGISTRY_AUTH_FILE {} is not a Docker config.json ({{\"auths\": {{\"host\": {{\"auth\": \"…\"}}}}}}): {e}",
-            path.display()
-        )
-    })?;
-    let mut out = HashMap::new();
-    for (key, entry) in file.auths {
-        let host = key
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let (username, password) = match (entry.auth, entry.username, entry.password) {
-            (Some(auth), _, _) if !auth.is_empty() => {
-                let decoded = base64::engine::general_purpose::STANDARD
-                    .decode(auth.trim())
-                    .ok()
-                    .and_then(|bytes| String::from_utf8(bytes).ok())
-                    .ok_or_else(|| {
-                        format!("SOURCE_REGISTRY_AUTH_FILE: the auth of {key} is not base64 of user:password")
-                    })?;
-                let (user, password) = decoded
-                    .split_once(':')
-                    .ok_or_else(|| format!("SOURCE_REGISTRY_AUTH_FILE: the auth of {key} has no `:`"))?;
-                (user.to_owned(), password.to_owned())
-            }
-            (_, Some(user), Some(password)) => (user, password),
-            _ => continue,
-        };
-        out.insert(host, Credentials::Basic { username, password: Secret::new(password) });
-    }
-    Ok(out)
-}
-
 /// Clients for registries by host, built on first use.
 pub struct SourceRegistries {
     ours: RegistryClient,
@@ -156,7 +96,7 @@ pub struct SourceRegistries {
     push_host: String,
     /// Host names that mean our registry (push host and API host).
     our_hosts: HashSet<String>,
-    credentials: HashMap<String, Credentials>,
+    credentials: DockerConfig,
     insecure: HashSet<String>,
     timeout: Duration,
     ca_cert: Option<PathBuf>,
@@ -169,7 +109,7 @@ pub struct SourceRegistries {
 /// How [`SourceRegistries`] reaches registries other than ours.
 pub struct SourceSettings {
     /// Credentials by host, from `SOURCE_REGISTRY_AUTH_FILE`.
-    pub credentials: HashMap<String, Credentials>,
+    pub credentials: DockerConfig,
     /// `INSECURE_REGISTRIES`: hosts spoken to over plain http.
     pub insecure: Vec<String>,
     pub timeout: Duration,
@@ -218,7 +158,7 @@ impl SourceRegistries {
         if self.is_ours(host) {
             return self.ours.credentials().clone();
         }
-        self.credentials.get(host).cloned().unwrap_or_default()
+        self.credentials.credentials_for(host)
     }
 
     /// The client for `host` (`host[:port]`, as in an image reference).
@@ -236,7 +176,7 @@ impl SourceRegistries {
             .map_err(|e| AppError::BadRequest(format!("registry host {host:?} is not a host[:port]: {e}")))?;
         let client = RegistryClient::new(RegistryClientOptions {
             base_url,
-            credentials: self.credentials.get(host).cloned().unwrap_or_default(),
+            credentials: self.credentials.credentials_for(host),
             timeout: self.timeout,
             ca_cert: self.ca_cert.clone(),
             insecure: false,
@@ -304,30 +244,5 @@ mod tests {
     fn loopback_hosts_use_plain_http() {
         assert!(is_loopback("127.0.0.1:5000") && is_loopback("localhost") && is_loopback("[::1]:5000"));
         assert!(!is_loopback("registry.example.test:443"));
-    }
-
-    #[test]
-    fn docker_config_auth_files_are_read() {
-        let dir = std::env::temp_dir().join(format!("rm-auth-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("config.json");
-        let auth = base64::engine::general_purpose::STANDARD.encode("alice:s3cret");
-        std::fs::write(
-            &path,
-            format!(r#"{{"auths": {{"127.0.0.1:5001": {{"auth": "{auth}"}}, "https://127.0.0.1:5002/v1/": {{"username": "bob", "password": "pw"}}}}}}"#),
-        )
-        .unwrap();
-        let map = read_auth_file(&path).unwrap();
-        assert_eq!(
-            map["127.0.0.1:5001"],
-            Credentials::Basic { username: "alice".into(), password: Secret::new("s3cret") }
-        );
-        assert_eq!(
-            map["127.0.0.1:5002"],
-            Credentials::Basic { username: "bob".into(), password: Secret::new("pw") }
-        );
-        std::fs::write(&path, "not json").unwrap();
-        assert!(read_auth_file(&path).unwrap_err().contains("not a Docker config.json"));
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }
