@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use bytes::Bytes;
@@ -342,22 +342,10 @@ pub fn build_layers(spec: &ImageSpec, gzip: bool) -> Result<Vec<Layer>> {
         .collect()
 }
 
-/// RFC 3339 UTC (`YYYY-MM-DDTHH:MM:SSZ`) of a time.
+/// RFC 3339 UTC to the second (`YYYY-MM-DDTHH:MM:SSZ`) of a time.
 pub fn rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // civil_from_days (H. Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    let whole = time::OffsetDateTime::from(t).replace_nanosecond(0).expect("0 is a valid nanosecond");
+    whole.format(&time::format_description::well_known::Rfc3339).expect("a time since 1970 formats")
 }
 
 fn created_of(spec: &ImageSpec) -> String {
@@ -948,6 +936,8 @@ impl Dockerd {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -193,7 +193,7 @@ async fn token_handler(
             access_token: token.clone(),
             token,
             expires_in: TOKEN_TTL_SECS,
-            issued_at: crate::fixtures::rfc3339(SystemTime::now()),
+            issued_at: rfc3339_now(),
         })
         .into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")).into_response(),
@@ -221,6 +221,12 @@ impl TokenServer {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}/token", self.port())
     }
+}
+
+/// Now, as the token answer's `issued_at` (RFC 3339 UTC, to the second).
+fn rfc3339_now() -> String {
+    let now = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("0 is a valid nanosecond");
+    now.format(&time::format_description::well_known::Rfc3339).expect("now formats")
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::RegistryError;
-use super::client::Inner;
 use super::limits::{MAX_ERROR_BODY_BYTES, MAX_TOKEN_BYTES, read_capped, read_truncated};
 use crate::backend::config::Secret;
 
@@ -124,13 +123,23 @@ pub(super) fn usable_lifetime(expires_in: Option<u64>) -> Duration {
     lifetime.saturating_sub(margin)
 }
 
+/// What asking a token service needs of the registry client: its connection pool, its registry's
+/// URL (the origin credentials are pinned to), its credentials and its outbound policy.
+#[derive(Clone, Copy)]
+pub(super) struct TokenClient<'a> {
+    pub http: &'a reqwest::Client,
+    pub base: &'a url::Url,
+    pub credentials: &'a Credentials,
+    pub outbound: &'a super::outbound::OutboundPolicy,
+}
+
 /// Asks the token service named by a Bearer challenge for a token covering `scope` (none for the
 /// `/v2/` ping). The realm must pass the outbound policy; the configured credentials go with the
 /// request only where the policy pins them (the registry's host or `TOKEN_REALM_HOSTS`, over
 /// https or loopback http): elsewhere, a client with credentials refuses, and an anonymous one asks
 /// bare.
 pub(super) async fn fetch_token(
-    client: &Inner,
+    client: TokenClient<'_>,
     challenge: &Challenge,
     scope: Option<&str>,
 ) -> Result<Token, RegistryError> {
@@ -146,7 +155,7 @@ pub(super) async fn fetch_token(
     })?;
     let realm_use = client
         .outbound
-        .check_realm(&url, &client.base)
+        .check_realm(&url, client.base)
         .map_err(|refusal| RegistryError::refused(&url, refusal))?;
     if let (Err(rule), true) = (&realm_use.credentials, credentials.is_configured()) {
         return Err(RegistryError::refused(&url, super::outbound::Refusal(rule.clone())));
@@ -258,7 +267,11 @@ impl AuthState {
 
     /// The authorization for a request needing `scope`: none until the registry asked; Basic
     /// credentials; or a Bearer token for the scope, reused until shortly before it expires.
-    pub async fn authorization(&self, client: &Inner, scope: &str) -> Result<Authorization, RegistryError> {
+    pub async fn authorization(
+        &self,
+        client: TokenClient<'_>,
+        scope: &str,
+    ) -> Result<Authorization, RegistryError> {
         match self.scheme() {
             Scheme::Unknown => Ok(Authorization::None),
             Scheme::Basic => Ok(Authorization::Basic),

@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use url::Url;
 
 use super::RegistryError;
-use super::auth::{AuthState, Challenge, Credentials, fetch_token};
+use super::auth::{AuthState, Challenge, Credentials, TokenClient, fetch_token};
 use super::cache::Caches;
 use super::limits::{
     MAX_CONFIG_BYTES, MAX_ERROR_BODY_BYTES, MAX_LIST_PAGE_BYTES, MAX_MANIFEST_BYTES, MAX_OTHER_BYTES,
@@ -61,6 +61,18 @@ pub(super) struct Inner {
     /// The smaller `n` this registry accepted for `_catalog` after refusing the usual one; 0 until
     /// it refuses (`catalog.rs` owns the page sizes).
     pub(super) catalog_page_cap: AtomicU32,
+}
+
+impl Inner {
+    /// What asking this registry's token service needs (see `auth.rs`).
+    pub(super) fn token_client(&self) -> TokenClient<'_> {
+        TokenClient {
+            http: &self.http,
+            base: &self.base,
+            credentials: &self.credentials,
+            outbound: &self.outbound,
+        }
+    }
 }
 
 impl fmt::Debug for RegistryClient {
@@ -375,7 +387,7 @@ impl RegistryClient {
         inner.outbound.check_url(url).map_err(|refusal| RegistryError::refused(url, refusal))?;
         let mut retried = false;
         loop {
-            let authorization = inner.auth.authorization(inner, scope).await?;
+            let authorization = inner.auth.authorization(inner.token_client(), scope).await?;
             let mut request = inner.http.request(op.method(), url.clone());
             if let Some(accept) = accept {
                 request = request.header(ACCEPT, accept);
@@ -483,7 +495,7 @@ impl RegistryClient {
                 PingOutcome { auth: RegistryAuthMode::Basic, result }
             }
             "bearer" => {
-                let result = match fetch_token(&self.inner, &challenge, None).await {
+                let result = match fetch_token(self.inner.token_client(), &challenge, None).await {
                     Ok(token) => {
                         self.expect_ok(self.inner.http.get(url.clone()).bearer_auth(token.value), &url).await
                     }

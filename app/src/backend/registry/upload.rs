@@ -177,7 +177,7 @@ impl RegistryClient {
         url.query_pairs_mut().append_pair("digest", digest);
         let scope = Op::BlobUploadPut.scope(&session.repository);
         inner.outbound.check_url(&url).map_err(|refusal| RegistryError::refused(&url, refusal))?;
-        let authorization = inner.auth.authorization(inner, &scope).await?;
+        let authorization = inner.auth.authorization(inner.token_client(), &scope).await?;
         let request = inner
             .http
             .put(url.clone())
