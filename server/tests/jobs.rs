@@ -252,6 +252,20 @@ async fn sync_over_rest_overwrites_unless_told_not_to_and_logs_the_replaced_dige
 }
 
 #[tokio::test]
+async fn a_docker_engine_sync_is_not_sent_to_a_source_the_outbound_policy_refuses() {
+    let target = Registry::start(Flavour::Plain).await.unwrap();
+    let app = app_for(&target, NO_DOCKER, &[]);
+    let source_image = format!("127.0.0.1:{}/team/app:v1", common::dead_port());
+    let job = start(&app, "/api/sync-jobs", json!({"source_image": source_image, "engine": "docker"})).await;
+    assert_eq!(job["status"], "failed", "{job:#}");
+    let detail = job["items"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("refused to have the Docker daemon pull") && detail.contains("SOURCE_REGISTRIES"),
+        "{detail}"
+    );
+}
+
+#[tokio::test]
 async fn sync_copies_single_and_multi_arch_images_with_identical_digests() {
     let source = Registry::start(Flavour::Bearer).await.unwrap();
     let target = Registry::start(Flavour::Plain).await.unwrap();

@@ -278,6 +278,26 @@ impl OutboundPolicy {
         }
     }
 
+    /// Checks a registry that another program will connect to (the Docker daemon pulling a
+    /// sync's source): the host as a URL would be checked, and every address it resolves to now.
+    /// The daemon resolves the name again itself, so a name that changes its answer in between is
+    /// not caught; the registry engine, which connects through our resolver, is.
+    pub async fn check_host_for_daemon(&self, host_port: &str) -> Result<(), Refusal> {
+        let url = Url::parse(&format!("https://{host_port}/"))
+            .map_err(|e| Refusal(format!("{host_port} is not a host[:port]: {e}")))?;
+        self.check_url(&url)?;
+        let (Some(Host::Domain(name)), Some(port)) = (url.host(), url.port_or_known_default()) else {
+            return Ok(()); // an IP literal: check_url looked at it
+        };
+        let resolved = tokio::net::lookup_host((name, port))
+            .await
+            .map_err(|e| Refusal(format!("{name} cannot be resolved: {e}")))?;
+        for address in resolved {
+            self.check_address(name, address.ip())?;
+        }
+        Ok(())
+    }
+
     /// Checks one resolved address of `name` (the resolver calls this for every address).
     pub fn check_address(&self, name: &str, ip: IpAddr) -> Result<(), Refusal> {
         if self.trusts_name(name) {
@@ -502,6 +522,21 @@ mod tests {
         assert!(refusal.0.contains("localhost:7000"), "{refusal}");
         // Unlisted names resolving to loopback are refused by the resolver's check.
         assert!(p.check_address("evil.example", "127.0.0.1".parse().unwrap()).is_err());
+    }
+
+    #[tokio::test]
+    async fn hosts_handed_to_the_docker_daemon_are_checked_like_our_own_connections() {
+        let p = policy(&["127.0.0.1:5001", "localhost:7000"], &[]);
+        // Literals are checked as URLs are; `localhost` resolves (from /etc/hosts, no packet sent)
+        // to loopback, refused unless listed.
+        for refused in ["127.0.0.1:6000", "169.254.169.254", "[fe80::1]:5000", "localhost:7001", "localhost"]
+        {
+            let refusal = p.check_host_for_daemon(refused).await.expect_err(refused);
+            assert!(refusal.0.contains("SOURCE_REGISTRIES"), "{refused}: {refusal}");
+        }
+        for allowed in ["127.0.0.1:5001", "localhost:7000", "127.0.0.1:5000", "192.0.2.10:443"] {
+            assert!(p.check_host_for_daemon(allowed).await.is_ok(), "{allowed}");
+        }
     }
 
     #[test]

@@ -161,6 +161,19 @@ impl SourceRegistries {
         self.credentials.credentials_for(host)
     }
 
+    /// Whether the Docker daemon may be sent to pull from `host` (a sync with `engine: docker`):
+    /// the outbound policy's answer for that host, as for our own connections. Our registry is
+    /// always allowed.
+    pub async fn check_daemon_source(&self, host: &str) -> Result<(), AppError> {
+        if self.is_ours(host) {
+            return Ok(());
+        }
+        let api_host = if host == DOCKER_HUB { DOCKER_HUB_API } else { host };
+        self.outbound.check_host_for_daemon(api_host).await.map_err(|refusal| {
+            AppError::BadRequest(format!("refused to have the Docker daemon pull from {host}: {}", refusal.0))
+        })
+    }
+
     /// The client for `host` (`host[:port]`, as in an image reference).
     pub fn client(&self, host: &str) -> Result<RegistryClient, AppError> {
         if self.is_ours(host) {

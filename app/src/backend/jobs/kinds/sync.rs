@@ -240,6 +240,10 @@ async fn docker_steps(
 ) -> Result<ItemOutcome, ItemOutcome> {
     let deps = context.deps();
     let docker = &deps.docker;
+    deps.sources
+        .check_daemon_source(&plan.source.registry)
+        .await
+        .map_err(|e| ItemOutcome::failed(e.to_string()))?;
     if !plan.overwrite {
         refuse_conflict(context, plan).await?;
     }
