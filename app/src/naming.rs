@@ -106,6 +106,11 @@ pub enum PrefixMode {
 }
 
 impl PrefixMode {
+    /// The original's default for a rename.
+    pub fn add() -> Self {
+        Self::Add
+    }
+
     pub fn as_str(self) -> &'static str {
         self.into()
     }

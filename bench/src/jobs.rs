@@ -33,7 +33,7 @@ pub fn target_prefix(nonce: &str, tool: &str, run: usize) -> String {
 
 /// What went wrong with a finished job that did not succeed: its error, failed items, last log lines.
 fn describe_failure(job: &Value) -> String {
-    let mut out = format!("job {} ended {}", job["id"], job["status"]);
+    let mut out = format!("job {} ended {}", job["id"], job["state"]);
     if let Some(e) = job["error"].as_str() {
         out.push_str(&format!(": {e}"));
     }
@@ -85,16 +85,16 @@ pub async fn run_job(
     let mut job = json_ok(resp, &what).await?;
     let id = job["id"].as_str().with_context(|| format!("{what}: no job id in {job}"))?.to_string();
     let poll_url = format!("{server}/api/sync-jobs/{id}");
-    while matches!(job["status"].as_str(), Some("queued" | "running")) {
+    while matches!(job["state"].as_str(), Some("queued" | "running")) {
         if started.elapsed() > JOB_DEADLINE {
-            bail!("job {id} still {} after {JOB_DEADLINE:?}", job["status"]);
+            bail!("job {id} still {} after {JOB_DEADLINE:?}", job["state"]);
         }
         tokio::time::sleep(POLL).await;
         let resp = http.get(&poll_url).send().await.with_context(|| format!("GET {poll_url}"))?;
         job = json_ok(resp, &format!("GET {poll_url}")).await?;
     }
     let elapsed = started.elapsed();
-    ensure!(job["status"] == "succeeded", "{}", describe_failure(&job));
+    ensure!(job["state"] == "succeeded", "{}", describe_failure(&job));
     Ok((elapsed, job))
 }
 

@@ -62,7 +62,8 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
     let expected: HashMap<String, NaiveTag> = expected.into_iter().map(|t| (t.tag.clone(), t)).collect();
 
     let path = format!("/api/repositories/{REPO}/tags");
-    let query = [("details", "true"), ("limit", "300")];
+    // The default page: details for every tag, as the original's clients ask for it (no parameters).
+    let query: [(&str, &str); 0] = [];
     let (mut naive, mut cold, mut warm) = (Samples::default(), Samples::default(), Samples::default());
     let warm_per_server = ctx.warm_reps.div_ceil(ctx.cold_reps.max(1));
     for rep in 0..ctx.cold_reps.max(ctx.reference_reps) {

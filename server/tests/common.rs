@@ -156,7 +156,7 @@ pub async fn wait_job(app: &Router, id: &str) -> serde_json::Value {
     loop {
         let (status, job) = get_json(app, &format!("/api/sync-jobs/{id}")).await;
         assert_eq!(status, StatusCode::OK, "{job}");
-        if !matches!(job["status"].as_str(), Some("queued" | "running")) {
+        if !matches!(job["state"].as_str(), Some("queued" | "running")) {
             return job;
         }
         assert!(std::time::Instant::now() < deadline, "job {id} did not finish: {job:#}");
@@ -168,7 +168,7 @@ pub async fn wait_job(app: &Router, id: &str) -> serde_json::Value {
 pub async fn start(app: &Router, path: &str, body: serde_json::Value) -> serde_json::Value {
     let (status, job) = post_json(app, path, body).await;
     assert_eq!(status, StatusCode::OK, "{job}");
-    assert!(matches!(job["status"].as_str(), Some("queued" | "running")), "{job}");
+    assert!(matches!(job["state"].as_str(), Some("queued" | "running")), "{job}");
     wait_job(app, job["id"].as_str().unwrap()).await
 }
 

@@ -112,8 +112,8 @@ async fn batch_repository_delete_reports_each_repository_and_goes_on_past_failur
         json!({"repositories": ["batch/a", "batch/missing", "batch/b"]}),
     )
     .await;
-    assert_eq!(job["job_type"], "repository_delete");
-    assert_eq!(job["status"], "partial", "{job:#}");
+    assert_eq!((job["job_type"].as_str(), job["status"].as_str()), (Some("repo-delete"), Some("failed")));
+    assert_eq!(job["state"], "partial", "{job:#}");
     assert_eq!(
         item_statuses(&job),
         [
@@ -137,7 +137,7 @@ async fn batch_repository_delete_reports_each_repository_and_goes_on_past_failur
     assert_eq!(retried["retry_of"], job["id"]);
     assert_eq!(retried["request"]["repositories"], json!(["batch/missing"]));
     let retried = wait_job(&app, retried["id"].as_str().unwrap()).await;
-    assert_eq!(retried["status"], "failed");
+    assert_eq!(retried["state"], "failed");
     assert!(retried["error"].as_str().unwrap().contains("batch/missing"), "{retried:#}");
 
     // The list has both, newest first, with the original's fields.
@@ -160,7 +160,7 @@ async fn batch_repository_delete_reports_each_repository_and_goes_on_past_failur
     }
     // The log says what happened, from the start.
     let logs: Vec<&str> =
-        job["logs"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+        job["log_entries"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
     assert!(logs[0].starts_with("queued"), "{logs:?}");
     assert!(logs.iter().any(|l| l.starts_with("batch/a: deleted 2 tags")), "{logs:?}");
     assert!(logs.last().unwrap().starts_with("finished: partial"), "{logs:?}");
@@ -189,7 +189,10 @@ async fn the_event_stream_starts_with_the_backlog_and_ends_with_the_outcome() {
     assert_eq!(events.len(), 1, "{body}");
     assert_eq!(events[0].0, "snapshot");
     assert_eq!(events[0].1["job"]["status"], "succeeded");
-    assert_eq!(events[0].1["job"]["logs"].as_array().unwrap().len(), job["logs"].as_array().unwrap().len());
+    assert_eq!(
+        events[0].1["job"]["logs"].as_array().unwrap().len(),
+        job["log_entries"].as_array().unwrap().len()
+    );
 
     let (status, _, _) = common::get(&app, "/api/sync-jobs/nope/events").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -234,7 +237,7 @@ async fn sync_over_rest_overwrites_unless_told_not_to_and_logs_the_replaced_dige
 
     // overwrite: false makes the conflict a failed item naming both digests; nothing changes.
     let job = start(&app, "/api/sync-jobs", json!({"source_image": source_image, "overwrite": false})).await;
-    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["state"], "failed", "{job:#}");
     let detail = job["items"][0]["detail"].as_str().unwrap();
     assert!(detail.contains(&old.digest) && detail.contains(&new.digest), "{detail}");
     assert!(detail.contains("overwrite: true"), "the fix is named: {detail}");
@@ -243,12 +246,12 @@ async fn sync_over_rest_overwrites_unless_told_not_to_and_logs_the_replaced_dige
     // Absent, the original's behaviour: the moving tag is re-mirrored, and the log keeps the
     // digest it replaced so it can be restored.
     let job = start(&app, "/api/sync-jobs", json!({"source_image": source_image})).await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(target.manifest_digest("team/app", "v1").await.unwrap(), Some(new.digest.clone()));
     let held = format!("it held {}", old.digest);
     let logged =
-        job["logs"].as_array().unwrap().iter().any(|l| l["message"].as_str().unwrap().contains(&held));
-    assert!(logged, "{:#}", job["logs"]);
+        job["log_entries"].as_array().unwrap().iter().any(|l| l["message"].as_str().unwrap().contains(&held));
+    assert!(logged, "{:#}", job["log_entries"]);
 }
 
 #[tokio::test]
@@ -257,7 +260,7 @@ async fn a_docker_engine_sync_is_not_sent_to_a_source_the_outbound_policy_refuse
     let app = app_for(&target, NO_DOCKER, &[]);
     let source_image = format!("127.0.0.1:{}/team/app:v1", common::dead_port());
     let job = start(&app, "/api/sync-jobs", json!({"source_image": source_image, "engine": "docker"})).await;
-    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["state"], "failed", "{job:#}");
     let detail = job["items"][0]["detail"].as_str().unwrap();
     assert!(
         detail.contains("refused to have the Docker daemon pull") && detail.contains("SOURCE_REGISTRIES"),
@@ -293,7 +296,7 @@ async fn sync_copies_single_and_multi_arch_images_with_identical_digests() {
     let job =
         start(&app, "/api/sync-jobs", json!({"source_image": format!("{}/vendor/tool:1.0", source.host())}))
             .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(job["target_image"], format!("{}/vendor/tool:1.0", target.host()));
     assert_eq!(
         target.manifest_digest("vendor/tool", "1.0").await.unwrap().as_deref(),
@@ -309,7 +312,7 @@ async fn sync_copies_single_and_multi_arch_images_with_identical_digests() {
         json!({"source_image": format!("{}/vendor/multi:2.0", source.host()), "target_repository": "mirror/multi", "target_tag": "2"}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(
         target.manifest_digest("mirror/multi", "2").await.unwrap().as_deref(),
         Some(index.digest.as_str())
@@ -368,7 +371,7 @@ async fn prefix_rename_keeps_digests_deletes_old_tags_only_when_asked_and_report
         json!({"repositories": repositories, "prefix_mode": "add", "prefix_value": "x86", "cleanup_source_tag": false}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(job["items"].as_array().unwrap().len(), 9);
     for (name, digest) in &digests {
         let (repo, tag) = name.split_once(':').unwrap();
@@ -415,7 +418,7 @@ async fn prefix_rename_keeps_digests_deletes_old_tags_only_when_asked_and_report
         json!({"repositories": ["ren/a", "ren/c"], "prefix_mode": "add", "prefix_value": "x86", "cleanup_source_tag": true}),
     )
     .await;
-    assert_eq!(job["status"], "partial", "{job:#}");
+    assert_eq!(job["state"], "partial", "{job:#}");
     let items: std::collections::BTreeMap<String, Value> = job["items"]
         .as_array()
         .unwrap()
@@ -445,7 +448,7 @@ async fn prefix_rename_keeps_digests_deletes_old_tags_only_when_asked_and_report
         json!({"repositories": ["ren/c"], "prefix_mode": "add", "prefix_value": "x86", "overwrite": true}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(registry.manifest_digest("x86/ren/c", "alias").await.unwrap(), Some(c1.digest.clone()));
 }
 
@@ -458,7 +461,7 @@ async fn wait_status(app: &TestApp, id: &str, wanted: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (_, job) = get_json(app, &format!("/api/sync-jobs/{id}")).await;
-        if job["status"] == wanted {
+        if job["state"] == wanted {
             return;
         }
         assert!(Instant::now() < deadline, "job {id} never became {wanted}: {job:#}");
@@ -485,12 +488,12 @@ async fn cancel_stops_running_and_queued_jobs_within_seconds() {
     let queued = queued["id"].as_str().unwrap().to_owned();
     wait_status(&app, &running, "running").await;
     let (_, job) = get_json(&app, &format!("/api/sync-jobs/{queued}")).await;
-    assert_eq!(job["status"], "queued", "one worker: the delete waits");
+    assert_eq!(job["state"], "queued", "one worker: the delete waits");
 
     let (status, _) = post_json(&app, &format!("/api/sync-jobs/{queued}/cancel"), json!({})).await;
     assert_eq!(status, StatusCode::OK);
     let job = wait_job(&app, &queued).await;
-    assert_eq!(job["status"], "cancelled", "{job:#}");
+    assert_eq!(job["state"], "cancelled", "{job:#}");
     assert_eq!(job["items"][0]["status"], "cancelled");
     assert_eq!(registry.tags("cancel/keep").await.unwrap(), ["v1"], "a cancelled queued job changed nothing");
 
@@ -499,7 +502,7 @@ async fn cancel_stops_running_and_queued_jobs_within_seconds() {
     assert_eq!(status, StatusCode::OK);
     let job = wait_job(&app, &running).await;
     assert!(asked.elapsed() < Duration::from_secs(10), "cancel took {:?}", asked.elapsed());
-    assert_eq!(job["status"], "cancelled", "{job:#}");
+    assert_eq!(job["state"], "cancelled", "{job:#}");
     assert_eq!(job["items"][0]["status"], "cancelled");
     assert!(registry.tags("slow/app").await.unwrap_or_default().is_empty(), "no tag was written");
 
@@ -557,7 +560,7 @@ async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
     loop {
         let a = get(format!("{}/api/sync-jobs/{done_id}", server.url())).await;
         let b = get(format!("{}/api/sync-jobs/{hung_id}", server.url())).await;
-        if b["status"] == "running" && !matches!(a["status"].as_str(), Some("queued" | "running")) {
+        if b["state"] == "running" && !matches!(a["state"].as_str(), Some("queued" | "running")) {
             break;
         }
         assert!(Instant::now() < deadline, "{a:#} {b:#}");
@@ -570,10 +573,11 @@ async fn a_restart_marks_unfinished_jobs_interrupted_and_keeps_the_history() {
     let list = get(format!("{}/api/sync-jobs", server.url())).await;
     assert_eq!(list["jobs"].as_array().unwrap().len(), 2, "{list:#}");
     let hung = get(format!("{}/api/sync-jobs/{hung_id}", server.url())).await;
-    assert_eq!(hung["status"], "interrupted", "{hung:#}");
+    assert_eq!(hung["state"], "interrupted", "{hung:#}");
     assert_eq!(hung["items"][0]["status"], "cancelled");
     assert!(hung["finished_at"].is_string());
-    let last = hung["logs"].as_array().unwrap().last().unwrap()["message"].as_str().unwrap().to_owned();
+    let last =
+        hung["log_entries"].as_array().unwrap().last().unwrap()["message"].as_str().unwrap().to_owned();
     assert!(last.contains("the server stopped while this job was running"), "{last}");
     let after = get(format!("{}/api/sync-jobs/{done_id}", server.url())).await;
     assert_eq!(after, before, "a finished job reads back exactly as before the restart");
@@ -652,9 +656,9 @@ async fn source_faults_become_retries_in_the_log_or_failed_items_without_a_tag()
         json!({"source_image": format!("{host}/flaky/app:v1"), "target_tag": "ok"}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     let logs: Vec<&str> =
-        job["logs"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+        job["log_entries"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
     assert!(logs.iter().any(|l| l.contains("429") && l.contains("retrying in 1s")), "{logs:#?}");
     assert!(logs.iter().filter(|l| l.contains("503") && l.contains("retrying")).count() >= 2, "{logs:#?}");
     assert_eq!(target.manifest_digest("flaky/app", "ok").await.unwrap(), Some(image.digest.clone()));
@@ -666,7 +670,7 @@ async fn source_faults_become_retries_in_the_log_or_failed_items_without_a_tag()
         json!({"source_image": format!("{host}/flaky/app:v1"), "target_repository": "flaky/bad"}),
     )
     .await;
-    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["state"], "failed", "{job:#}");
     assert_eq!(job["items"][0]["status"], "failed");
     assert!(job["error"].as_str().unwrap().contains("does not match its digest"), "{job:#}");
     assert_eq!(target.manifest_digest("flaky/bad", "v1").await.unwrap(), None, "nothing tagged");

@@ -126,8 +126,8 @@ async fn push_names_follow_every_prefix_and_arch_mode() {
         assert_eq!(previewed, targets, "{case}: {preview}");
 
         let job = start(&app, "/api/local-push-jobs", request).await;
-        assert_eq!(job["job_type"], "local_push");
-        assert_eq!(job["status"], "succeeded", "{case}: {job:#}");
+        assert_eq!(job["job_type"], "local-push");
+        assert_eq!(job["state"], "succeeded", "{case}: {job:#}");
         let got: Vec<String> = items(&job).into_iter().map(|(_, target, _)| target).collect();
         assert_eq!(got, targets, "{case}");
         if case == "add/auto" {
@@ -165,7 +165,7 @@ async fn cleanups_remove_only_what_the_job_made_or_was_told_to() {
                "arch_mode": "none", "cleanup_local_tag": true}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert!(job["items"][0]["detail"].as_str().unwrap().contains("local tag"), "{job:#}");
     assert!(registry.manifest_digest("moved/clean/app", "v1").await.unwrap().is_some());
     assert_eq!(local_id(docker, &format!("{host}/moved/clean/app:v1")).await, None);
@@ -185,7 +185,7 @@ async fn cleanups_remove_only_what_the_job_made_or_was_told_to() {
                "cleanup_local_tag": true, "cleanup_registry_source_tag": true}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(items(&job)[0].1, format!("{host}/app:v1"));
     let detail = job["items"][0]["detail"].as_str().unwrap();
     assert!(detail.contains(&format!("old registry tag {old} deleted")), "{detail}");
@@ -204,7 +204,7 @@ async fn cleanups_remove_only_what_the_job_made_or_was_told_to() {
                "arch_mode": "none", "cleanup_registry_source_tag": true}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert!(job["items"][0]["detail"].as_str().unwrap().contains("not from our registry"), "{job:#}");
     assert_eq!(local_id(docker, "clean/app:v1").await, Some(id));
 }
@@ -234,7 +234,7 @@ async fn a_missing_image_fails_alone_and_pushes_carry_the_registry_credentials()
         json!({"image_refs": ["part/a:v1", "part/missing:v1", "part/b:v1"], "prefix_mode": "none", "arch_mode": "none"}),
     )
     .await;
-    assert_eq!(job["status"], "partial", "{job:#}");
+    assert_eq!(job["state"], "partial", "{job:#}");
     let statuses: Vec<(String, String)> = items(&job).into_iter().map(|(s, _, st)| (s, st)).collect();
     assert_eq!(
         statuses,
@@ -312,8 +312,8 @@ async fn delete_removes_whole_images_and_the_preview_names_their_other_tags() {
         json!({"image_refs": ["del/one:v1", "del/one:v2", "del/two:v1", "del/nothing:v1"]}),
     )
     .await;
-    assert_eq!(job["job_type"], "local_delete");
-    assert_eq!(job["status"], "partial", "{job:#}");
+    assert_eq!(job["job_type"], "local-delete");
+    assert_eq!(job["state"], "partial", "{job:#}");
     let statuses: Vec<(String, String)> = items(&job).into_iter().map(|(s, _, st)| (s, st)).collect();
     assert_eq!(
         statuses,
@@ -326,7 +326,7 @@ async fn delete_removes_whole_images_and_the_preview_names_their_other_tags() {
     let detail = job["items"][0]["detail"].as_str().unwrap();
     assert!(detail.contains("del/one:v1") && detail.contains("del/one:v2"), "{detail}");
     let logs: Vec<&str> =
-        job["logs"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+        job["log_entries"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
     assert!(logs.iter().any(|l| l.starts_with("not removed: del/nothing:v1")), "{logs:?}");
     for gone in ["del/one:v1", "del/one:v2", "del/two:v1"] {
         assert_eq!(local_id(docker, gone).await, None, "{gone}");
@@ -364,7 +364,7 @@ async fn an_absent_daemon_is_a_clear_502_and_registry_features_still_work() {
 
     // A job started anyway fails on its item with the same reason.
     let job = start(&app, "/api/local-push-jobs", json!({"image_refs": ["a:v1"], "arch_mode": "none"})).await;
-    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["state"], "failed", "{job:#}");
     assert!(job["error"].as_str().unwrap().contains("cannot reach the Docker daemon"), "{job:#}");
 }
 
@@ -383,7 +383,7 @@ async fn sync_through_the_daemon_copies_from_a_second_registry_and_cleans_up_aft
         json!({"source_image": source_ref, "target_repository": "mirror/app", "engine": "docker"}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert_eq!(job["request"]["engine"], "docker");
     let digest = ours.manifest_digest("mirror/app", "v1").await.unwrap().expect("the tag is in our registry");
     assert_eq!(job["items"][0]["digest"], digest);
@@ -402,7 +402,7 @@ async fn sync_through_the_daemon_copies_from_a_second_registry_and_cleans_up_aft
         json!({"source_image": format!("{}/upstream/app:v2", source.host()), "engine": "docker"}),
     )
     .await;
-    assert_eq!(job["status"], "succeeded", "{job:#}");
+    assert_eq!(job["state"], "succeeded", "{job:#}");
     assert!(ours.manifest_digest("upstream/app", "v2").await.unwrap().is_some());
     assert_eq!(local_id(docker, &format!("{}/upstream/app:v2", source.host())).await, Some(kept));
 

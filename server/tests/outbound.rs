@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 /// What a finished job says: its items' details and its log, one line each.
 fn said(job: &Value) -> String {
     let details = job["items"].as_array().into_iter().flatten().filter_map(|i| i["detail"].as_str());
-    let logs = job["logs"].as_array().into_iter().flatten().filter_map(|l| l["message"].as_str());
+    let logs = job["log_entries"].as_array().into_iter().flatten().filter_map(|l| l["message"].as_str());
     details.chain(logs).collect::<Vec<_>>().join("\n")
 }
 
@@ -35,7 +35,7 @@ async fn a_source_that_is_not_listed_is_refused_before_anything_is_sent() {
         let started = Instant::now();
         let job = start(&app, "/api/sync-jobs", sync(&source)).await;
         let took = started.elapsed();
-        assert_eq!(job["status"], "failed", "{job:#}");
+        assert_eq!(job["state"], "failed", "{job:#}");
         let said = said(&job);
         assert!(said.contains("is a loopback address") && said.contains("SOURCE_REGISTRIES"), "{said}");
         println!("figure: refused {source} in {took:?} (POST to finished job, polled every 100 ms)");
@@ -55,7 +55,7 @@ async fn a_listed_source_works_and_its_redirect_to_an_unlisted_port_is_refused()
     .unwrap();
     let app = app_for(&ours, NO_DOCKER, &["--source-registries", &hostile.host()]);
     let job = start(&app, "/api/sync-jobs", sync(&hostile.host())).await;
-    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["state"], "failed", "{job:#}");
     let said = said(&job);
     assert!(
         said.contains(&format!("redirect to {}/v2/team/app/manifests/v1 refused", unlisted.url())),
@@ -82,7 +82,7 @@ async fn credentials_never_go_to_a_token_realm_on_another_host() {
         &["--source-registries", &listed, "--source-registry-auth-file", auth.to_str().unwrap()],
     );
     let job = start(&app, "/api/sync-jobs", sync(&hostile.host())).await;
-    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["state"], "failed", "{job:#}");
     let said = said(&job);
     assert!(said.contains("TOKEN_REALM_HOSTS") && said.contains("another host"), "{said}");
     let requests = hostile.requests();
@@ -110,7 +110,7 @@ async fn a_config_announcing_5_gb_fails_the_sync_without_being_read() {
         let mut request = sync(&hostile.host());
         request["platforms"] = platforms;
         let job = start(&app, "/api/sync-jobs", request).await;
-        assert_eq!(job["status"], "failed", "{job:#}");
+        assert_eq!(job["state"], "failed", "{job:#}");
         let said = said(&job);
         assert!(said.contains(&expected), "{said}");
         assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
@@ -125,7 +125,7 @@ async fn wait_finished(http: &reqwest::Client, url: &str) -> Value {
     loop {
         let request = http.get(url).basic_auth(ADMIN_USERNAME, Some(ADMIN_PASSWORD));
         let job: Value = request.send().await.unwrap().json().await.unwrap();
-        if !matches!(job["status"].as_str(), Some("queued" | "running")) {
+        if !matches!(job["state"].as_str(), Some("queued" | "running")) {
             return job;
         }
         assert!(Instant::now() < deadline, "still running: {job:#}");
@@ -212,7 +212,7 @@ async fn an_endless_manifest_fails_the_sync_within_seconds_and_memory_stays_flat
     let control =
         json!({"source_image": format!("{}/team/app:v1", ours.host()), "target_repository": "copy/again"});
     let (control_job, _, control_growth) = measured(&http, &server.url(), pid, &control).await;
-    assert_eq!(control_job["status"], "succeeded", "{control_job:#}");
+    assert_eq!(control_job["state"], "succeeded", "{control_job:#}");
     let (job, took, growth) = measured(&http, &server.url(), pid, &sync(&hostile.host())).await;
     let growth_kib = growth.saturating_sub(control_growth);
     println!(
@@ -220,7 +220,7 @@ async fn an_endless_manifest_fails_the_sync_within_seconds_and_memory_stays_flat
          for a normal small sync ({growth_kib} KiB more); the source streamed {} bytes",
         hostile.streamed_bytes()
     );
-    assert_eq!(job["status"], "failed", "{job:#}");
+    assert_eq!(job["state"], "failed", "{job:#}");
     let said = said(&job);
     let expected = format!(
         "manifest larger than 4.0 MiB (4194304 bytes) from {}/v2/team/app/manifests/v1",

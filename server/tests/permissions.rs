@@ -340,7 +340,7 @@ async fn every_route_and_server_function_has_a_row_and_each_cell_holds() {
     assert_eq!(status, StatusCode::OK, "{job}");
     let job_id = job["id"].as_str().unwrap().to_owned();
     let done = common::wait_job(&app, &job_id).await;
-    assert_eq!(done["status"], "failed", "{done:#}");
+    assert_eq!(done["state"], "failed", "{done:#}");
 
     let fixture = Fixture { registry_host: registry.host(), job_id, local_image };
     let rows = rows(&fixture);

@@ -174,17 +174,17 @@ pub struct SyncRequest {
     #[serde(default)]
     pub target_tag: Option<String>,
     /// `os/arch[/variant]` entries to keep from a multi-platform image; empty keeps all.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub platforms: Vec<String>,
     /// Kept for the original's clients. Registry-to-registry copies write nothing locally, so
     /// there is nothing to clean up; the field is recorded and otherwise ignored. With
     /// `engine: docker` the job always removes what it created itself (the pulled image if it was
     /// not there before, and the target tag), and never anything else.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub cleanup_local_images: bool,
     /// How the image travels: registry to registry (default), or through the Docker daemon
     /// (pull, tag, push), as the original tool did.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub engine: SyncEngine,
     /// Whether a target tag that holds another digest may be replaced. Absent: yes over REST, as
     /// the original did (its clients re-mirror moving tags such as `latest`); the UI always says.
@@ -216,17 +216,19 @@ impl SyncEngine {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RemotePrefixRequest {
     pub repositories: Vec<String>,
+    /// `add` when absent or `null`, as the original defaulted.
+    #[serde(default = "PrefixMode::add", deserialize_with = "super::nulls::or_add")]
     pub prefix_mode: PrefixMode,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub prefix_value: String,
     /// Delete the old tags once every new tag is verified.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub cleanup_source_tag: bool,
     /// Copy into another registry (host[:port]); defaults to ours.
     #[serde(default)]
     pub target_registry_host: Option<String>,
     /// Replace target tags that exist with another digest (otherwise: skipped as conflicts).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub overwrite: bool,
 }
 

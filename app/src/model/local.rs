@@ -36,24 +36,24 @@ pub struct LocalImageList {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalPushRequest {
     pub image_refs: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub prefix_mode: PrefixMode,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub prefix_value: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub arch_mode: ArchMode,
     /// The suffix for `arch_mode: custom`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub arch_value: String,
     /// host[:port] to push to; defaults to `REGISTRY_PUSH_HOST`.
     #[serde(default)]
     pub target_registry_host: Option<String>,
     /// Remove the local tag this job created once it is pushed (never anything else).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub cleanup_local_tag: bool,
     /// When the local image came from our registry under another name: delete that old registry
     /// tag once the new one is verified (tags sharing its digest survive).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub cleanup_registry_source_tag: bool,
 }
 

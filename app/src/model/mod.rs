@@ -5,6 +5,8 @@ mod error;
 mod health;
 mod jobs;
 mod local;
+mod nulls;
+mod original;
 mod permission;
 mod registry;
 mod retry;
@@ -24,6 +26,7 @@ pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,
     LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
+pub use original::{LIST_LOG_LINES, original_job, original_summary};
 pub use permission::Operation;
 pub use registry::{
     DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,

@@ -1,6 +1,10 @@
 //! Jobs under `/api`: the original tool's `/api/sync-jobs` family (list, get, start a sync), the
 //! rename and batch delete starters, cancel, retry, and the live streams (Server-Sent Events).
 //!
+//! Jobs are answered in the original's shape (`app::model::original_job`): `status` is
+//! `running`/`success`/`failed`, `job_type` its names, `logs` strings; `state` and `log_entries`
+//! carry our detail. The SSE streams are ours and keep the rich model.
+//!
 //! SSE: `GET /api/sync-jobs/{id}/events` sends `snapshot` (the whole job, log backlog included)
 //! and then `log`, `item` and `summary` events, each `data:` a JSON [`JobEvent`]; it ends once the
 //! job has finished. `GET /api/sync-jobs/events` sends a `summary` of the newest jobs, then one for
@@ -11,13 +15,14 @@ use std::convert::Infallible;
 use super::json::AppJson;
 use app::backend::AppState;
 use app::backend::service::jobs as service;
-use app::model::{JobEvent, JobList, JobRequest, RemotePrefixRequest, SyncRequest};
+use app::model::{JobEvent, JobRequest, RemotePrefixRequest, SyncRequest, original_job, original_summary};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures::{Stream, StreamExt as _};
 use serde::Deserialize;
+use serde_json::{Value, json};
 
 use crate::middleware::Caller;
 
@@ -26,18 +31,24 @@ pub struct ListParams {
     limit: Option<usize>,
 }
 
-/// `GET /api/sync-jobs?limit=` (default 50, at most 1000) → `{jobs: [...]}`, newest first.
+/// `GET /api/sync-jobs?limit=` (default 50, at most 1000) → `{jobs: [...]}`, newest first, each
+/// with the last 300 lines of its log.
 pub async fn list(
     State(state): State<AppState>,
     Caller(who): Caller,
     Query(params): Query<ListParams>,
 ) -> Response {
-    service::list(&state, &who, params.limit).map(|jobs| Json(JobList { jobs })).into_response()
+    service::list_jobs(&state, &who, params.limit)
+        .map(|jobs| {
+            let jobs: Vec<Value> = jobs.iter().map(|job| original_summary(&job.summary, &job.logs)).collect();
+            Json(json!({ "jobs": jobs }))
+        })
+        .into_response()
 }
 
 /// `GET /api/sync-jobs/{id}` → the job with items and log.
 pub async fn get(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
-    service::get(&state, &who, &id).map(Json).into_response()
+    service::get(&state, &who, &id).map(|job| Json(original_job(&job))).into_response()
 }
 
 /// Starts a job and answers it (with items and log, as the original did). The service checks the
@@ -51,7 +62,7 @@ pub(super) async fn start(
     service::start(state, who, request, confirm)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))
-        .map(Json)
+        .map(|job| Json(original_job(&job)))
         .into_response()
 }
 
@@ -99,9 +110,13 @@ pub async fn start_repository_delete(
     start(&state, &who, request, confirmation.as_deref()).await
 }
 
-/// `POST /api/sync-jobs/{id}/cancel`.
+/// `POST /api/sync-jobs/{id}/cancel` → the job.
 pub async fn cancel(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
-    service::cancel(&state, &who, &id).await.map(Json).into_response()
+    service::cancel(&state, &who, &id)
+        .await
+        .and_then(|summary| state.jobs.job(&summary.id))
+        .map(|job| Json(original_job(&job)))
+        .into_response()
 }
 
 /// `POST /api/sync-jobs/{id}/retry` → the new job.
@@ -109,7 +124,7 @@ pub async fn retry(State(state): State<AppState>, Caller(who): Caller, Path(id):
     service::retry(&state, &who, &id)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))
-        .map(Json)
+        .map(|job| Json(original_job(&job)))
         .into_response()
 }
 

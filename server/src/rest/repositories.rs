@@ -47,7 +47,9 @@ pub async fn list(
 
 #[derive(Debug, Deserialize)]
 pub struct TagParams {
-    #[serde(default)]
+    /// Digest, size, created and platforms of each tag, as the original always sent; `false` for
+    /// names only.
+    #[serde(default = "details_by_default")]
     details: bool,
     filter: Option<String>,
     sort: Option<TagSort>,
@@ -63,6 +65,10 @@ pub struct DeleteParams {
     scope: Option<DeleteScope>,
     /// For a whole repository: if sent, must repeat the repository name.
     confirm: Option<String>,
+}
+
+fn details_by_default() -> bool {
+    true
 }
 
 /// `GET /api/repositories/{repo}/tags?details=` and `GET /api/repositories/{repo}/tags/{tag}`.

@@ -84,6 +84,11 @@ pub fn list(state: &AppState, who: &Principal, limit: Option<usize>) -> Result<V
     state.jobs.list(limit.unwrap_or(50).clamp(1, 1000))
 }
 
+/// The newest jobs, each whole (items and log), for the REST list whose entries carry their logs.
+pub fn list_jobs(state: &AppState, who: &Principal, limit: Option<usize>) -> Result<Vec<Job>, AppError> {
+    list(state, who, limit)?.iter().map(|summary| state.jobs.job(&summary.id)).collect()
+}
+
 pub fn get(state: &AppState, who: &Principal, id: &str) -> Result<Job, AppError> {
     check(state, who, Operation::GetJob)?;
     state.jobs.job(id)
