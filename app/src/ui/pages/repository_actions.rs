@@ -100,11 +100,15 @@ fn RenamePreviewRow(repo: RenamePreviewRepository) -> impl IntoView {
             }
         })
         .collect_view();
+    let outcome = match (repo.unchanged, repo.error) {
+        (true, _) => view! { " " <Badge tone=Tone::Neutral text=s.rename_unchanged /> }.into_any(),
+        (false, Some(error)) => view! { " " <span class="reason" role="alert">{error}</span> }.into_any(),
+        (false, None) => view! { " → " <code class="new-name">{repo.target}</code> }.into_any(),
+    };
     view! {
         <li data-testid="rename-preview-repository">
             <code class="old-name">{repo.source}</code>
-            " → "
-            <code class="new-name">{repo.target}</code>
+            {outcome}
             <ul class="tag-list">{tags}</ul>
         </li>
     }
