@@ -291,7 +291,9 @@ mod local_tests {
             "app:v1-riscv64"
         );
         assert!(name("app@sha256:abc", PrefixMode::None, "", None).unwrap_err().contains("digest"));
-        assert!(name("app:v1", PrefixMode::Remove, "x86", None).is_err());
+        // As the original: removing a prefix the name lacks keeps the name; the prefix itself fails.
+        assert_eq!(name("app:v1", PrefixMode::Remove, "x86", None).unwrap(), "app:v1");
+        assert!(name("x86:v1", PrefixMode::Remove, "x86", None).is_err());
         let parsed = LocalReference::parse("my.registry:5000/a/b:c").unwrap();
         assert_eq!(
             (parsed.registry.as_deref(), parsed.repository.as_str(), parsed.tag.as_str()),
