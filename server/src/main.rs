@@ -42,6 +42,9 @@ async fn run() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
+    for warning in app::backend::config::take_startup_warnings() {
+        tracing::warn!("{warning}");
+    }
 
     let leptos_options = LeptosOptions::builder()
         .output_name("registry-manager")

@@ -360,7 +360,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(!error.contains("b:v1"), "b lacks the prefix: it keeps its name, as the original did: {error}");
+        assert!(
+            !error.contains("b:v1"),
+            "b lacks the prefix: it keeps its name, as the original did: {error}"
+        );
         assert!(error.contains("x86/Bad:v1 → 127.0.0.1:5000/Bad:v1"), "{error}");
         assert!(error.contains("digest"), "{error}");
         assert!(!error.contains("x86/a"), "{error}");
