@@ -523,7 +523,7 @@ pub static EN: Strings = Strings {
     local_arch_none: "No suffix",
     local_arch_value: "Custom suffix",
     local_arch_value_placeholder: "arm",
-    local_cleanup_local_tag: "Remove the local tag this push creates, once pushed",
+    local_cleanup_local_tag: "Rename locally: once pushed, remove the source tag (the image keeps its new name)",
     local_cleanup_registry_tag: "When the image came from this registry under another name, delete that old tag once the new one is verified",
     local_push_start: "Start push",
     local_push_preview_first: "Preview the push, without errors, before starting it.",
