@@ -8,8 +8,9 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 
-log "cargo leptos build --release"
-cargo leptos build --release
+# --split: each page is its own WASM chunk (app/src/ui/lazy_pages.rs).
+log "cargo leptos build --release --split"
+cargo leptos build --release --split
 
 export DATA_DIR="${DATA_DIR:-$ROOT/data}"
 mkdir -p "$DATA_DIR"
