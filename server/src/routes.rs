@@ -1,4 +1,5 @@
-//! The router: REST under `/api`, server functions under `/rpc`, pages, static files, and the
+//! The router: REST under `/api`, server functions under `/rpc`, pages, static files (`/pkg`:
+//! [`crate::static_files`]; the rest of the site by leptos' file handler), and the
 //! session form posts (`/login`, `/logout`, `/setup`). Middleware refuses foreign hosts and
 //! cross-site changes, adds the security headers, and puts the caller on every request; the
 //! service layer decides what the caller may do.
@@ -25,11 +26,13 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(crate::session::login))
         .route("/logout", post(crate::session::logout))
         .route("/setup", post(crate::session::setup))
+        .nest_service("/pkg", crate::static_files::pkg_router(std::path::Path::new(&*state.leptos_options.site_root)))
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_csp_nonce, shell))
+        .layer(axum::middleware::from_fn(crate::static_files::html_no_cache))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::authenticate))
         .layer(axum::middleware::from_fn(crate::middleware::rpc_error_status))
         .layer(axum::middleware::from_fn_with_state(policy, crate::middleware::refuse_foreign))

@@ -9,7 +9,7 @@ pub mod session;
 pub mod strings;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{Lazy, path};
@@ -32,6 +32,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
+                // The stylesheet is here, not in `App`: only the server knows its hashed name
+                // (cargo-leptos `hash-files`; see server/src/static_files.rs).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <MetaTags />
@@ -49,7 +52,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let s = strings();
     view! {
-        <Stylesheet id="leptos" href="/pkg/registry-manager.css" />
         <Title text=s.app_name />
         <Router>
             <Layout />
