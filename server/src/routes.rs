@@ -26,7 +26,6 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(crate::session::login))
         .route("/logout", post(crate::session::logout))
         .route("/setup", post(crate::session::setup))
-        .nest_service("/pkg", crate::static_files::pkg_router(std::path::Path::new(&*state.leptos_options.site_root)))
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -35,6 +34,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::static_files::html_no_cache))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::authenticate))
         .layer(axum::middleware::from_fn(crate::middleware::rpc_error_status))
+        // Added after `authenticate`, so not wrapped by it: the built JS/WASM/CSS are public (the
+        // sign-in page needs them) and a first page fetches dozens of chunks at once, each of
+        // which would otherwise look up the session in the store. The Host check and the
+        // security headers below still apply.
+        .nest_service("/pkg", crate::static_files::pkg_router(std::path::Path::new(&*state.leptos_options.site_root)))
         .layer(axum::middleware::from_fn_with_state(policy, crate::middleware::refuse_foreign))
         .layer(axum::middleware::from_fn(crate::middleware::security_headers))
         // The path only: a query string may carry a secret (`/setup?token=…`).
