@@ -159,3 +159,17 @@ pub fn BatchDeleteDialog(
         </Dialog>
     }
 }
+
+/// [`RenameDialog`] in a WASM chunk of its own (`cargo leptos build --split`): fetched the first
+/// time the dialog opens, so the repositories page, the first page most visits show, does not
+/// carry the preview table, the form fields and their server functions.
+#[leptos::lazy]
+pub fn lazy_rename_dialog(repositories: Vec<String>, open: RwSignal<bool>) -> AnyView {
+    view! { <RenameDialog repositories open /> }.into_any()
+}
+
+/// [`BatchDeleteDialog`], split out as [`lazy_rename_dialog`] is.
+#[leptos::lazy]
+pub fn lazy_batch_delete_dialog(repositories: Vec<String>, open: RwSignal<bool>) -> AnyView {
+    view! { <BatchDeleteDialog repositories open /> }.into_any()
+}
