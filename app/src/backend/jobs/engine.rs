@@ -178,7 +178,17 @@ impl JobManager {
 
     /// One job with its items and log.
     pub fn job(&self, id: &str) -> Result<Job, AppError> {
-        let mut job = self.inner.store().job(id).map_err(store_error)?.ok_or_else(|| not_found(id))?;
+        self.job_with_log_tail(id, None)
+    }
+
+    /// A job with the newest `log_tail` lines of its log (all for `None`), live state included.
+    pub fn job_with_log_tail(&self, id: &str, log_tail: Option<usize>) -> Result<Job, AppError> {
+        let mut job = self
+            .inner
+            .store()
+            .job_with_log_tail(id, log_tail)
+            .map_err(store_error)?
+            .ok_or_else(|| not_found(id))?;
         if let Some(live) = self.inner.live.lock().expect("live jobs lock").get(id) {
             let state = live.state.lock().expect("job state lock");
             job.summary = state.summary.clone();

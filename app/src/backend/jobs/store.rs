@@ -204,6 +204,16 @@ impl Store {
     }
 
     pub fn job(&self, job_id: &str) -> Result<Option<Job>, StoreError> {
+        self.job_with_log_tail(job_id, None)
+    }
+
+    /// A job with only the newest `log_tail` lines of its log (all of them for `None`): a list of
+    /// jobs with their logs reads a few hundred lines per job, not every line ever written.
+    pub fn job_with_log_tail(
+        &self,
+        job_id: &str,
+        log_tail: Option<usize>,
+    ) -> Result<Option<Job>, StoreError> {
         let Some(summary) = self.summary(job_id)? else { return Ok(None) };
         let conn = self.conn();
         let (request, logs_dropped): (String, i64) =
@@ -226,10 +236,15 @@ impl Store {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut statement =
-            conn.prepare("SELECT seq, at, level, message FROM job_logs WHERE job_id = ?1 ORDER BY seq")?;
+        // The newest lines by the (job_id, seq) key, then back in order; -1 is SQLite's "no limit".
+        let mut statement = conn.prepare(
+            "SELECT seq, at, level, message FROM \
+             (SELECT seq, at, level, message FROM job_logs WHERE job_id = ?1 ORDER BY seq DESC LIMIT ?2) \
+             ORDER BY seq",
+        )?;
+        let limit = log_tail.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
         let logs = statement
-            .query_map([job_id], |r| {
+            .query_map(rusqlite::params![job_id, limit], |r| {
                 Ok(LogLine {
                     seq: r.get::<_, i64>(0)? as u64,
                     at: r.get(1)?,
@@ -371,6 +386,24 @@ mod tests {
         // The gap is visible in `seq`.
         assert_eq!(job.logs[LOG_HEAD_LINES as usize].seq, LOG_HEAD_LINES + 251);
         assert_eq!(job.logs.last().unwrap().message, format!("line {total}"));
+    }
+
+    #[test]
+    fn a_log_tail_is_the_newest_lines_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.insert(&summary("tail", JobStatus::Running), &request(), &[]).unwrap();
+        for n in 1..=10 {
+            store.append_log("tail", "t", LogLevel::Info, &format!("line {n}")).unwrap();
+        }
+        let messages = |tail| -> Vec<String> {
+            let job = store.job_with_log_tail("tail", tail).unwrap().unwrap();
+            job.logs.into_iter().map(|line| line.message).collect()
+        };
+        assert_eq!(messages(Some(3)), ["line 8", "line 9", "line 10"]);
+        assert_eq!(messages(Some(0)), Vec::<String>::new());
+        assert_eq!(messages(None).len(), 10);
+        assert_eq!(messages(Some(50)).len(), 10);
     }
 
     #[test]

@@ -233,13 +233,6 @@ impl Ord for Digest {
     }
 }
 
-impl Digest {
-    /// The digest as `oci-spec` models it.
-    pub fn oci(&self) -> &oci_spec::image::Digest {
-        &self.0
-    }
-}
-
 /// What a manifest URL names: a tag or a digest. A tag never contains `:`, so anything with one
 /// is parsed as a digest.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -448,7 +441,6 @@ mod tests {
         let good = format!("sha256:{}", "a".repeat(64));
         let digest: Digest = good.parse().unwrap();
         assert_eq!(digest.as_str(), good);
-        assert_eq!(digest.oci().digest(), "a".repeat(64));
         for bad in ["sha256:abc", "sha256:", &format!("sha256:{}", "A".repeat(64)), "nocolon", ":x"] {
             assert!(matches!(bad.parse::<Digest>(), Err(E::Digest { digest, .. }) if digest == bad), "{bad}");
         }

@@ -8,8 +8,8 @@ use crate::backend::AppState;
 use crate::backend::auth::principal::{Channel, Principal};
 use crate::backend::jobs::kinds;
 use crate::model::{
-    AppError, Job, JobEvent, JobKind, JobRequest, JobSummary, Operation, RemotePrefixRequest, RenamePreview,
-    SyncPreview, SyncRequest,
+    AppError, Job, JobEvent, JobKind, JobRequest, JobSummary, LIST_LOG_LINES, Operation, RemotePrefixRequest,
+    RenamePreview, SyncPreview, SyncRequest,
 };
 
 /// The operation (and so the role) that starting a job of this kind is.
@@ -84,9 +84,13 @@ pub fn list(state: &AppState, who: &Principal, limit: Option<usize>) -> Result<V
     state.jobs.list(limit.unwrap_or(50).clamp(1, 1000))
 }
 
-/// The newest jobs, each whole (items and log), for the REST list whose entries carry their logs.
+/// The newest jobs with their items and the last [`LIST_LOG_LINES`] lines of their logs, for the
+/// REST list whose entries carry logs as the original's did.
 pub fn list_jobs(state: &AppState, who: &Principal, limit: Option<usize>) -> Result<Vec<Job>, AppError> {
-    list(state, who, limit)?.iter().map(|summary| state.jobs.job(&summary.id)).collect()
+    list(state, who, limit)?
+        .iter()
+        .map(|summary| state.jobs.job_with_log_tail(&summary.id, Some(LIST_LOG_LINES)))
+        .collect()
 }
 
 pub fn get(state: &AppState, who: &Principal, id: &str) -> Result<Job, AppError> {
