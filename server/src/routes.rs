@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_csp_nonce, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::authenticate))
         .layer(axum::middleware::from_fn(crate::middleware::rpc_error_status))
+        .layer(axum::middleware::from_fn(crate::middleware::limit_body))
         .layer(axum::middleware::from_fn_with_state(policy, crate::middleware::refuse_foreign))
         .layer(axum::middleware::from_fn(crate::middleware::security_headers))
         // The path only: a query string may carry a secret (`/setup?token=…`).
