@@ -20,8 +20,10 @@ cargo test --workspace --exclude frontend --locked
 log "fuzz targets, ${FUZZ_CI_SECONDS:-10} s each (a crash fails the run)"
 FUZZ_SECONDS="${FUZZ_CI_SECONDS:-10}" FUZZ_TARGETS="" "$ROOT/scripts/fuzz.sh"
 
-log "cargo leptos build (site for the browser tests)"
-cargo leptos build
+# --split: the pages are lazy routes (app/src/ui/lazy_pages.rs); without it the WASM would import
+# chunks that were never split out, and no page would hydrate.
+log "cargo leptos build --split (site for the browser tests)"
+cargo leptos build --split
 
 log "Playwright (Chromium against the real server, registry and dockerd)"
 (cd end2end && npx playwright test)
