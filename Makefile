@@ -1,5 +1,6 @@
-# The two commands of the README, plus the installer they both call, and the benchmark.
-.PHONY: run test setup bench
+# The two commands of the README, plus the installer they both call, the benchmark, and the
+# fuzz targets (FUZZ_SECONDS each, default 60).
+.PHONY: run test setup bench fuzz
 run:
 	scripts/run.sh
 test:
@@ -8,3 +9,5 @@ setup:
 	scripts/setup.sh
 bench:
 	scripts/bench.sh
+fuzz:
+	scripts/fuzz.sh

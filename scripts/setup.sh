@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.129   # must equal the `wasm-bindgen` pin in Cargo.toml
 BINARYEN_VERSION=132.0.0       # Debian's wasm-opt (108) produces WASM that fails in the browser
+CARGO_FUZZ_VERSION=0.13.2      # `make fuzz` and the fuzz step of `make test`
 
 # --- apt packages ---------------------------------------------------------------------------
 # docker.io: dockerd for the Docker features and tests; docker-registry: the embedded default
@@ -42,6 +43,11 @@ fi
 if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; then
   log "cargo install wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked
+fi
+
+if ! cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then
+  log "cargo install cargo-fuzz@$CARGO_FUZZ_VERSION"
+  cargo install "cargo-fuzz@$CARGO_FUZZ_VERSION" --locked
 fi
 
 # --- npm tools ------------------------------------------------------------------------------

@@ -17,6 +17,9 @@ cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 log "unit and integration tests (app with ssr, server, harness)"
 cargo test --workspace --exclude frontend --locked
 
+log "fuzz targets, ${FUZZ_CI_SECONDS:-10} s each (a crash fails the run)"
+FUZZ_SECONDS="${FUZZ_CI_SECONDS:-10}" FUZZ_TARGETS="" "$ROOT/scripts/fuzz.sh"
+
 # --split: the pages are lazy routes (app/src/ui/lazy_pages.rs); without it the WASM would import
 # chunks that were never split out, and no page would hydrate.
 log "cargo leptos build --split (site for the browser tests)"

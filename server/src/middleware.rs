@@ -3,6 +3,8 @@
 //!   headers on every response;
 //! - [`refuse_foreign`]: the Host check (DNS rebinding, `421`) and the cross-site check (`403`)
 //!   of `app::backend::http_policy`, before anything else reads the request;
+//! - [`limit_body`]: no request body over [`MAX_REQUEST_BODY`] reaches a handler or a server
+//!   function (`413`);
 //! - [`authenticate`]: who is calling. Every request gets a [`Principal`] in its extensions,
 //!   built by `app::backend::auth` from the session cookie (pages, `/rpc`) or also an API token or
 //!   Basic credentials (`/api`). Nothing here decides what the caller may do: the service layer
@@ -59,6 +61,54 @@ pub async fn refuse_foreign(State(policy): State<Arc<HttpPolicy>>, request: Requ
         return error.into_response();
     }
     next.run(request).await
+}
+
+/// The largest request body the server reads: 1 MiB. Our bodies are small JSON or form posts
+/// (the largest, a batch of a few thousand repository names, is tens of KiB).
+pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
+
+/// Answers `413` (JSON, as every API error) to a body over [`MAX_REQUEST_BODY`]: at once when
+/// its `Content-Length` says so, else once that much of it has arrived. Handlers and server
+/// functions then get the body already read, so none of them reads more, whatever extractor or
+/// codec it uses.
+pub async fn limit_body(request: Request, next: Next) -> Response {
+    use axum::body::HttpBody as _;
+    let too_large = || {
+        app::model::AppError::PayloadTooLarge(format!(
+            "the request body is larger than {} MiB, the most this server reads; send fewer items per request",
+            MAX_REQUEST_BODY / (1024 * 1024)
+        ))
+        .into_response()
+    };
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_REQUEST_BODY as u64) {
+        return too_large();
+    }
+    if request.body().size_hint().exact() == Some(0) {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(error) if is_length_limit(&error) => too_large(),
+        // The client went away or sent a broken chunked body: nothing to answer but that.
+        Err(_) => {
+            app::model::AppError::BadRequest("the request body could not be read".to_owned()).into_response()
+        }
+    }
+}
+
+/// Whether reading a body failed on the length limit rather than on the connection.
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = source {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// Resolves the caller and puts it on the request.
@@ -129,7 +179,8 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
 
 /// Server functions answer every error with `500` and the error in the body. This gives a
 /// `/rpc/*` error the status its [`AppError`](app::model::AppError) maps to (`401`, `403`,
-/// `404`…), as REST does, so proxies, logs and scripts see what happened.
+/// `404`…), as REST does, so proxies, logs and scripts see what happened; a `429` also gets the
+/// `Retry-After` a REST answer carries.
 pub async fn rpc_error_status(request: Request, next: Next) -> Response {
     let is_rpc = request.uri().path().starts_with("/rpc/");
     let response = next.run(request).await;
@@ -145,6 +196,9 @@ pub async fn rpc_error_status(request: Request, next: Next) -> Response {
         && let Ok(status) = axum::http::StatusCode::from_u16(error.status_code())
     {
         parts.status = status;
+        if let Some(seconds) = error.retry_after() {
+            parts.headers.insert(header::RETRY_AFTER, seconds.into());
+        }
     }
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::static_files::html_no_cache))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::authenticate))
         .layer(axum::middleware::from_fn(crate::middleware::rpc_error_status))
+        .layer(axum::middleware::from_fn(crate::middleware::limit_body))
         // Added after `authenticate`, so not wrapped by it: the built JS/WASM/CSS are public (the
         // sign-in page needs them) and a first page fetches dozens of chunks at once, each of
         // which would otherwise look up the session in the store. The Host check and the

@@ -701,3 +701,140 @@ async fn source_faults_become_retries_in_the_log_or_failed_items_without_a_tag()
     assert_eq!(target.manifest_digest("flaky/bad", "v1").await.unwrap(), None, "nothing tagged");
     assert!(!target.blob_exists("flaky/bad", &layer).await.unwrap(), "the corrupt upload was not committed");
 }
+
+/// A `429` as the API sends it: the JSON error and a `Retry-After` in whole seconds.
+fn assert_too_many(response: &axum::http::Response<Body>, what: &str) {
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{what}");
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok());
+    assert!(
+        retry_after.and_then(|v| v.parse::<u64>().ok()).is_some_and(|s| s >= 1),
+        "{what}: {retry_after:?}"
+    );
+}
+
+async fn json_body(response: axum::http::Response<Body>) -> Value {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+// Issue 11: jobs waiting for a worker were unbounded.
+#[tokio::test]
+async fn a_full_queue_refuses_more_jobs_with_429_and_retry_after_until_a_place_frees() {
+    use tower::ServiceExt as _;
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    let hole = black_hole();
+    let source_host = hole.local_addr().unwrap().to_string();
+    let app = app_for(
+        &registry,
+        NO_DOCKER,
+        &[
+            "--job-workers",
+            "1",
+            "--max-queued-jobs",
+            "1",
+            "--request-timeout-sec",
+            "120",
+            "--source-registries",
+            &source_host,
+        ],
+    );
+    let sync = json!({"source_image": format!("{source_host}/slow/app:v1")});
+    // The one worker hangs on a source that never answers; the next job waits.
+    let (_, running) = post_json(&app, "/api/sync-jobs", sync.clone()).await;
+    let running = running["id"].as_str().unwrap().to_owned();
+    wait_status(&app, &running, "running").await;
+    let (status, queued) =
+        post_json(&app, "/api/repository-delete-jobs", json!({"repositories": ["q/a"]})).await;
+    assert_eq!(status, StatusCode::OK, "{queued}");
+    let queued = queued["id"].as_str().unwrap().to_owned();
+
+    let post = |path: &str, body: Value| {
+        Request::post(path)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let response = app.router.clone().oneshot(post("/api/sync-jobs", sync.clone())).await.unwrap();
+    assert_too_many(&response, "REST start with a full queue");
+    let error = json_body(response).await;
+    assert_eq!(error["error"], "too_many_requests", "{error}");
+    assert!(error["detail"].as_str().unwrap().contains("MAX_QUEUED_JOBS=1"), "{error}");
+    // The UI's server functions and retries go through the same queue.
+    let form = serde_qs::to_string(&app::api::jobs::StartRepositoryDelete {
+        repositories: vec!["q/b".into()],
+        confirmation: app::naming::batch_delete_phrase(1),
+    })
+    .unwrap();
+    let request = Request::post("/rpc/start-repository-delete")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::from(form))
+        .unwrap();
+    let response = app.router.clone().oneshot(request).await.unwrap();
+    assert_too_many(&response, "server function start with a full queue");
+    assert_eq!(json_body(response).await["error"], "too_many_requests");
+    let (_, jobs) = get_json(&app, "/api/sync-jobs").await;
+    assert_eq!(jobs["jobs"].as_array().unwrap().len(), 2, "a refused job is not recorded: {jobs:#}");
+
+    // Cancelling the waiting job frees its place.
+    let (status, _) = post_json(&app, &format!("/api/sync-jobs/{queued}/cancel"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(wait_job(&app, &queued).await["state"], "cancelled");
+    let (status, next) =
+        post_json(&app, "/api/repository-delete-jobs", json!({"repositories": ["q/c"]})).await;
+    assert_eq!(status, StatusCode::OK, "{next}");
+    for id in [running.as_str(), next["id"].as_str().unwrap()] {
+        post_json(&app, &format!("/api/sync-jobs/{id}/cancel"), json!({})).await;
+        wait_job(&app, id).await;
+    }
+}
+
+// Issue 11: live job streams (SSE) per user were unbounded.
+#[tokio::test]
+async fn live_streams_per_user_are_bounded_and_a_closed_stream_frees_its_place() {
+    use tower::ServiceExt as _;
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    let app = app_for(&registry, NO_DOCKER, &["--max-streams-per-user", "2"]);
+    let job = start(&app, "/api/repository-delete-jobs", json!({"repositories": ["none/here"]})).await;
+    let job_events = format!("/api/sync-jobs/{}/events", job["id"].as_str().unwrap());
+    let open = |path: &str, credential: Option<(&str, String)>| {
+        let mut request = Request::get(path);
+        if let Some((name, value)) = credential {
+            request = request.header(name, value);
+        }
+        app.router.clone().oneshot(request.body(Body::empty()).unwrap())
+    };
+    // The admin's API token and session share one allowance.
+    let by_token = open("/api/sync-jobs/events", None).await.unwrap();
+    assert_eq!(by_token.status(), StatusCode::OK);
+    let session = Some(("cookie", format!("rm_session={}", app.admin_session)));
+    let by_session = open("/api/sync-jobs/events", session.clone()).await.unwrap();
+    assert_eq!(by_session.status(), StatusCode::OK);
+    for path in ["/api/sync-jobs/events", job_events.as_str()] {
+        let refused = open(path, session.clone()).await.unwrap();
+        assert_too_many(&refused, path);
+        let error = json_body(refused).await;
+        assert!(error["detail"].as_str().unwrap().contains("MAX_STREAMS_PER_USER=2"), "{error}");
+    }
+    // Another user has their own.
+    let hash = app::backend::auth::password::hash_password("viewer password").unwrap();
+    app.state
+        .auth
+        .db()
+        .create_user("watcher", &hash, app::model::Role::Viewer, app::backend::store::now_ms())
+        .unwrap();
+    let (token, _) = common::credentials(&app.state, "watcher");
+    let other =
+        open("/api/sync-jobs/events", Some(("authorization", format!("Bearer {token}")))).await.unwrap();
+    assert_eq!(other.status(), StatusCode::OK);
+    // A client that goes away (its response dropped) frees its place; so does a stream that ends
+    // (a finished job's stream ends after its snapshot).
+    drop(by_token);
+    let again = open(job_events.as_str(), None).await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(again.into_body(), usize::MAX).await.unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("event: snapshot"));
+    let last = open("/api/sync-jobs/events", None).await.unwrap();
+    assert_eq!(last.status(), StatusCode::OK, "the ended stream gave its place back");
+    drop((by_session, other, last));
+}

@@ -345,3 +345,35 @@ async fn every_response_carries_the_security_headers() {
     unique.dedup();
     assert_eq!(unique.len(), nonces.len(), "{nonces:?}");
 }
+
+// Issue 11: request bodies were read whole, whatever their size.
+#[tokio::test]
+async fn request_bodies_over_1_mib_are_refused_413_before_anything_reads_them() {
+    let app = router(&[]);
+    let big = format!(r#"{{"source_image": "{}"}}"#, "a".repeat(1024 * 1024));
+    let refused = |what: &str, status: StatusCode, body: &[u8]| {
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{what}");
+        let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        assert_eq!(json["error"], "payload_too_large", "{what}: {json}");
+        assert!(json["detail"].as_str().unwrap_or_default().contains("1 MiB"), "{what}: {json}");
+    };
+    // Said up front by Content-Length …
+    let json = [("content-type", "application/json")];
+    let (status, _, body) = send(&app, request("POST", "/api/sync-jobs", &json, big.clone())).await;
+    refused("REST, Content-Length", status, &body);
+    // … or found out while reading a body sent without one.
+    let chunks =
+        big.into_bytes().chunks(64 * 1024).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>();
+    let streamed = Body::from_stream(futures::stream::iter(chunks));
+    let (status, _, body) = send(&app, request("POST", "/api/sync-jobs", &json, streamed)).await;
+    refused("REST, chunked", status, &body);
+    // Server functions too, whatever their encoding.
+    let form = [("content-type", "application/x-www-form-urlencoded"), ("accept", "application/json")];
+    let big_form = format!("source_image={}", "a".repeat(1024 * 1024 + 1));
+    let (status, _, body) = send(&app, request("POST", "/rpc/preview-sync", &form, big_form)).await;
+    refused("server function", status, &body);
+    // Just under the limit is read, and answered on its merits.
+    let under = format!(r#"{{"source_image": "{}"}}"#, "a".repeat(1024 * 1024 - 100));
+    let (status, _, body) = send(&app, request("POST", "/api/sync-jobs", &json, under)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{}", String::from_utf8_lossy(&body));
+}

@@ -52,6 +52,14 @@ pub struct Config {
     #[arg(long, env = "JOB_WORKERS", default_value = "2", value_parser = parse_job_workers)]
     pub job_workers: usize,
 
+    /// Jobs that may wait in the queue for a worker; starting one more is refused (`429`).
+    #[arg(long, env = "MAX_QUEUED_JOBS", default_value = "100", value_parser = parse_max_queued_jobs)]
+    pub max_queued_jobs: usize,
+
+    /// Live job streams (SSE) one user may have open at once; one more is refused (`429`).
+    #[arg(long, env = "MAX_STREAMS_PER_USER", default_value = "8", value_parser = parse_max_streams)]
+    pub max_streams_per_user: usize,
+
     /// Local images a push job tags and pushes at once.
     #[arg(long, env = "LOCAL_PUSH_CONCURRENCY", default_value = "2", value_parser = parse_local_push_concurrency)]
     pub local_push_concurrency: usize,
@@ -363,6 +371,14 @@ fn parse_job_workers(value: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_max_queued_jobs(value: &str) -> Result<usize, String> {
+    parse_bounded(value, "MAX_QUEUED_JOBS", "jobs", 1, 100_000).map(|n| n as usize)
+}
+
+fn parse_max_streams(value: &str) -> Result<usize, String> {
+    parse_bounded(value, "MAX_STREAMS_PER_USER", "streams", 1, 1000).map(|n| n as usize)
+}
+
 fn parse_local_push_concurrency(value: &str) -> Result<usize, String> {
     parse_bounded(value, "LOCAL_PUSH_CONCURRENCY", "images", 1, 16).map(|n| n as usize)
 }
@@ -632,6 +648,8 @@ mod tests {
         assert_eq!(config.sync_job_retention, 120);
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.local_push_concurrency, 2);
+        assert_eq!(config.max_queued_jobs, 100);
+        assert_eq!(config.max_streams_per_user, 8);
     }
 
     #[test]
@@ -698,6 +716,12 @@ mod tests {
                 "LOCAL_PUSH_CONCURRENCY must be a whole number of images from 1 to 16",
             ),
             (&["--local-push-concurrency", "0"], "LOCAL_PUSH_CONCURRENCY"),
+            (&["--max-queued-jobs", "0"], "MAX_QUEUED_JOBS must be a whole number of jobs from 1 to 100000"),
+            (&["--max-queued-jobs", "many"], "MAX_QUEUED_JOBS"),
+            (
+                &["--max-streams-per-user", "0"],
+                "MAX_STREAMS_PER_USER must be a whole number of streams from 1 to 1000",
+            ),
             (&["--registry-push-host", "http://"], "REGISTRY_PUSH_HOST must be host[:port]"),
             (&["--docker-host", "/var/run/docker.sock"], "DOCKER_HOST must be unix://"),
             (

@@ -14,6 +14,7 @@ use super::registry::{
     Credentials, DockerConfig, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError,
     SourceRegistries, SourceSettings,
 };
+use super::service::streams::LiveStreams;
 use super::store::{Db, StoreError};
 
 /// Everything a request needs. Cheap to clone.
@@ -25,6 +26,8 @@ pub struct AppState {
     pub docker: Arc<DockerClient>,
     pub jobs: JobManager,
     pub auth: Auth,
+    /// Live job streams open per user (`MAX_STREAMS_PER_USER`).
+    pub streams: LiveStreams,
 }
 
 /// Why the server cannot start.
@@ -96,7 +99,11 @@ impl AppState {
                 docker: docker.clone(),
                 local_push_concurrency: config.local_push_concurrency,
             },
-            JobsConfig { workers: config.job_workers, retention: config.sync_job_retention as usize },
+            JobsConfig {
+                workers: config.job_workers,
+                retention: config.sync_job_retention as usize,
+                max_queued: config.max_queued_jobs,
+            },
         )?;
         let auth = Auth::new(
             db,
@@ -108,6 +115,7 @@ impl AppState {
                 public_https: config.public_url.as_ref().is_some_and(|u| u.scheme() == "https"),
             },
         );
-        Ok(Self { leptos_options, config: Arc::new(config), registry, docker, jobs, auth })
+        let streams = LiveStreams::new(config.max_streams_per_user);
+        Ok(Self { leptos_options, config: Arc::new(config), registry, docker, jobs, auth, streams })
     }
 }

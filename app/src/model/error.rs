@@ -21,9 +21,13 @@ pub enum AppError {
     /// 404: the named repository, tag, image or job does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// 429: too many failed logins; the response's `Retry-After` says when to try again.
+    /// 429: too many failed logins, jobs already waiting in the queue (`MAX_QUEUED_JOBS`), or
+    /// live streams open for one user; the response's `Retry-After` says when to try again.
     #[error("{0}")]
     TooManyRequests(String),
+    /// 413: the request body is larger than the server reads (1 MiB); the message names the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// 502: the registry or the Docker daemon failed or refused; the message carries its reason.
     #[error("{0}")]
     Upstream(String),
@@ -44,9 +48,20 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::TooManyRequests(_) => 429,
+            Self::PayloadTooLarge(_) => 413,
             Self::Upstream(_) => 502,
             Self::Internal | Self::Transport(_) => 500,
         }
+    }
+
+    /// The `Retry-After` (seconds) a `429` carries when nothing more exact is known: a full job
+    /// queue or a user's streams free up as jobs start and pages close, at no time one can
+    /// predict. The login throttle knows its wait and sends that instead.
+    pub const RETRY_AFTER_SECS: u64 = 5;
+
+    /// The `Retry-After` this error's response carries, if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        matches!(self, Self::TooManyRequests(_)).then_some(Self::RETRY_AFTER_SECS)
     }
 }
 
@@ -61,11 +76,16 @@ impl FromServerFnError for AppError {
 #[cfg(feature = "ssr")]
 impl axum::response::IntoResponse for AppError {
     /// REST routes answer `{"error": "<kind>", "detail": "<message>"}`; `detail` is what the
-    /// original tool's clients read.
+    /// original tool's clients read. A `429` says when to come back (`Retry-After`).
     fn into_response(self) -> axum::response::Response {
         let status = axum::http::StatusCode::from_u16(self.status_code())
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (status, axum::Json(self)).into_response()
+        let retry_after = self.retry_after();
+        let mut response = (status, axum::Json(self)).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -88,6 +108,7 @@ mod tests {
             (AppError::Unauthorized(String::new()), 401),
             (AppError::Forbidden(String::new()), 403),
             (AppError::TooManyRequests(String::new()), 429),
+            (AppError::PayloadTooLarge(String::new()), 413),
             (AppError::NotFound(String::new()), 404),
             (AppError::Upstream(String::new()), 502),
             (AppError::Internal, 500),
@@ -96,5 +117,25 @@ mod tests {
         for (error, status) in cases {
             assert_eq!(error.status_code(), status, "{error:?}");
         }
+    }
+
+    #[test]
+    fn only_too_many_requests_says_when_to_retry() {
+        assert_eq!(AppError::TooManyRequests(String::new()).retry_after(), Some(AppError::RETRY_AFTER_SECS));
+        assert_eq!(AppError::PayloadTooLarge(String::new()).retry_after(), None);
+        assert_eq!(AppError::BadRequest(String::new()).retry_after(), None);
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn responses_carry_the_status_the_kind_maps_to() {
+        use axum::response::IntoResponse as _;
+        let response = AppError::PayloadTooLarge("request body over 1 MiB".into()).into_response();
+        assert_eq!(response.status(), 413);
+        assert!(response.headers().get("retry-after").is_none());
+        let response = AppError::TooManyRequests("queue full".into()).into_response();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()["retry-after"], AppError::RETRY_AFTER_SECS.to_string().as_str());
+        assert_eq!(response.headers()["content-type"], "application/json");
     }
 }

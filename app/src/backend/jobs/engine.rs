@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,6 +29,46 @@ pub struct JobsConfig {
     pub workers: usize,
     /// Finished jobs kept in history (`SYNC_JOB_RETENTION`).
     pub retention: usize,
+    /// Jobs that may wait for a worker (`MAX_QUEUED_JOBS`); more are refused with `429`.
+    pub max_queued: usize,
+}
+
+/// The waiting room in front of the workers, bounded so that a script (or a user) starting jobs
+/// faster than they run cannot grow the queue, its tasks and its history rows without end.
+#[derive(Clone)]
+struct Queue {
+    waiting: Arc<AtomicUsize>,
+    max: usize,
+}
+
+/// A job's place in the [`Queue`]: given back when the job gets a worker, or ends without one
+/// (cancelled while queued), so only jobs that wait count.
+struct QueueSlot(Arc<AtomicUsize>);
+
+impl Drop for QueueSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Queue {
+    fn new(max: usize) -> Self {
+        Self { waiting: Arc::new(AtomicUsize::new(0)), max: max.max(1) }
+    }
+
+    /// A place, or `429` when `max` jobs already wait.
+    fn enter(&self) -> Result<QueueSlot, AppError> {
+        self.waiting
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < self.max).then_some(n + 1))
+            .map(|_| QueueSlot(self.waiting.clone()))
+            .map_err(|waiting| {
+                AppError::TooManyRequests(format!(
+                    "{waiting} jobs are already waiting for a worker (MAX_QUEUED_JOBS={}); \
+                     start this one once some have started, or cancel queued ones",
+                    self.max
+                ))
+            })
+    }
 }
 
 /// Runs and remembers jobs. Cheap to clone.
@@ -40,6 +81,7 @@ struct Inner {
     shared: Arc<Shared>,
     live: Mutex<HashMap<String, Arc<LiveJob>>>,
     pool: Arc<Semaphore>,
+    queue: Queue,
     retention: usize,
 }
 
@@ -67,6 +109,7 @@ impl JobManager {
             shared: Arc::new(Shared { store, deps, events }),
             live: Mutex::new(HashMap::new()),
             pool: Arc::new(Semaphore::new(config.workers.max(1))),
+            queue: Queue::new(config.max_queued),
             retention: config.retention,
         });
         for id in inner.store().unfinished()? {
@@ -97,9 +140,11 @@ impl JobManager {
         &self.inner.shared.deps
     }
 
-    /// Validates `request`, records it as `queued` and starts it when a worker is free.
+    /// Validates `request`, records it as `queued` and starts it when a worker is free. With
+    /// `MAX_QUEUED_JOBS` jobs already waiting it is refused (`429`) and nothing is recorded.
     pub fn submit(&self, request: JobRequest, retry_of: Option<String>) -> Result<JobSummary, AppError> {
         let plan = kinds::plan(&request, self.deps())?;
+        let slot = self.inner.queue.enter()?;
         let stamp = now();
         let summary = JobSummary {
             id: uuid::Uuid::new_v4().simple().to_string(),
@@ -123,7 +168,7 @@ impl JobManager {
         let context = self.inner.context(live);
         context.log(LogLevel::Info, format!("queued: {} → {}", summary.source_image, summary.target_image));
         context.update_summary(|_| {});
-        tokio::spawn(run(self.inner.clone(), context, request));
+        tokio::spawn(run(self.inner.clone(), context, request, slot));
         Ok(summary)
     }
 
@@ -279,11 +324,13 @@ fn not_found(id: &str) -> AppError {
 }
 
 /// Waits for a worker, runs the job's kind, and records how it ended.
-async fn run(inner: Arc<Inner>, context: JobContext, request: JobRequest) {
+async fn run(inner: Arc<Inner>, context: JobContext, request: JobRequest, slot: QueueSlot) {
     let permit = tokio::select! {
         permit = inner.pool.clone().acquire_owned() => permit.ok(),
         () = context.cancel_token().cancelled() => None,
     };
+    // Running, or never to run: either way it no longer waits.
+    drop(slot);
     let outcome = if permit.is_some() {
         context.update_summary(|s| {
             s.status = JobStatus::Running;
@@ -402,6 +449,19 @@ mod tests {
 
     fn item(status: ItemStatus) -> JobItem {
         JobItem { source: "a".into(), target: "b".into(), status, detail: None, digest: None }
+    }
+
+    #[test]
+    fn the_queue_refuses_past_its_size_and_frees_a_place_when_a_job_leaves_it() {
+        let queue = Queue::new(2);
+        let first = queue.enter().unwrap();
+        let _second = queue.enter().unwrap();
+        let refused = queue.enter().err().expect("a third job waits in a queue of 2");
+        assert_eq!(refused.status_code(), 429);
+        assert!(refused.to_string().contains("MAX_QUEUED_JOBS=2"), "{refused}");
+        drop(first);
+        let _third = queue.enter().expect("a place came free");
+        assert_eq!(queue.waiting.load(Ordering::SeqCst), 2);
     }
 
     #[test]

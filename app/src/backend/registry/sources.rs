@@ -1,5 +1,7 @@
 //! One client per registry host: ours, and any other that a sync reads from or a rename or a push
-//! writes to (`target_registry_host`).
+//! writes to (`target_registry_host`). Other hosts' clients are kept for the
+//! [`MAX_SOURCE_CLIENTS`] most recently used hosts, so syncs from ever new hosts do not pile up
+//! connection pools and token caches; ours is kept for good.
 //!
 //! References are parsed and normalised as Docker does, by `oci_spec::distribution::Reference`
 //! (`nginx:1.27` → `docker.io/library/nginx:1.27`). Each registry host gets one client (shared
@@ -10,11 +12,13 @@
 //! Every client applies the one [`OutboundPolicy`]; jobs may write only to our registry
 //! (`REGISTRY_PUSH_HOST`) and to `TARGET_REGISTRIES`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use lru::LruCache;
 use oci_spec::distribution::Reference;
 
 use super::docker_config::DockerConfig;
@@ -25,6 +29,10 @@ use crate::model::AppError;
 /// Docker's name for Docker Hub in references, and the host its registry API answers on.
 const DOCKER_HUB: &str = "docker.io";
 const DOCKER_HUB_API: &str = "registry-1.docker.io";
+
+/// Clients kept for registries other than ours. A host used again after being dropped gets a new
+/// client (a new connection pool and token); a job still holding the old one keeps using it.
+pub const MAX_SOURCE_CLIENTS: usize = 64;
 
 /// A parsed source reference.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +111,8 @@ pub struct SourceRegistries {
     outbound: Arc<OutboundPolicy>,
     /// `TARGET_REGISTRIES`: other registries jobs may write to.
     targets: Vec<HostPattern>,
-    clients: Mutex<HashMap<String, RegistryClient>>,
+    /// Other registries' clients by host, least recently used dropped first. Ours is not in it.
+    clients: Mutex<LruCache<String, RegistryClient>>,
 }
 
 /// How [`SourceRegistries`] reaches registries other than ours.
@@ -139,7 +148,7 @@ impl SourceRegistries {
             ca_cert: settings.ca_cert,
             outbound: settings.outbound,
             targets: settings.targets,
-            clients: Mutex::new(HashMap::new()),
+            clients: Mutex::new(LruCache::new(NonZeroUsize::new(MAX_SOURCE_CLIENTS).expect("not zero"))),
         }
     }
 
@@ -196,7 +205,7 @@ impl SourceRegistries {
             outbound: self.outbound.clone(),
         })
         .map_err(|e| AppError::Upstream(e.to_string()))?;
-        clients.insert(host.to_owned(), client.clone());
+        clients.put(host.to_owned(), client.clone());
         Ok(client)
     }
 
@@ -251,6 +260,48 @@ mod tests {
         assert_eq!(pinned.manifest_reference(), digest);
         assert!(SourceRef::parse("").is_err());
         assert!(SourceRef::parse("Upper/Case:tag").is_err());
+    }
+
+    fn sources() -> SourceRegistries {
+        let ours_url = url::Url::parse("http://127.0.0.1:5000/").unwrap();
+        let outbound = Arc::new(OutboundPolicy::new(&ours_url, [], Vec::new()));
+        let options = |base_url| RegistryClientOptions {
+            base_url,
+            credentials: Credentials::Anonymous,
+            timeout: Duration::from_secs(5),
+            ca_cert: None,
+            insecure: false,
+            outbound: outbound.clone(),
+        };
+        let ours = RegistryClient::new(options(ours_url.clone())).unwrap();
+        let settings = SourceSettings {
+            credentials: DockerConfig::default(),
+            insecure: Vec::new(),
+            timeout: Duration::from_secs(5),
+            ca_cert: None,
+            outbound: outbound.clone(),
+            targets: Vec::new(),
+        };
+        SourceRegistries::new(ours, "127.0.0.1:5000".to_owned(), ["localhost:5000".to_owned()], settings)
+    }
+
+    // Guards issue 11: a client per source host used to be kept forever.
+    #[test]
+    fn other_hosts_clients_are_bounded_least_recently_used_first_and_ours_is_never_dropped() {
+        let sources = sources();
+        let same = |a: &RegistryClient, b: &RegistryClient| Arc::ptr_eq(&a.inner, &b.inner);
+        let ours = sources.client("127.0.0.1:5000").unwrap();
+        let kept = sources.client("kept.example.test").unwrap();
+        for n in 0..MAX_SOURCE_CLIENTS * 2 {
+            sources.client(&format!("host{n}.example.test")).unwrap();
+            // Used all along, so never the least recently used.
+            assert!(same(&sources.client("kept.example.test").unwrap(), &kept));
+        }
+        assert_eq!(sources.clients.lock().unwrap().len(), MAX_SOURCE_CLIENTS);
+        assert!(same(&sources.client("127.0.0.1:5000").unwrap(), &ours), "our client is never replaced");
+        assert!(same(&sources.client("localhost:5000").unwrap(), &ours));
+        let first = sources.clients.lock().unwrap().contains("host0.example.test");
+        assert!(!first, "the least recently used host was dropped");
     }
 
     #[test]

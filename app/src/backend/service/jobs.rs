@@ -98,24 +98,28 @@ pub fn get(state: &AppState, who: &Principal, id: &str) -> Result<Job, AppError>
     state.jobs.job(id)
 }
 
-/// One job, live (SSE).
+/// One job, live (SSE). Counts against the caller's `MAX_STREAMS_PER_USER` until it ends or the
+/// client goes away.
 pub fn watch(
     state: &AppState,
     who: &Principal,
     id: &str,
 ) -> Result<impl Stream<Item = JobEvent> + Send + 'static, AppError> {
     check(state, who, Operation::GetJob)?;
-    state.jobs.watch(id)
+    let slot = state.streams.open(who)?;
+    Ok(slot.hold(state.jobs.watch(id)?))
 }
 
-/// Every job's summary as it changes (SSE), after the newest `limit`.
+/// Every job's summary as it changes (SSE), after the newest `limit`. Counts against the
+/// caller's `MAX_STREAMS_PER_USER` as [`watch`] does.
 pub fn watch_all(
     state: &AppState,
     who: &Principal,
     limit: Option<usize>,
 ) -> Result<impl Stream<Item = JobEvent> + Send + 'static, AppError> {
     check(state, who, Operation::ListJobs)?;
-    Ok(state.jobs.watch_all(limit.unwrap_or(50).clamp(1, 1000)))
+    let slot = state.streams.open(who)?;
+    Ok(slot.hold(state.jobs.watch_all(limit.unwrap_or(50).clamp(1, 1000))))
 }
 
 pub async fn cancel(state: &AppState, who: &Principal, id: &str) -> Result<JobSummary, AppError> {
