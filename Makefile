@@ -8,3 +8,9 @@ setup:
 	scripts/setup.sh
 bench:
 	scripts/bench.sh
+# The container image, built offline from host artefacts (scripts/image.sh), and its tests.
+.PHONY: image test-image
+image:
+	scripts/image.sh
+test-image:
+	scripts/test-image.sh
