@@ -554,6 +554,24 @@ fn build_stand_in_registry_image(d: &Dockerd) {
     docker_ok(d, &["build", "-q", "-t", "registry:2", &context.path().to_string_lossy()]);
 }
 
+/// `docker-compose config` output without the services' `ports:` lists.
+fn without_ports(config: &str) -> String {
+    let mut kept = Vec::new();
+    let mut in_ports = false;
+    for line in config.lines() {
+        if line == "    ports:" {
+            in_ports = true;
+            continue;
+        }
+        if in_ports && (line.starts_with("    - ") || line.starts_with("      ")) {
+            continue;
+        }
+        in_ports = false;
+        kept.push(line);
+    }
+    kept.join("\n") + "\n"
+}
+
 fn which(name: &str) -> PathBuf {
     if name.contains('/') {
         return PathBuf::from(name);
@@ -589,12 +607,9 @@ async fn the_full_stack_comes_up_takes_a_push_lists_it_and_comes_down() {
     // The container's user (10001) reads the bind-mounted secret.
     std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
     let project = format!("rmt{}", nonce());
-    let compose = |args: &[&str]| {
-        let output = Command::new("docker-compose")
+    let compose_env = |command: &mut Command| {
+        command
             .current_dir(repo_root())
-            .args(["-p", &project, "-f", "docker-compose.full.yml", "-f"])
-            .arg(&override_file)
-            .args(args)
             .env("DOCKER_HOST", d.host())
             .env("DOCKER_CONFIG", d.root_dir().join("cli-config"))
             .env("DOCKER_GID", socket_gid(d))
@@ -602,9 +617,22 @@ async fn the_full_stack_comes_up_takes_a_push_lists_it_and_comes_down() {
             .env("ADMIN_PASSWORD_SECRET", &secret)
             .env("REGISTRY_API_URL", format!("http://{registry_host}"))
             .env("REGISTRY_PUSH_HOST", &registry_host)
-            .env("PUBLIC_URL", format!("http://127.0.0.1:{app_port}"))
-            .output()
-            .expect("docker-compose runs");
+            .env("PUBLIC_URL", format!("http://127.0.0.1:{app_port}"));
+    };
+    // The file and the override as Compose resolves them, minus `ports`: publishing is refused
+    // with host networking, and Compose 1.29 cannot reset a list in an override (v2's `!reset`).
+    let mut resolve = Command::new("docker-compose");
+    resolve.args(["-f", "docker-compose.full.yml", "-f"]).arg(&override_file).arg("config");
+    compose_env(&mut resolve);
+    let resolved = resolve.output().expect("docker-compose runs");
+    assert!(resolved.status.success(), "{}", String::from_utf8_lossy(&resolved.stderr));
+    let resolved_file = work.path().join("resolved.yml");
+    std::fs::write(&resolved_file, without_ports(&String::from_utf8_lossy(&resolved.stdout))).unwrap();
+    let compose = |args: &[&str]| {
+        let mut command = Command::new("docker-compose");
+        command.args(["-p", &project, "-f"]).arg(&resolved_file).args(args);
+        compose_env(&mut command);
+        let output = command.output().expect("docker-compose runs");
         assert!(
             output.status.success(),
             "docker-compose {args:?}: {}",
