@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The release artefacts the image holds: `cargo leptos build --release` with the server linked
+# The release artefacts the image holds: `cargo leptos build --release --split --precompress`
+# (lazy routes, brotli/gzip copies beside each file, as `make run` builds) with the server linked
 # fully static (glibc's libc.a, `+crt-static`), so it runs in a `FROM scratch` image. Used by the
 # Dockerfile's builder stage and by `make image` (scripts/image.sh) on the host, so both images
 # carry the same build. Prints the binary's path on stdout.
@@ -18,6 +19,6 @@ triple="$(uname -m)-unknown-linux-gnu"
 triple_var="CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
 export LEPTOS_BIN_TARGET_TRIPLE="$triple"
 export "$triple_var"="-C target-feature=+crt-static"
-${BUILD_NICE:+nice -n "$BUILD_NICE"} cargo leptos build --release >&2
+${BUILD_NICE:+nice -n "$BUILD_NICE"} cargo leptos build --release --split --precompress >&2
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 echo "$target_dir/$triple/release/registry-manager"

@@ -6,8 +6,11 @@
 # docker-registry, dockerd and server processes on 127.0.0.1). The scale fixture (10,000
 # repositories / 100,000 tags) is generated once into bench/data/scale.img (mounted on
 # bench/data/scale while running) and reused.
+# It also builds the release site and prints the front-end weight: the JS and WASM a first visit
+# to a page downloads, raw, gzip and brotli as served, beside the 350 KiB gzip target
+# (scripts/site-size.py).
 # A first argument `browse`, `jobs`, `local` (the local-image push alone, also part of `jobs`),
-# `auth` (access control) or `all` (default; or BENCH=… in the environment, as in
+# `auth` (access control), `site` (the front-end weight alone) or `all` (default; or BENCH=… in the environment, as in
 # `make bench BENCH=jobs`) picks the part to run; other arguments go to rm-bench (`--help`), e.g.
 #   scripts/bench.sh jobs      scripts/bench.sh auth      scripts/bench.sh --only tags,catalog
 #   scripts/bench.sh --regenerate
@@ -17,12 +20,12 @@ source "$(dirname "$0")/lib.sh"
 
 group="${BENCH:-all}"
 case "${1:-}" in
-  browse | jobs | local | auth | all) group="$1"; shift ;;
+  browse | jobs | local | auth | site | all) group="$1"; shift ;;
 esac
 case "$group" in
-  all) only=() ;;
+  all | site) only=() ;;
   browse | jobs | local | auth) only=(--only "$group") ;;
-  *) log "BENCH=$group: expected browse, jobs, local, auth or all"; exit 2 ;;
+  *) log "BENCH=$group: expected browse, jobs, local, auth, site or all"; exit 2 ;;
 esac
 
 "$ROOT/scripts/setup.sh"
@@ -36,6 +39,13 @@ if { [ "$group" = all ] || [ "$group" = browse ]; } && [ ! -x /usr/sbin/mkfs.ext
 fi
 
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+if [ "$group" = all ] || [ "$group" = site ]; then
+  # The site as `make run` serves it; the server is built below (or not needed for `site`).
+  log "cargo leptos build --release --split --precompress --frontend-only (nice -n ${BENCH_BUILD_NICE:-10})"
+  nice -n "${BENCH_BUILD_NICE:-10}" cargo leptos build --release --split --precompress --frontend-only
+  python3 "$ROOT/scripts/site-size.py" "$ROOT/target/site/pkg"
+  if [ "$group" = site ]; then exit 0; fi
+fi
 log "cargo build --release -p server -p rm-bench (nice -n ${BENCH_BUILD_NICE:-10}, into $TARGET_DIR)"
 nice -n "${BENCH_BUILD_NICE:-10}" cargo build --release -p server -p rm-bench
 

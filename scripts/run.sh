@@ -8,8 +8,10 @@ source "$(dirname "$0")/lib.sh"
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 
-log "cargo leptos build --release"
-cargo leptos build --release
+# --split: each page is its own WASM chunk (app/src/ui/lazy_pages.rs); --precompress: .br/.gz
+# beside every file, which the server sends as they are (server/src/static_files.rs).
+log "cargo leptos build --release --split --precompress"
+cargo leptos build --release --split --precompress
 
 export DATA_DIR="${DATA_DIR:-$ROOT/data}"
 mkdir -p "$DATA_DIR"

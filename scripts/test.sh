@@ -17,8 +17,10 @@ cargo clippy -p frontend --target wasm32-unknown-unknown --locked -- -D warnings
 log "unit and integration tests (app with ssr, server, harness)"
 cargo test --workspace --exclude frontend --locked
 
-log "cargo leptos build (site for the browser tests)"
-cargo leptos build
+# --split: the pages are lazy routes (app/src/ui/lazy_pages.rs); without it the WASM would import
+# chunks that were never split out, and no page would hydrate.
+log "cargo leptos build --split (site for the browser tests)"
+cargo leptos build --split
 
 log "Playwright (Chromium against the real server, registry and dockerd)"
 (cd end2end && npx playwright test)

@@ -116,17 +116,11 @@ impl PrefixMode {
     }
 }
 
-/// The repository name `repository` gets under a prefix rule. The prefix may have several
-/// components (`mirror/x86`); slashes around it are ignored. The result still has to pass the
-/// registry's name grammar, which the backend checks.
-pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<String, String> {
-    let repository = repository.trim().trim_matches('/');
+/// Whether `prefix` can be added or removed: the request-wide part of the prefix rule.
+pub fn check_prefix(mode: PrefixMode, prefix: &str) -> Result<(), String> {
     let prefix = prefix.trim().trim_matches('/');
-    if repository.is_empty() {
-        return Err("the repository name is empty".to_owned());
-    }
     match mode {
-        PrefixMode::None => Ok(repository.to_owned()),
+        PrefixMode::None => Ok(()),
         _ if prefix.is_empty() => Err(format!(
             "prefix_value is empty: give the namespace to {} (for example `x86`)",
             if mode == PrefixMode::Add { "add" } else { "remove" }
@@ -134,12 +128,36 @@ pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<
         _ if prefix.split('/').any(str::is_empty) => {
             Err(format!("prefix_value {prefix:?} has an empty path component (`//`)"))
         }
+        _ => Ok(()),
+    }
+}
+
+/// The repository name `repository` gets under a prefix rule. The prefix may have several
+/// components (`mirror/x86`); slashes around it are ignored. As the original: `add` keeps a name
+/// already under the prefix (or equal to it), and `remove` keeps a name without the prefix; only a
+/// name that is the prefix itself cannot have it removed. The result still has to pass the
+/// registry's name grammar, which the backend checks.
+pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<String, String> {
+    let repository = repository.trim().trim_matches('/');
+    let prefix = prefix.trim().trim_matches('/');
+    if repository.is_empty() {
+        return Err("the repository name is empty".to_owned());
+    }
+    check_prefix(mode, prefix)?;
+    match mode {
+        PrefixMode::None => Ok(repository.to_owned()),
+        // As the original: adding is idempotent, and removing a prefix a name lacks leaves it as
+        // it is (the caller shows such a name as unchanged).
+        PrefixMode::Add if repository == prefix || repository.starts_with(&format!("{prefix}/")) => {
+            Ok(repository.to_owned())
+        }
         PrefixMode::Add => Ok(format!("{prefix}/{repository}")),
+        PrefixMode::Remove if repository == prefix => {
+            Err(format!("{repository} is the prefix itself: removing `{prefix}/` would leave no name"))
+        }
         PrefixMode::Remove => match repository.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('/')) {
-            Some(rest) if !rest.is_empty() => Ok(rest.to_owned()),
-            _ => Err(format!(
-                "{repository} does not start with the prefix `{prefix}/`, so it cannot be removed"
-            )),
+            Some(rest) => Ok(rest.to_owned()),
+            None => Ok(repository.to_owned()),
         },
     }
 }
@@ -150,15 +168,29 @@ mod prefix_tests {
 
     #[test]
     fn prefixes_are_added_and_removed_by_whole_components() {
-        assert_eq!(apply_prefix("team/app", PrefixMode::Add, "x86").unwrap(), "x86/team/app");
-        assert_eq!(apply_prefix("app", PrefixMode::Add, "/mirror/x86/").unwrap(), "mirror/x86/app");
-        assert_eq!(apply_prefix("x86/team/app", PrefixMode::Remove, "x86").unwrap(), "team/app");
-        assert_eq!(apply_prefix("app", PrefixMode::None, "ignored").unwrap(), "app");
-        // `x86` is not a prefix of `x86app/…` by components, and removing everything leaves nothing.
-        assert!(apply_prefix("x86app/web", PrefixMode::Remove, "x86").is_err());
-        assert!(apply_prefix("x86", PrefixMode::Remove, "x86").is_err());
-        assert!(apply_prefix("app", PrefixMode::Add, " ").unwrap_err().contains("prefix_value is empty"));
-        assert!(apply_prefix("app", PrefixMode::Add, "a//b").is_err());
+        use PrefixMode::{Add, None, Remove};
+        // (name, mode, prefix, the name it gets)
+        let cases = [
+            ("team/app", Add, "x86", "x86/team/app"),
+            ("app", Add, "/mirror/x86/", "mirror/x86/app"),
+            ("x86/team/app", Remove, "x86", "team/app"),
+            ("mirror/x86/app", Remove, "mirror/x86", "app"),
+            ("app", None, "ignored", "app"),
+            // Idempotent add: already under the prefix, or the prefix itself.
+            ("x86/team/app", Add, "x86", "x86/team/app"),
+            ("x86", Add, "x86", "x86"),
+            ("x86app/web", Add, "x86", "x86/x86app/web"),
+            // Remove without the prefix (by whole components): unchanged.
+            ("team/app", Remove, "x86", "team/app"),
+            ("x86app/web", Remove, "x86", "x86app/web"),
+        ];
+        for (name, mode, prefix, expected) in cases {
+            assert_eq!(apply_prefix(name, mode, prefix).as_deref(), Ok(expected), "{name} {mode:?} {prefix}");
+        }
+        // Errors: removing everything leaves nothing; an empty or broken prefix.
+        assert!(apply_prefix("x86", Remove, "x86").unwrap_err().contains("the prefix itself"));
+        assert!(apply_prefix("app", Add, " ").unwrap_err().contains("prefix_value is empty"));
+        assert!(apply_prefix("app", Add, "a//b").is_err());
     }
 }
 
@@ -259,7 +291,9 @@ mod local_tests {
             "app:v1-riscv64"
         );
         assert!(name("app@sha256:abc", PrefixMode::None, "", None).unwrap_err().contains("digest"));
-        assert!(name("app:v1", PrefixMode::Remove, "x86", None).is_err());
+        // As the original: removing a prefix the name lacks keeps the name; the prefix itself fails.
+        assert_eq!(name("app:v1", PrefixMode::Remove, "x86", None).unwrap(), "app:v1");
+        assert!(name("x86:v1", PrefixMode::Remove, "x86", None).is_err());
         let parsed = LocalReference::parse("my.registry:5000/a/b:c").unwrap();
         assert_eq!(
             (parsed.registry.as_deref(), parsed.repository.as_str(), parsed.tag.as_str()),

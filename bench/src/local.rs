@@ -12,15 +12,17 @@
 //!   default `LOCAL_PUSH_CONCURRENCY` 2), one `POST /api/local-push-jobs` (prefix add, no arch
 //!   suffix, `cleanup_local_tag`), polled until finished;
 //! * ours-c5: the same with `LOCAL_PUSH_CONCURRENCY=5` (information);
-//! * docker-serial: `docker tag` + `docker push` + `docker rmi` of the new tag per image, one
+//! * docker-serial: `docker tag` + `docker push` + `docker rmi` of the source tag per image, one
 //!   image after the other;
 //! * docker-parallel: the 5 `docker tag` + `docker push` + `docker rmi` chains at once.
 //!
-//! Every tool ends in the same state: the images in the registry, the host's tags as before (ours
-//! through `cleanup_local_tag`, the docker chains through their `docker rmi`, both timed). One
-//! untimed `docker push` to a throwaway registry warms the daemon up first. A tool that leaves a
-//! tag behind fails its run. Every pushed tag is read back through the registry API: its config
-//! digest must be the local image's ID.
+//! Every tool ends in the same state, the original's `cleanup_local_tag`: the images in the
+//! registry, and locally renamed (the new tags kept, the source tags removed; ours through
+//! `cleanup_local_tag`, the docker chains through their `docker rmi`, both timed). Untimed after
+//! each run, the source tags are put back and the new ones removed. One untimed `docker push` to
+//! a throwaway registry warms the daemon up first. A tool that ends in another state fails its
+//! run. Every pushed tag is read back through the registry API: its config digest must be the
+//! local image's ID.
 
 use std::time::{Duration, Instant};
 
@@ -216,7 +218,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                         for (image, target) in images.iter().zip(&targets) {
                             dockerd.cli_ok(&["tag", &image.reference, target]).await?;
                             dockerd.cli_ok(&["push", "--quiet", target]).await?;
-                            dockerd.cli_ok(&["rmi", target]).await?;
+                            dockerd.cli_ok(&["rmi", &image.reference]).await?;
                         }
                         (t.elapsed(), None)
                     }
@@ -227,7 +229,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                             |(image, target)| async move {
                                 dockerd.cli_ok(&["tag", &image.reference, target]).await?;
                                 dockerd.cli_ok(&["push", "--quiet", target]).await?;
-                                dockerd.cli_ok(&["rmi", target]).await
+                                dockerd.cli_ok(&["rmi", &image.reference]).await
                             },
                         ))
                         .await?;
@@ -236,25 +238,36 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
                 })
             }
             .await;
-            // Untimed: whatever local tags a failed run left go, so the next run starts clean.
-            let left = tags_under(&dockerd, &prefix).await;
-            if let Ok(left) = &left
-                && !left.is_empty()
+            // Untimed: the end state (the new tags, no source tag), then the source tags put back and
+            // the run's tags removed, so the next run starts from the fixture.
+            let renamed = tags_under(&dockerd, &prefix).await;
+            let mut sources_left = Vec::new();
+            for image in &images {
+                if dockerd.cli_ok(&["image", "inspect", &image.reference]).await.is_ok() {
+                    sources_left.push(image.reference.clone());
+                } else {
+                    dockerd
+                        .cli_ok(&["tag", &image.id, &image.reference])
+                        .await
+                        .context("putting a source tag back")?;
+                }
+            }
+            if let Ok(renamed) = &renamed
+                && !renamed.is_empty()
             {
                 let mut args = vec!["rmi"];
-                args.extend(left.iter().map(String::as_str));
+                args.extend(renamed.iter().map(String::as_str));
                 dockerd.cli_ok(&args).await.context("docker rmi of the run's tags")?;
             }
             let checked: Result<Duration> = async {
                 let (d, digests) = measured?;
-                let left = left.context("listing the dockerd's tags")?;
-                ensure!(
-                    left.is_empty(),
-                    "{} left {} local tag(s): {}",
-                    if tool.is_ours() { "cleanup_local_tag" } else { "docker rmi" },
-                    left.len(),
-                    left.join(", ")
-                );
+                let mut renamed = renamed.context("listing the dockerd's tags")?;
+                renamed.sort();
+                let mut wanted = targets.clone();
+                wanted.sort();
+                let how = if tool.is_ours() { "cleanup_local_tag" } else { "docker rmi" };
+                ensure!(renamed == wanted, "{how} left the new tags {renamed:?}, wanted {wanted:?}");
+                ensure!(sources_left.is_empty(), "{how} left the source tags {sources_left:?}");
                 verify(&ctx.http, &registry.url(), &images, &prefix, digests.as_deref(), res).await?;
                 Ok(d)
             }
@@ -315,7 +328,7 @@ pub async fn run(ctx: &Ctx) -> Result<Table> {
              arch_mode: none, cleanup_local_tag: true}, GET /api/sync-jobs/{id} every 20 ms until finished; \
              c = LOCAL_PUSH_CONCURRENCY (2 default, 5 for information)"
                 .into(),
-            "docker ×5: the 5 `docker tag` + `docker push` + `docker rmi <new tag>` chains at once; docker: the same \
+            "docker ×5: the 5 `docker tag` + `docker push` + `docker rmi <source tag>` chains at once; docker: the same \
              one image after the other (every tool leaves the host's tags as they were, timed)"
                 .into(),
             format!(

@@ -14,9 +14,15 @@ export class JobPage {
     this.items = page.getByRole('table', { name: 'Items' }).locator('tbody tr');
   }
 
-  /** Waits for the browser to be on a job's page and returns its id. */
+  /**
+   * Waits for the browser to be on a job's page and returns its id. The job view, not only the
+   * URL: pages are lazy routes, so after a client-side navigation the URL changes first and the
+   * previous page (e.g. the jobs list, whose rows have `job-status` too) stays until the job
+   * page's WASM chunk has loaded.
+   */
   async id(): Promise<string> {
     await expect(this.page).toHaveURL(/\/jobs\/[0-9a-f]+$/);
+    await expect(this.page.getByTestId('job-source')).toBeAttached();
     return new URL(this.page.url()).pathname.split('/').pop()!;
   }
 

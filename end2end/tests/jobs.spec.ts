@@ -73,6 +73,7 @@ test('a sync onto a tag that holds another image shows both digests and needs Ov
   await expect(form.getByTestId('sync-overwrite')).not.toBeChecked();
   await form.getByRole('button', { name: 'Start sync' }).click();
   const job = new JobPage(page);
+  await job.id();
   await job.expectFinished('failed');
   await expect(job.items.first()).toContainText(held);
   await expect(job.items.first()).toContainText(incoming);
@@ -83,6 +84,7 @@ test('a sync onto a tag that holds another image shows both digests and needs Ov
   await fill();
   await form.getByTestId('sync-overwrite').check();
   await form.getByRole('button', { name: 'Start sync' }).click();
+  await job.id();
   await job.expectFinished('succeeded');
   await expect(job.log.getByText(`it held ${held}`)).toBeVisible();
   expect(await manifestDigest(page.request, env.registryUrl, target, 'v1')).toBe(incoming);

@@ -22,11 +22,17 @@ test('rename two repositories by prefix: preview old → new, start, new reposit
   const start = dialog.getByRole('button', { name: 'Start rename' });
   await expect(dialog.getByRole('radio', { name: 'Add a prefix' })).toBeChecked();
 
-  // A prefix that cannot be removed: the server's reason, and no way to start.
+  // A prefix the names lack: as in the original, they stay as they are (nothing to copy).
   await dialog.getByRole('radio', { name: 'Remove a prefix' }).check();
   await dialog.getByLabel('Prefix', { exact: true }).fill('absent');
   await dialog.getByRole('button', { name: 'Preview' }).click();
-  await expect(dialog.getByRole('alert')).toContainText('does not start with the prefix');
+  const kept = dialog.getByTestId('rename-preview-repository');
+  await expect(kept).toHaveCount(2);
+  await expect(kept.nth(0)).toContainText(`${alpha} unchanged`);
+  // A prefix that cannot be used: the server's reason, and no way to start.
+  await dialog.getByLabel('Prefix', { exact: true }).fill('a//b');
+  await dialog.getByRole('button', { name: 'Preview' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('empty path component');
   await expect(start).toBeDisabled();
 
   await dialog.getByRole('radio', { name: 'Add a prefix' }).check();

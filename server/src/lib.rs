@@ -5,5 +5,6 @@ pub mod middleware;
 pub mod rest;
 pub mod routes;
 pub mod session;
+pub mod static_files;
 
 pub use routes::router;

@@ -5,7 +5,6 @@
 
 use app::backend::{AppState, Config};
 use clap::Parser;
-use leptos::config::{Env, LeptosOptions};
 use tracing_subscriber::EnvFilter;
 
 fn main() -> std::process::ExitCode {
@@ -43,14 +42,11 @@ async fn run() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
+    for warning in app::backend::config::take_startup_warnings() {
+        tracing::warn!("{warning}");
+    }
 
-    let leptos_options = LeptosOptions::builder()
-        .output_name("registry-manager")
-        .site_root(config.site_root.to_string_lossy().into_owned())
-        .site_pkg_dir("pkg")
-        .site_addr(config.listen_addr)
-        .env(Env::PROD)
-        .build();
+    let leptos_options = server::static_files::leptos_options(&config);
     let listen_addr = config.listen_addr;
     let state = match AppState::new(config, leptos_options) {
         Ok(state) => state,

@@ -1,4 +1,5 @@
-//! The router: REST under `/api`, server functions under `/rpc`, pages, static files, and the
+//! The router: REST under `/api`, server functions under `/rpc`, pages, static files (`/pkg`:
+//! [`crate::static_files`]; the rest of the site by leptos' file handler), and the
 //! session form posts (`/login`, `/logout`, `/setup`). Middleware refuses foreign hosts and
 //! cross-site changes, adds the security headers, and puts the caller on every request; the
 //! service layer decides what the caller may do.
@@ -30,8 +31,14 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_csp_nonce, shell))
+        .layer(axum::middleware::from_fn(crate::static_files::html_no_cache))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::authenticate))
         .layer(axum::middleware::from_fn(crate::middleware::rpc_error_status))
+        // Added after `authenticate`, so not wrapped by it: the built JS/WASM/CSS are public (the
+        // sign-in page needs them) and a first page fetches dozens of chunks at once, each of
+        // which would otherwise look up the session in the store. The Host check and the
+        // security headers below still apply.
+        .nest_service("/pkg", crate::static_files::pkg_router(std::path::Path::new(&*state.leptos_options.site_root)))
         .layer(axum::middleware::from_fn_with_state(policy, crate::middleware::refuse_foreign))
         .layer(axum::middleware::from_fn(crate::middleware::security_headers))
         // The path only: a query string may carry a secret (`/setup?token=…`).

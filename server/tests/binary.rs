@@ -21,11 +21,7 @@ fn run_with_env(vars: &[(&str, &str)]) -> std::process::Output {
 fn invalid_values_stop_start_up_naming_the_variable() {
     let cases = [
         ("REQUEST_TIMEOUT_SEC", "abc", "REQUEST_TIMEOUT_SEC must be a whole number of seconds"),
-        (
-            "REGISTRY_API_URL",
-            "127.0.0.1:5000",
-            "REGISTRY_API_URL must be an absolute http:// or https:// URL",
-        ),
+        ("REGISTRY_API_URL", "ftp://127.0.0.1:5000", "the scheme http:// or https:// is missing"),
         ("MAX_CATALOG_RESULTS", "0", "MAX_CATALOG_RESULTS must be a whole number"),
         ("LISTEN_ADDR", "localhost", "LISTEN_ADDR must be ip:port"),
     ];

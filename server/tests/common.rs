@@ -7,7 +7,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use clap::Parser;
-use leptos::config::LeptosOptions;
 use tower::ServiceExt;
 
 /// The router the binary serves, with its own `DATA_DIR` (removed on drop). Derefs to the router.
@@ -51,7 +50,8 @@ pub fn router(args: &[&str]) -> TestApp {
     }
     argv.extend(args.iter().copied());
     let config = Config::try_parse_from(argv).expect("test configuration is valid");
-    let options = LeptosOptions::builder().output_name("registry-manager").build();
+    // As the binary makes them: the site is LEPTOS_SITE_ROOT (`--site-root`).
+    let options = server::static_files::leptos_options(&config);
     let state = AppState::new(config, options).expect("state builds");
     state.auth.bootstrap(Some((ADMIN, ADMIN_PASSWORD))).expect("admin account");
     // Under AUTH=none there are no accounts (and every caller is the local admin).

@@ -40,11 +40,6 @@ async fn bad_job_requests_get_specific_errors_and_start_nothing() {
         ),
         (
             "/api/remote-prefix-jobs",
-            json!({"repositories": ["x86/a", "b"], "prefix_mode": "remove", "prefix_value": "x86"}),
-            "b does not start with the prefix `x86/`",
-        ),
-        (
-            "/api/remote-prefix-jobs",
             json!({"repositories": ["a"], "prefix_mode": "add", "prefix_value": ""}),
             "prefix_value is empty",
         ),
@@ -266,6 +261,36 @@ async fn a_docker_engine_sync_is_not_sent_to_a_source_the_outbound_policy_refuse
         detail.contains("refused to have the Docker daemon pull") && detail.contains("SOURCE_REGISTRIES"),
         "{detail}"
     );
+}
+
+#[tokio::test]
+async fn rename_follows_the_original_prefix_rules_name_by_name() {
+    let registry = Registry::builder().delete_enabled(true).start().await.unwrap();
+    let a = registry.push_image("x86/pre/a", "v1", &ImageSpec::docker()).await.unwrap();
+    registry.push_image("pre/b", "v1", &ImageSpec::docker()).await.unwrap();
+    let app = app_for(&registry, NO_DOCKER, &[]);
+    // `pre/b` lacks the prefix: unchanged. `x86` is the prefix itself: that name alone fails.
+    let body = json!({"repositories": ["x86/pre/a", "pre/b", "x86"], "prefix_mode": "remove", "prefix_value": "x86"});
+
+    let (status, preview) = post_json(&app, "/api/remote-prefix-jobs/preview", body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{preview:#}");
+    assert_eq!(preview["errors"], json!([]), "{preview:#}");
+    let rows: Vec<&Value> = preview["repositories"].as_array().unwrap().iter().collect();
+    let row = |name: &str| {
+        *rows.iter().find(|r| r["source"] == name).unwrap_or_else(|| panic!("{name}: {preview:#}"))
+    };
+    assert_eq!(row("x86/pre/a")["target"], format!("{}/pre/a", registry.host()));
+    assert_eq!(row("pre/b")["unchanged"], true);
+    assert!(row("x86")["error"].as_str().unwrap().contains("the prefix itself"), "{preview:#}");
+
+    let job = start(&app, "/api/remote-prefix-jobs", body).await;
+    assert_eq!((job["status"].as_str(), job["state"].as_str()), (Some("failed"), Some("partial")), "{job:#}");
+    let statuses = item_statuses(&job);
+    assert!(statuses.contains(&("x86/pre/a:v1".to_owned(), "succeeded".to_owned())), "{statuses:?}");
+    assert!(statuses.contains(&("pre/b".to_owned(), "skipped".to_owned())), "{statuses:?}");
+    assert!(statuses.contains(&("x86".to_owned(), "failed".to_owned())), "{statuses:?}");
+    assert_eq!(registry.manifest_digest("pre/a", "v1").await.unwrap(), Some(a.digest));
+    assert_eq!(registry.tags("pre/b").await.unwrap(), ["v1"], "an unchanged name is left alone");
 }
 
 #[tokio::test]

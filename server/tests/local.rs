@@ -156,7 +156,8 @@ async fn cleanups_remove_only_what_the_job_made_or_was_told_to() {
     let host = registry.host();
     let app = app_for(&registry, docker.host(), &[]);
 
-    // cleanup_local_tag: the new local tag goes, the source tag and image stay.
+    // cleanup_local_tag, as the original: the source's local tag goes once the push is verified,
+    // and the image stays under its new name (a local rename).
     let id = docker.load_image("clean/app:v1", &ImageSpec::docker()).await.unwrap();
     let job = start(
         &app,
@@ -166,10 +167,15 @@ async fn cleanups_remove_only_what_the_job_made_or_was_told_to() {
     )
     .await;
     assert_eq!(job["state"], "succeeded", "{job:#}");
-    assert!(job["items"][0]["detail"].as_str().unwrap().contains("local tag"), "{job:#}");
+    assert!(
+        job["items"][0]["detail"].as_str().unwrap().contains("local tag clean/app:v1 removed"),
+        "{job:#}"
+    );
     assert!(registry.manifest_digest("moved/clean/app", "v1").await.unwrap().is_some());
-    assert_eq!(local_id(docker, &format!("{host}/moved/clean/app:v1")).await, None);
-    assert_eq!(local_id(docker, "clean/app:v1").await, Some(id.clone()));
+    assert_eq!(local_id(docker, &format!("{host}/moved/clean/app:v1")).await, Some(id.clone()));
+    assert_eq!(local_id(docker, "clean/app:v1").await, None);
+    // Put the source name back for the cases below.
+    docker.cli_ok(&["tag", &id, "clean/app:v1"]).await.unwrap();
 
     // cleanup_registry_source_tag: an image pulled from our registry under an old name; its old
     // tag is deleted once the new one is verified, and a sibling tag on the same digest survives.
@@ -192,9 +198,9 @@ async fn cleanups_remove_only_what_the_job_made_or_was_told_to() {
     assert_eq!(registry.manifest_digest("app", "v1").await.unwrap(), Some(digest.clone()));
     assert_eq!(registry.tags("old/app").await.unwrap(), ["sibling"]);
     assert_eq!(registry.manifest_digest("old/app", "sibling").await.unwrap(), Some(digest));
-    // Locally: the source is never removed, only the tag the job created.
-    assert_eq!(local_id(docker, &old).await, Some(old_id));
-    assert_eq!(local_id(docker, &format!("{host}/app:v1")).await, None);
+    // Locally: renamed, the same image under its new name.
+    assert_eq!(local_id(docker, &old).await, None);
+    assert_eq!(local_id(docker, &format!("{host}/app:v1")).await, Some(old_id));
 
     // A local-only source has no registry tag to delete, and says so.
     let job = start(
@@ -206,7 +212,9 @@ async fn cleanups_remove_only_what_the_job_made_or_was_told_to() {
     .await;
     assert_eq!(job["state"], "succeeded", "{job:#}");
     assert!(job["items"][0]["detail"].as_str().unwrap().contains("not from our registry"), "{job:#}");
-    assert_eq!(local_id(docker, "clean/app:v1").await, Some(id));
+    // Without cleanup_local_tag both names stay.
+    assert_eq!(local_id(docker, "clean/app:v1").await, Some(id.clone()));
+    assert_eq!(local_id(docker, &format!("{host}/again/clean/app:v1")).await, Some(id));
 }
 
 #[tokio::test]

@@ -342,19 +342,20 @@ async fn local_images_are_listed_pushed_and_deleted_through_server_functions() {
         rpc(&app, "start-local-push", &local::StartLocalPush { request }).await.unwrap();
     assert_eq!(finished(&app, &started.id).await.summary.status, JobStatus::Succeeded);
     assert!(registry.manifest_digest("mirror/rpc/web", "1.0-arm").await.unwrap().is_some());
+    // cleanup_local_tag renamed it locally: the source tag is gone, the new one names the image.
+    let pushed = format!("{host}/mirror/rpc/web:1.0-arm");
+    assert!(!docker.cli(&["image", "inspect", "rpc/web:1.0"]).await.unwrap().status.success());
+    assert!(docker.cli(&["image", "inspect", &pushed]).await.unwrap().status.success());
 
     // Deleting one of two tags of an image names the other, which goes too.
-    let refs = vec!["rpc/web:1.0".to_owned()];
+    let refs = vec!["rpc/web:copy".to_owned()];
     let preview: LocalDeletePreview =
         rpc(&app, "preview-local-delete", &local::PreviewLocalDelete { image_refs: refs.clone() })
             .await
             .unwrap();
     let [image] = preview.images.as_slice() else { panic!("{preview:?}") };
     assert_eq!(image.image_id, id);
-    assert_eq!(
-        (image.selected.as_slice(), image.also_removed.as_slice()),
-        (&refs[..], &["rpc/web:copy".to_owned()][..])
-    );
+    assert_eq!((image.selected.as_slice(), image.also_removed.as_slice()), (&refs[..], &[pushed][..]));
     let started: JobSummary =
         rpc(&app, "start-local-delete", &local::StartLocalDelete { image_refs: refs }).await.unwrap();
     assert_eq!(finished(&app, &started.id).await.summary.status, JobStatus::Succeeded);

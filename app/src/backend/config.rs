@@ -407,10 +407,53 @@ fn has_userinfo(url: &Url) -> bool {
     !url.username().is_empty() || url.password().is_some()
 }
 
+/// Values accepted in the original's looser forms, to be logged as warnings once logging is up
+/// (configuration is read before it is).
+static STARTUP_WARNINGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The warnings about configuration values that were accepted after a correction.
+pub fn take_startup_warnings() -> Vec<String> {
+    std::mem::take(&mut *STARTUP_WARNINGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+}
+
+fn warn_at_startup(message: String) {
+    STARTUP_WARNINGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(message);
+}
+
+/// `REGISTRY_API_URL` without a scheme gets `http://`, as the original did (with a warning).
+fn with_scheme(value: &str) -> (String, Option<String>) {
+    let value = value.trim();
+    if value.contains("://") || value.is_empty() {
+        return (value.to_owned(), None);
+    }
+    let url = format!("http://{value}");
+    let note = format!(
+        "REGISTRY_API_URL={value} has no scheme: using {url}; write the scheme to silence this warning"
+    );
+    (url, Some(note))
+}
+
+/// `REGISTRY_PUSH_HOST` given as a URL (`http://host:5000/v2/`) is reduced to `host:port`, as the
+/// original did (with a warning); `None` when no host can be read from it.
+fn push_host_of_url(value: &str) -> Option<(String, String)> {
+    let url =
+        Url::parse(&if value.contains("://") { value.to_owned() } else { format!("http://{value}") }).ok()?;
+    let host = url.host_str().filter(|h| !h.is_empty())?;
+    let host = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let note = format!(
+        "REGISTRY_PUSH_HOST={value} is not host[:port]: using {host}; give only host[:port] to silence this warning"
+    );
+    Some((host, note))
+}
+
 fn parse_registry_url(value: &str) -> Result<Url, String> {
     let accepted =
         "REGISTRY_API_URL must be an absolute http:// or https:// URL such as http://127.0.0.1:5000";
-    let url = Url::parse(value.trim()).map_err(|e| format!("{accepted} ({e})"))?;
+    let (value, note) = with_scheme(value);
+    let url = Url::parse(&value).map_err(|e| format!("{accepted} ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
         return Err(format!("{accepted} (the scheme http:// or https:// is missing)"));
     }
@@ -423,6 +466,9 @@ fn parse_registry_url(value: &str) -> Result<Url, String> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(format!("{accepted}, without ?query or #fragment"));
     }
+    if let Some(note) = note {
+        warn_at_startup(note);
+    }
     Ok(url)
 }
 
@@ -433,10 +479,17 @@ fn parse_push_host(value: &str) -> Result<String, String> {
         && !value.contains('/')
         && Url::parse(&format!("http://{value}")).is_ok_and(|u| u.host_str().is_some());
     if valid {
-        Ok(value.to_owned())
-    } else {
-        Err("REGISTRY_PUSH_HOST must be host[:port] without a scheme or path, such as 127.0.0.1:5000"
-            .to_owned())
+        return Ok(value.to_owned());
+    }
+    match push_host_of_url(value).filter(|_| !value.is_empty() && !value.contains('@')) {
+        Some((host, note)) => {
+            warn_at_startup(note);
+            Ok(host)
+        }
+        None => {
+            Err("REGISTRY_PUSH_HOST must be host[:port] without a scheme or path, such as 127.0.0.1:5000"
+                .to_owned())
+        }
     }
 }
 
@@ -600,16 +653,48 @@ mod tests {
     }
 
     #[test]
+    fn registry_urls_in_the_originals_looser_forms_are_corrected_with_a_warning() {
+        let config = parse(&["--registry-api-url", "127.0.0.1:5000"]).unwrap();
+        assert_eq!(config.registry_api_url.as_str(), "http://127.0.0.1:5000/");
+        let config = parse(&[
+            "--registry-api-url",
+            "localhost:5000",
+            "--registry-push-host",
+            "http://localhost:5000/v2/",
+        ])
+        .unwrap();
+        assert_eq!(
+            (config.registry_api_url.as_str(), config.registry_push_host().as_str()),
+            ("http://localhost:5000/", "localhost:5000")
+        );
+        // The warnings (other tests may add theirs meanwhile: look for these two).
+        let warnings = take_startup_warnings();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w
+                    .contains("REGISTRY_API_URL=localhost:5000 has no scheme: using http://localhost:5000")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains(
+                "REGISTRY_PUSH_HOST=http://localhost:5000/v2/ is not host[:port]: using localhost:5000"
+            )),
+            "{warnings:?}"
+        );
+        assert_eq!(with_scheme("https://r.example").1, None, "a full URL is not warned about");
+    }
+
+    #[test]
     fn bad_values_name_the_variable_and_the_accepted_form() {
         let cases: &[(&[&str], &str)] = &[
             (&["--request-timeout-sec", "abc"], "REQUEST_TIMEOUT_SEC must be a whole number of seconds"),
             (&["--request-timeout-sec", "0"], "REQUEST_TIMEOUT_SEC"),
+            (&["--registry-api-url", "ftp://127.0.0.1"], "the scheme http:// or https:// is missing"),
             (
-                &["--registry-api-url", "127.0.0.1:5000"],
+                &["--registry-api-url", "http://"],
                 "REGISTRY_API_URL must be an absolute http:// or https:// URL",
             ),
-            (&["--registry-api-url", "localhost:5000"], "the scheme http:// or https:// is missing"),
-            (&["--registry-api-url", "ftp://127.0.0.1"], "REGISTRY_API_URL"),
             (
                 &["--max-catalog-results", "2000"],
                 "MAX_CATALOG_RESULTS must be a whole number of repositories from 1 to 1000",
@@ -621,7 +706,7 @@ mod tests {
                 "LOCAL_PUSH_CONCURRENCY must be a whole number of images from 1 to 16",
             ),
             (&["--local-push-concurrency", "0"], "LOCAL_PUSH_CONCURRENCY"),
-            (&["--registry-push-host", "http://127.0.0.1:5000"], "REGISTRY_PUSH_HOST must be host[:port]"),
+            (&["--registry-push-host", "http://"], "REGISTRY_PUSH_HOST must be host[:port]"),
             (&["--docker-host", "/var/run/docker.sock"], "DOCKER_HOST must be unix://"),
             (
                 &["--registry-ca-cert", "/nonexistent/ca.pem"],

@@ -405,6 +405,13 @@ pub struct RenamePreviewRepository {
     pub source: String,
     pub target: String,
     pub tags: Vec<RenamePreviewTag>,
+    /// The prefix rule leaves the name as it is (already prefixed, or without the prefix to
+    /// remove): nothing is copied.
+    #[serde(default)]
+    pub unchanged: bool,
+    /// Why this repository cannot be renamed (its item fails; the others go on).
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

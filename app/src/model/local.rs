@@ -48,7 +48,8 @@ pub struct LocalPushRequest {
     /// host[:port] to push to; defaults to `REGISTRY_PUSH_HOST`.
     #[serde(default)]
     pub target_registry_host: Option<String>,
-    /// Remove the local tag this job created once it is pushed (never anything else).
+    /// Once the push is verified, remove the source's local tag, as the original did: the image
+    /// stays under its new name (a local rename). Only that tag is removed, never an image.
     #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub cleanup_local_tag: bool,
     /// When the local image came from our registry under another name: delete that old registry

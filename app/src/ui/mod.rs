@@ -2,22 +2,24 @@
 
 pub mod components;
 pub use crate::format;
+mod lazy_pages;
 pub mod live;
 pub mod pages;
 pub mod session;
 pub mod strings;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
 use crate::model::Operation;
-use pages::{
-    AuditPage, JobPage, JobsPage, LocalImagesPage, LoginPage, NotFound, RepositoriesPage, RepositoryRoute,
-    SetupPage, StatusPage, TokensPage, UsersPage,
+use lazy_pages::{
+    AuditRoute, JobRoute, JobsRoute, LocalImagesRoute, LoginRoute, RepositoriesRoute, RepositoryRouteLazy,
+    SetupRoute, StatusRoute, TokensRoute, UsersRoute,
 };
+use pages::NotFound;
 use session::{Allowed, use_session};
 use strings::strings;
 
@@ -30,6 +32,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
+                // The stylesheet is here, not in `App`: only the server knows its hashed name
+                // (cargo-leptos `hash-files`; see server/src/static_files.rs).
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <MetaTags />
@@ -45,10 +50,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
     let s = strings();
     view! {
-        <Stylesheet id="leptos" href="/pkg/registry-manager.css" />
         <Title text=s.app_name />
         <Router>
             <Layout />
@@ -71,17 +74,17 @@ fn Layout() -> impl IntoView {
             </Show>
             <main id="main" class="content">
                 <Routes fallback=NotFound>
-                    <Route path=path!("") view=RepositoriesPage />
-                    <Route path=path!("repositories/*path") view=RepositoryRoute />
-                    <Route path=path!("local-images") view=LocalImagesPage />
-                    <Route path=path!("jobs") view=JobsPage />
-                    <Route path=path!("jobs/:id") view=JobPage />
-                    <Route path=path!("status") view=StatusPage />
-                    <Route path=path!("tokens") view=TokensPage />
-                    <Route path=path!("users") view=UsersPage />
-                    <Route path=path!("audit") view=AuditPage />
-                    <Route path=path!("login") view=LoginPage />
-                    <Route path=path!("setup") view=SetupPage />
+                    <Route path=path!("") view={Lazy::<RepositoriesRoute>::new()} />
+                    <Route path=path!("repositories/*path") view={Lazy::<RepositoryRouteLazy>::new()} />
+                    <Route path=path!("local-images") view={Lazy::<LocalImagesRoute>::new()} />
+                    <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
+                    <Route path=path!("jobs/:id") view={Lazy::<JobRoute>::new()} />
+                    <Route path=path!("status") view={Lazy::<StatusRoute>::new()} />
+                    <Route path=path!("tokens") view={Lazy::<TokensRoute>::new()} />
+                    <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
+                    <Route path=path!("login") view={Lazy::<LoginRoute>::new()} />
+                    <Route path=path!("setup") view={Lazy::<SetupRoute>::new()} />
                 </Routes>
             </main>
         </div>
@@ -163,13 +166,13 @@ fn Sidebar() -> impl IntoView {
     }
 }
 
-/// Sets `data-hydrated="true"` on `<body>` once the WASM has taken over the server-rendered page.
-/// Effects run only in the browser, so the attribute proves hydration (tests wait for it).
-fn mark_hydrated() {
-    #[cfg(feature = "hydrate")]
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+/// Sets `data-hydrated="true"` on `<body>`: the WASM has taken over the server-rendered page, so
+/// clicks reach live handlers (tests wait for it). Called by the WASM entry once hydration has
+/// finished, which with lazy routes is after the page's chunk has loaded: an `Effect` in `App`
+/// ran before that, and tests clicked on the page while it was still dead HTML.
+#[cfg(feature = "hydrate")]
+pub fn mark_hydrated() {
+    if let Some(body) = document().body() {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
 }

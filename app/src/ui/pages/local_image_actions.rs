@@ -222,6 +222,19 @@ fn DeletePreviewImage(image: LocalDeletePreviewImage) -> impl IntoView {
     }
 }
 
+/// [`LocalPushDialog`] in a WASM chunk of its own (`cargo leptos build --split`), fetched the
+/// first time the dialog opens: the local images page loads without it.
+#[leptos::lazy]
+pub fn lazy_local_push_dialog(images: Vec<String>, open: RwSignal<bool>) -> AnyView {
+    view! { <LocalPushDialog images open /> }.into_any()
+}
+
+/// [`LocalDeleteDialog`], split out as [`lazy_local_push_dialog`] is.
+#[leptos::lazy]
+pub fn lazy_local_delete_dialog(images: Vec<String>, open: RwSignal<bool>) -> AnyView {
+    view! { <LocalDeleteDialog images open /> }.into_any()
+}
+
 #[cfg(test)]
 mod tests {
     use super::push_request;

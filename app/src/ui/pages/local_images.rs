@@ -8,7 +8,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::PageHeader;
-use super::local_image_actions::{LocalDeleteDialog, LocalPushDialog};
+use super::local_image_actions::{lazy_local_delete_dialog, lazy_local_push_dialog};
 use crate::api::local::list_local_images;
 use crate::model::{AppError, LocalImage, LocalImageList, Operation};
 use crate::ui::components::{Badge, Tone};
@@ -105,8 +105,15 @@ pub fn LocalImagesPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
-            {move || pushing.get().then(|| view! { <LocalPushDialog images=selection() open=pushing /> })}
-            {move || deleting.get().then(|| view! { <LocalDeleteDialog images=selection() open=deleting /> })}
+            // Lazy dialogs, as on the repositories page.
+            {move || pushing.get().then(|| {
+                let dialog = lazy_local_push_dialog(selection(), pushing);
+                view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
+            })}
+            {move || deleting.get().then(|| {
+                let dialog = lazy_local_delete_dialog(selection(), deleting);
+                view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
+            })}
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 {move || Suspend::new(async move {
                     let me = session.me().await;

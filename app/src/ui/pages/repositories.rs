@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::PageHeader;
-use super::repository_actions::{BatchDeleteDialog, RenameDialog};
+use super::repository_actions::{lazy_batch_delete_dialog, lazy_rename_dialog};
 use crate::api::registry::list_repositories;
 use crate::model::{Operation, RepositoryPage, RepositorySummary};
 use crate::ui::components::ErrorList;
@@ -105,8 +105,16 @@ pub fn RepositoriesPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
-            {move || renaming.get().then(|| view! { <RenameDialog repositories=selection() open=renaming /> })}
-            {move || deleting.get().then(|| view! { <BatchDeleteDialog repositories=selection() open=deleting /> })}
+            // The dialogs are lazy (their code is fetched when one first opens): never rendered on
+            // the server, so hydration does not wait for them.
+            {move || renaming.get().then(|| {
+                let dialog = lazy_rename_dialog(selection(), renaming);
+                view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
+            })}
+            {move || deleting.get().then(|| {
+                let dialog = lazy_batch_delete_dialog(selection(), deleting);
+                view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
+            })}
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || Suspend::new(async move {

@@ -100,11 +100,15 @@ fn RenamePreviewRow(repo: RenamePreviewRepository) -> impl IntoView {
             }
         })
         .collect_view();
+    let outcome = match (repo.unchanged, repo.error) {
+        (true, _) => view! { " " <Badge tone=Tone::Neutral text=s.rename_unchanged /> }.into_any(),
+        (false, Some(error)) => view! { " " <span class="reason" role="alert">{error}</span> }.into_any(),
+        (false, None) => view! { " → " <code class="new-name">{repo.target}</code> }.into_any(),
+    };
     view! {
         <li data-testid="rename-preview-repository">
             <code class="old-name">{repo.source}</code>
-            " → "
-            <code class="new-name">{repo.target}</code>
+            {outcome}
             <ul class="tag-list">{tags}</ul>
         </li>
     }
@@ -154,4 +158,18 @@ pub fn BatchDeleteDialog(
             </div>
         </Dialog>
     }
+}
+
+/// [`RenameDialog`] in a WASM chunk of its own (`cargo leptos build --split`): fetched the first
+/// time the dialog opens, so the repositories page, the first page most visits show, does not
+/// carry the preview table, the form fields and their server functions.
+#[leptos::lazy]
+pub fn lazy_rename_dialog(repositories: Vec<String>, open: RwSignal<bool>) -> AnyView {
+    view! { <RenameDialog repositories open /> }.into_any()
+}
+
+/// [`BatchDeleteDialog`], split out as [`lazy_rename_dialog`] is.
+#[leptos::lazy]
+pub fn lazy_batch_delete_dialog(repositories: Vec<String>, open: RwSignal<bool>) -> AnyView {
+    view! { <BatchDeleteDialog repositories open /> }.into_any()
 }

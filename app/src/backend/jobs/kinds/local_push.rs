@@ -2,10 +2,11 @@
 //! pushed through the daemon, one item per image, a few at once (`LOCAL_PUSH_CONCURRENCY`).
 //!
 //! Per item: tag → push (per-layer bytes) → verify the tag in the registry → optional cleanups.
-//! The cleanups only ever touch what this job made or what the user named: the local tag the job
-//! created (never the source tag, never another image, never a prune), and the old registry tag
-//! of a source that came from our registry (by `DeleteScope::Tag`, so tags sharing its digest
-//! survive), only once the new tag is verified.
+//! The cleanups only ever touch what this job made or what the user named, and only tags (never
+//! an image, never a prune): `cleanup_local_tag` removes the source's local tag once the push is
+//! verified, as the original did, so the image stays under its new name; a failed push removes
+//! the tag the job made; and the old registry tag of a source that came from our registry goes
+//! (by `DeleteScope::Tag`, so tags sharing its digest survive) only once the new tag is verified.
 //!
 //! `arch_mode: auto` uses each image's own architecture (`amd64` → `x86`, `arm64` → `arm`), or the
 //! host's when the image does not say. `plan` cannot ask the daemon, so the targets it records use
@@ -187,27 +188,22 @@ async fn push_one(context: &JobContext, request: &LocalPushRequest, destination:
     }
     context.start_item(index);
     let source = context.item(index).source;
-    // The local tag this job created, for `cleanup_local_tag`, whatever happens after.
+    // The local tag this job created: kept when the push succeeds (it is the image's new name),
+    // removed when it does not, so a failed item leaves the host's tags as they were.
     let mut created = None;
     let (Ok(mut outcome) | Err(mut outcome)) =
         push_steps(context, request, destination, index, &source, &mut created).await;
-    if request.cleanup_local_tag {
-        match &created {
-            Some(tag) => match context.deps().docker.remove_reference(tag).await {
-                Ok(_) => outcome = outcome.noted(&format!("local tag {tag} removed")),
-                Err(error) => {
-                    outcome = outcome.noted(&format!("removing the local tag {tag} failed: {error}"));
-                    // The push went through, but the job left a tag behind that it was asked to remove.
-                    if outcome.status == ItemStatus::Succeeded {
-                        outcome = outcome.with_status(ItemStatus::Failed);
-                    }
-                }
-            },
-            None if outcome.status == ItemStatus::Succeeded => {
-                outcome = outcome.noted("local tag kept: it existed before this job");
-            }
-            None => {}
+    let succeeded = outcome.status == ItemStatus::Succeeded;
+    match &created {
+        _ if succeeded && request.cleanup_local_tag => {
+            outcome = remove_source_tag(context, &source, &context.item(index).target, outcome).await;
         }
+        _ if succeeded => {}
+        Some(tag) => match context.deps().docker.remove_reference(tag).await {
+            Ok(_) => outcome = outcome.noted(&format!("the local tag {tag} this job made was removed")),
+            Err(error) => outcome = outcome.noted(&format!("removing the local tag {tag} failed: {error}")),
+        },
+        None => {}
     }
     match outcome.status {
         ItemStatus::Succeeded => context.info(format!("{source}: {}", outcome.detail)),
@@ -264,6 +260,36 @@ async fn push_steps(
         outcome = outcome.noted(&delete_old_registry_tag(context, source, &image, destination).await?);
     }
     Ok(outcome)
+}
+
+/// `cleanup_local_tag`, as the original did: once the push is verified, the source's local tag is
+/// removed and the image stays under its new name (a local rename). Only that tag goes: the image
+/// keeps the tag this job gave it, so `docker rmi` of the source name only untags. A source that
+/// is the pushed name itself, or not a tag, is kept.
+async fn remove_source_tag(
+    context: &JobContext,
+    source: &str,
+    target: &str,
+    outcome: ItemOutcome,
+) -> ItemOutcome {
+    let named_by_tag =
+        LocalReference::parse(source).is_ok_and(|r| !r.tag.is_empty()) && !looks_like_image_id(source);
+    if source == target || !named_by_tag {
+        return outcome.noted(&format!("local tag {source} kept: it is the pushed name or not a tag"));
+    }
+    match context.deps().docker.remove_reference(source).await {
+        Ok(_) => outcome.noted(&format!("local tag {source} removed; the image stays as {target}")),
+        // The push went through, but the job left behind the tag it was asked to remove.
+        Err(error) => outcome
+            .noted(&format!("removing the local tag {source} failed: {error}"))
+            .with_status(ItemStatus::Failed),
+    }
+}
+
+/// `0123456789ab`, `sha256:…`: an image ID rather than a name (removing it would remove the image).
+fn looks_like_image_id(reference: &str) -> bool {
+    let hex = reference.strip_prefix("sha256:").unwrap_or(reference);
+    hex.len() >= 12 && hex.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// Deletes the source's tag in our registry (only that tag), after the new one was verified.
@@ -360,7 +386,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(error.contains("b does not start with the prefix"), "{error}");
+        assert!(
+            !error.contains("b:v1"),
+            "b lacks the prefix: it keeps its name, as the original did: {error}"
+        );
         assert!(error.contains("x86/Bad:v1 → 127.0.0.1:5000/Bad:v1"), "{error}");
         assert!(error.contains("digest"), "{error}");
         assert!(!error.contains("x86/a"), "{error}");

@@ -17,14 +17,27 @@ use crate::model::{
     AppError, ItemStatus, JobItem, RemotePrefixRequest, RenamePreview, RenamePreviewRepository,
     RenamePreviewTag,
 };
-use crate::naming::{PrefixMode, apply_prefix};
+use crate::naming::{PrefixMode, apply_prefix, check_prefix};
 
 /// Tags copied at once. Each copy is a handful of small requests (manifest, blob HEADs, mounts),
 /// so latency, not bandwidth, bounds a rename; the client still caps requests in flight at 16.
 const PARALLEL_TAGS: usize = 8;
 
-/// Source → target repository names, all checked.
-fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(String, String)>, AppError> {
+/// What a rename does with each repository it was given.
+#[derive(Debug, Default, PartialEq)]
+struct Renames {
+    /// Source → target, to copy.
+    pairs: Vec<(String, String)>,
+    /// Names the prefix rule leaves as they are, on the same registry: nothing to copy.
+    unchanged: Vec<String>,
+    /// Names the rule cannot apply to, with why: a failed item each, while the others go on.
+    refused: Vec<(String, String)>,
+}
+
+/// Every repository's fate under the request's prefix rule. What is wrong with the request as a
+/// whole (no repositories, no usable prefix, two names becoming one) is a 400; what is wrong with
+/// one name is that name's.
+fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Renames, AppError> {
     let sources = repository_list("repositories", &request.repositories)?;
     if request.prefix_mode == PrefixMode::None && same_registry {
         return Err(AppError::BadRequest(
@@ -32,20 +45,24 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(St
                 .to_owned(),
         ));
     }
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
+    check_prefix(request.prefix_mode, &request.prefix_value).map_err(AppError::BadRequest)?;
+    let mut out = Renames::default();
     for source in sources {
         match apply_prefix(&source, request.prefix_mode, &request.prefix_value) {
+            Ok(target) if same_registry && target == source => out.unchanged.push(source),
             Ok(target) => match target.parse::<RepositoryName>() {
-                Ok(_) => out.push((source, target)),
-                Err(reason) => errors.push(format!("{source} → {target}: {reason}")),
+                Ok(_) => out.pairs.push((source, target)),
+                Err(reason) => {
+                    let reason = format!("{source} → {target}: {reason}");
+                    out.refused.push((source, reason));
+                }
             },
-            Err(reason) => errors.push(reason),
+            Err(reason) => out.refused.push((source, reason)),
         }
     }
-    errors.extend(collisions(&out));
-    if !errors.is_empty() {
-        return Err(AppError::BadRequest(errors.join("; ")));
+    let collisions = collisions(&out.pairs);
+    if !collisions.is_empty() {
+        return Err(AppError::BadRequest(collisions.join("; ")));
     }
     Ok(out)
 }
@@ -53,7 +70,8 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Vec<(St
 pub fn plan(request: &RemotePrefixRequest, deps: &Deps) -> Result<Plan, AppError> {
     let (_, host) = deps.sources.target(request.target_registry_host.as_deref())?;
     let same = host == deps.sources.push_host();
-    let pairs = renames(request, same)?;
+    let renames = renames(request, same)?;
+    let pairs = &renames.pairs;
     let sources: Vec<String> = pairs.iter().map(|(s, _)| s.clone()).collect();
     let targets: Vec<String> = pairs.iter().map(|(_, t)| format!("{host}/{t}")).collect();
     Ok(Plan {
@@ -66,7 +84,7 @@ pub fn plan(request: &RemotePrefixRequest, deps: &Deps) -> Result<Plan, AppError
 /// What the rename would do, tag by tag, with conflicts; reads only.
 pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<RenamePreview, AppError> {
     let (target, host) = deps.sources.target(request.target_registry_host.as_deref())?;
-    let pairs = renames(request, host == deps.sources.push_host())?;
+    let Renames { pairs, unchanged, refused } = renames(request, host == deps.sources.push_host())?;
     let mut errors = Vec::new();
     let rows = futures::stream::iter(pairs)
         .map(|(source, target_repository)| {
@@ -124,10 +142,27 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
                 source,
                 target: format!("{host}/{target_repository}"),
                 tags,
+                unchanged: false,
+                error: None,
             }),
             Err(error) => errors.push(format!("{source}: {error}")),
         }
     }
+    let kept = unchanged.into_iter().map(|source| RenamePreviewRepository {
+        target: format!("{host}/{source}"),
+        source,
+        tags: Vec::new(),
+        unchanged: true,
+        error: None,
+    });
+    let refused = refused.into_iter().map(|(source, reason)| RenamePreviewRepository {
+        target: String::new(),
+        source,
+        tags: Vec::new(),
+        unchanged: false,
+        error: Some(reason),
+    });
+    repositories.extend(kept.chain(refused));
     Ok(RenamePreview { repositories, errors })
 }
 
@@ -141,10 +176,19 @@ struct Work {
 pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<(), AppError> {
     let deps = context.deps();
     let (target, host) = deps.sources.target(request.target_registry_host.as_deref())?;
-    let pairs = renames(request, host == deps.sources.push_host())?;
+    let Renames { pairs, unchanged, refused } = renames(request, host == deps.sources.push_host())?;
 
-    // Plan: one item per tag. A repository whose tags cannot be listed is one failed item.
-    let mut items = Vec::new();
+    // Plan: one item per tag. A repository whose tags cannot be listed, or whose name the prefix
+    // rule cannot apply to, is one failed item; one the rule leaves as it is, one skipped item.
+    let mut items: Vec<JobItem> = refused
+        .iter()
+        .map(|(source, reason)| ItemOutcome::failed(reason.clone()).item(source.clone(), String::new()))
+        .collect();
+    for source in &unchanged {
+        context.info(format!("{source}: unchanged by the prefix rule, nothing to copy"));
+        let outcome = ItemOutcome::skipped("unchanged: the prefix rule leaves this name as it is");
+        items.push(outcome.item(source.clone(), format!("{host}/{source}")));
+    }
     let mut work = Vec::new();
     // Each source repository's tags and, at the same time, the tags its target already has: a
     // tag not in that list needs no check of its own before it is written (see `TargetMemo`).
@@ -362,11 +406,26 @@ mod tests {
             target_registry_host: None,
             overwrite: false,
         };
-        let pairs = renames(&request(PrefixMode::Add, "x86", &["a", "team/b"]), true).unwrap();
-        assert_eq!(pairs, [("a".into(), "x86/a".into()), ("team/b".into(), "x86/team/b".into())]);
-        let error =
-            renames(&request(PrefixMode::Remove, "x86", &["x86/a", "b"]), true).unwrap_err().to_string();
-        assert!(error.contains("b does not start with the prefix"), "{error}");
+        let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        let out = renames(&request(PrefixMode::Add, "x86", &["a", "team/b"]), true).unwrap();
+        assert_eq!(
+            out,
+            Renames { pairs: vec![pair("a", "x86/a"), pair("team/b", "x86/team/b")], ..Renames::default() }
+        );
+        // The original's rules: removing a prefix a name lacks, or adding one it has, leaves it
+        // unchanged (on the same registry: nothing to copy); only the prefix itself is refused,
+        // and only for that name.
+        let out = renames(&request(PrefixMode::Remove, "x86", &["x86/a", "b", "x86"]), true).unwrap();
+        assert_eq!(out.pairs, [pair("x86/a", "a")]);
+        assert_eq!(out.unchanged, ["b"]);
+        assert!(
+            matches!(out.refused.as_slice(), [(name, why)] if name == "x86" && why.contains("the prefix itself"))
+        );
+        let out = renames(&request(PrefixMode::Add, "x86", &["x86/a"]), true).unwrap();
+        assert_eq!((out.pairs.len(), out.unchanged.as_slice()), (0, ["x86/a".to_owned()].as_slice()));
+        let out = renames(&request(PrefixMode::Add, "x86", &["x86/a"]), false).unwrap();
+        assert_eq!(out.pairs, [pair("x86/a", "x86/a")], "to another registry the copy still happens");
+        // What is wrong with the request as a whole is a 400.
         assert!(
             renames(&request(PrefixMode::None, "", &["a"]), true)
                 .unwrap_err()
@@ -374,10 +433,13 @@ mod tests {
                 .contains("onto itself")
         );
         assert!(renames(&request(PrefixMode::None, "", &["a"]), false).is_ok());
+        let error = renames(&request(PrefixMode::Add, " ", &["a"]), true).unwrap_err().to_string();
+        assert!(error.contains("prefix_value is empty"), "{error}");
         let error =
             renames(&request(PrefixMode::Remove, "x", &["x/a", "x/y/../a"]), true).unwrap_err().to_string();
         assert!(!error.is_empty());
-        let error = renames(&request(PrefixMode::Add, "UP", &["a"]), true).unwrap_err().to_string();
-        assert!(error.contains("UP/a"), "{error}");
+        // A name the rule turns into an invalid one is that name's failure.
+        let out = renames(&request(PrefixMode::Add, "UP", &["a"]), true).unwrap();
+        assert!(matches!(out.refused.as_slice(), [(name, why)] if name == "a" && why.contains("UP/a")));
     }
 }
