@@ -11,3 +11,9 @@ bench:
 	scripts/bench.sh
 fuzz:
 	scripts/fuzz.sh
+# The container image, built offline from host artefacts (scripts/image.sh), and its tests.
+.PHONY: image test-image
+image:
+	scripts/image.sh
+test-image:
+	scripts/test-image.sh

@@ -15,6 +15,9 @@ CARGO_FUZZ_VERSION=0.13.2      # `make fuzz` and the fuzz step of `make test`
 # apache2-utils/openssl/curl: harness and scripts.
 apt_packages=(docker.io docker-registry skopeo chromium apache2-utils openssl curl ca-certificates)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
+# make image / make test-image: glibc's static libc.a (the image's binary is static), `file` to
+# check it, Compose 1.29 for the compose files.
+apt_packages+=(libc6-dev file docker-compose)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

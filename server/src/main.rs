@@ -1,6 +1,7 @@
 //! `registry-manager`: parses the configuration, builds the state, serves the app until SIGINT or
 //! SIGTERM, then drains open requests. With a command (`user …`, `token …`) it runs that on
-//! DATA_DIR instead ([`app::backend::cli`]) and exits.
+//! DATA_DIR instead ([`app::backend::cli`]) and exits; `healthcheck` asks the running server's
+//! `/api/health` (the container image's HEALTHCHECK).
 
 use app::backend::{AppState, Config};
 use clap::Parser;

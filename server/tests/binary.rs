@@ -138,3 +138,63 @@ fn sigterm_stops_the_server_cleanly() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+/// `registry-manager healthcheck` with only `LISTEN_ADDR` (and `DATA_DIR`, which it must not touch).
+fn healthcheck(
+    listen_addr: &str,
+    data_dir: &std::path::Path,
+    extra: &[&str],
+) -> (std::process::Output, Duration) {
+    let started = Instant::now();
+    let output = Command::new(BIN)
+        .arg("healthcheck")
+        .args(extra)
+        .env_clear()
+        .env("LISTEN_ADDR", listen_addr)
+        .env("DATA_DIR", data_dir)
+        .output()
+        .expect("binary runs");
+    (output, started.elapsed())
+}
+
+#[test]
+fn healthcheck_passes_while_the_server_serves() {
+    let data = tempfile::tempdir().unwrap();
+    let (mut child, addr) = listening(data.path());
+    let probe_dir = data.path().join("not-created");
+    let (output, _) = healthcheck(&addr, &probe_dir, &[]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
+    // The registry (port 9) is down: the verdict is about the server, the body just says so.
+    assert!(stdout.contains(&format!("healthy: http://{addr}/api/health answered 200")), "{stdout}");
+    assert!(stdout.contains("registry_healthy=false"), "{stdout}");
+    // The image's root filesystem is read-only: the probe must not open the store.
+    assert!(!probe_dir.exists(), "healthcheck created DATA_DIR");
+}
+
+#[test]
+fn healthcheck_fails_when_nothing_listens() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let data = tempfile::tempdir().unwrap();
+    let (output, _) = healthcheck(&addr, data.path(), &[]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("unhealthy: http://{addr}/api/health")), "{stderr}");
+}
+
+#[test]
+fn healthcheck_fails_within_its_timeout_when_the_server_hangs() {
+    // A server that accepts and never answers (a deadlocked process) must not hang the probe.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap().to_string();
+    let data = tempfile::tempdir().unwrap();
+    let (output, took) = healthcheck(&addr, data.path(), &["--timeout", "1"]);
+    drop(silent);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no answer within 1 s"), "{stderr}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}

@@ -1,5 +1,6 @@
 //! The command line: `registry-manager user …` and `token …` on the server's `DATA_DIR`, for
-//! scripts and for recovery when no admin can sign in.
+//! scripts and for recovery when no admin can sign in; `healthcheck` ([`super::healthcheck`])
+//! probes the running server instead.
 //!
 //! It opens only the store and access control, never [`AppState`](super::AppState): building that
 //! starts the job engine, which would mark a running server's jobs as interrupted. Every change
@@ -23,9 +24,16 @@ use crate::model::{AppError, CreatedToken, TokenInfo, UserInfo};
 
 /// Runs one command and says how it ended.
 pub async fn run(config: Config, command: Command) -> ExitCode {
-    let result = match open(&config) {
-        Ok(auth) => execute(&config, &auth, command).await,
-        Err(failure) => Err(failure),
+    let result = match command {
+        // A probe of the running server: no store, so it works on a read-only root filesystem
+        // and never races the server for DATA_DIR.
+        Command::Healthcheck { timeout } => {
+            return super::healthcheck::run(config.listen_addr, Duration::from_secs(timeout)).await;
+        }
+        command => match open(&config) {
+            Ok(auth) => execute(&config, &auth, command).await,
+            Err(failure) => Err(failure),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -96,6 +104,7 @@ async fn execute(config: &Config, auth: &Auth, command: Command) -> Result<(), F
     match command {
         Command::User(command) => user(auth, &cli, command).await,
         Command::Token(command) => token(config, auth, &cli, command).await,
+        Command::Healthcheck { .. } => unreachable!("`run` answers healthcheck without the store"),
     }
 }
 

@@ -180,6 +180,7 @@ pub struct Config {
 
 /// `registry-manager user …` / `token …`: for scripts, and for recovery when no admin can sign in.
 /// Run on the server's host with its DATA_DIR; every change is audited with the actor `cli`.
+/// `healthcheck` probes the running server instead.
 #[derive(Clone, Debug, Subcommand)]
 pub enum Command {
     /// Accounts: add, reset a password, disable, enable, list.
@@ -188,6 +189,13 @@ pub enum Command {
     /// API tokens: create, list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Ask the server on LISTEN_ADDR for GET /api/health: exit 0 if it answers 200 in time, else 1.
+    /// The container image's HEALTHCHECK; it reads nothing in DATA_DIR.
+    Healthcheck {
+        /// Seconds to wait for the answer.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        timeout: u64,
+    },
 }
 
 /// `registry-manager user …`. Passwords are never arguments (they would show in `ps` and the shell

@@ -9,6 +9,7 @@ pub mod copy;
 pub mod docker;
 pub mod error_text;
 pub mod health;
+pub mod healthcheck;
 pub mod http_policy;
 pub mod jobs;
 pub mod redact;
