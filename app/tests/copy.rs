@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use app::backend::config::Secret;
 use app::backend::copy::{CopyError, CopyObserver, CopyOutcome, CopySpec, TargetMemo, copy_image};
+use app::backend::registry::reference::{RepositoryName, Tag};
 use app::backend::registry::{
     Credentials, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError,
 };
@@ -40,12 +41,22 @@ fn client(registry: &Registry) -> RegistryClient {
     client_at(registry, &registry.url())
 }
 
-fn spec(source: &str, reference: &str, target: &str, tag: &str) -> CopySpec {
+fn name(repository: &str) -> RepositoryName {
+    repository.parse().expect("a repository name")
+}
+
+fn tag(tag: &str) -> Tag {
+    tag.parse().expect("a tag")
+}
+
+/// What to copy, as the tests write it: `reference` is a tag or a digest; an empty `target_tag`
+/// copies by digest only.
+fn spec(source: &str, reference: &str, target: &str, target_tag: &str) -> CopySpec {
     CopySpec {
-        source_repository: source.into(),
-        source_reference: reference.into(),
-        target_repository: target.into(),
-        target_tag: Some(tag.into()),
+        source_repository: name(source),
+        source_reference: reference.parse().expect("a tag or a digest"),
+        target_repository: name(target),
+        target_tag: (!target_tag.is_empty()).then(|| tag(target_tag)),
         platforms: Vec::new(),
         overwrite: false,
     }
@@ -156,7 +167,7 @@ async fn single_images_cross_registries_with_their_digests() {
 
     // By digest, into a repository of another name, OCI this time.
     let by_digest =
-        CopySpec { target_tag: Some("latest".into()), ..spec("team/oci", &oci.digest, "oci/copy", "") };
+        CopySpec { target_tag: Some(tag("latest")), ..spec("team/oci", &oci.digest, "oci/copy", "") };
     let outcome = copy(&source, &target, &by_digest, &Recorder::default()).await.unwrap();
     assert_eq!((outcome.digest.as_str(), outcome.media_type.as_str()), (oci.digest.as_str(), OCI_MANIFEST));
     assert_same_manifest(&to, "oci/copy", "latest", &oci).await;
@@ -351,7 +362,7 @@ async fn copies_sharing_a_memo_ask_only_what_they_do_not_know() {
         registry.push_many_tags("team/app", 3, &ImageSpec::docker().layers(&[40_000, 50_000])).await.unwrap();
     let source = client(&registry);
     let memo = TargetMemo::new();
-    memo.set_tags("x86/team/app", []);
+    memo.set_tags(&name("x86/team/app"), []);
     let copy_tag = |image: &PushedImage| {
         let (registry, source, memo) = (&registry, &source, &memo);
         let spec = spec("team/app", &image.tag, "x86/team/app", &image.tag);
@@ -387,7 +398,7 @@ async fn copies_sharing_a_memo_ask_only_what_they_do_not_know() {
     assert!(outcome.unwrap().already_present);
     assert_eq!((stats.requests, stats.manifest_heads), (1, 1));
     // A tag the listing showed is checked: another digest there is a conflict, not overwritten.
-    memo.set_tags("x86/team/app", [images[2].tag.clone()]);
+    memo.set_tags(&name("x86/team/app"), [tag(&images[2].tag)]);
     let spec = spec("team/app", &images[1].tag, "x86/team/app", &images[2].tag);
     registry.push_image("x86/team/app", &images[2].tag, &ImageSpec::docker()).await.unwrap();
     let result = copy_image(

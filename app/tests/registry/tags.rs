@@ -93,6 +93,12 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
     let page = named::tags(&fresh, "big/repo", true, &query).await.unwrap();
     assert_eq!(page.tags[0].tag, "tag-0119");
     assert_eq!((fresh.stats().manifest_gets, fresh.stats().blob_gets), (10, 10));
+
+    // Without details there is no size to sort by: by name ascending, whatever the direction
+    // (guards the typed-tag paging keeping `sort_tags`' order).
+    let query = TagQuery { sort: TagSort::Size, descending: true, limit: Some(2), ..TagQuery::default() };
+    let names = named::tags(&fresh, "big/repo", false, &query).await.unwrap();
+    assert_eq!(names.tags.iter().map(|t| t.tag.as_str()).collect::<Vec<_>>(), ["tag-0000", "tag-0001"]);
 }
 
 #[tokio::test]

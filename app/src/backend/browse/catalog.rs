@@ -6,7 +6,7 @@ use futures::{StreamExt, stream};
 use super::FAN_OUT;
 use crate::backend::redact::scrub_urls;
 use crate::backend::registry::reference::RepositoryName;
-use crate::backend::registry::{REGISTRY_PAGE_LIMIT, RegistryClient, RegistryError};
+use crate::backend::registry::{REGISTRY_PAGE_LIMIT, RegistryClient};
 use crate::model::{AppError, RepositoryPage, RepositorySummary};
 
 /// Which repositories to list: one catalog page of up to `n` (capped by the caller's maximum)
@@ -61,10 +61,17 @@ pub async fn repositories(
             .filter(|name| needle.as_ref().is_none_or(|needle| name.to_lowercase().contains(needle)))
             .cloned()
             .collect();
-        let counts: Vec<Option<Result<usize, RegistryError>>> = if non_empty_only || query.details {
+        let counts: Vec<Option<Result<usize, String>>> = if non_empty_only || query.details {
             // Owned names: futures borrowing from the iterator trip the `Send` check of callers.
+            // A listed name that is not a repository name cannot be asked about: it is shown as
+            // unreadable, with why.
             stream::iter(names.clone())
-                .map(|name| async move { Some(registry.tag_count(&name).await) })
+                .map(|name| async move {
+                    Some(match name.parse::<RepositoryName>() {
+                        Ok(name) => registry.tag_count(&name).await.map_err(|e| e.to_string()),
+                        Err(reason) => Err(reason.to_string()),
+                    })
+                })
                 .buffered(FAN_OUT)
                 .collect()
                 .await
@@ -76,7 +83,7 @@ pub async fn repositories(
             let tag_count = match count {
                 Some(Ok(count)) => Some(count),
                 Some(Err(error)) => {
-                    let error = scrub_urls(&error.to_string());
+                    let error = scrub_urls(&error);
                     tracing::warn!(repository = %name, %error, "cannot count the tags of a repository");
                     page.unreadable.insert(name.clone(), error);
                     None

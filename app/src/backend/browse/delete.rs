@@ -7,7 +7,7 @@ use super::or_not_found;
 use super::tags::tags_by_digest;
 use crate::backend::redact::Scrubbed;
 use crate::backend::registry::RegistryClient;
-use crate::backend::registry::reference::{Reference, RepositoryName};
+use crate::backend::registry::reference::{Reference, RepositoryName, Tag};
 use crate::model::{AppError, DeleteRepositoryResult, DeleteScope, DeleteTagResult};
 
 /// Deletes a tag.
@@ -25,43 +25,40 @@ pub async fn delete_tag(
     let tag = reference.as_str();
     let not_found = || format!("`{reference}` does not exist in repository `{repository}`");
     let digest = match reference {
-        Reference::Tag(t) => registry.tag_digest(repository.as_str(), t.as_str(), true).await?,
+        Reference::Tag(t) => registry.tag_digest(repository, t, true).await?,
         Reference::Digest(d) if scope == DeleteScope::Tag => {
             return Err(AppError::BadRequest(format!(
                 "`{d}` is a digest, not a tag: to delete the image with every tag on it use scope=image"
             )));
         }
-        Reference::Digest(d) => registry.head_manifest(repository.as_str(), d.as_str()).await?,
+        Reference::Digest(_) => registry.head_manifest(repository, reference).await?,
     }
     .ok_or_else(|| AppError::NotFound(not_found()))?;
     let by_digest = tags_by_digest(registry, repository).await?;
     let on_digest = by_digest.get(&digest).cloned().unwrap_or_default();
-    let siblings: Vec<String> = on_digest.iter().filter(|t| *t != tag).cloned().collect();
+    let siblings: Vec<Tag> = on_digest.iter().filter(|t| *t != tag).cloned().collect();
     let result = |removed_tags: Vec<String>| DeleteTagResult {
         deleted: true,
         repository: repository.to_string(),
         tag: tag.to_owned(),
-        digest: digest.clone(),
+        digest: digest.to_string(),
         scope,
         removed_tags,
     };
     match reference.tag() {
         Some(only) if scope == DeleteScope::Tag && !siblings.is_empty() => {
-            registry.delete_tag(repository.as_str(), only.as_str(), &digest, &siblings).await?;
+            registry.delete_tag(repository, only, &digest, &siblings).await?;
             tracing::info!(%repository, tag, %digest, ?siblings, "deleted one tag; its siblings stay");
             Ok(result(vec![tag.to_owned()]))
         }
         _ => {
-            registry
-                .delete_manifest(repository.as_str(), &digest)
-                .await
-                .map_err(|e| or_not_found(e, not_found))?;
-            let mut removed: BTreeSet<String> = on_digest;
+            registry.delete_manifest(repository, &digest).await.map_err(|e| or_not_found(e, not_found))?;
+            let mut removed: BTreeSet<Tag> = on_digest;
             if let Some(t) = reference.tag() {
-                removed.insert(t.to_string());
+                removed.insert(t.clone());
             }
             tracing::info!(%repository, tag, %digest, ?removed, "deleted a manifest");
-            Ok(result(removed.into_iter().collect()))
+            Ok(result(removed.iter().map(Tag::to_string).collect()))
         }
     }
 }
@@ -76,7 +73,7 @@ pub async fn delete_repository(
     let mut deleted_digests = Vec::new();
     let mut removed_tags = Vec::new();
     for (digest, tags) in &by_digest {
-        match registry.delete_manifest(repository.as_str(), digest).await {
+        match registry.delete_manifest(repository, digest).await {
             Ok(()) => {}
             // Gone already (another delete got there first): its tags are gone too.
             Err(error) if error.is_not_found() => {}
@@ -92,8 +89,8 @@ pub async fn delete_repository(
                 )));
             }
         }
-        deleted_digests.push(digest.clone());
-        removed_tags.extend(tags.iter().cloned());
+        deleted_digests.push(digest.to_string());
+        removed_tags.extend(tags.iter().map(Tag::to_string));
     }
     removed_tags.sort();
     tracing::info!(

@@ -21,14 +21,12 @@ pub async fn tag_detail(
     let not_found = || format!("`{reference}` does not exist in repository `{repository}`");
     let tag = reference.as_str();
     let digest = match reference {
-        Reference::Tag(t) => registry
-            .tag_digest(repository.as_str(), t.as_str(), true)
-            .await?
-            .ok_or_else(|| AppError::NotFound(not_found()))?,
-        Reference::Digest(d) => d.to_string(),
+        Reference::Tag(t) => {
+            registry.tag_digest(repository, t, true).await?.ok_or_else(|| AppError::NotFound(not_found()))?
+        }
+        Reference::Digest(d) => d.clone(),
     };
-    let manifest =
-        registry.manifest(repository.as_str(), &digest).await.map_err(|e| or_not_found(e, not_found))?;
+    let manifest = registry.manifest(repository, &digest).await.map_err(|e| or_not_found(e, not_found))?;
     let described = describe(registry, repository, &manifest).await;
     let images = match manifest.kind {
         ManifestKind::Image | ManifestKind::Artifact => {
@@ -37,7 +35,7 @@ pub async fn tag_detail(
         ManifestKind::Index => {
             futures::future::join_all(manifest.manifests.iter().map(|entry| async move {
                 let platform = entry.platform.as_ref().map(|p| p.to_platform());
-                match registry.manifest(repository.as_str(), &entry.digest).await {
+                match registry.entry_manifest(repository, entry).await {
                     Ok(child) => image_detail(registry, repository, &child, platform).await,
                     Err(error) => ImageDetail {
                         digest: entry.digest.clone(),
@@ -59,20 +57,22 @@ pub async fn tag_detail(
         ManifestKind::Unknown => Vec::new(),
     };
     let all_tags = registry
-        .list_tags(repository.as_str())
+        .list_tags(repository)
         .await
         .map_err(|e| or_not_found(e, repository_not_found(repository)))?;
     let digests = resolve_digests(registry, repository, &all_tags, false).await;
     let sibling_tags = digests
         .into_iter()
-        .filter_map(|(t, d)| (t != tag && matches!(d, Ok(Some(ref d)) if *d == digest)).then_some(t))
+        .filter_map(|(t, d)| {
+            (t != tag && matches!(d, Ok(Some(ref d)) if *d == digest)).then(|| t.to_string())
+        })
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
     Ok(TagDetail {
         repository: repository.to_string(),
         tag: tag.to_owned(),
-        digest,
+        digest: digest.to_string(),
         media_type: manifest.media_type.as_str().to_owned(),
         kind: manifest.kind,
         size_bytes: described.size.unwrap_or(0),
@@ -94,7 +94,7 @@ async fn image_detail(
 ) -> ImageDetail {
     let (config, error) = match (&manifest.kind, &manifest.config) {
         (ManifestKind::Image, Some(descriptor)) => {
-            match registry.image_config(repository.as_str(), descriptor).await {
+            match registry.image_config(repository, descriptor).await {
                 Ok(config) => (Some(Arc::unwrap_or_clone(config)), None),
                 Err(error) => (None, Some(error.to_string())),
             }

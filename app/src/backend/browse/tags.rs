@@ -7,7 +7,7 @@ use futures::{StreamExt, stream};
 
 use super::{FAN_OUT, or_not_found, repository_not_found};
 use crate::backend::redact::scrub_urls;
-use crate::backend::registry::reference::RepositoryName;
+use crate::backend::registry::reference::{Digest, RepositoryName, Tag};
 use crate::backend::registry::{Manifest, RegistryClient, RegistryError};
 use crate::model::{
     AppError, ImageConfigSummary, ManifestKind, Platform, PlatformSize, TagList, TagSort, TagSummary,
@@ -40,33 +40,40 @@ pub async fn tags(
 ) -> Result<TagList, AppError> {
     let details = query.details;
     let names = registry
-        .list_tags(repository.as_str())
+        .list_tags(repository)
         .await
         .map_err(|e| or_not_found(e, repository_not_found(repository)))?;
     let needle = query.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()).map(str::to_lowercase);
-    let names: Vec<String> = match &needle {
-        Some(needle) => names.into_iter().filter(|t| t.to_lowercase().contains(needle)).collect(),
+    let mut names: Vec<Tag> = match &needle {
+        Some(needle) => names.into_iter().filter(|t| t.as_str().to_lowercase().contains(needle)).collect(),
         None => names,
     };
     let total = names.len();
-    let mut rows: Vec<TagSummary> = names.into_iter().map(bare_summary).collect();
     if !details || query.sort == TagSort::Name {
-        // The order does not depend on details: page first, then read only what is shown.
-        sort_tags(&mut rows, query.sort, query.descending);
-        let mut rows = page_of(rows, query.offset, query.limit);
-        if details {
-            rows = summarize_tags(registry, repository, rows).await;
+        // The order does not depend on details: page first, then read only what is shown. The
+        // order `sort_tags` gives rows without details: by name, descending only when sorting by
+        // name (other keys are all missing, and ties go by name ascending). The registry lists
+        // each tag once, so reversing is the same as sorting descending.
+        names.sort();
+        if query.sort == TagSort::Name && query.descending {
+            names.reverse();
         }
+        let page = page_of(names, query.offset, query.limit);
+        let rows = if details {
+            summarize_tags(registry, repository, page).await
+        } else {
+            page.iter().map(bare_summary).collect()
+        };
         return Ok(TagList { repository: repository.to_string(), tags: rows, total });
     }
-    let mut rows = summarize_tags(registry, repository, rows).await;
+    let mut rows = summarize_tags(registry, repository, names).await;
     sort_tags(&mut rows, query.sort, query.descending);
     Ok(TagList { repository: repository.to_string(), tags: page_of(rows, query.offset, query.limit), total })
 }
 
-fn bare_summary(tag: String) -> TagSummary {
+fn bare_summary(tag: &Tag) -> TagSummary {
     TagSummary {
-        tag,
+        tag: tag.to_string(),
         digest: None,
         media_type: None,
         kind: None,
@@ -111,18 +118,14 @@ pub fn sort_tags(rows: &mut [TagSummary], sort: TagSort, descending: bool) {
 async fn summarize_tags(
     registry: &RegistryClient,
     repository: &RepositoryName,
-    rows: Vec<TagSummary>,
+    tags: Vec<Tag>,
 ) -> Vec<TagSummary> {
-    stream::iter(rows)
-        .map(|row| summarize_tag(registry, repository, row.tag))
-        .buffered(FAN_OUT)
-        .collect()
-        .await
+    stream::iter(tags).map(|tag| summarize_tag(registry, repository, tag)).buffered(FAN_OUT).collect().await
 }
 
-async fn summarize_tag(registry: &RegistryClient, repository: &RepositoryName, tag: String) -> TagSummary {
-    let mut row = bare_summary(tag);
-    match registry.tag_manifest(repository.as_str(), &row.tag).await {
+async fn summarize_tag(registry: &RegistryClient, repository: &RepositoryName, tag: Tag) -> TagSummary {
+    let mut row = bare_summary(&tag);
+    match registry.tag_manifest(repository, &tag).await {
         Ok(Some(manifest)) => {
             let described = describe(registry, repository, &manifest).await;
             row.digest = Some(manifest.digest.clone());
@@ -168,7 +171,7 @@ pub(super) async fn describe(
         ManifestKind::Image => {
             let size = manifest.image_size();
             let config = manifest.config.as_ref().expect("an image manifest has a config");
-            match registry.image_config(repository.as_str(), config).await {
+            match registry.image_config(repository, config).await {
                 Ok(config) => {
                     let platform = config_platform(&config);
                     Described {
@@ -207,11 +210,9 @@ async fn describe_index(
     index: &Manifest,
 ) -> Described {
     let children: Vec<_> = futures::future::join_all(index.platform_entries().map(|entry| async move {
-        let child = registry.manifest(repository.as_str(), &entry.digest).await?;
+        let child = registry.entry_manifest(repository, entry).await?;
         let config = match (&child.kind, &child.config) {
-            (ManifestKind::Image, Some(config)) => {
-                Some(registry.image_config(repository.as_str(), config).await?)
-            }
+            (ManifestKind::Image, Some(config)) => Some(registry.image_config(repository, config).await?),
             _ => None,
         };
         Ok::<_, RegistryError>((entry, child, config))
@@ -268,12 +269,12 @@ pub(super) fn config_platform(config: &ImageConfigSummary) -> Option<Platform> {
 pub(super) async fn resolve_digests(
     registry: &RegistryClient,
     repository: &RepositoryName,
-    tags: &[String],
+    tags: &[Tag],
     verify: bool,
-) -> Vec<(String, Result<Option<String>, RegistryError>)> {
+) -> Vec<(Tag, Result<Option<Digest>, RegistryError>)> {
     stream::iter(tags.to_vec())
         .map(|tag| async move {
-            let digest = registry.tag_digest(repository.as_str(), &tag, verify).await;
+            let digest = registry.tag_digest(repository, &tag, verify).await;
             (tag, digest)
         })
         .buffer_unordered(FAN_OUT)
@@ -286,12 +287,12 @@ pub(super) async fn resolve_digests(
 pub async fn tags_by_digest(
     registry: &RegistryClient,
     repository: &RepositoryName,
-) -> Result<BTreeMap<String, BTreeSet<String>>, AppError> {
+) -> Result<BTreeMap<Digest, BTreeSet<Tag>>, AppError> {
     let tags = registry
-        .list_tags(repository.as_str())
+        .list_tags(repository)
         .await
         .map_err(|e| or_not_found(e, repository_not_found(repository)))?;
-    let mut by_digest: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut by_digest: BTreeMap<Digest, BTreeSet<Tag>> = BTreeMap::new();
     for (tag, digest) in resolve_digests(registry, repository, &tags, true).await {
         if let Some(digest) = digest? {
             by_digest.entry(digest).or_default().insert(tag);
@@ -308,7 +309,7 @@ mod tests {
         TagSummary {
             size_bytes: size,
             created_at: created.map(str::to_owned),
-            ..bare_summary(tag.to_owned())
+            ..bare_summary(&tag.parse().expect("a tag"))
         }
     }
 

@@ -16,9 +16,10 @@ use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt, TryStreamExt};
 use sha2::{Digest as _, Sha256};
 
+use super::plan::Blob;
 use super::retry::{retrying, seconds};
 use super::{CopyError, Ctx, short_digest};
-use crate::backend::registry::{BlobDownload, Descriptor, MountOutcome, RegistryError, UploadSession};
+use crate::backend::registry::{BlobDownload, MountOutcome, RegistryError, UploadSession};
 use crate::format::bytes as size;
 
 /// Blobs moved at the same time by one copy.
@@ -49,11 +50,11 @@ pub(super) struct BlobTally {
 
 /// Moves every blob in `blobs` to the target, [`BLOBS_IN_FLIGHT`] at a time; the first failure
 /// stops the others (their uploads are aborted mid-body).
-pub(super) async fn copy_blobs(ctx: &Ctx<'_>, blobs: &[Descriptor]) -> Result<BlobTally, CopyError> {
+pub(super) async fn copy_blobs(ctx: &Ctx<'_>, blobs: &[Blob]) -> Result<BlobTally, CopyError> {
     for blob in blobs {
         ctx.observer.add_bytes_total(blob.size);
     }
-    // Owned descriptors: a closure over borrowed ones makes the future not `Send` (a known
+    // Owned blobs: a closure over borrowed ones makes the future not `Send` (a known
     // limitation of higher-ranked lifetimes in async closures).
     let work = futures::stream::iter(blobs.to_vec())
         .map(|blob| async move { copy_blob(ctx, &blob).await.map(|moved| (blob.size, moved)) })
@@ -97,8 +98,8 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-async fn copy_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError> {
-    let to = ctx.spec.target_repository.as_str();
+async fn copy_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
+    let to = &ctx.spec.target_repository;
     if ctx.memo.has_blob(to, &blob.digest) {
         ctx.observer.add_bytes_done(blob.size);
         return Ok(Moved::Present);
@@ -108,9 +109,9 @@ async fn copy_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError>
     Ok(moved)
 }
 
-async fn move_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError> {
-    let (from, to) = (ctx.spec.source_repository.as_str(), ctx.spec.target_repository.as_str());
-    let short = short_digest(&blob.digest);
+async fn move_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
+    let (from, to) = (&ctx.spec.source_repository, &ctx.spec.target_repository);
+    let short = short_digest(blob.digest.as_str());
     let is_present = || async {
         let what = format!("checking blob {short} in {to}");
         retrying(&what, ctx.observer, ctx.cancel, || ctx.target.blob_size(to, &blob.digest))
@@ -144,7 +145,7 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError>
         ctx.observer.add_bytes_done(blob.size);
         return Ok(Moved::Present);
     }
-    if !blob.digest.starts_with("sha256:") {
+    if !blob.digest.as_str().starts_with("sha256:") {
         if let Some(session) = &session {
             let _ = ctx.target.cancel_upload(session).await;
         }
@@ -169,7 +170,7 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Descriptor) -> Result<Moved, CopyError>
 /// registry opened one when it could not mount); a failed attempt cancels its session.
 async fn stream_attempt(
     ctx: &Ctx<'_>,
-    blob: &Descriptor,
+    blob: &Blob,
     session: Option<UploadSession>,
     reported: &AtomicU64,
 ) -> Result<(), CopyError> {
@@ -197,7 +198,7 @@ enum Pumped {
 
 async fn transfer(
     ctx: &Ctx<'_>,
-    blob: &Descriptor,
+    blob: &Blob,
     session: &UploadSession,
     reported: &AtomicU64,
 ) -> Result<(), CopyError> {
@@ -207,7 +208,7 @@ async fn transfer(
     {
         return Err(CopyError::SizeMismatch {
             url: download.url().to_string(),
-            digest: blob.digest.clone(),
+            digest: blob.digest.to_string(),
             expected: blob.size,
             actual: length,
         });
@@ -230,7 +231,7 @@ async fn transfer(
 /// progress; stops at cancellation, at a stall longer than the idle timeout, or at a mismatch.
 async fn pump(
     ctx: &Ctx<'_>,
-    blob: &Descriptor,
+    blob: &Blob,
     mut download: BlobDownload,
     mut sender: mpsc::Sender<Result<Bytes, std::io::Error>>,
     reported: &AtomicU64,
@@ -296,12 +297,12 @@ async fn pump(
     Ok(Pumped::Complete)
 }
 
-fn verify(url: &str, blob: &Descriptor, hasher: &mut Sha256) -> Result<(), CopyError> {
+fn verify(url: &str, blob: &Blob, hasher: &mut Sha256) -> Result<(), CopyError> {
     let actual = format!("sha256:{}", hex::encode(hasher.finalize_reset()));
-    if actual == blob.digest {
+    if blob.digest == actual.as_str() {
         Ok(())
     } else {
-        Err(CopyError::DigestMismatch { url: url.to_owned(), digest: blob.digest.clone(), actual })
+        Err(CopyError::DigestMismatch { url: url.to_owned(), digest: blob.digest.to_string(), actual })
     }
 }
 
@@ -330,6 +331,6 @@ pub(super) fn idle_timeout(request_timeout: Duration) -> Duration {
 }
 
 /// The source sent more or fewer bytes than the descriptor says.
-fn size_mismatch(url: String, blob: &Descriptor, actual: u64) -> CopyError {
-    CopyError::SizeMismatch { url, digest: blob.digest.clone(), expected: blob.size, actual }
+fn size_mismatch(url: String, blob: &Blob, actual: u64) -> CopyError {
+    CopyError::SizeMismatch { url, digest: blob.digest.to_string(), expected: blob.size, actual }
 }

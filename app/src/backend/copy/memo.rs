@@ -11,6 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
+use crate::backend::registry::reference::{Digest, RepositoryName, Tag};
+
 /// Shared by the copies of one job (`copy_image` takes it by reference); a fresh one knows
 /// nothing and makes every copy ask.
 #[derive(Debug, Default)]
@@ -21,9 +23,9 @@ pub struct TargetMemo {
 #[derive(Debug, Default)]
 struct Known {
     /// Complete tag lists of target repositories (empty: the repository did not exist).
-    tags: HashMap<String, HashSet<String>>,
+    tags: HashMap<RepositoryName, HashSet<Tag>>,
     /// `(repository, digest)` of blobs known to be in a target repository.
-    blobs: HashSet<(String, String)>,
+    blobs: HashSet<(RepositoryName, Digest)>,
 }
 
 /// What the memo says of a target tag.
@@ -42,11 +44,11 @@ impl TargetMemo {
 
     /// Records the complete tag list of `repository` in the target, read before any copy into it
     /// (no tags for a repository that does not exist yet).
-    pub fn set_tags(&self, repository: &str, tags: impl IntoIterator<Item = String>) {
-        self.known().tags.insert(repository.to_owned(), tags.into_iter().collect());
+    pub fn set_tags(&self, repository: &RepositoryName, tags: impl IntoIterator<Item = Tag>) {
+        self.known().tags.insert(repository.clone(), tags.into_iter().collect());
     }
 
-    pub(super) fn tag(&self, repository: &str, tag: &str) -> TagKnown {
+    pub(super) fn tag(&self, repository: &RepositoryName, tag: &Tag) -> TagKnown {
         match self.known().tags.get(repository) {
             Some(tags) if !tags.contains(tag) => TagKnown::Absent,
             _ => TagKnown::Ask,
@@ -54,18 +56,18 @@ impl TargetMemo {
     }
 
     /// A tag this job wrote: a later copy to it asks the registry for its digest.
-    pub(super) fn tag_written(&self, repository: &str, tag: &str) {
+    pub(super) fn tag_written(&self, repository: &RepositoryName, tag: &Tag) {
         if let Some(tags) = self.known().tags.get_mut(repository) {
-            tags.insert(tag.to_owned());
+            tags.insert(tag.clone());
         }
     }
 
-    pub(super) fn has_blob(&self, repository: &str, digest: &str) -> bool {
-        self.known().blobs.contains(&(repository.to_owned(), digest.to_owned()))
+    pub(super) fn has_blob(&self, repository: &RepositoryName, digest: &Digest) -> bool {
+        self.known().blobs.contains(&(repository.clone(), digest.clone()))
     }
 
-    pub(super) fn blob_in_place(&self, repository: &str, digest: &str) {
-        self.known().blobs.insert((repository.to_owned(), digest.to_owned()));
+    pub(super) fn blob_in_place(&self, repository: &RepositoryName, digest: &Digest) {
+        self.known().blobs.insert((repository.clone(), digest.clone()));
     }
 
     fn known(&self) -> std::sync::MutexGuard<'_, Known> {
@@ -80,19 +82,24 @@ mod tests {
 
     #[test]
     fn answers_only_what_was_learned() {
+        let repository = |name: &str| name.parse::<RepositoryName>().unwrap();
+        let tag = |name: &str| name.parse::<Tag>().unwrap();
+        let (a, b, new) = (repository("a"), repository("b"), repository("new"));
+        let (v1, v2) = (tag("v1"), tag("v2"));
         let memo = TargetMemo::new();
-        assert_eq!(memo.tag("a", "v1"), TagKnown::Ask, "never listed: ask");
-        memo.set_tags("a", ["v1".to_owned()]);
-        memo.set_tags("new", []);
-        assert_eq!(memo.tag("a", "v1"), TagKnown::Ask, "listed: ask for its digest");
-        assert_eq!(memo.tag("a", "v2"), TagKnown::Absent);
-        assert_eq!(memo.tag("new", "v1"), TagKnown::Absent);
-        memo.tag_written("new", "v1");
-        assert_eq!(memo.tag("new", "v1"), TagKnown::Ask);
+        assert_eq!(memo.tag(&a, &v1), TagKnown::Ask, "never listed: ask");
+        memo.set_tags(&a, [v1.clone()]);
+        memo.set_tags(&new, []);
+        assert_eq!(memo.tag(&a, &v1), TagKnown::Ask, "listed: ask for its digest");
+        assert_eq!(memo.tag(&a, &v2), TagKnown::Absent);
+        assert_eq!(memo.tag(&new, &v1), TagKnown::Absent);
+        memo.tag_written(&new, &v1);
+        assert_eq!(memo.tag(&new, &v1), TagKnown::Ask);
 
-        assert!(!memo.has_blob("a", "sha256:1"));
-        memo.blob_in_place("a", "sha256:1");
-        assert!(memo.has_blob("a", "sha256:1"));
-        assert!(!memo.has_blob("b", "sha256:1"), "blobs are per repository");
+        let blob = Digest::sha256(b"1");
+        assert!(!memo.has_blob(&a, &blob));
+        memo.blob_in_place(&a, &blob);
+        assert!(memo.has_blob(&a, &blob));
+        assert!(!memo.has_blob(&b, &blob), "blobs are per repository");
     }
 }

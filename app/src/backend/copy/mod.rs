@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use super::registry::reference::{Reference, RepositoryName, Tag};
 use super::registry::{RegistryClient, RegistryError};
 use crate::model::LogLevel;
 pub use blobs::BLOBS_IN_FLIGHT;
@@ -28,15 +29,16 @@ pub use plan::PlatformFilter;
 use retry::{Interrupt, retry_loop};
 pub use retry::{MAX_ATTEMPTS, retrying};
 
-/// What to copy where.
+/// What to copy where: names already parsed by the caller (a job plan), so nothing here splits
+/// or checks a string.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CopySpec {
-    pub source_repository: String,
-    /// A tag or a `sha256:` digest.
-    pub source_reference: String,
-    pub target_repository: String,
+    pub source_repository: RepositoryName,
+    /// A tag or a digest.
+    pub source_reference: Reference,
+    pub target_repository: RepositoryName,
     /// The tag to write last; `None` copies by digest only.
-    pub target_tag: Option<String>,
+    pub target_tag: Option<Tag>,
     /// `os/arch[/variant]` to keep from an index; empty keeps every platform (byte-for-byte copy).
     pub platforms: Vec<String>,
     /// Write the tag even when it exists with another digest.
@@ -166,9 +168,12 @@ pub async fn copy_image(
     let root = plan::resolve_root(&ctx, &filters).await?;
     let digest = root.write.digest.clone();
     let media_type = root.write.media_type.clone();
-    let repository = spec.target_repository.as_str();
-    let reference = spec.target_tag.as_deref().unwrap_or(&digest);
-    let target_name = image_name(repository, reference);
+    let repository = &spec.target_repository;
+    let reference = match &spec.target_tag {
+        Some(tag) => Reference::Tag(tag.clone()),
+        None => Reference::Digest(digest.clone()),
+    };
+    let target_name = image_name(repository, &reference);
 
     let what = format!("checking {target_name}");
     let existing = match &spec.target_tag {
@@ -177,7 +182,7 @@ pub async fn copy_image(
             retrying(&what, observer, cancel, || async {
                 match &spec.target_tag {
                     Some(tag) => target.tag_digest(repository, tag, true).await,
-                    None => target.head_manifest(repository, &digest).await,
+                    None => target.head_manifest(repository, &reference).await,
                 }
             })
             .await?
@@ -185,11 +190,23 @@ pub async fn copy_image(
     };
     match existing {
         Some(existing) if existing == digest => {
-            ctx.info(format!("{target_name} already points to {}: nothing to copy", short_digest(&digest)));
-            return Ok(CopyOutcome { digest, media_type, already_present: true, ..CopyOutcome::default() });
+            ctx.info(format!(
+                "{target_name} already points to {}: nothing to copy",
+                short_digest(digest.as_str())
+            ));
+            return Ok(CopyOutcome {
+                digest: digest.to_string(),
+                media_type,
+                already_present: true,
+                ..CopyOutcome::default()
+            });
         }
         Some(existing) if !spec.overwrite => {
-            return Err(CopyError::Conflict { reference: target_name, existing, incoming: digest });
+            return Err(CopyError::Conflict {
+                reference: target_name,
+                existing: existing.to_string(),
+                incoming: digest.to_string(),
+            });
         }
         // The whole digest, so the replaced image can be restored (it stays in the registry until
         // garbage collection).
@@ -202,20 +219,20 @@ pub async fn copy_image(
     let tally = blobs::copy_blobs(&ctx, &plan.blobs).await?;
     for child in &plan.children {
         ctx.check_cancel()?;
-        put_manifest(&ctx, &child.digest, child, Write::Hidden).await?;
+        put_manifest(&ctx, &Reference::Digest(child.digest.clone()), child, Write::Hidden).await?;
     }
     if !plan.children.is_empty() {
         ctx.info(format!("wrote {} child manifests by digest", plan.children.len()));
     }
     // The last moment to stop: past this point the tag is written.
     ctx.check_cancel()?;
-    put_manifest(&ctx, reference, &plan.root, Write::Visible).await?;
+    put_manifest(&ctx, &reference, &plan.root, Write::Visible).await?;
     if let Some(tag) = &spec.target_tag {
         memo.tag_written(repository, tag);
     }
     ctx.info(format!("wrote {target_name} → {digest}"));
     Ok(CopyOutcome {
-        digest,
+        digest: digest.to_string(),
         media_type,
         blobs_present: tally.present,
         blobs_mounted: tally.mounted,
@@ -242,7 +259,7 @@ const BLOB_UNKNOWN_RECHECKS: u32 = 3;
 /// written it; child manifests by digest (`Write::Hidden`) may be.
 async fn put_manifest(
     ctx: &Ctx<'_>,
-    reference: &str,
+    reference: &Reference,
     manifest: &plan::ManifestWrite,
     write: Write,
 ) -> Result<(), CopyError> {
@@ -281,19 +298,18 @@ async fn put_manifest(
     if written != manifest.digest {
         return Err(CopyError::DigestMismatch {
             url: format!("{}v2/{repository}/manifests/{reference}", ctx.target.base_url()),
-            digest: manifest.digest.clone(),
-            actual: written,
+            digest: manifest.digest.to_string(),
+            actual: written.to_string(),
         });
     }
     Ok(())
 }
 
 /// `repo:tag`, or `repo@sha256:…`.
-pub(crate) fn image_name(repository: &str, reference: &str) -> String {
-    if reference.contains(':') {
-        format!("{repository}@{reference}")
-    } else {
-        format!("{repository}:{reference}")
+pub(crate) fn image_name(repository: &RepositoryName, reference: &Reference) -> String {
+    match reference {
+        Reference::Tag(tag) => format!("{repository}:{tag}"),
+        Reference::Digest(digest) => format!("{repository}@{digest}"),
     }
 }
 
@@ -308,14 +324,17 @@ pub(crate) fn short_digest(digest: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::registry::reference::Digest;
 
     #[test]
     fn log_helpers() {
         let digest = format!("sha256:{}", "ab".repeat(32));
         assert_eq!(short_digest(&digest), "sha256:abababababab…");
         assert_eq!(short_digest("sha256:abc"), "sha256:abc");
-        assert_eq!(image_name("a/b", "v1"), "a/b:v1");
-        assert_eq!(image_name("a/b", "sha256:1"), "a/b@sha256:1");
+        let repository: RepositoryName = "a/b".parse().unwrap();
+        assert_eq!(image_name(&repository, &"v1".parse().unwrap()), "a/b:v1");
+        let digest = Digest::sha256(b"1");
+        assert_eq!(image_name(&repository, &Reference::Digest(digest.clone())), format!("a/b@{digest}"));
     }
 
     // The job engine spawns copies on the runtime: the future must be Send.
@@ -338,10 +357,10 @@ mod tests {
         })
         .unwrap();
         let spec = CopySpec {
-            source_repository: "a".into(),
-            source_reference: "v1".into(),
-            target_repository: "b".into(),
-            target_tag: Some("v1".into()),
+            source_repository: "a".parse().unwrap(),
+            source_reference: "v1".parse().unwrap(),
+            target_repository: "b".parse().unwrap(),
+            target_tag: Some("v1".parse().unwrap()),
             platforms: vec![],
             overwrite: false,
         };

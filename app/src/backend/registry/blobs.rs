@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::client::Op;
 use super::content::Descriptor;
 use super::limits::MAX_CONFIG_BYTES;
-use super::reference::Digest;
+use super::reference::{Digest, RepositoryName};
 use super::{RegistryClient, RegistryError};
 use crate::model::{HistoryStep, ImageConfigSummary};
 
@@ -73,7 +73,7 @@ impl RegistryClient {
     /// Concurrent callers for one config share a single request.
     pub async fn image_config(
         &self,
-        repository: &str,
+        repository: &RepositoryName,
         config: &Descriptor,
     ) -> Result<Arc<ImageConfigSummary>, RegistryError> {
         if let Some(summary) = self.inner.cache.configs.get(&config.digest) {
@@ -98,7 +98,7 @@ impl RegistryClient {
             .cache
             .configs
             .get_or_insert_async(&config.digest, async {
-                let scope = Op::BlobGet.scope(repository);
+                let scope = Op::BlobGet.scope(repository.as_str());
                 let answer =
                     self.execute_limited(Op::BlobGet, &scope, url.clone(), None, None, limit).await?;
                 let answer = answer.error_for_status()?;

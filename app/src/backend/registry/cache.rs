@@ -21,6 +21,7 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
 use super::content::Manifest;
+use super::reference::Digest;
 use crate::model::ImageConfigSummary;
 
 /// How long a tag → digest mapping (or a repository's tag count) is used without asking the
@@ -81,9 +82,9 @@ impl Weighed for ImageConfigSummary {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) enum Known {
     /// Seen within the TTL (and no change through this client since).
-    Fresh(String),
+    Fresh(Digest),
     /// Seen before, but too long ago to trust: worth a `HEAD` to confirm.
-    Stale(String),
+    Stale(Digest),
     Unknown,
 }
 
@@ -91,7 +92,7 @@ pub(super) enum Known {
 struct RepoTags {
     /// Bumped by every invalidation; reads store only if it did not move while they ran.
     generation: u64,
-    digests: HashMap<String, (String, Instant)>,
+    digests: HashMap<String, (Digest, Instant)>,
     count: Option<(usize, Instant)>,
 }
 
@@ -161,14 +162,14 @@ impl Caches {
         }
     }
 
-    pub fn store_tag_digest(&self, repository: &str, generation: u64, tag: &str, digest: &str) {
+    pub fn store_tag_digest(&self, repository: &str, generation: u64, tag: &str, digest: &Digest) {
         let mut table = self.table();
         let table = &mut *table;
         let repo = table.repos.entry(repository.to_owned()).or_default();
         if repo.generation != generation {
             return;
         }
-        if repo.digests.insert(tag.to_owned(), (digest.to_owned(), Instant::now())).is_none() {
+        if repo.digests.insert(tag.to_owned(), (digest.clone(), Instant::now())).is_none() {
             table.entries += 1;
         }
         if table.entries > MAX_TAG_ENTRIES {
@@ -221,15 +222,19 @@ impl Caches {
 mod tests {
     use super::*;
 
+    fn digest(seed: &str) -> Digest {
+        Digest::sha256(seed.as_bytes())
+    }
+
     #[test]
     fn tag_digests_are_fresh_then_stale_and_invalidated_by_changes() {
         let caches = Caches::new();
         let g = caches.generation("a/b");
         assert_eq!(caches.tag_digest("a/b", "1"), Known::Unknown);
-        caches.store_tag_digest("a/b", g, "1", "sha256:1");
-        assert_eq!(caches.tag_digest("a/b", "1"), Known::Fresh("sha256:1".into()));
+        caches.store_tag_digest("a/b", g, "1", &digest("1"));
+        assert_eq!(caches.tag_digest("a/b", "1"), Known::Fresh(digest("1")));
         caches.set_ttl(Duration::ZERO);
-        assert_eq!(caches.tag_digest("a/b", "1"), Known::Stale("sha256:1".into()));
+        assert_eq!(caches.tag_digest("a/b", "1"), Known::Stale(digest("1")));
         caches.set_ttl(DEFAULT_TAG_TTL);
         caches.invalidate("a/b");
         assert_eq!(caches.tag_digest("a/b", "1"), Known::Unknown);
@@ -241,7 +246,7 @@ mod tests {
         let caches = Caches::new();
         let before = caches.generation("r");
         caches.invalidate("r");
-        caches.store_tag_digest("r", before, "t", "sha256:old");
+        caches.store_tag_digest("r", before, "t", &digest("old"));
         caches.store_tag_count("r", before, 3);
         assert_eq!(caches.tag_digest("r", "t"), Known::Unknown);
         assert_eq!(caches.tag_count("r"), None);
@@ -249,16 +254,16 @@ mod tests {
         caches.store_tag_count("r", after, 2);
         assert_eq!(caches.tag_count("r"), Some(2));
         // Other repositories are unaffected.
-        caches.store_tag_digest("s", caches.generation("s"), "t", "sha256:s");
+        caches.store_tag_digest("s", caches.generation("s"), "t", &digest("s"));
         caches.invalidate("r");
-        assert_eq!(caches.tag_digest("s", "t"), Known::Fresh("sha256:s".into()));
+        assert_eq!(caches.tag_digest("s", "t"), Known::Fresh(digest("s")));
     }
 
     #[test]
     fn the_tag_table_stays_bounded() {
         let caches = Caches::new();
         for i in 0..MAX_TAG_ENTRIES + 10 {
-            caches.store_tag_digest("r", 0, &i.to_string(), "sha256:x");
+            caches.store_tag_digest("r", 0, &i.to_string(), &digest("x"));
         }
         {
             let table = caches.table();

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::client::Op;
 use super::content::sha256_digest;
+use super::reference::{Digest, Reference, RepositoryName, Tag};
 use super::{RegistryClient, RegistryError};
 use crate::backend::redact::Scrubbed;
 
@@ -18,12 +19,16 @@ impl RegistryClient {
     /// `DELETE /v2/<name>/manifests/<digest>`: removes the manifest and every tag on it.
     /// A 405 is [`RegistryError::DeletionDisabled`]; a missing manifest is an error for which
     /// [`RegistryError::is_not_found`] holds. Invalidates the repository's tag cache.
-    pub async fn delete_manifest(&self, repository: &str, digest: &str) -> Result<(), RegistryError> {
+    pub async fn delete_manifest(
+        &self,
+        repository: &RepositoryName,
+        digest: &Digest,
+    ) -> Result<(), RegistryError> {
         let cache = &self.inner.cache;
-        cache.invalidate(repository);
+        cache.invalidate(repository.as_str());
         let url = self.url(&format!("v2/{repository}/manifests/{digest}"));
-        let result = self.execute(Op::ManifestDelete, repository, url.clone(), None, None).await;
-        cache.invalidate(repository);
+        let result = self.execute(Op::ManifestDelete, repository.as_str(), url.clone(), None, None).await;
+        cache.invalidate(repository.as_str());
         let answer = result?;
         if answer.status.as_u16() == 405 {
             return Err(RegistryError::DeletionDisabled { url: url.to_string() });
@@ -34,7 +39,7 @@ impl RegistryClient {
     /// Whether the registry accepts deletes, found without changing anything: a `DELETE` of a
     /// digest that cannot exist answers 405 when deletion is disabled (distribution checks that
     /// first) and 404 when it is enabled.
-    pub async fn deletion_enabled(&self, repository: &str) -> Result<bool, RegistryError> {
+    pub async fn deletion_enabled(&self, repository: &RepositoryName) -> Result<bool, RegistryError> {
         static PROBES: AtomicU64 = AtomicU64::new(0);
         let nonce = format!(
             "registry-manager deletion probe {} {:?} {}",
@@ -43,7 +48,7 @@ impl RegistryClient {
             PROBES.fetch_add(1, Ordering::Relaxed)
         );
         let url = self.url(&format!("v2/{repository}/manifests/{}", sha256_digest(nonce.as_bytes())));
-        let answer = self.execute(Op::ManifestDelete, repository, url, None, None).await?;
+        let answer = self.execute(Op::ManifestDelete, repository.as_str(), url, None, None).await?;
         match answer.status.as_u16() {
             405 => Ok(false),
             404 => Ok(true),
@@ -54,8 +59,8 @@ impl RegistryClient {
 
     /// Forgets what the client knows about `repository`'s tags (digests and count), e.g. after a
     /// change made outside this client. Manifests and configs by digest stay: they cannot change.
-    pub fn invalidate_repository(&self, repository: &str) {
-        self.inner.cache.invalidate(repository);
+    pub fn invalidate_repository(&self, repository: &RepositoryName) {
+        self.inner.cache.invalidate(repository.as_str());
     }
 
     /// How long a tag → digest mapping seen from the registry is trusted (default
@@ -75,11 +80,12 @@ impl RegistryClient {
     /// `digest`, and the tag to be gone.
     pub async fn delete_tag(
         &self,
-        repository: &str,
-        tag: &str,
-        digest: &str,
-        siblings: &[String],
+        repository: &RepositoryName,
+        tag: &Tag,
+        digest: &Digest,
+        siblings: &[Tag],
     ) -> Result<(), RegistryError> {
+        let reference = Reference::Tag(tag.clone());
         let incomplete = |reason: String| RegistryError::TagDeleteIncomplete {
             url: self.url(&format!("v2/{repository}/manifests/{tag}")).to_string(),
             reason,
@@ -102,12 +108,12 @@ impl RegistryClient {
                 tags: siblings.len() + 1,
             })?;
         let throwaway_digest =
-            self.put_manifest(repository, tag, &media_type, Bytes::from(throwaway)).await?;
+            self.put_manifest(repository, &reference, &media_type, Bytes::from(throwaway)).await?;
         if let Err(error) = self.delete_manifest(repository, &throwaway_digest).await {
             // Put the tag back where it was, so a failed delete changes nothing.
-            let restored = self.put_manifest(repository, tag, &media_type, original.raw.clone()).await;
+            let restored = self.put_manifest(repository, &reference, &media_type, original.raw.clone()).await;
             let shown = Scrubbed(&error);
-            tracing::warn!(repository, tag, error = %shown, restored = restored.is_ok(), "deleting the throwaway manifest failed");
+            tracing::warn!(%repository, %tag, error = %shown, restored = restored.is_ok(), "deleting the throwaway manifest failed");
             return Err(match restored {
                 Ok(_) => error,
                 Err(restore_error) => incomplete(format!(
@@ -119,9 +125,10 @@ impl RegistryClient {
         // The siblings must still be where they were, and the tag gone.
         for sibling in siblings {
             let now = self.tag_digest(repository, sibling, true).await?;
-            if now.as_deref() != Some(digest) {
+            if now.as_ref() != Some(digest) {
                 return Err(incomplete(format!(
-                    "after deleting `{tag}`, the tag `{sibling}` no longer points to {digest} (now {now:?})"
+                    "after deleting `{tag}`, the tag `{sibling}` no longer points to {digest} (now {:?})",
+                    now.as_ref().map(Digest::as_str)
                 )));
             }
         }

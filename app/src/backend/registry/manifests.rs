@@ -7,8 +7,8 @@ use bytes::Bytes;
 
 use super::cache::Known;
 use super::client::{Answer, Op};
-use super::content::{MANIFEST_ACCEPT, Manifest, sha256_digest};
-use super::reference::Digest;
+use super::content::{Descriptor, MANIFEST_ACCEPT, Manifest, sha256_digest};
+use super::reference::{Digest, Reference, RepositoryName, Tag};
 use super::{RegistryClient, RegistryError};
 
 /// The digest the registry named (`Docker-Content-Digest`), or the sha256 of the bytes when it
@@ -26,43 +26,59 @@ fn digest_of(answer: &Answer) -> String {
     }
 }
 
+/// A digest the registry named, parsed: one that is not a digest is the registry's mistake.
+fn named_digest(url: &url::Url, named: &str) -> Result<Digest, RegistryError> {
+    named.parse().map_err(|reason| RegistryError::Protocol {
+        url: url.to_string(),
+        reason: format!("the registry named an invalid digest: {reason}"),
+    })
+}
+
 impl RegistryClient {
-    fn manifest_url(&self, repository: &str, reference: &str) -> url::Url {
+    fn manifest_url(&self, repository: &RepositoryName, reference: &str) -> url::Url {
         self.url(&format!("v2/{repository}/manifests/{reference}"))
     }
 
     /// `HEAD` a manifest: its digest, or `None` if the tag or digest does not exist.
     pub async fn head_manifest(
         &self,
-        repository: &str,
-        reference: &str,
-    ) -> Result<Option<String>, RegistryError> {
-        let url = self.manifest_url(repository, reference);
-        let answer = self.execute(Op::ManifestHead, repository, url, Some(MANIFEST_ACCEPT), None).await?;
+        repository: &RepositoryName,
+        reference: &Reference,
+    ) -> Result<Option<Digest>, RegistryError> {
+        let url = self.manifest_url(repository, reference.as_str());
+        let answer =
+            self.execute(Op::ManifestHead, repository.as_str(), url, Some(MANIFEST_ACCEPT), None).await?;
         if answer.status.as_u16() == 404 {
             return Ok(None);
         }
         let answer = answer.error_for_status()?;
         match answer.header("docker-content-digest") {
-            Some(digest) => Ok(Some(digest.to_owned())),
+            Some(digest) => named_digest(&answer.url, digest).map(Some),
             // Registries that name no digest on HEAD: read the manifest and hash it.
-            None => Ok(self.fetch_manifest(repository, reference).await?.map(|m| m.digest.clone())),
+            None => match self.fetch_manifest(repository, reference).await? {
+                Some(manifest) => named_digest(&answer.url, &manifest.digest).map(Some),
+                None => Ok(None),
+            },
         }
     }
 
     /// `GET` a manifest by tag or digest (and keep it by digest), or `None` if it does not exist.
     pub async fn fetch_manifest(
         &self,
-        repository: &str,
-        reference: &str,
+        repository: &RepositoryName,
+        reference: &Reference,
     ) -> Result<Option<Arc<Manifest>>, RegistryError> {
-        let url = self.manifest_url(repository, reference);
-        let answer = self.execute(Op::ManifestGet, repository, url, Some(MANIFEST_ACCEPT), None).await?;
+        let url = self.manifest_url(repository, reference.as_str());
+        let answer =
+            self.execute(Op::ManifestGet, repository.as_str(), url, Some(MANIFEST_ACCEPT), None).await?;
         if answer.status.as_u16() == 404 {
             return Ok(None);
         }
         let answer = answer.error_for_status()?;
-        let digest = if reference.contains(':') { reference.to_owned() } else { digest_of(&answer) };
+        let digest = match reference {
+            Reference::Digest(digest) => digest.to_string(),
+            Reference::Tag(_) => digest_of(&answer),
+        };
         let content_type = answer.header("content-type").map(str::to_owned);
         let manifest = Arc::new(Manifest::parse(digest.clone(), content_type.as_deref(), answer.body));
         self.inner.cache.manifests.insert(digest, manifest.clone());
@@ -71,25 +87,40 @@ impl RegistryClient {
 
     /// A manifest by digest, from the cache when we have it (digests are immutable). Concurrent
     /// callers for one digest share a single request.
-    pub async fn manifest(&self, repository: &str, digest: &str) -> Result<Arc<Manifest>, RegistryError> {
-        if let Some(manifest) = self.inner.cache.manifests.get(digest) {
+    pub async fn manifest(
+        &self,
+        repository: &RepositoryName,
+        digest: &Digest,
+    ) -> Result<Arc<Manifest>, RegistryError> {
+        if let Some(manifest) = self.inner.cache.manifests.get(digest.as_str()) {
             return Ok(manifest);
         }
-        digest.parse::<Digest>().map_err(|reason| RegistryError::Protocol {
+        let cache = &self.inner.cache.manifests;
+        cache
+            .get_or_insert_async(digest.as_str(), async {
+                let url = self.manifest_url(repository, digest.as_str());
+                let answer = self
+                    .execute(Op::ManifestGet, repository.as_str(), url, Some(MANIFEST_ACCEPT), None)
+                    .await?;
+                let answer = answer.error_for_status()?;
+                let content_type = answer.header("content-type").map(str::to_owned);
+                Ok(Arc::new(Manifest::parse(digest.to_string(), content_type.as_deref(), answer.body)))
+            })
+            .await
+    }
+
+    /// The manifest an index entry names, by its digest: [`RegistryClient::manifest`] for a digest
+    /// read from another manifest, which is checked first (a bad one is the registry's mistake).
+    pub async fn entry_manifest(
+        &self,
+        repository: &RepositoryName,
+        entry: &Descriptor,
+    ) -> Result<Arc<Manifest>, RegistryError> {
+        let digest = entry.digest.parse::<Digest>().map_err(|reason| RegistryError::Protocol {
             url: self.manifest_url(repository, "").to_string(),
             reason: format!("a manifest refers to an invalid digest: {reason}"),
         })?;
-        let cache = &self.inner.cache.manifests;
-        cache
-            .get_or_insert_async(digest, async {
-                let url = self.manifest_url(repository, digest);
-                let answer =
-                    self.execute(Op::ManifestGet, repository, url, Some(MANIFEST_ACCEPT), None).await?;
-                let answer = answer.error_for_status()?;
-                let content_type = answer.header("content-type").map(str::to_owned);
-                Ok(Arc::new(Manifest::parse(digest.to_owned(), content_type.as_deref(), answer.body)))
-            })
-            .await
+        self.manifest(repository, &digest).await
     }
 
     /// The manifest a tag points to, or `None` if the tag does not exist. Strategy: a digest seen
@@ -98,28 +129,32 @@ impl RegistryClient {
     /// `GET`.
     pub async fn tag_manifest(
         &self,
-        repository: &str,
-        tag: &str,
+        repository: &RepositoryName,
+        tag: &Tag,
     ) -> Result<Option<Arc<Manifest>>, RegistryError> {
         let cache = &self.inner.cache;
-        let generation = cache.generation(repository);
-        let digest = match cache.tag_digest(repository, tag) {
+        let (name, tag_name, reference) = (repository.as_str(), tag.as_str(), Reference::Tag(tag.clone()));
+        let generation = cache.generation(name);
+        let digest = match cache.tag_digest(name, tag_name) {
             Known::Fresh(digest) => digest,
-            Known::Stale(_) => match self.head_manifest(repository, tag).await? {
+            Known::Stale(_) => match self.head_manifest(repository, &reference).await? {
                 Some(digest) => {
-                    cache.store_tag_digest(repository, generation, tag, &digest);
+                    cache.store_tag_digest(name, generation, tag_name, &digest);
                     digest
                 }
                 None => {
-                    cache.forget_tag(repository, tag);
+                    cache.forget_tag(name, tag_name);
                     return Ok(None);
                 }
             },
             Known::Unknown => {
-                let Some(manifest) = self.fetch_manifest(repository, tag).await? else {
+                let Some(manifest) = self.fetch_manifest(repository, &reference).await? else {
                     return Ok(None);
                 };
-                cache.store_tag_digest(repository, generation, tag, &manifest.digest);
+                // A digest that is not one is not remembered (it could not be asked for later).
+                if let Ok(digest) = manifest.digest.parse() {
+                    cache.store_tag_digest(name, generation, tag_name, &digest);
+                }
                 return Ok(Some(manifest));
             }
         };
@@ -127,10 +162,10 @@ impl RegistryClient {
             Ok(manifest) => Ok(Some(manifest)),
             // The tag moved or went away since we looked: ask again by tag.
             Err(e) if e.is_not_found() => {
-                cache.forget_tag(repository, tag);
-                let manifest = self.fetch_manifest(repository, tag).await?;
-                if let Some(m) = &manifest {
-                    cache.store_tag_digest(repository, cache.generation(repository), tag, &m.digest);
+                cache.forget_tag(name, tag_name);
+                let manifest = self.fetch_manifest(repository, &reference).await?;
+                if let Some(digest) = manifest.as_ref().and_then(|m| m.digest.parse().ok()) {
+                    cache.store_tag_digest(name, cache.generation(name), tag_name, &digest);
                 }
                 Ok(manifest)
             }
@@ -142,19 +177,20 @@ impl RegistryClient {
     /// registry (`HEAD`); otherwise a digest seen within the tag TTL is used.
     pub async fn tag_digest(
         &self,
-        repository: &str,
-        tag: &str,
+        repository: &RepositoryName,
+        tag: &Tag,
         verify: bool,
-    ) -> Result<Option<String>, RegistryError> {
+    ) -> Result<Option<Digest>, RegistryError> {
         let cache = &self.inner.cache;
-        if !verify && let Known::Fresh(digest) = cache.tag_digest(repository, tag) {
+        let (name, tag_name) = (repository.as_str(), tag.as_str());
+        if !verify && let Known::Fresh(digest) = cache.tag_digest(name, tag_name) {
             return Ok(Some(digest));
         }
-        let generation = cache.generation(repository);
-        let digest = self.head_manifest(repository, tag).await?;
+        let generation = cache.generation(name);
+        let digest = self.head_manifest(repository, &Reference::Tag(tag.clone())).await?;
         match &digest {
-            Some(d) => cache.store_tag_digest(repository, generation, tag, d),
-            None => cache.forget_tag(repository, tag),
+            Some(d) => cache.store_tag_digest(name, generation, tag_name, d),
+            None => cache.forget_tag(name, tag_name),
         }
         Ok(digest)
     }
@@ -164,18 +200,22 @@ impl RegistryClient {
     /// straddled the change store nothing).
     pub async fn put_manifest(
         &self,
-        repository: &str,
-        reference: &str,
+        repository: &RepositoryName,
+        reference: &Reference,
         media_type: &str,
         bytes: Bytes,
-    ) -> Result<String, RegistryError> {
+    ) -> Result<Digest, RegistryError> {
         let cache = &self.inner.cache;
-        cache.invalidate(repository);
-        let url = self.manifest_url(repository, reference);
-        let digest = sha256_digest(&bytes);
-        let result = self.execute(Op::ManifestPut, repository, url, None, Some((media_type, bytes))).await;
-        cache.invalidate(repository);
+        cache.invalidate(repository.as_str());
+        let url = self.manifest_url(repository, reference.as_str());
+        let digest = Digest::sha256(&bytes);
+        let result =
+            self.execute(Op::ManifestPut, repository.as_str(), url, None, Some((media_type, bytes))).await;
+        cache.invalidate(repository.as_str());
         let answer = result?.error_for_status()?;
-        Ok(answer.header("docker-content-digest").map(str::to_owned).unwrap_or(digest))
+        match answer.header("docker-content-digest") {
+            Some(named) => named_digest(&answer.url, named),
+            None => Ok(digest),
+        }
     }
 }

@@ -205,6 +205,13 @@ impl FromStr for Tag {
     }
 }
 
+impl Tag {
+    /// `latest`: the tag Docker means when a reference names none.
+    pub fn latest() -> Self {
+        Self("latest".to_owned())
+    }
+}
+
 /// A content digest, `algorithm:encoded` (e.g. `sha256:` and 64 lower-case hex digits), as
 /// `oci-spec` parses it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -218,6 +225,17 @@ impl FromStr for Digest {
             digest: digest.to_owned(),
             reason: e.to_string().trim_start_matches("oci error: ").to_owned(),
         })
+    }
+}
+
+impl Digest {
+    /// The `sha256:` digest of some bytes.
+    pub fn sha256(bytes: &[u8]) -> Self {
+        use sha2::Digest as _;
+        let hex = hex::encode(sha2::Sha256::digest(bytes));
+        let sha256 = oci_spec::image::Sha256Digest::from_str(&hex)
+            .expect("64 lower-case hex digits are a sha256 digest");
+        Self(sha256.into())
     }
 }
 
@@ -358,7 +376,7 @@ fn parse_path(path: &str) -> Result<(RepositoryName, Reference), ReferenceError>
     let reference = match (digest, tag) {
         (Some(digest), _) => Reference::Digest(digest),
         (None, Some(tag)) => Reference::Tag(tag.parse()?),
-        (None, None) => Reference::Tag(Tag("latest".to_owned())),
+        (None, None) => Reference::Tag(Tag::latest()),
     };
     Ok((repository, reference))
 }
@@ -441,6 +459,7 @@ mod tests {
         let good = format!("sha256:{}", "a".repeat(64));
         let digest: Digest = good.parse().unwrap();
         assert_eq!(digest.as_str(), good);
+        assert_eq!(Digest::sha256(b"x").as_str(), crate::backend::registry::sha256_digest(b"x"));
         for bad in ["sha256:abc", "sha256:", &format!("sha256:{}", "A".repeat(64)), "nocolon", ":x"] {
             assert!(matches!(bad.parse::<Digest>(), Err(E::Digest { digest, .. }) if digest == bad), "{bad}");
         }

@@ -23,6 +23,7 @@ use oci_spec::distribution::Reference;
 
 use super::docker_config::DockerConfig;
 use super::outbound::{HostPattern, OutboundPolicy};
+use super::reference::{Digest, Reference as ManifestReference, RepositoryName, Tag};
 use super::{Credentials, RegistryClient, RegistryClientOptions};
 use crate::model::AppError;
 
@@ -40,9 +41,9 @@ pub struct SourceRef {
     /// `docker.io`, `127.0.0.1:5001`, …
     pub registry: String,
     /// Repository path inside that registry (`library/nginx`).
-    pub repository: String,
-    pub tag: Option<String>,
-    pub digest: Option<String>,
+    pub repository: RepositoryName,
+    pub tag: Option<Tag>,
+    pub digest: Option<Digest>,
 }
 
 impl SourceRef {
@@ -54,30 +55,40 @@ impl SourceRef {
                     .to_owned(),
             ));
         }
-        let reference: Reference = input.parse().map_err(|e| {
+        let refused = |e: &dyn std::fmt::Display| {
             AppError::BadRequest(format!(
                 "source_image {input:?} is not an image reference ({e}); expected [host[:port]/]name[:tag][@sha256:digest]"
             ))
-        })?;
+        };
+        let reference: Reference = input.parse().map_err(|e| refused(&e))?;
+        // `Reference` normalises as Docker does; its parts are then checked by our grammar (a
+        // digest `Reference` accepts may still be of the wrong length for its algorithm).
         // `Reference` defaults the tag to `latest` only when neither a tag nor a digest is given.
         Ok(Self {
             registry: reference.registry().to_owned(),
-            repository: reference.repository().to_owned(),
-            tag: reference.tag().map(str::to_owned),
-            digest: reference.digest().map(str::to_owned),
+            repository: reference.repository().parse().map_err(|e| refused(&e))?,
+            tag: reference.tag().map(str::parse).transpose().map_err(|e| refused(&e))?,
+            digest: reference.digest().map(str::parse).transpose().map_err(|e| refused(&e))?,
         })
     }
 
     /// What the registry API is asked for: the digest when there is one, else the tag.
-    pub fn manifest_reference(&self) -> &str {
-        self.digest.as_deref().or(self.tag.as_deref()).unwrap_or("latest")
+    pub fn manifest_reference(&self) -> ManifestReference {
+        match (&self.digest, &self.tag) {
+            (Some(digest), _) => ManifestReference::Digest(digest.clone()),
+            (None, Some(tag)) => ManifestReference::Tag(tag.clone()),
+            (None, None) => ManifestReference::Tag(Tag::latest()),
+        }
     }
 
     /// The repository this image gets in our registry unless the user names one: its path
     /// without the registry, and without Docker Hub's `library/` for official images.
-    pub fn default_target_repository(&self) -> String {
-        match self.repository.strip_prefix("library/") {
-            Some(rest) if self.registry == DOCKER_HUB && !rest.contains('/') => rest.to_owned(),
+    pub fn default_target_repository(&self) -> RepositoryName {
+        match self.repository.as_str().strip_prefix("library/") {
+            Some(rest) if self.registry == DOCKER_HUB && !rest.contains('/') => {
+                // The last component of a valid name is a valid name.
+                rest.parse().unwrap_or_else(|_| self.repository.clone())
+            }
             _ => self.repository.clone(),
         }
     }
@@ -87,11 +98,11 @@ impl SourceRef {
         let mut out = format!("{}/{}", self.registry, self.repository);
         if let Some(tag) = &self.tag {
             out.push(':');
-            out.push_str(tag);
+            out.push_str(tag.as_str());
         }
         if let Some(digest) = &self.digest {
             out.push('@');
-            out.push_str(digest);
+            out.push_str(digest.as_str());
         }
         out
     }
@@ -256,10 +267,13 @@ mod tests {
         assert_eq!(local.default_target_repository(), "team/app");
         let digest = format!("sha256:{}", "a".repeat(64));
         let pinned = SourceRef::parse(&format!("localhost:5000/app@{digest}")).unwrap();
-        assert_eq!((pinned.tag.as_deref(), pinned.digest.as_deref()), (None, Some(digest.as_str())));
-        assert_eq!(pinned.manifest_reference(), digest);
-        assert!(SourceRef::parse("").is_err());
-        assert!(SourceRef::parse("Upper/Case:tag").is_err());
+        assert_eq!((&pinned.tag, &pinned.digest), (&None, &Some(digest.parse().unwrap())));
+        assert_eq!(pinned.manifest_reference().as_str(), digest);
+        assert!(matches!(SourceRef::parse(""), Err(AppError::BadRequest(_))));
+        assert!(matches!(SourceRef::parse("Upper/Case:tag"), Err(AppError::BadRequest(_))));
+        // `Reference` takes any 32 or more hex digits; a sha256 digest has exactly 64.
+        let short = format!("localhost:5000/app@sha256:{}", "a".repeat(32));
+        assert!(matches!(SourceRef::parse(&short), Err(AppError::BadRequest(_))));
     }
 
     fn sources() -> SourceRegistries {

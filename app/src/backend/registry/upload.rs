@@ -17,6 +17,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use url::Url;
 
 use super::client::{Answer, Op, status_error};
+use super::reference::{Digest, RepositoryName};
 use super::{RegistryClient, RegistryError};
 
 /// Streamed requests replace the client's total timeout (meant for small JSON answers) with this
@@ -26,12 +27,12 @@ const TRANSFER_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 /// An open upload session on a registry: where to send the blob.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UploadSession {
-    repository: String,
+    repository: RepositoryName,
     location: Url,
 }
 
 impl UploadSession {
-    pub fn repository(&self) -> &str {
+    pub fn repository(&self) -> &RepositoryName {
         &self.repository
     }
 
@@ -77,7 +78,7 @@ impl BlobDownload {
 }
 
 impl RegistryClient {
-    fn blob_url(&self, repository: &str, digest: &str) -> Url {
+    fn blob_url(&self, repository: &RepositoryName, digest: &Digest) -> Url {
         self.url(&format!("v2/{repository}/blobs/{digest}"))
     }
 
@@ -93,9 +94,13 @@ impl RegistryClient {
     }
 
     /// `HEAD` a blob: its size if the repository has it, `None` if not.
-    pub async fn blob_size(&self, repository: &str, digest: &str) -> Result<Option<u64>, RegistryError> {
+    pub async fn blob_size(
+        &self,
+        repository: &RepositoryName,
+        digest: &Digest,
+    ) -> Result<Option<u64>, RegistryError> {
         let url = self.blob_url(repository, digest);
-        let answer = self.execute(Op::BlobHead, repository, url, None, None).await?;
+        let answer = self.execute(Op::BlobHead, repository.as_str(), url, None, None).await?;
         if answer.status == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -104,9 +109,13 @@ impl RegistryClient {
     }
 
     /// `GET` a blob, returning once the headers arrived; the body is read by the caller.
-    pub async fn get_blob(&self, repository: &str, digest: &str) -> Result<BlobDownload, RegistryError> {
+    pub async fn get_blob(
+        &self,
+        repository: &RepositoryName,
+        digest: &Digest,
+    ) -> Result<BlobDownload, RegistryError> {
         let url = self.blob_url(repository, digest);
-        let scope = Op::BlobGet.scope(repository);
+        let scope = Op::BlobGet.scope(repository.as_str());
         let response = self.send(Op::BlobGet, &scope, &url, None, None, Some(TRANSFER_TIMEOUT)).await?;
         if !response.status().is_success() {
             return Err(status_error(&url, response).await);
@@ -121,13 +130,13 @@ impl RegistryClient {
     /// for push on the target and pull on the source in one request.
     pub async fn mount_blob(
         &self,
-        repository: &str,
-        from: &str,
-        digest: &str,
+        repository: &RepositoryName,
+        from: &RepositoryName,
+        digest: &Digest,
     ) -> Result<MountOutcome, RegistryError> {
         let mut url = self.url(&format!("v2/{repository}/blobs/uploads/"));
-        url.query_pairs_mut().append_pair("mount", digest).append_pair("from", from);
-        let scope = format!("{} repository:{from}:pull", Op::BlobMount.scope(repository));
+        url.query_pairs_mut().append_pair("mount", digest.as_str()).append_pair("from", from.as_str());
+        let scope = format!("{} repository:{from}:pull", Op::BlobMount.scope(repository.as_str()));
         let answer = self.execute_scoped(Op::BlobMount, &scope, url, None, None).await?;
         match answer.status {
             StatusCode::CREATED => Ok(MountOutcome::Mounted),
@@ -137,9 +146,9 @@ impl RegistryClient {
     }
 
     /// Opens an upload session (`POST …/blobs/uploads/`).
-    pub async fn start_upload(&self, repository: &str) -> Result<UploadSession, RegistryError> {
+    pub async fn start_upload(&self, repository: &RepositoryName) -> Result<UploadSession, RegistryError> {
         let url = self.url(&format!("v2/{repository}/blobs/uploads/"));
-        let answer = self.execute(Op::BlobUploadStart, repository, url, None, None).await?;
+        let answer = self.execute(Op::BlobUploadStart, repository.as_str(), url, None, None).await?;
         if answer.status != StatusCode::ACCEPTED {
             return Err(unexpected(answer, "202 Accepted"));
         }
@@ -150,7 +159,7 @@ impl RegistryClient {
     /// A session that is already gone counts as cancelled.
     pub async fn cancel_upload(&self, session: &UploadSession) -> Result<(), RegistryError> {
         let url = session.location.clone();
-        let answer = self.execute(Op::BlobUploadCancel, &session.repository, url, None, None).await?;
+        let answer = self.execute(Op::BlobUploadCancel, session.repository.as_str(), url, None, None).await?;
         if answer.status == StatusCode::NOT_FOUND {
             return Ok(());
         }
@@ -163,7 +172,7 @@ impl RegistryClient {
     pub async fn finish_upload<S>(
         &self,
         session: &UploadSession,
-        digest: &str,
+        digest: &Digest,
         size: u64,
         body: S,
     ) -> Result<(), RegistryError>
@@ -174,8 +183,8 @@ impl RegistryClient {
     {
         let inner = &self.inner;
         let mut url = session.location.clone();
-        url.query_pairs_mut().append_pair("digest", digest);
-        let scope = Op::BlobUploadPut.scope(&session.repository);
+        url.query_pairs_mut().append_pair("digest", digest.as_str());
+        let scope = Op::BlobUploadPut.scope(session.repository.as_str());
         inner.outbound.check_url(&url).map_err(|refusal| RegistryError::refused(&url, refusal))?;
         let authorization = inner.auth.authorization(inner.token_client(), &scope).await?;
         let request = inner
@@ -216,7 +225,7 @@ fn unexpected(answer: Answer, expected: &str) -> RegistryError {
 }
 
 /// The session a 202 named in `Location` (relative or absolute, resolved against the request).
-fn session(repository: &str, answer: &Answer) -> Result<UploadSession, RegistryError> {
+fn session(repository: &RepositoryName, answer: &Answer) -> Result<UploadSession, RegistryError> {
     let request_url = &answer.url;
     let location = answer.header("location").ok_or_else(|| RegistryError::Protocol {
         url: request_url.to_string(),
@@ -226,5 +235,5 @@ fn session(repository: &str, answer: &Answer) -> Result<UploadSession, RegistryE
         url: request_url.to_string(),
         reason: format!("the upload Location {location:?} is not a URL: {e}"),
     })?;
-    Ok(UploadSession { repository: repository.to_owned(), location })
+    Ok(UploadSession { repository: repository.clone(), location })
 }

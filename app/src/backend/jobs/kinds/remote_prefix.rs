@@ -12,7 +12,7 @@ use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::{Plan, collisions, describe, repository_list};
 use crate::backend::registry::RegistryClient;
-use crate::backend::registry::reference::RepositoryName;
+use crate::backend::registry::reference::{Reference, RepositoryName, Tag};
 use crate::model::{
     AppError, ItemStatus, JobItem, RemotePrefixRequest, RenamePreview, RenamePreviewRepository,
     RenamePreviewTag,
@@ -27,9 +27,9 @@ const PARALLEL_TAGS: usize = 8;
 #[derive(Debug, Default, PartialEq)]
 struct Renames {
     /// Source → target, to copy.
-    pairs: Vec<(String, String)>,
+    pairs: Vec<(RepositoryName, RepositoryName)>,
     /// Names the prefix rule leaves as they are, on the same registry: nothing to copy.
-    unchanged: Vec<String>,
+    unchanged: Vec<RepositoryName>,
     /// Names the rule cannot apply to, with why: a failed item each, while the others go on.
     refused: Vec<(String, String)>,
 }
@@ -48,16 +48,16 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Renames
     check_prefix(request.prefix_mode, &request.prefix_value).map_err(AppError::BadRequest)?;
     let mut out = Renames::default();
     for source in sources {
-        match apply_prefix(&source, request.prefix_mode, &request.prefix_value) {
-            Ok(target) if same_registry && target == source => out.unchanged.push(source),
+        match apply_prefix(source.as_str(), request.prefix_mode, &request.prefix_value) {
+            Ok(target) if same_registry && source == target.as_str() => out.unchanged.push(source),
             Ok(target) => match target.parse::<RepositoryName>() {
-                Ok(_) => out.pairs.push((source, target)),
+                Ok(target) => out.pairs.push((source, target)),
                 Err(reason) => {
                     let reason = format!("{source} → {target}: {reason}");
-                    out.refused.push((source, reason));
+                    out.refused.push((source.to_string(), reason));
                 }
             },
-            Err(reason) => out.refused.push((source, reason)),
+            Err(reason) => out.refused.push((source.to_string(), reason)),
         }
     }
     let collisions = collisions(&out.pairs);
@@ -72,7 +72,7 @@ pub fn plan(request: &RemotePrefixRequest, deps: &Deps) -> Result<Plan, AppError
     let same = host == deps.sources.push_host();
     let renames = renames(request, same)?;
     let pairs = &renames.pairs;
-    let sources: Vec<String> = pairs.iter().map(|(s, _)| s.clone()).collect();
+    let sources: Vec<String> = pairs.iter().map(|(s, _)| s.to_string()).collect();
     let targets: Vec<String> = pairs.iter().map(|(_, t)| format!("{host}/{t}")).collect();
     Ok(Plan {
         source_image: describe(&sources, "repositories"),
@@ -98,7 +98,7 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
                 };
                 // Only a tag the target already has can conflict: only those are asked about
                 // (all of them when the target's tags could not be listed).
-                let existing: Option<BTreeSet<String>> = match existing {
+                let existing: Option<BTreeSet<Tag>> = match existing {
                     Ok(existing) => Some(existing.into_iter().collect()),
                     Err(error) if error.is_not_found() => Some(BTreeSet::new()),
                     Err(_) => None,
@@ -111,15 +111,17 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
                             let (digest, target_digest) =
                                 tokio::join!(deps.registry.tag_digest(source, &tag, false), async {
                                     if listed {
-                                        target.head_manifest(target_repository, &tag).await
+                                        target
+                                            .head_manifest(target_repository, &Reference::Tag(tag.clone()))
+                                            .await
                                     } else {
                                         Ok(None)
                                     }
                                 });
                             RenamePreviewTag {
-                                tag,
-                                digest: digest.ok().flatten(),
-                                target_digest: target_digest.ok().flatten(),
+                                tag: tag.to_string(),
+                                digest: digest.ok().flatten().map(|d| d.to_string()),
+                                target_digest: target_digest.ok().flatten().map(|d| d.to_string()),
                             }
                         }
                     })
@@ -139,7 +141,7 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
                 errors.push(format!("{source} has no tags: there is nothing to rename"))
             }
             Ok(tags) => repositories.push(RenamePreviewRepository {
-                source,
+                source: source.to_string(),
                 target: format!("{host}/{target_repository}"),
                 tags,
                 unchanged: false,
@@ -150,7 +152,7 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
     }
     let kept = unchanged.into_iter().map(|source| RenamePreviewRepository {
         target: format!("{host}/{source}"),
-        source,
+        source: source.to_string(),
         tags: Vec::new(),
         unchanged: true,
         error: None,
@@ -168,9 +170,9 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
 
 struct Work {
     index: usize,
-    source: String,
-    target: String,
-    tag: String,
+    source: RepositoryName,
+    target: RepositoryName,
+    tag: Tag,
 }
 
 pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<(), AppError> {
@@ -187,7 +189,7 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     for source in &unchanged {
         context.info(format!("{source}: unchanged by the prefix rule, nothing to copy"));
         let outcome = ItemOutcome::skipped("unchanged: the prefix rule leaves this name as it is");
-        items.push(outcome.item(source.clone(), format!("{host}/{source}")));
+        items.push(outcome.item(source.to_string(), format!("{host}/{source}")));
     }
     let mut work = Vec::new();
     // Each source repository's tags and, at the same time, the tags its target already has: a
@@ -272,8 +274,13 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     Ok(())
 }
 
-fn failed_item(source: &str, host: &str, target: &str, reason: impl Into<String>) -> JobItem {
-    ItemOutcome::failed(reason).item(source, format!("{host}/{target}"))
+fn failed_item(
+    source: &RepositoryName,
+    host: &str,
+    target: &RepositoryName,
+    reason: impl Into<String>,
+) -> JobItem {
+    ItemOutcome::failed(reason).item(source.to_string(), format!("{host}/{target}"))
 }
 
 /// Copies one tag once a slot is free (at most [`PARALLEL_TAGS`] at once) and records its item.
@@ -294,7 +301,7 @@ async fn copy_one(
     context.start_item(w.index);
     let spec = CopySpec {
         source_repository: w.source.clone(),
-        source_reference: w.tag.clone(),
+        source_reference: Reference::Tag(w.tag.clone()),
         target_repository: w.target.clone(),
         target_tag: Some(w.tag.clone()),
         platforms: Vec::new(),
@@ -316,22 +323,18 @@ async fn copy_one(
 
 /// Deletes the old tags of `repository` that were copied and verified. A digest is deleted only
 /// when every tag now pointing to it was renamed to that same digest; otherwise its tags stay.
-async fn cleanup(context: &JobContext, repository: &str, work: &[Work]) {
+async fn cleanup(context: &JobContext, repository: &RepositoryName, work: &[Work]) {
     let deps = context.deps();
     let items = context.items();
-    let renamed: BTreeMap<&str, (usize, Option<&str>)> = work
+    let renamed: BTreeMap<&Tag, (usize, Option<&str>)> = work
         .iter()
-        .filter(|w| w.source == repository && items[w.index].status == ItemStatus::Succeeded)
-        .map(|w| (w.tag.as_str(), (w.index, items[w.index].digest.as_deref())))
+        .filter(|w| &w.source == repository && items[w.index].status == ItemStatus::Succeeded)
+        .map(|w| (&w.tag, (w.index, items[w.index].digest.as_deref())))
         .collect();
     if renamed.is_empty() {
         return;
     }
-    let listed = match repository.parse::<RepositoryName>() {
-        Ok(name) => tags_by_digest(&deps.registry, &name).await,
-        Err(error) => Err(error.into()),
-    };
-    let current = match listed {
+    let current = match tags_by_digest(&deps.registry, repository).await {
         Ok(current) => current,
         Err(error) => {
             context.error(format!("{repository}: old tags not deleted, cannot list them again: {error}"));
@@ -342,15 +345,14 @@ async fn cleanup(context: &JobContext, repository: &str, work: &[Work]) {
         }
     };
     for (digest, tags) in &current {
-        let ours: BTreeSet<&str> = tags
+        let ours: BTreeSet<&Tag> = tags
             .iter()
-            .map(String::as_str)
             .filter(|t| renamed.get(t).is_some_and(|(_, d)| *d == Some(digest.as_str())))
             .collect();
         if ours.is_empty() {
             continue;
         }
-        let remaining: Vec<&str> = tags.iter().map(String::as_str).filter(|t| !ours.contains(t)).collect();
+        let remaining: Vec<&str> = tags.iter().filter(|t| !ours.contains(t)).map(Tag::as_str).collect();
         if !remaining.is_empty() {
             let message = format!(
                 "old tag kept: {digest} is also tagged {} in {repository}, which was not renamed",
@@ -366,7 +368,7 @@ async fn cleanup(context: &JobContext, repository: &str, work: &[Work]) {
             Ok(()) => {
                 context.info(format!(
                     "{repository}: deleted {digest} (tags {})",
-                    tags.iter().cloned().collect::<Vec<_>>().join(", ")
+                    tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(", ")
                 ));
                 for tag in &ours {
                     note(context, renamed[tag].0, ItemStatus::Succeeded, "old tag deleted".to_owned());
@@ -406,7 +408,8 @@ mod tests {
             target_registry_host: None,
             overwrite: false,
         };
-        let pair = |a: &str, b: &str| (a.to_owned(), b.to_owned());
+        let name = |n: &str| n.parse::<RepositoryName>().unwrap();
+        let pair = |a: &str, b: &str| (name(a), name(b));
         let out = renames(&request(PrefixMode::Add, "x86", &["a", "team/b"]), true).unwrap();
         assert_eq!(
             out,
@@ -422,16 +425,14 @@ mod tests {
             matches!(out.refused.as_slice(), [(name, why)] if name == "x86" && why.contains("the prefix itself"))
         );
         let out = renames(&request(PrefixMode::Add, "x86", &["x86/a"]), true).unwrap();
-        assert_eq!((out.pairs.len(), out.unchanged.as_slice()), (0, ["x86/a".to_owned()].as_slice()));
+        assert_eq!((out.pairs.len(), out.unchanged.as_slice()), (0, [name("x86/a")].as_slice()));
         let out = renames(&request(PrefixMode::Add, "x86", &["x86/a"]), false).unwrap();
         assert_eq!(out.pairs, [pair("x86/a", "x86/a")], "to another registry the copy still happens");
         // What is wrong with the request as a whole is a 400.
-        assert!(
-            renames(&request(PrefixMode::None, "", &["a"]), true)
-                .unwrap_err()
-                .to_string()
-                .contains("onto itself")
-        );
+        assert!(matches!(
+            renames(&request(PrefixMode::None, "", &["a"]), true),
+            Err(AppError::BadRequest(_))
+        ));
         assert!(renames(&request(PrefixMode::None, "", &["a"]), false).is_ok());
         let error = renames(&request(PrefixMode::Add, " ", &["a"]), true).unwrap_err().to_string();
         assert!(error.contains("prefix_value is empty"), "{error}");

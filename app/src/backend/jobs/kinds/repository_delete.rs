@@ -9,7 +9,8 @@ use crate::backend::registry::reference::RepositoryName;
 use crate::model::{AppError, JobItem, RepositoryDeleteRequest};
 
 pub fn plan(request: &RepositoryDeleteRequest) -> Result<Plan, AppError> {
-    let repositories = repository_list("repositories", &request.repositories)?;
+    let repositories: Vec<String> =
+        repository_list("repositories", &request.repositories)?.iter().map(ToString::to_string).collect();
     Ok(Plan {
         source_image: describe(&repositories, "repositories"),
         target_image: "deleted".to_owned(),

@@ -7,7 +7,7 @@ use crate::backend::jobs::daemon::{PushTarget, follow_transfer, push_verified};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::Plan;
 use crate::backend::registry::SourceRef;
-use crate::backend::registry::reference::{ImageReference, RepositoryName, Tag};
+use crate::backend::registry::reference::{ImageReference, Reference, RepositoryName, Tag};
 use crate::model::{AppError, ItemStatus, JobItem, SyncEngine, SyncPreview, SyncRequest};
 
 /// A validated sync request.
@@ -28,16 +28,21 @@ impl SyncPlan {
 
     /// The digest the target tag holds now, asked of our registry (`None`: no such tag).
     pub async fn target_digest(&self, deps: &Deps) -> Result<Option<String>, AppError> {
-        let (repository, tag) = (self.target.repository.as_str(), self.target.reference.as_str());
-        Ok(deps.registry.tag_digest(repository, tag, true).await?)
+        let (repository, reference) = (&self.target.repository, &self.target.reference);
+        let digest = match reference {
+            Reference::Tag(tag) => deps.registry.tag_digest(repository, tag, true).await?,
+            Reference::Digest(_) => deps.registry.head_manifest(repository, reference).await?,
+        };
+        Ok(digest.map(|d| d.to_string()))
     }
 
     /// The digest the source names now, asked of its registry.
     pub async fn source_digest(&self, deps: &Deps) -> Result<String, AppError> {
         let client = deps.sources.client(&self.source.registry)?;
         client
-            .head_manifest(&self.source.repository, self.source.manifest_reference())
+            .head_manifest(&self.source.repository, &self.source.manifest_reference())
             .await?
+            .map(|digest| digest.to_string())
             .ok_or_else(|| AppError::NotFound(format!("{} does not exist", self.source.normalized())))
     }
 
@@ -58,14 +63,18 @@ fn sync_target(
     tag: Option<&str>,
 ) -> Result<(RepositoryName, Tag), AppError> {
     let repository = match repository.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(given) => given.trim_matches('/').to_owned(),
+        Some(given) => {
+            let given = given.trim_matches('/');
+            given
+                .parse::<RepositoryName>()
+                .map_err(|reason| AppError::BadRequest(format!("target_repository {given:?}: {reason}")))?
+        }
         None => source.default_target_repository(),
     };
-    let repository = repository
-        .parse::<RepositoryName>()
-        .map_err(|reason| AppError::BadRequest(format!("target_repository {repository:?}: {reason}")))?;
     let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(given) => given.to_owned(),
+        Some(given) => given
+            .parse::<Tag>()
+            .map_err(|reason| AppError::BadRequest(format!("target_tag {given:?}: {reason}")))?,
         None => source.tag.clone().ok_or_else(|| {
             AppError::BadRequest(
                 "source_image names a digest without a tag: give target_tag, the tag to create in our registry"
@@ -73,8 +82,6 @@ fn sync_target(
             )
         })?,
     };
-    let tag =
-        tag.parse::<Tag>().map_err(|reason| AppError::BadRequest(format!("target_tag {tag:?}: {reason}")))?;
     Ok((repository, tag))
 }
 
@@ -107,8 +114,8 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
         ));
     }
     if deps.sources.is_ours(&source.registry)
-        && target_repository == source.repository.as_str()
-        && source.tag.as_deref() == Some(target_tag.as_str())
+        && target_repository == source.repository
+        && source.tag.as_ref() == Some(&target_tag)
         && source.digest.is_none()
     {
         return Err(AppError::BadRequest(format!(
@@ -171,9 +178,9 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppE
     context.start_item(0);
     let spec = CopySpec {
         source_repository: plan.source.repository.clone(),
-        source_reference: plan.source.manifest_reference().to_owned(),
-        target_repository: plan.target.repository.to_string(),
-        target_tag: Some(plan.target.reference.to_string()),
+        source_reference: plan.source.manifest_reference(),
+        target_repository: plan.target.repository.clone(),
+        target_tag: plan.target.tag().cloned(),
         platforms: plan.platforms.clone(),
         overwrite: plan.overwrite,
     };
@@ -300,21 +307,19 @@ async fn refuse_conflict(context: &JobContext, plan: &SyncPlan) -> Result<(), It
 #[cfg(test)]
 mod tests {
     use super::{SourceRef, platforms, sync_target};
+    use crate::model::AppError;
 
     #[test]
     fn targets_default_to_the_source_and_are_checked() {
         let digest = format!("sha256:{}", "a".repeat(64));
         let pinned = SourceRef::parse(&format!("localhost:5000/app@{digest}")).unwrap();
-        assert!(sync_target(&pinned, None, None).unwrap_err().to_string().contains("give target_tag"));
+        assert!(matches!(sync_target(&pinned, None, None), Err(AppError::BadRequest(_))));
         let (repository, tag) = sync_target(&pinned, Some("/mirror/app/"), Some("v2")).unwrap();
         assert_eq!((repository.as_str(), tag.as_str()), ("mirror/app", "v2"));
         let local = SourceRef::parse("127.0.0.1:5001/team/app:v1").unwrap();
-        assert!(
-            sync_target(&local, Some("Bad Name"), None)
-                .unwrap_err()
-                .to_string()
-                .contains("target_repository")
-        );
+        assert!(matches!(sync_target(&local, Some("Bad Name"), None), Err(AppError::BadRequest(_))));
+        let (repository, tag) = sync_target(&local, None, None).unwrap();
+        assert_eq!((repository.as_str(), tag.as_str()), ("team/app", "v1"));
     }
 
     #[test]
