@@ -7,6 +7,7 @@ use bollard::query_parameters::{
 };
 
 use super::{DockerClient, DockerError};
+use crate::backend::registry::reference::ImageReference;
 
 /// One image as `GET /images/json` lists it (top-level images, dangling ones included).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +49,17 @@ pub(crate) fn split_reference(reference: &str) -> (&str, &str) {
         Some((name, tag)) if !tag.contains('/') => (name, tag),
         _ => (reference, "latest"),
     }
+}
+
+/// The daemon's `repo` and `tag` for a target the job parsed: `[host/]repository` and its tag
+/// (a digest is passed on as it is, for the daemon to refuse: nothing is tagged or pushed by
+/// digest).
+pub(crate) fn repo_and_tag(target: &ImageReference) -> (String, &str) {
+    let repo = match &target.host {
+        Some(host) => format!("{host}/{}", target.repository),
+        None => target.repository.to_string(),
+    };
+    (repo, target.reference.as_str())
 }
 
 /// `<none>:<none>` (older daemons) and `<none>@<none>` mean "no name".
@@ -123,11 +135,11 @@ impl DockerClient {
             .await
     }
 
-    /// `docker tag source target`; `target` is `[host/]repo[:tag]`.
-    pub async fn tag_image(&self, source: &str, target: &str) -> Result<(), DockerError> {
+    /// `docker tag source target`.
+    pub async fn tag_image(&self, source: &str, target: &ImageReference) -> Result<(), DockerError> {
         let docker = self.client().await?;
-        let (repo, tag) = split_reference(target);
-        let options = TagImageOptionsBuilder::new().repo(repo).tag(tag).build();
+        let (repo, tag) = repo_and_tag(target);
+        let options = TagImageOptionsBuilder::new().repo(&repo).tag(tag).build();
         match docker.tag_image(source, Some(options)).await {
             Ok(()) => Ok(()),
             Err(e) => Err(self.fail(e, &format!("tag {source} as {target}"), source).await),
@@ -176,6 +188,10 @@ mod tests {
         assert_eq!(split_reference("127.0.0.1:5000/x86/app:v1-x86"), ("127.0.0.1:5000/x86/app", "v1-x86"));
         assert_eq!(split_reference("127.0.0.1:5000/app"), ("127.0.0.1:5000/app", "latest"));
         assert_eq!(split_reference("app"), ("app", "latest"));
+        let target: ImageReference = "127.0.0.1:5000/x86/app:v1-x86".parse().unwrap();
+        assert_eq!(repo_and_tag(&target), ("127.0.0.1:5000/x86/app".to_owned(), "v1-x86"));
+        let ours: ImageReference = "x86/app:v1".parse().unwrap();
+        assert_eq!(repo_and_tag(&ours), ("x86/app".to_owned(), "v1"));
         assert!(!is_real_name("<none>:<none>") && is_real_name("app:v1"));
     }
 }

@@ -14,10 +14,11 @@ use bollard::query_parameters::CreateImageOptionsBuilder;
 use futures::{Stream, StreamExt as _};
 use serde::Deserialize;
 
-use super::images::split_reference;
+use super::images::{repo_and_tag, split_reference};
 use super::{DockerClient, DockerError};
 use crate::backend::error_text::error_chain;
 use crate::backend::registry::Credentials;
+use crate::backend::registry::reference::ImageReference;
 
 /// Credentials the daemon passes on to a registry (`X-Registry-Auth`). Never printed.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -231,13 +232,18 @@ where
 pub type Transfer = std::pin::Pin<Box<dyn Stream<Item = Result<TransferEvent, DockerError>> + Send>>;
 
 impl DockerClient {
-    /// `docker push reference`. Answers once the daemon has accepted the request; the stream then
+    /// `docker push target`. Answers once the daemon has accepted the request; the stream then
     /// reports each layer and ends with the [`TransferEvent::Digest`] the registry serves, or with
     /// the daemon's in-band error. Dropping the stream closes the connection, which makes the
     /// daemon stop the push.
-    pub async fn push(&self, reference: &str, auth: Option<&RegistryAuth>) -> Result<Transfer, DockerError> {
+    pub async fn push(
+        &self,
+        target: &ImageReference,
+        auth: Option<&RegistryAuth>,
+    ) -> Result<Transfer, DockerError> {
         let version = self.client().await?.client_version();
-        let (name, tag) = split_reference(reference);
+        let reference = &target.to_string();
+        let (name, tag) = repo_and_tag(target);
         let (client, base) = if let Some(path) = self.host.strip_prefix("unix://") {
             (reqwest::Client::builder().unix_socket(path), "http://docker".to_owned())
         } else {

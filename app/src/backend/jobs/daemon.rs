@@ -39,7 +39,7 @@ pub(super) async fn push_verified(
     push: &PushTarget<'_>,
 ) -> Result<(Moved, String), ItemOutcome> {
     let target = push.target.to_string();
-    let transfer = context.deps().docker.push(&target, push.auth).await?;
+    let transfer = context.deps().docker.push(push.target, push.auth).await?;
     let moved = follow_transfer(context, transfer, "the push").await?;
     let (repository, reference) = (&push.target.repository, &push.target.reference);
     let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {

@@ -242,10 +242,10 @@ async fn push_steps(
         Some(existing) if existing.id == info.id => {}
         Some(existing) => {
             context.warn(format!("{target} named image {} locally; it now names {}", existing.id, info.id));
-            docker.tag_image(source, &target).await?;
+            docker.tag_image(source, &image).await?;
         }
         None => {
-            docker.tag_image(source, &target).await?;
+            docker.tag_image(source, &image).await?;
             *created = Some(target.clone());
         }
     }

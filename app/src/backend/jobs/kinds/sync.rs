@@ -269,10 +269,10 @@ async fn docker_steps(
     }
     let target = &plan.target.to_string();
     if docker.find_image(target).await?.is_none() {
-        docker.tag_image(pull_reference, target).await?;
+        docker.tag_image(pull_reference, &plan.target).await?;
         created.push(target.clone());
     } else {
-        docker.tag_image(pull_reference, target).await?;
+        docker.tag_image(pull_reference, &plan.target).await?;
     }
     if context.is_cancelled() {
         return Err(ItemOutcome::cancelled("cancelled before pushing"));
