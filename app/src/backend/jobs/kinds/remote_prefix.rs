@@ -434,11 +434,14 @@ mod tests {
             Err(AppError::BadRequest(_))
         ));
         assert!(renames(&request(PrefixMode::None, "", &["a"]), false).is_ok());
-        let error = renames(&request(PrefixMode::Add, " ", &["a"]), true).unwrap_err().to_string();
-        assert!(error.contains("prefix_value is empty"), "{error}");
-        let error =
-            renames(&request(PrefixMode::Remove, "x", &["x/a", "x/y/../a"]), true).unwrap_err().to_string();
-        assert!(!error.is_empty());
+        assert!(matches!(
+            renames(&request(PrefixMode::Add, " ", &["a"]), true),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(
+            renames(&request(PrefixMode::Remove, "x", &["x/a", "x/y/../a"]), true),
+            Err(AppError::BadRequest(_))
+        ));
         // A name the rule turns into an invalid one is that name's failure.
         let out = renames(&request(PrefixMode::Add, "UP", &["a"]), true).unwrap();
         assert!(matches!(out.refused.as_slice(), [(name, why)] if name == "a" && why.contains("UP/a")));
