@@ -66,3 +66,22 @@ async fn missing_repositories_and_tags_are_not_found_and_an_absent_registry_is_u
     let down = named::repositories(&absent, 10, None, false, false).await;
     assert!(matches!(&down, Err(AppError::Upstream(m)) if m.contains("cannot reach")), "{down:?}");
 }
+
+// Guards the typed answers (issue 14): what a registry names is parsed like user input, so a
+// listed name that is not a tag is left out, and a digest header that is not a digest is the
+// registry's protocol error, never passed on as a digest.
+#[tokio::test]
+async fn off_spec_tag_names_are_left_out_and_off_spec_digests_are_protocol_errors() {
+    use app::backend::registry::RegistryError;
+    use app::backend::registry::reference::Tag;
+    use rm_harness::hostile::{Behaviour, HostileRegistry};
+
+    let hostile = HostileRegistry::start(Behaviour::OffSpecNames).unwrap();
+    let client = client_with(&hostile.url(), Credentials::Anonymous, None, false);
+    let repository: RepositoryName = "off/spec".parse().unwrap();
+    let tags = client.list_tags(&repository).await.unwrap();
+    assert_eq!(tags, ["v1"]);
+    let v1: &Tag = &tags[0];
+    let head = client.tag_digest(&repository, v1, true).await;
+    assert!(matches!(head, Err(RegistryError::Protocol { .. })), "{head:?}");
+}

@@ -37,7 +37,14 @@ pub enum Behaviour {
     /// A small image manifest whose config blob (descriptor size [`HUGE_CONFIG_DESCRIPTOR_SIZE`])
     /// answers `Content-Length: 5000000000` and streams zeros.
     HugeConfig,
+    /// Names what the spec does not allow: the tag list has names that are not tags
+    /// ([`OFF_SPEC_TAGS`]; only `v1` is one), and every manifest `HEAD`/`GET` answers 200 with
+    /// `Docker-Content-Digest: not-a-digest`.
+    OffSpecNames,
 }
+
+/// The tag list [`Behaviour::OffSpecNames`] serves.
+pub const OFF_SPEC_TAGS: [&str; 3] = ["v1", "bad tag", ".hidden"];
 
 /// The config size the [`Behaviour::HugeConfig`] manifest names.
 pub const HUGE_CONFIG_DESCRIPTOR_SIZE: u64 = 1234;
@@ -176,6 +183,20 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Behaviour::HugeConfig if path.contains("/blobs/") => {
             let mut response = Body::from_stream(endless(shared.clone(), b"")).into_response();
             response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(HUGE_CONFIG_LENGTH));
+            response
+        }
+        Behaviour::OffSpecNames if path.contains("/tags/list") => {
+            axum::Json(serde_json::json!({"name": "off/spec", "tags": OFF_SPEC_TAGS})).into_response()
+        }
+        Behaviour::OffSpecNames if is_manifest => {
+            let mut response =
+                br#"{"schemaVersion":2,"config":{"digest":"x","size":1},"layers":[]}"#.into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.oci.image.manifest.v1+json"),
+            );
+            headers.insert("docker-content-digest", HeaderValue::from_static("not-a-digest"));
             response
         }
         _ => StatusCode::NOT_FOUND.into_response(),
