@@ -18,7 +18,12 @@ cd "$(dirname "$0")/.."
 triple="$(uname -m)-unknown-linux-gnu"
 triple_var="CARGO_TARGET_$(echo "$triple" | tr 'a-z-' 'A-Z_')_RUSTFLAGS"
 export LEPTOS_BIN_TARGET_TRIPLE="$triple"
-export "$triple_var"="-C target-feature=+crt-static"
+# A target's RUSTFLAGS replace `build.rustflags` of .cargo/config.toml instead of adding to them,
+# so they are read from there and repeated: without its `--cfg erase_components`, the server
+# renders other hydration markers than the WASM (built with it), and no page would hydrate.
+build_cfg=$(sed -n 's/^rustflags = \[\(.*\)\]$/\1/p' .cargo/config.toml | tr -d '",')
+[ -n "$build_cfg" ] || { echo "build-release: no build.rustflags found in .cargo/config.toml" >&2; exit 1; }
+export "$triple_var"="-C target-feature=+crt-static $build_cfg"
 ${BUILD_NICE:+nice -n "$BUILD_NICE"} cargo leptos build --release --split --precompress >&2
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 echo "$target_dir/$triple/release/registry-manager"

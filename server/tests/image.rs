@@ -382,9 +382,35 @@ async fn the_container_runs_as_non_root_read_only_without_capabilities_and_is_he
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // The image's server and WASM come from one build with the same `--cfg` flags, or the
+    // markers the server renders would not be the ones the WASM hydrates.
+    assert_hydrates(&format!("{base}/login"));
+
     // Idle: a few requests done, nothing running.
     tokio::time::sleep(Duration::from_secs(3)).await;
     println!("figure: idle VmRSS in the container: {}", container.proc_status("VmRSS"));
+}
+
+/// Loads `url` in headless Chromium (the one Playwright uses) and asserts that the WASM took the
+/// page over: the app marks `<body data-hydrated="true">` once hydration has run without a panic.
+fn assert_hydrates(url: &str) {
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".to_owned());
+    let profile = tempfile::tempdir().unwrap();
+    let output = Command::new(&chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .stdin(Stdio::null())
+        .output()
+        .expect("chromium runs");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains(r#"data-hydrated="true""#),
+        "{url} did not hydrate in Chromium ({}):\n{}\n{}",
+        output.status,
+        dom.chars().take(2000).collect::<String>(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
