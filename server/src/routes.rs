@@ -4,22 +4,32 @@
 //! cross-site changes, adds the security headers, and puts the caller on every request; the
 //! service layer decides what the caller may do.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use app::backend::AppState;
 use app::backend::http_policy::HttpPolicy;
 use app::{App, shell};
 use axum::Router;
 use axum::routing::post;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
 use crate::middleware::provide_csp_nonce;
 
+/// The page routes, generated once per process. Generating them runs the app with resource loads
+/// suppressed through a process-wide flag of leptos, and a page that another thread renders in
+/// that moment waits for its data forever (leptos issue 4773). The binary builds its router before
+/// it serves; the tests build one per test, in parallel, and hung now and then until the list was
+/// made once, before any router can serve.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// Builds the whole application router. Server functions (`/rpc/*`) are registered by
 /// `leptos_routes_with_context`, which provides `AppState` as context to them.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let policy = Arc::new(HttpPolicy::from_config(&state.config));
     Router::new()
         .nest("/api", crate::rest::router())
