@@ -62,10 +62,19 @@ fn peer(request: &Request) -> Option<std::net::IpAddr> {
     request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
 }
 
-/// Only a path on this server: `/…` but not `//host` (an open redirect).
-fn safe_next(next: Option<&str>) -> &str {
+/// Only a path on this server, else `/`: `/…` but not `//host` or `/\\host` (an open redirect),
+/// and nothing but printable ASCII without backslashes: browsers drop tabs and newlines from a
+/// `Location` (`/<TAB>/evil.test` is `//evil.test`), and a `\r\n` makes the redirect a `500`.
+/// A page's own path and query come percent-encoded, so nothing of ours is refused.
+pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path,
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            path
+        }
         _ => "/",
     }
 }
