@@ -1,5 +1,5 @@
 import type { ConsoleMessage, Page } from '@playwright/test';
-import { test, expect, openHydrated } from '../support/fixtures';
+import { test, expect, openHydrated, signedOut } from '../support/fixtures';
 import { pushImage, uniqueName } from '../support/registry';
 
 /**
@@ -62,8 +62,10 @@ test.describe('a browser that asks for Chinese (Accept-Language: zh-CN)', () => 
     expect(logged, 'console errors or warnings').toEqual([]);
   });
 
-  test('the sign-in page is in Chinese and offers the switch', async ({ newSignedOutPage, env }) => {
-    const page = await newSignedOutPage();
+  test('the sign-in page is in Chinese and offers the switch', async ({ browser, env }) => {
+    // Said again here: a context made in the test is given the config's options, not always this file's.
+    const context = await browser.newContext({ storageState: signedOut, locale: 'zh-CN' });
+    const page = await context.newPage();
     await openHydrated(page, env.appUrl + '/jobs');
     await expect(page).toHaveURL(/\/login\?next=%2Fjobs$/);
     await expect(page.getByRole('heading', { level: 1, name: '登录' })).toBeVisible();
@@ -71,6 +73,7 @@ test.describe('a browser that asks for Chinese (Accept-Language: zh-CN)', () => 
     await page.getByRole('list', { name: '语言' }).getByRole('link', { name: 'English' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
     await expect(page).toHaveURL(/\/login\?next=%2Fjobs$/);
+    await context.close();
   });
 });
 
