@@ -119,3 +119,28 @@ async fn the_header_switch_links_back_to_the_page_it_is_on() {
     assert!(html.contains(r#"href="/lang/zh-CN?next=/jobs%3Fx%3D1""#), "{html}");
     assert!(html.contains(r#"rel="external""#), "the router must leave the switch to the browser");
 }
+
+#[tokio::test]
+async fn a_failed_sign_in_is_explained_in_the_page_language() {
+    let app = router(&[]);
+    for (accept, reason) in [
+        ("zh-CN", "用户名或密码错误（或账号已停用）：请检查后重试"),
+        ("en-US", "wrong username or password (or the account is disabled): check both and try again"),
+    ] {
+        let form =
+            serde_urlencoded::to_string([("username", "admin"), ("password", "wrong"), ("next", "/jobs")])
+                .unwrap();
+        let request = Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept-language", accept)
+            .body(Body::from(form))
+            .unwrap();
+        let response = tower::ServiceExt::oneshot(app.bare.clone(), request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{accept}");
+        let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        let query = location.strip_prefix("/login?").expect("back to the form");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        assert!(pairs.contains(&("error".to_owned(), reason.to_owned())), "{accept}: {location}");
+        assert!(pairs.contains(&("next".to_owned(), "/jobs".to_owned())), "{accept}: {location}");
+    }
+}

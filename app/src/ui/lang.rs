@@ -103,23 +103,22 @@ impl Lang {
             .unwrap_or_default()
     }
 
-    /// The language of the current request, read from its headers (leptos_axum provides them as
-    /// context while a page renders); English outside a request.
+    /// The language of a request with these headers ([`Self::of_request`]).
+    #[cfg(feature = "ssr")]
+    pub fn of_headers(headers: &axum::http::HeaderMap) -> Lang {
+        use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
+        // A request may carry several Cookie headers (HTTP/2 sends one per cookie).
+        let cookies: Vec<&str> = headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
+        let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        Lang::of_request(Some(&cookies.join("; ")), accept)
+    }
+
+    /// The language of the current request (leptos_axum provides its headers as context while a
+    /// page renders); English outside a request.
     #[cfg(feature = "ssr")]
     pub fn of_current_request() -> Lang {
-        use leptos::prelude::use_context;
-        let Some(parts) = use_context::<axum::http::request::Parts>() else {
-            return Lang::En;
-        };
-        // A request may carry several Cookie headers (HTTP/2 splits them).
-        let cookies: Vec<&str> = parts
-            .headers
-            .get_all(axum::http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let accept = parts.headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        Lang::of_request(Some(&cookies.join("; ")), accept)
+        leptos::prelude::use_context::<axum::http::request::Parts>()
+            .map_or(Lang::En, |parts| Lang::of_headers(&parts.headers))
     }
 }
 

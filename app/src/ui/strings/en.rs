@@ -233,6 +233,9 @@ pub const EN: Strings = Strings {
 
     login_title: "Sign in",
     login_intro: "Sign in with your account to manage the registry.",
+    // As the server's own message for the API (backend/auth/authenticator.rs, `LoginError`).
+    login_failed: "wrong username or password (or the account is disabled): check both and try again",
+    login_throttled: "too many failed logins: wait {} s before trying again",
     username: "Username",
     password: "Password",
     setup_title: "Create the first admin",

@@ -266,6 +266,8 @@ strings_table! {
 
     login_title,
     login_intro,
+    login_failed,
+    login_throttled,
     username,
     password,
     setup_title,

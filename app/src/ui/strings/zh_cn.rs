@@ -235,6 +235,8 @@ pub const ZH_CN: Strings = Strings {
 
     login_title: "登录",
     login_intro: "使用你的账号登录以管理镜像仓库。",
+    login_failed: "用户名或密码错误（或账号已停用）：请检查后重试",
+    login_throttled: "登录失败次数过多：请等待 {} 秒后再试",
     username: "用户名",
     password: "密码",
     setup_title: "创建首个管理员",
