@@ -62,14 +62,23 @@ test.describe('a browser that asks for Chinese (Accept-Language: zh-CN)', () => 
     expect(logged, 'console errors or warnings').toEqual([]);
   });
 
-  test('the sign-in page is in Chinese and offers the switch', async ({ browser, env }) => {
+  test('the sign-in page and its failures are in Chinese, and it offers the switch', async ({ browser, env }) => {
     // Said again here: a context made in the test is given the config's options, not always this file's.
     const context = await browser.newContext({ storageState: signedOut, locale: 'zh-CN' });
     const page = await context.newPage();
     await openHydrated(page, env.appUrl + '/jobs');
     await expect(page).toHaveURL(/\/login\?next=%2Fjobs$/);
     await expect(page.getByRole('heading', { level: 1, name: '登录' })).toBeVisible();
-    await expect(page.getByLabel('用户名')).toBeVisible();
+    // A failed sign-in is explained in Chinese too (the server words it from the same table).
+    // On the dead-registry app: the login throttle is per process and per client address, and
+    // login.spec.ts owns the main app's few free failures.
+    await openHydrated(page, env.deadRegistryAppUrl + '/login');
+    await page.getByLabel('用户名').fill(env.admin.username);
+    await page.getByLabel('密码').fill('not the password');
+    await page.getByRole('button', { name: '登录' }).click();
+    await expect(page.getByRole('alert')).toHaveText('用户名或密码错误（或账号已停用）：请检查后重试');
+
+    await openHydrated(page, env.appUrl + '/jobs');
     await page.getByRole('list', { name: '语言' }).getByRole('link', { name: 'English' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
     await expect(page).toHaveURL(/\/login\?next=%2Fjobs$/);
