@@ -3,8 +3,11 @@ import { test, expect, openHydrated, signedOut } from '../support/fixtures';
 import { pushImage, uniqueName } from '../support/registry';
 
 /**
- * Everything the page logs as an error or warning, and every uncaught exception: a hydration
- * mismatch shows up here (leptos reports it on the console, or panics).
+ * Everything the page logs as an error or warning, and every uncaught exception: a structural
+ * hydration mismatch shows up here (leptos reports it on the console, or panics). Leptos does not
+ * compare text while hydrating, though: a browser that picked another language would keep the
+ * server's text until it renders something itself, so the tests below also check pages the
+ * browser renders after hydration (tried: forcing English in the browser fails them there).
  */
 function watchConsole(page: Page): string[] {
   const seen: string[] = [];
