@@ -7,7 +7,13 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use common::{router, send};
+use common::{dead_port, router, send};
+
+/// The app, its registry a port nothing listens on: these pages need no registry, and a test must
+/// not reach whatever else may run on the default 127.0.0.1:5000.
+fn app() -> common::TestApp {
+    router(&["--registry-api-url", &format!("http://127.0.0.1:{}", dead_port())])
+}
 
 /// The page at `path` as the signed-in admin, with these extra headers.
 async fn page(app: &common::TestApp, path: &str, headers: &[(&str, &str)]) -> (StatusCode, String) {
@@ -21,7 +27,7 @@ async fn page(app: &common::TestApp, path: &str, headers: &[(&str, &str)]) -> (S
 
 #[tokio::test]
 async fn a_first_visit_is_in_the_language_of_accept_language_and_english_by_default() {
-    let app = router(&[]);
+    let app = app();
     for accept in ["zh-CN", "zh-CN,zh;q=0.9,en;q=0.8", "zh", "zh-Hans-CN"] {
         let (status, html) = page(&app, "/jobs", &[("accept-language", accept)]).await;
         assert_eq!(status, StatusCode::OK);
@@ -44,24 +50,26 @@ async fn a_first_visit_is_in_the_language_of_accept_language_and_english_by_defa
 
 #[tokio::test]
 async fn the_lang_cookie_wins_over_accept_language() {
-    let app = router(&[]);
+    let app = app();
     let session = format!("rm_session={}", app.admin_session);
     let (_, html) =
-        page(&app, "/", &[("cookie", &format!("{session}; lang=en")), ("accept-language", "zh-CN")]).await;
+        page(&app, "/jobs", &[("cookie", &format!("{session}; lang=en")), ("accept-language", "zh-CN")])
+            .await;
     assert!(html.contains(r#"<html lang="en""#) && html.contains(">Repositories<"), "{html}");
     let (_, html) =
-        page(&app, "/", &[("cookie", &format!("lang=zh-CN; {session}")), ("accept-language", "en-US")]).await;
+        page(&app, "/jobs", &[("cookie", &format!("lang=zh-CN; {session}")), ("accept-language", "en-US")])
+            .await;
     assert!(html.contains(r#"<html lang="zh-CN""#) && html.contains(">仓库<"), "{html}");
     // A value we do not know is ignored, not an error.
     let (status, html) =
-        page(&app, "/", &[("cookie", &format!("{session}; lang=xx")), ("accept-language", "zh")]).await;
+        page(&app, "/jobs", &[("cookie", &format!("{session}; lang=xx")), ("accept-language", "zh")]).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"<html lang="zh-CN""#), "{html}");
 }
 
 #[tokio::test]
 async fn signed_out_pages_and_the_404_page_follow_the_language_too() {
-    let app = router(&[]);
+    let app = app();
     let request = Request::get("/login").header("accept", "text/html").header("accept-language", "zh-CN");
     let (status, _, body) = send(&app.bare, request.body(Body::empty()).unwrap()).await;
     let html = String::from_utf8(body).unwrap();
@@ -77,7 +85,7 @@ async fn signed_out_pages_and_the_404_page_follow_the_language_too() {
 
 #[tokio::test]
 async fn the_switch_sets_the_cookie_for_a_year_and_returns_to_a_page_of_ours_only() {
-    let app = router(&[]);
+    let app = app();
     // Signed out (`bare`): the sign-in page offers the switch too.
     let cases = [
         ("/lang/zh-CN?next=%2Fjobs%3Fstate%3Dfailed", "zh-CN", "/jobs?state=failed"),
@@ -113,7 +121,7 @@ async fn the_switch_sets_the_cookie_for_a_year_and_returns_to_a_page_of_ours_onl
 
 #[tokio::test]
 async fn the_header_switch_links_back_to_the_page_it_is_on() {
-    let app = router(&[]);
+    let app = app();
     let (_, html) = page(&app, "/jobs?x=1", &[("accept-language", "en")]).await;
     assert!(html.contains(r#"<ul aria-label="Language" class="lang-switch">"#), "{html}");
     assert!(html.contains(r#"href="/lang/zh-CN?next=/jobs%3Fx%3D1""#), "{html}");
@@ -122,7 +130,7 @@ async fn the_header_switch_links_back_to_the_page_it_is_on() {
 
 #[tokio::test]
 async fn a_failed_sign_in_is_explained_in_the_page_language() {
-    let app = router(&[]);
+    let app = app();
     for (accept, reason) in [
         ("zh-CN", "用户名或密码错误（或账号已停用）：请检查后重试"),
         ("en-US", "wrong username or password (or the account is disabled): check both and try again"),
