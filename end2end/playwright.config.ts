@@ -19,6 +19,10 @@ export default defineConfig({
   globalSetup: './support/global-setup.ts',
   use: {
     storageState: adminStorageState,
+    // The specs are written against the English UI, which the app picks for `Accept-Language:
+    // en-US` (and for no header). Said here rather than left to the machine's LANG, which
+    // Chromium would otherwise turn into the header; i18n.spec.ts asks for zh-CN itself.
+    locale: 'en-US',
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -18,6 +18,9 @@ command -v npm >/dev/null || apt_packages+=(nodejs npm)
 # make image / make test-image: glibc's static libc.a (the image's binary is static), `file` to
 # check it, Compose 1.29 for the compose files.
 apt_packages+=(libc6-dev file docker-compose)
+# fonts-noto-cjk: Chinese glyphs for Chromium (the zh-CN UI renders as boxes without them, which
+# the Playwright specs do not see but screenshots and traces do).
+apt_packages+=(fonts-noto-cjk)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -2,7 +2,8 @@ import { test, expect } from '../support/fixtures';
 import { LoginPage, addUser, newAccount } from '../support/session';
 
 // The login throttle allows 5 failed logins a minute per client address, and every test comes from
-// 127.0.0.1: this is the suite's only wrong password.
+// 127.0.0.1: this is the only wrong password the suite sends to the main app (i18n.spec.ts sends
+// its one to the dead-registry app, a process with a throttle of its own).
 test('a wrong password stays on the sign-in form; the right one opens the page asked for; Sign out ends the session', async ({
   page,
   env,

@@ -1,8 +1,8 @@
 //! The router: REST under `/api`, server functions under `/rpc`, pages, static files (`/pkg`:
-//! [`crate::static_files`]; the rest of the site by leptos' file handler), and the
-//! session form posts (`/login`, `/logout`, `/setup`). Middleware refuses foreign hosts and
-//! cross-site changes, adds the security headers, and puts the caller on every request; the
-//! service layer decides what the caller may do.
+//! [`crate::static_files`]; the rest of the site by leptos' file handler), the session form
+//! posts (`/login`, `/logout`, `/setup`) and the language switch (`/lang/{code}`, a `GET` that
+//! sets a cookie). Middleware refuses foreign hosts and cross-site changes, adds the security
+//! headers, and puts the caller on every request; the service layer decides what the caller may do.
 
 use std::sync::{Arc, OnceLock};
 
@@ -10,7 +10,7 @@ use app::backend::AppState;
 use app::backend::http_policy::HttpPolicy;
 use app::{App, shell};
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(crate::session::login))
         .route("/logout", post(crate::session::logout))
         .route("/setup", post(crate::session::setup))
+        .route("/lang/{code}", get(crate::lang::switch))
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -62,10 +62,19 @@ fn peer(request: &Request) -> Option<std::net::IpAddr> {
     request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip())
 }
 
-/// Only a path on this server: `/…` but not `//host` (an open redirect).
-fn safe_next(next: Option<&str>) -> &str {
+/// Only a path on this server, else `/`: `/…` but not `//host` or `/\\host` (an open redirect),
+/// and nothing but printable ASCII without backslashes: browsers drop tabs and newlines from a
+/// `Location` (`/<TAB>/evil.test` is `//evil.test`), and a `\r\n` makes the redirect a `500`.
+/// A page's own path and query come percent-encoded, so nothing of ours is refused.
+pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path,
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            path
+        }
         _ => "/",
     }
 }
@@ -125,13 +134,32 @@ pub async fn login(State(state): State<AppState>, request: Request) -> Response 
             Some(wait) => too_many(error, wait),
             None => error.into_response(),
         },
-        Err((error, _)) => {
-            let mut url = format!("/login?error={}", query_escape(&error.to_string()));
+        Err((error, retry_after)) => {
+            let reason = login_failure_text(&headers, &error, retry_after);
+            let mut url = format!("/login?error={}", query_escape(&reason));
             if next != "/" {
                 url.push_str(&format!("&next={}", query_escape(&next)));
             }
             Redirect::to(&url).into_response()
         }
+    }
+}
+
+/// What the sign-in form shows after a failed login, in the page's language: the two failures a
+/// person causes (wrong credentials, throttled) from the UI's string table, anything else as the
+/// server words it.
+fn login_failure_text(
+    headers: &HeaderMap,
+    error: &AppError,
+    retry_after: Option<std::time::Duration>,
+) -> String {
+    use app::ui::lang::Lang;
+    use app::ui::strings::fill;
+    let s = Lang::of_headers(headers).strings();
+    match (error, retry_after) {
+        (AppError::Unauthorized(_), _) => s.login_failed.to_owned(),
+        (AppError::TooManyRequests(_), Some(wait)) => fill(s.login_throttled, &[&wait.as_secs().max(1)]),
+        _ => error.to_string(),
     }
 }
 

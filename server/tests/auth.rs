@@ -293,7 +293,16 @@ async fn pages_redirect_to_login_and_server_functions_refuse_without_a_session()
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(r#"action="/login""#) && html.contains(r#"method="post""#), "{html}");
     // A form login redirects to `next`, and only to a path of ours.
-    for (next, location) in [("/jobs", "/jobs"), ("//evil.test/x", "/"), ("https://evil.test", "/")] {
+    // A tab or newline would be dropped by the browser, `/\t/evil.test` becoming `//evil.test`.
+    for (next, location) in [
+        ("/jobs", "/jobs"),
+        ("//evil.test/x", "/"),
+        ("https://evil.test", "/"),
+        ("/\t/evil.test", "/"),
+        ("/\\evil.test", "/"),
+        ("/jobs\r\nx: y", "/"),
+        ("/仓库", "/"),
+    ] {
         let form =
             serde_urlencoded::to_string([("username", ADMIN), ("password", ADMIN_PASSWORD), ("next", next)])
                 .unwrap();

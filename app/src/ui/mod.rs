@@ -2,6 +2,7 @@
 
 pub mod components;
 pub use crate::format;
+pub mod lang;
 mod lazy_pages;
 pub mod live;
 pub mod pages;
@@ -25,9 +26,14 @@ use strings::strings;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The language is decided here, once per request, and reaches every component as context;
+    // `<html lang>` carries it to the browser, which hydrates in the same language (see `lang`).
+    #[cfg(feature = "ssr")]
+    provide_context(lang::Lang::of_current_request());
+    let lang = lang::current();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=lang.code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -122,7 +128,45 @@ fn Topbar() -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <LangSwitch />
         </header>
+    }
+}
+
+/// The other languages, as links to `GET /lang/{code}?next=<this page>`, which sets the `lang`
+/// cookie and comes back here (server/src/lang.rs). Plain links, so they work before hydration;
+/// `rel="external"` keeps the router from handling them as a page of the app.
+#[component]
+pub fn LangSwitch() -> impl IntoView {
+    let s = strings();
+    let current = lang::current();
+    let location = use_location();
+    let next = Memo::new(move |_| {
+        let (path, search) = (location.pathname.get(), location.search.get());
+        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+        format::query_value(&here)
+    });
+    view! {
+        <ul class="lang-switch" aria-label=s.language_label>
+            {lang::Lang::ALL
+                .into_iter()
+                .map(|lang| {
+                    let code = lang.code();
+                    if lang == current {
+                        view! { <li><span aria-current="true" lang=code>{lang.native_name()}</span></li> }.into_any()
+                    } else {
+                        view! {
+                            <li>
+                                <a href=move || format!("/lang/{code}?next={}", next.get()) rel="external" hreflang=code lang=code>
+                                    {lang.native_name()}
+                                </a>
+                            </li>
+                        }
+                        .into_any()
+                    }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 

@@ -14,7 +14,7 @@ use crate::model::{AppError, LocalImage, LocalImageList, Operation};
 use crate::ui::components::{Badge, Tone};
 use crate::ui::format;
 use crate::ui::session::{allows, use_session};
-use crate::ui::strings::strings;
+use crate::ui::strings::{fill, strings};
 
 /// What a selection of local images is for.
 const PUSH: Operation = Operation::StartLocalPush;
@@ -87,7 +87,7 @@ pub fn LocalImagesPage() -> impl IntoView {
                         let (push, delete) = (allows(me.as_ref(), PUSH), allows(me.as_ref(), DELETE));
                         (push || delete).then(|| view! {
                             <span class="muted" aria-live="polite" data-testid="selected-count">
-                                {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
+                                {move || fill(s.selected_count, &[&selected.read().len()])}
                             </span>
                             <div class="selection-actions">
                                 {push.then(|| view! {

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::ui::LangSwitch;
 use crate::ui::strings::strings;
 
 /// The sign-in form: username, password, and the page to return to (`?next=`).
@@ -53,7 +54,10 @@ pub(super) fn PublicCard(
     let s = strings();
     view! {
         <section class="card public-card" aria-labelledby="public-title">
-            <p class="public-brand">{s.app_name}</p>
+            <div class="public-top">
+                <p class="public-brand">{s.app_name}</p>
+                <LangSwitch />
+            </div>
             <h1 id="public-title">{title}</h1>
             <p class="muted">{intro}</p>
             {children()}

@@ -12,7 +12,7 @@ use crate::model::{Operation, RepositoryPage, RepositorySummary};
 use crate::ui::components::ErrorList;
 use crate::ui::format;
 use crate::ui::session::{allows, use_session};
-use crate::ui::strings::strings;
+use crate::ui::strings::{fill, strings};
 
 /// What a selection of repositories is for.
 const RENAME: Operation = Operation::StartRemotePrefix;
@@ -87,7 +87,7 @@ pub fn RepositoriesPage() -> impl IntoView {
                         let (rename, delete) = (allows(me.as_ref(), RENAME), allows(me.as_ref(), DELETE));
                         (rename || delete).then(|| view! {
                             <span class="muted" aria-live="polite" data-testid="selected-count">
-                                {move || format!("{} {}", selected.read().len(), s.selected_suffix)}
+                                {move || fill(s.selected_count, &[&selected.read().len()])}
                             </span>
                             <div class="selection-actions">
                                 {rename.then(|| view! {

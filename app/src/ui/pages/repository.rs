@@ -9,7 +9,7 @@ use crate::naming::RepositoryPath;
 use crate::ui::components::{CopyButton, Dialog, ErrorList, reason};
 use crate::ui::format;
 use crate::ui::session::{Allowed, use_session};
-use crate::ui::strings::strings;
+use crate::ui::strings::{fill, strings};
 
 /// Tags shown per page; sorting and filtering cover the whole repository.
 const PAGE_SIZE: usize = 100;
@@ -191,7 +191,7 @@ fn TagTable(
         )
         .collect_view();
     view! {
-        <p class="muted">{format!("{total} {}", s.tags_total_suffix)}</p>
+        <p class="muted">{fill(s.tags_total, &[&total])}</p>
         <table class="table tags">
             <thead>
                 <tr>
@@ -294,7 +294,7 @@ fn DeleteTagDialog(
     let action = ServerAction::<DeleteTag>::new();
     Effect::new(move |_| {
         if let Some(Ok(result)) = action.value().get() {
-            notice.set(Some(format!("{} {}", s.deleted_tags_prefix, result.removed_tags.join(", "))));
+            notice.set(Some(fill(s.deleted_tags, &[&result.removed_tags.join(", ")])));
             pending_delete.set(None);
             state.version.update(|v| *v += 1);
         }
@@ -341,7 +341,7 @@ fn DeleteTagDialog(
                                     </button>
                                     {may_delete_image.then(|| view! {
                                         <button type="button" class="button danger" disabled=move || action.pending().get() on:click=move |_| delete_image(DeleteScope::Image)>
-                                            {format!("{} ({all} {})", s.delete_image, s.tags_word)}
+                                            {fill(s.delete_image_tags, &[&all])}
                                         </button>
                                     })}
                                     <button type="button" class="button secondary" on:click=move |_| pending_delete.set(None)>
@@ -388,7 +388,7 @@ fn DeleteRepositoryDialog(repository: String, open: RwSignal<bool>) -> impl Into
         <Dialog title=format!("{} {repository}", s.delete_repository)>
             <p>{s.delete_repository_warning}</p>
             <label class="field">
-                <span>{format!("{} \"{repository}\"", s.type_to_confirm)}</span>
+                <span>{fill(s.type_to_confirm, &[&repository])}</span>
                 <input type="text" prop:value=typed on:input=move |ev| typed.set(event_target_value(&ev)) />
             </label>
             {move || action.value().get().and_then(Result::err).map(reason)}

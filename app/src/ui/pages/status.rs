@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use super::PageHeader;
 use crate::api::status::get_status;
-use crate::model::Health;
+use crate::model::{Health, RegistryAuthMode};
 use crate::ui::components::{Badge, ErrorList, Tone};
 use crate::ui::format::time_of_day_utc;
 use crate::ui::strings::strings;
@@ -37,6 +37,17 @@ fn reachability(ok: bool) -> impl IntoView {
     }
 }
 
+/// How the registry asks for credentials, as the UI words it.
+fn auth_mode(mode: RegistryAuthMode) -> &'static str {
+    let s = strings();
+    match mode {
+        RegistryAuthMode::None => s.status_auth_none,
+        RegistryAuthMode::Basic => s.status_auth_basic,
+        RegistryAuthMode::Bearer => s.status_auth_bearer,
+        RegistryAuthMode::Unknown => s.status_auth_unknown,
+    }
+}
+
 /// The three status cards.
 #[component]
 fn HealthView(health: Health) -> impl IntoView {
@@ -57,7 +68,7 @@ fn HealthView(health: Health) -> impl IntoView {
                     <dt>{s.status_push_host}</dt>
                     <dd><code>{health.registry_push_host}</code></dd>
                     <dt>{s.status_auth_mode}</dt>
-                    <dd>{health.registry_auth.as_str()}</dd>
+                    <dd>{auth_mode(health.registry_auth)}</dd>
                     <dt>{s.status_credentials}</dt>
                     <dd>{credentials}</dd>
                     {health.registry_error.map(|e| view! { <dt>{s.status_reason}</dt><dd class="reason">{e}</dd> })}

@@ -8,7 +8,7 @@ use crate::api::accounts::{CreateToken, RevokeToken};
 use crate::model::{CreatedToken, Role, TokenInfo};
 use crate::ui::components::{CopyButton, Dialog, reason, text_field};
 use crate::ui::session::{role_options, use_session};
-use crate::ui::strings::strings;
+use crate::ui::strings::{fill, strings};
 
 /// The expiry field: empty means never; otherwise a whole number of days (the server checks the
 /// range).
@@ -126,7 +126,7 @@ pub fn CreatedSecret(
     let curl = format!("curl -H \"Authorization: Bearer {secret}\" {}/api/repositories", page_origin());
     view! {
         <section class="secret-box" role="status" aria-labelledby="secret-title">
-            <h2 id="secret-title">{format!("{} {}", s.token_created, created.token.name)}</h2>
+            <h2 id="secret-title">{fill(s.token_created, &[&created.token.name])}</h2>
             <p>
                 <strong>{s.token_copy_now}</strong>
             </p>
@@ -167,7 +167,7 @@ pub fn RevokeDialog(
     });
     let id = token.id.clone();
     view! {
-        <Dialog title=format!("{} {}", s.revoke_title, token.name)>
+        <Dialog title=fill(s.revoke_title, &[&token.name])>
             <p>{s.revoke_warning}</p>
             <p>
                 <code>{token.prefix.clone()}</code>

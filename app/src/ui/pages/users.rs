@@ -11,7 +11,7 @@ use crate::model::{Operation, Role, UserInfo};
 use crate::ui::components::{Badge, Dialog, ErrorList, Tone, password_field, reason, text_field};
 use crate::ui::format;
 use crate::ui::session::{Allowed, role_options};
-use crate::ui::strings::strings;
+use crate::ui::strings::{fill, strings};
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -102,7 +102,7 @@ fn UserRow(user: UserInfo, version: RwSignal<u32>, resetting: RwSignal<Option<St
             <td>{username.clone()}</td>
             <td class="role-cell">
                 <select
-                    aria-label=format!("{} {username}", s.role_of)
+                    aria-label=fill(s.role_of, &[&username])
                     on:change=move |ev| {
                         if let Ok(picked) = event_target_value(&ev).parse() {
                             role.set(picked);
@@ -148,7 +148,7 @@ fn AddUserForm(version: RwSignal<u32>, notice: RwSignal<Option<String>>) -> impl
     let action = ServerAction::<AddUser>::new();
     Effect::new(move |_| {
         if let Some(Ok(user)) = action.value().get() {
-            notice.set(Some(format!("{} {}", s.user_added, user.username)));
+            notice.set(Some(fill(s.user_added, &[&user.username])));
             username.set(String::new());
             password.set(String::new());
             version.update(|v| *v += 1);
@@ -204,7 +204,7 @@ fn ResetPasswordDialog(
     let action = ServerAction::<UpdateUser>::new();
     Effect::new(move |_| {
         if let Some(Ok(user)) = action.value().get() {
-            notice.set(Some(format!("{} {}", s.password_reset_done, user.username)));
+            notice.set(Some(fill(s.password_reset_done, &[&user.username])));
             resetting.set(None);
         }
     });
@@ -221,7 +221,7 @@ fn ResetPasswordDialog(
         }
     };
     view! {
-        <Dialog title=format!("{} {username}", s.reset_password_title)>
+        <Dialog title=fill(s.reset_password_title, &[&username])>
             <p>{s.reset_password_intro}</p>
             <form on:submit=submit>
                 {password_field(s.new_password, "new-password", password)}

@@ -9,7 +9,7 @@ use crate::ui::components::{Badge, CopyButton, ErrorList, ProgressBar, reason};
 use crate::ui::format;
 use crate::ui::live::{Flow, watch_job_events};
 use crate::ui::session::{allows, use_session};
-use crate::ui::strings::strings;
+use crate::ui::strings::{fill, strings};
 
 /// `/jobs/{id}`. A new id (after "Retry") mounts a new view, so the old stream closes.
 #[component]
@@ -213,7 +213,7 @@ fn LogView(job: RwSignal<Job>) -> impl IntoView {
     });
     let dropped = move || job.with(|j| j.logs_dropped);
     view! {
-        {move || (dropped() > 0).then(|| view! { <p class="muted">{format!("{} {}", dropped(), s.job_log_dropped)}</p> })}
+        {move || (dropped() > 0).then(|| view! { <p class="muted">{fill(s.job_log_dropped, &[&dropped()])}</p> })}
         <div class="log" node_ref=container on:scroll=on_scroll data-testid="job-log" role="log" aria-label=s.job_log>
             <Show when=move || job.with(|j| !j.logs.is_empty()) fallback=move || view! { <p class="muted">{s.job_no_log}</p> }>
                 <ol>

@@ -1,0 +1,49 @@
+//! `GET /lang/{code}?next=<path>`: the header's language switch. Sets the `lang` cookie (a year,
+//! `SameSite=Strict`, `Path=/`) and sends the browser back to `next`, a path on this server
+//! only ([`safe_next`]). A plain link, so it works before hydration and on the sign-in page
+//! (the middleware lets `/lang/` through without a session). Choosing a language is not an
+//! operation on anything: there is no permission to check and nothing to audit.
+
+use app::ui::lang::Lang;
+use axum::extract::{Path, Query};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use crate::session::safe_next;
+
+/// How long the choice is kept: a year.
+const COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 60 * 60;
+
+#[derive(Debug, Deserialize)]
+pub struct Next {
+    /// The page to return to (a path on this server, with its query).
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// The `Set-Cookie` value that keeps the choice. `HttpOnly`: the page reads its language from
+/// `<html lang>`, so no script needs the cookie.
+pub fn lang_cookie(lang: Lang) -> String {
+    format!(
+        "{}={}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; SameSite=Strict; HttpOnly",
+        Lang::COOKIE,
+        lang.code()
+    )
+}
+
+/// `303` to `next` with the cookie set; `404` for a language we do not have.
+pub async fn switch(Path(code): Path<String>, Query(query): Query<Next>) -> Response {
+    let Some(lang) = Lang::from_code(&code) else {
+        return app::model::AppError::NotFound(format!(
+            "no language {code:?}: choose one of {}",
+            Lang::ALL.map(Lang::code).join(", ")
+        ))
+        .into_response();
+    };
+    let mut response = Redirect::to(safe_next(query.next.as_deref())).into_response();
+    if let Ok(value) = HeaderValue::from_str(&lang_cookie(lang)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
