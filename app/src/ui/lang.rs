@@ -9,12 +9,15 @@
 use crate::ui::strings::{EN, Strings, ZH_CN};
 
 /// A language the UI is written in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(ascii_case_insensitive)]
 pub enum Lang {
     /// English, also for every request that names no language we have.
     #[default]
+    #[strum(serialize = "en")]
     En,
     /// Simplified Chinese.
+    #[strum(serialize = "zh-CN")]
     ZhCn,
 }
 
@@ -27,10 +30,7 @@ impl Lang {
 
     /// The BCP 47 tag: `<html lang>`, the cookie's value and `/lang/{code}`.
     pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::ZhCn => "zh-CN",
-        }
+        self.into()
     }
 
     /// The language's name in itself, as the switch shows it.
@@ -51,7 +51,7 @@ impl Lang {
 
     /// The language a [`Self::code`] names (ASCII case ignored); `None` for any other value.
     pub fn from_code(code: &str) -> Option<Lang> {
-        Lang::ALL.into_iter().find(|lang| lang.code().eq_ignore_ascii_case(code.trim()))
+        code.trim().parse().ok()
     }
 
     /// The language of one `Accept-Language` tag, if we have it: `zh`, `zh-CN` and `zh-Hans…`
@@ -87,18 +87,11 @@ impl Lang {
         ranked.first().map_or(Lang::En, |&(_, _, lang)| lang)
     }
 
-    /// The language the `lang` cookie names in a `Cookie` header, if it names one we have.
-    pub fn from_cookie_header(header: &str) -> Option<Lang> {
-        header.split(';').find_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            (name.trim() == Lang::COOKIE).then(|| Lang::from_code(value.trim().trim_matches('"'))).flatten()
-        })
-    }
-
-    /// The language of a request: its `lang` cookie, else its `Accept-Language`, else English.
+    /// The language of a request: its `lang` cookie's value if it names a language we have,
+    /// else its `Accept-Language`, else English.
     pub fn of_request(cookie: Option<&str>, accept_language: Option<&str>) -> Lang {
         cookie
-            .and_then(Lang::from_cookie_header)
+            .and_then(|value| Lang::from_code(value.trim_matches('"')))
             .or_else(|| accept_language.map(Lang::from_accept_language))
             .unwrap_or_default()
     }
@@ -106,11 +99,9 @@ impl Lang {
     /// The language of a request with these headers ([`Self::of_request`]).
     #[cfg(feature = "ssr")]
     pub fn of_headers(headers: &axum::http::HeaderMap) -> Lang {
-        use axum::http::header::{ACCEPT_LANGUAGE, COOKIE};
-        // A request may carry several Cookie headers (HTTP/2 sends one per cookie).
-        let cookies: Vec<&str> = headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).collect();
-        let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-        Lang::of_request(Some(&cookies.join("; ")), accept)
+        let cookie = crate::backend::auth::authenticator::cookie_value(headers, Lang::COOKIE);
+        let accept = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+        Lang::of_request(cookie.as_deref(), accept)
     }
 
     /// The language of the current request (leptos_axum provides its headers as context while a
@@ -189,15 +180,26 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn the_cookie_wins_over_accept_language_when_it_names_a_language_we_have() {
-        assert_eq!(Lang::of_request(Some("rm_session=abc; lang=zh-CN"), Some("en-US")), ZhCn);
-        assert_eq!(Lang::of_request(Some("lang=en"), Some("zh-CN")), En);
-        assert_eq!(Lang::of_request(Some("lang=\"zh-cn\""), None), ZhCn);
-        assert_eq!(Lang::of_request(Some("lang=klingon"), Some("zh-CN")), ZhCn);
-        assert_eq!(Lang::of_request(Some("xlang=en"), Some("zh")), ZhCn);
-        assert_eq!(Lang::of_request(Some(""), None), En);
-        assert_eq!(Lang::of_request(None, None), En);
+        let of = |cookie: Option<&str>, accept: Option<&str>| {
+            let mut headers = axum::http::HeaderMap::new();
+            if let Some(cookie) = cookie {
+                headers.insert(axum::http::header::COOKIE, cookie.parse().unwrap());
+            }
+            if let Some(accept) = accept {
+                headers.insert(axum::http::header::ACCEPT_LANGUAGE, accept.parse().unwrap());
+            }
+            Lang::of_headers(&headers)
+        };
+        assert_eq!(of(Some("rm_session=abc; lang=zh-CN"), Some("en-US")), ZhCn);
+        assert_eq!(of(Some("lang=en"), Some("zh-CN")), En);
+        assert_eq!(of(Some("lang=\"zh-cn\""), None), ZhCn);
+        assert_eq!(of(Some("lang=klingon"), Some("zh-CN")), ZhCn);
+        assert_eq!(of(Some("xlang=en"), Some("zh")), ZhCn);
+        assert_eq!(of(Some(""), None), En);
+        assert_eq!(of(None, None), En);
     }
 
     #[test]
