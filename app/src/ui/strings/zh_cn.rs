@@ -18,7 +18,7 @@ pub const ZH_CN: Strings = Strings {
     language_label: "语言",
     sign_in: "登录",
     sign_out: "退出登录",
-    role_viewer: "只读",
+    role_viewer: "查看者",
     role_operator: "操作员",
     role_admin: "管理员",
     loading: "加载中…",
@@ -114,7 +114,7 @@ pub const ZH_CN: Strings = Strings {
     ports_label: "暴露端口",
     author_label: "作者",
     env_label: "环境变量",
-    labels_label: "标记",
+    labels_label: "标注（LABEL）",
     history_label: "构建历史",
 
     jobs_empty: "还没有任务。",
