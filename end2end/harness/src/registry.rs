@@ -441,28 +441,24 @@ impl Registry {
         rb
     }
 
-    /// Follow `Link: <…>; rel="next"` pages of a JSON list endpoint, collecting `field`.
-    async fn paged_list(&self, first: &str, field: &str, scope: &str) -> Result<Vec<String>> {
-        let mut out = Vec::new();
+    /// Follows `Link: <…>; rel="next"` pages of a JSON list endpoint from `first`, returning
+    /// each page's `field`, in the order the registry sent them.
+    pub async fn pages(&self, first: &str, field: &str, scope: &str) -> Result<Vec<Vec<String>>> {
+        let mut pages = Vec::new();
         let mut next = Some(first.to_string());
         while let Some(path) = next.take() {
-            let resp = self
-                .request(Method::GET, &path, scope)
-                .send()
-                .await
-                .with_context(|| format!("GET {path}"))?;
-            let status = resp.status();
-            if !status.is_success() {
-                let body = resp.text().await.unwrap_or_default();
-                bail!("GET {path} → {status}: {body}");
-            }
+            let resp = success(self.request(Method::GET, &path, scope), "GET", &path).await?;
             next = resp.headers().get(header::LINK).and_then(|v| v.to_str().ok()).and_then(parse_next_link);
             let v: serde_json::Value = resp.json().await.with_context(|| format!("GET {path}"))?;
-            if let Some(items) = v.get(field).and_then(|x| x.as_array()) {
-                out.extend(items.iter().filter_map(|s| s.as_str().map(String::from)));
-            }
+            let items = v.get(field).and_then(|x| x.as_array()).into_iter().flatten();
+            pages.push(items.filter_map(|s| s.as_str().map(String::from)).collect());
         }
-        Ok(out)
+        Ok(pages)
+    }
+
+    /// [`Registry::pages`], joined.
+    async fn paged_list(&self, first: &str, field: &str, scope: &str) -> Result<Vec<String>> {
+        Ok(self.pages(first, field, scope).await?.concat())
     }
 
     /// Every repository, walking `_catalog` pages (`n=100`) via `Link`; sorted.
@@ -511,17 +507,9 @@ impl Registry {
     /// A manifest's `Content-Type` and exact bytes.
     pub async fn get_manifest(&self, repo: &str, reference: &str) -> Result<(String, Vec<u8>)> {
         let path = format!("/v2/{repo}/manifests/{reference}");
-        let resp = self
-            .request(Method::GET, &path, &repo_scope(repo))
-            .header(header::ACCEPT, MANIFEST_ACCEPT)
-            .send()
-            .await
-            .with_context(|| format!("GET {path}"))?;
-        let status = resp.status();
-        if !status.is_success() {
-            let body = resp.text().await.unwrap_or_default();
-            bail!("GET {path} → {status}: {body}");
-        }
+        let request =
+            self.request(Method::GET, &path, &repo_scope(repo)).header(header::ACCEPT, MANIFEST_ACCEPT);
+        let resp = success(request, "GET", &path).await?;
         let ct = resp
             .headers()
             .get(header::CONTENT_TYPE)
@@ -556,6 +544,18 @@ impl Registry {
             .with_context(|| format!("DELETE {path}"))?;
         Ok(resp.status())
     }
+}
+
+/// Sends `request` (`method path`, for messages) and returns its answer if it is a success; any
+/// other status is an error carrying the status and the body the registry sent.
+async fn success(request: RequestBuilder, method: &str, path: &str) -> Result<reqwest::Response> {
+    let resp = request.send().await.with_context(|| format!("{method} {path}"))?;
+    let status = resp.status();
+    if !status.is_success() {
+        let body = resp.text().await.unwrap_or_default();
+        bail!("{method} {path} → {status}: {body}");
+    }
+    Ok(resp)
 }
 
 /// The URL in a `Link: <url>; rel="next"` header.

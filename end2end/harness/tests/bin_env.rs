@@ -124,6 +124,12 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
 }
 
+/// The environment a stand-in app at `app_url` was started with (its `/env` answer).
+async fn stand_in_env(http: &reqwest::Client, app_url: &Value) -> Value {
+    let resp = http.get(format!("{}/env", app_url.as_str().unwrap())).send().await.unwrap();
+    resp.json().await.unwrap()
+}
+
 async fn check_running_env(state: &Value, stand_in: bool) {
     let http = http();
     for key in ["app_url", "dead_registry_app_url"] {
@@ -147,14 +153,7 @@ async fn check_running_env(state: &Value, stand_in: bool) {
     docker.ping().await.unwrap();
 
     if stand_in {
-        let env: Value = http
-            .get(format!("{}/env", state["app_url"].as_str().unwrap()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let env = stand_in_env(&http, &state["app_url"]).await;
         assert_eq!(env["REGISTRY_API_URL"], registry);
         assert_eq!(env["DOCKER_HOST"], docker_host);
         assert_eq!(env["RUST_LOG"], "info");
@@ -164,14 +163,7 @@ async fn check_running_env(state: &Value, stand_in: bool) {
         assert_eq!(setup, format!("{}/setup?token=stand-in-token", state["fresh_app_url"].as_str().unwrap()));
         assert!(env["DATA_DIR"].as_str().unwrap().starts_with("/tmp/rmh-"));
         assert!(env["LEPTOS_SITE_ROOT"].as_str().is_some());
-        let dead: Value = http
-            .get(format!("{}/env", state["dead_registry_app_url"].as_str().unwrap()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let dead = stand_in_env(&http, &state["dead_registry_app_url"]).await;
         assert_eq!(dead["DOCKER_HOST"], "unix:///tmp/rmh-nonexistent/docker.sock");
         let dead_registry = dead["REGISTRY_API_URL"].as_str().unwrap();
         assert!(dead_registry.starts_with("http://127.0.0.1:"));

@@ -174,23 +174,10 @@ async fn many_tags_listed_through_pagination() {
 
     // distribution 2.8.2 ignores `n`/`last` on tags/list (one page, readdir order, no
     // Link); newer registries paginate. Walk by hand with n=50 following Link either way.
-    let mut pages = 0;
-    let mut all = Vec::new();
-    let mut next = Some("/v2/many/tags/tags/list?n=50".to_string());
-    while let Some(path) = next.take() {
-        let resp = r.request(reqwest::Method::GET, &path, "").send().await.unwrap();
-        assert_eq!(resp.status(), 200);
-        next = resp
-            .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(rm_harness::registry::parse_next_link);
-        let v: Value = resp.json().await.unwrap();
-        all.extend(v["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()));
-        pages += 1;
-        assert!(pages <= 3, "more pages than 120/50 allows");
-    }
-    eprintln!("tags/list?n=50 took {pages} page(s)");
+    let pages = r.pages("/v2/many/tags/tags/list?n=50", "tags", "").await.unwrap();
+    assert!(pages.len() <= 3, "more pages than 120/50 allows: {}", pages.len());
+    eprintln!("tags/list?n=50 took {} page(s)", pages.len());
+    let mut all = pages.concat();
     all.sort();
     let expected: Vec<String> = pushed.iter().map(|p| p.tag.clone()).collect();
     assert_eq!(all, expected);
@@ -208,24 +195,9 @@ async fn catalog_paginates_with_link() {
         r.tag_manifest(&repo, "v", &first).await.unwrap();
         expected.push(repo);
     }
-    let mut pages = 0;
-    let mut all = Vec::new();
-    let mut next = Some("/v2/_catalog?n=25".to_string());
-    while let Some(path) = next.take() {
-        let resp = r.request(reqwest::Method::GET, &path, "registry:catalog:*").send().await.unwrap();
-        next = resp
-            .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(rm_harness::registry::parse_next_link);
-        let v: Value = resp.json().await.unwrap();
-        let page = v["repositories"].as_array().unwrap().len();
-        assert!(page <= 25);
-        all.extend(v["repositories"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()));
-        pages += 1;
-    }
-    assert_eq!(pages, 3);
-    assert_eq!(all, expected);
+    let pages = r.pages("/v2/_catalog?n=25", "repositories", "registry:catalog:*").await.unwrap();
+    assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [25, 25, 10]);
+    assert_eq!(pages.concat(), expected);
     assert_eq!(r.catalog().await.unwrap(), expected);
 }
 

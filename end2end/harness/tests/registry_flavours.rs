@@ -11,6 +11,14 @@ fn www_authenticate(resp: &reqwest::Response) -> String {
     resp.headers().get(header::WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string()
 }
 
+/// The token endpoint's answer for `query`, asked with the test user's credentials; a refusal
+/// fails the test.
+async fn token_for(http: &reqwest::Client, token_url: &str, query: &[(&str, &str)]) -> serde_json::Value {
+    let resp =
+        http.get(token_url).query(query).basic_auth(TEST_USER, Some(TEST_PASSWORD)).send().await.unwrap();
+    resp.error_for_status().unwrap().json().await.unwrap()
+}
+
 #[tokio::test]
 async fn plain_answers_v2() {
     let r = Registry::start(Flavour::Plain).await.unwrap();
@@ -86,18 +94,7 @@ async fn bearer_challenge_token_dance() {
     let params = challenge_params(&challenge);
     let realm = &params.iter().find(|(k, _)| k == "realm").unwrap().1;
     let service = &params.iter().find(|(k, _)| k == "service").unwrap().1;
-    let tok: serde_json::Value = http
-        .get(realm)
-        .query(&[("service", service.as_str())])
-        .basic_auth(TEST_USER, Some(TEST_PASSWORD))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tok = token_for(&http, realm, &[("service", service.as_str())]).await;
     for key in ["token", "access_token", "expires_in", "issued_at"] {
         assert!(tok.get(key).is_some(), "{key} missing in {tok}");
     }
@@ -106,20 +103,9 @@ async fn bearer_challenge_token_dance() {
     assert_eq!(ok.status(), StatusCode::OK);
 
     // Catalog with a scope obtained through the endpoint (several scope params).
-    let tok: serde_json::Value = http
-        .get(&token_url)
-        .query(&[
-            ("service", TOKEN_SERVICE),
-            ("scope", "registry:catalog:*"),
-            ("scope", "repository:foo/bar:pull"),
-        ])
-        .basic_auth(TEST_USER, Some(TEST_PASSWORD))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let scopes =
+        [("service", TOKEN_SERVICE), ("scope", "registry:catalog:*"), ("scope", "repository:foo/bar:pull")];
+    let tok = token_for(&http, &token_url, &scopes).await;
     let cat = http
         .get(format!("{}/v2/_catalog", r.url()))
         .bearer_auth(tok["token"].as_str().unwrap())
@@ -133,16 +119,8 @@ async fn bearer_challenge_token_dance() {
 async fn bearer_token_for_one_repo_cannot_push_another() {
     let r = Registry::start(Flavour::Bearer).await.unwrap();
     let http = r.http();
-    let tok: serde_json::Value = http
-        .get(r.token_url().unwrap())
-        .query(&[("service", TOKEN_SERVICE), ("scope", "repository:team/a:pull,push")])
-        .basic_auth(TEST_USER, Some(TEST_PASSWORD))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let scopes = [("service", TOKEN_SERVICE), ("scope", "repository:team/a:pull,push")];
+    let tok = token_for(&http, &r.token_url().unwrap(), &scopes).await;
     let token = tok["token"].as_str().unwrap();
     let start_upload =
         |repo: &str| http.post(format!("{}/v2/{repo}/blobs/uploads/", r.url())).bearer_auth(token).send();
