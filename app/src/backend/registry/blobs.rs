@@ -99,8 +99,7 @@ impl RegistryClient {
             .configs
             .get_or_insert_async(&config.digest, async {
                 let scope = Op::BlobGet.scope(repository.as_str());
-                let answer =
-                    self.execute_limited(Op::BlobGet, &scope, url.clone(), None, None, limit).await?;
+                let answer = self.execute_scoped(Op::BlobGet, &scope, url.clone(), None, None, limit).await?;
                 let answer = answer.error_for_status()?;
                 let summary = summarize_config(&answer.body).map_err(|e| RegistryError::Protocol {
                     url: url.to_string(),

@@ -123,7 +123,7 @@ impl Op {
 
     /// What a successful answer's body is called in errors, and how much of it we read
     /// (`limits.rs`). A blob GET read whole is an image config (copies stream blobs instead).
-    fn body_limit(self) -> (&'static str, u64) {
+    pub(super) fn body_limit(self) -> (&'static str, u64) {
         match self {
             Self::ManifestGet => ("manifest", MAX_MANIFEST_BYTES),
             Self::Catalog => ("catalog page", MAX_LIST_PAGE_BYTES),
@@ -333,24 +333,13 @@ impl RegistryClient {
         accept: Option<&str>,
         body: Option<(&str, Bytes)>,
     ) -> Result<Answer, RegistryError> {
-        self.execute_scoped(op, &op.scope(repository), url, accept, body).await
+        self.execute_scoped(op, &op.scope(repository), url, accept, body, op.body_limit().1).await
     }
 
-    /// [`RegistryClient::execute`] with the token scope given (a mount needs two repositories).
+    /// [`RegistryClient::execute`] with the token scope given (a mount needs two repositories),
+    /// reading at most `limit` bytes of a successful answer (an image config, up to the size its
+    /// descriptor names; otherwise `op.body_limit().1`); error bodies are cut at 64 KiB.
     pub(super) async fn execute_scoped(
-        &self,
-        op: Op,
-        scope: &str,
-        url: Url,
-        accept: Option<&str>,
-        body: Option<(&str, Bytes)>,
-    ) -> Result<Answer, RegistryError> {
-        self.execute_limited(op, scope, url, accept, body, op.body_limit().1).await
-    }
-
-    /// [`RegistryClient::execute_scoped`] reading at most `limit` bytes of a successful answer
-    /// (an image config, up to the size its descriptor names); error bodies are cut at 64 KiB.
-    pub(super) async fn execute_limited(
         &self,
         op: Op,
         scope: &str,

@@ -137,7 +137,8 @@ impl RegistryClient {
         let mut url = self.url(&format!("v2/{repository}/blobs/uploads/"));
         url.query_pairs_mut().append_pair("mount", digest.as_str()).append_pair("from", from.as_str());
         let scope = format!("{} repository:{from}:pull", Op::BlobMount.scope(repository.as_str()));
-        let answer = self.execute_scoped(Op::BlobMount, &scope, url, None, None).await?;
+        let answer =
+            self.execute_scoped(Op::BlobMount, &scope, url, None, None, Op::BlobMount.body_limit().1).await?;
         match answer.status {
             StatusCode::CREATED => Ok(MountOutcome::Mounted),
             StatusCode::ACCEPTED => Ok(MountOutcome::Upload(session(repository, &answer)?)),
