@@ -1,5 +1,11 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
+/** The names of the job page's parts, in each language (app/src/ui/strings). */
+export const JOB_PAGE_WORDS = {
+  en: { progress: 'Progress', log: 'Log', items: 'Items' },
+  'zh-CN': { progress: '进度', log: '日志', items: '条目' },
+} as const;
+
 /** `/jobs/{id}`: one job, updated live. */
 export class JobPage {
   readonly status: Locator;
@@ -7,11 +13,15 @@ export class JobPage {
   readonly log: Locator;
   readonly items: Locator;
 
-  constructor(readonly page: Page) {
+  constructor(
+    readonly page: Page,
+    lang: keyof typeof JOB_PAGE_WORDS = 'en',
+  ) {
+    const words = JOB_PAGE_WORDS[lang];
     this.status = page.getByTestId('job-status');
-    this.progress = page.getByRole('progressbar', { name: 'Progress' });
-    this.log = page.getByRole('log', { name: 'Log' });
-    this.items = page.getByRole('table', { name: 'Items' }).locator('tbody tr');
+    this.progress = page.getByRole('progressbar', { name: words.progress });
+    this.log = page.getByRole('log', { name: words.log });
+    this.items = page.getByRole('table', { name: words.items }).locator('tbody tr');
   }
 
   /**

@@ -91,3 +91,15 @@ export async function manifestDigest(request: APIRequestContext, registryUrl: st
   expect(response.status(), `HEAD ${repo}:${reference}`).toBe(200);
   return response.headers()['docker-content-digest'];
 }
+
+/** Puts the manifest of `repo:from` under the tag `to` as well: two tags, one digest. */
+export async function retag(request: APIRequestContext, registryUrl: string, repo: string, from: string, to: string): Promise<void> {
+  const accept = 'application/vnd.oci.image.manifest.v1+json';
+  const manifest = await request.get(`${registryUrl}/v2/${repo}/manifests/${from}`, { headers: { accept } });
+  expect(manifest.status(), `GET ${repo}:${from}`).toBe(200);
+  const put = await request.put(`${registryUrl}/v2/${repo}/manifests/${to}`, {
+    headers: { 'content-type': accept },
+    data: await manifest.body(),
+  });
+  expect(put.status(), `tagging ${repo}:${from} as ${to}`).toBe(201);
+}

@@ -19,17 +19,23 @@ const COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 60 * 60;
 pub struct Next {
     /// The page to return to (a path on this server, with its query).
     #[serde(default)]
-    next: Option<String>,
+    pub next: Option<String>,
 }
 
-/// The `Set-Cookie` value that keeps the choice. `HttpOnly`: the page reads its language from
-/// `<html lang>`, so no script needs the cookie.
-pub fn lang_cookie(lang: Lang) -> String {
-    format!(
-        "{}={}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; SameSite=Strict; HttpOnly",
-        Lang::COOKIE,
-        lang.code()
-    )
+/// The `Set-Cookie` value that keeps a visitor's choice (the language, the theme). `HttpOnly`:
+/// the page reads its language from `<html lang>` and its theme from `<html data-theme>`, so no
+/// script needs the cookie.
+pub fn preference_cookie(name: &str, value: &str) -> String {
+    format!("{name}={value}; Path=/; Max-Age={COOKIE_MAX_AGE_SECS}; SameSite=Strict; HttpOnly")
+}
+
+/// `303` to `next` ([`safe_next`]) with the cookie `name=value` set ([`preference_cookie`]).
+pub fn remember(name: &str, value: &str, next: Option<&str>) -> Response {
+    let mut response = Redirect::to(safe_next(next)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&preference_cookie(name, value)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
 }
 
 /// `303` to `next` with the cookie set; `404` for a language we do not have.
@@ -41,9 +47,5 @@ pub async fn switch(Path(code): Path<String>, Query(query): Query<Next>) -> Resp
         ))
         .into_response();
     };
-    let mut response = Redirect::to(safe_next(query.next.as_deref())).into_response();
-    if let Ok(value) = HeaderValue::from_str(&lang_cookie(lang)) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
+    remember(Lang::COOKIE, lang.code(), query.next.as_deref())
 }

@@ -7,5 +7,6 @@ pub mod rest;
 pub mod routes;
 pub mod session;
 pub mod static_files;
+pub mod theme;
 
 pub use routes::router;

@@ -138,12 +138,13 @@ pub fn too_many(error: app::model::AppError, retry_after: std::time::Duration) -
     response
 }
 
-/// A browser navigating to one of our pages (not an asset, not the API, not login, setup or the
-/// language switch, which the sign-in page offers too).
+/// A browser navigating to one of our pages (not an asset, not the API, not login, setup, or the
+/// language and theme switches, which only set a cookie and must work on the sign-in page too).
 fn wants_page(request: &Request) -> bool {
     let path = request.uri().path();
     let open = ["/login", "/setup", "/logout"].contains(&path)
         || path.starts_with("/lang/")
+        || path.starts_with("/theme/")
         || path.starts_with("/api/")
         || path.starts_with("/rpc/")
         || path.starts_with("/pkg/");

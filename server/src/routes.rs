@@ -1,7 +1,7 @@
 //! The router: REST under `/api`, server functions under `/rpc`, pages, static files (`/pkg`:
 //! [`crate::static_files`]; the rest of the site by leptos' file handler), the session form
-//! posts (`/login`, `/logout`, `/setup`) and the language switch (`/lang/{code}`, a `GET` that
-//! sets a cookie). Middleware refuses foreign hosts and cross-site changes, adds the security
+//! posts (`/login`, `/logout`, `/setup`) and the language and theme switches (`/lang/{code}`,
+//! `/theme/{mode}`: `GET`s that set a cookie). Middleware refuses foreign hosts and cross-site changes, adds the security
 //! headers, and puts the caller on every request; the service layer decides what the caller may do.
 
 use std::sync::{Arc, OnceLock};
@@ -10,7 +10,7 @@ use app::backend::AppState;
 use app::backend::http_policy::HttpPolicy;
 use app::{App, shell};
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use tower_http::trace::TraceLayer;
 
@@ -26,17 +26,31 @@ fn page_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// The switches that only set a preference cookie and return to the page (see [`crate::lang`]):
+/// open to anyone, signed in or not. The permission matrix (server/tests/permissions.rs) takes
+/// its rows for them from [`preference_paths`].
+fn preference_routes() -> [(&'static str, MethodRouter<AppState>); 2] {
+    [("/lang/{code}", get(crate::lang::switch)), ("/theme/{mode}", get(crate::theme::switch))]
+}
+
+/// The paths of [`preference_routes`], all `GET`.
+pub fn preference_paths() -> Vec<&'static str> {
+    preference_routes().map(|(path, _)| path).to_vec()
+}
+
 /// Builds the whole application router. Server functions (`/rpc/*`) are registered by
 /// `leptos_routes_with_context`, which provides `AppState` as context to them.
 pub fn router(state: AppState) -> Router {
     let routes = page_routes();
     let policy = Arc::new(HttpPolicy::from_config(&state.config));
-    Router::new()
+    let router = Router::new()
         .nest("/api", crate::rest::router())
         .route("/login", post(crate::session::login))
         .route("/logout", post(crate::session::logout))
-        .route("/setup", post(crate::session::setup))
-        .route("/lang/{code}", get(crate::lang::switch))
+        .route("/setup", post(crate::session::setup));
+    preference_routes()
+        .into_iter()
+        .fold(router, |router, (path, route)| router.route(path, route))
         .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

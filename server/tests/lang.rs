@@ -1,7 +1,7 @@
 //! The UI's language: chosen per request from the `lang` cookie or `Accept-Language`, rendered
 //! into `<html lang>` and the text, and switched by `GET /lang/{code}`. That route is no
-//! operation (it only sets a cookie), so it has no row in the permission matrix, which lists the
-//! `/api` routes and server functions: here it is checked to work for anyone, signed in or not.
+//! operation (it only sets a cookie): its permission-matrix row says anyone may use it, signed in
+//! or not; here it is checked to set the cookie and return to a page of ours only.
 
 mod common;
 

@@ -1,10 +1,10 @@
-//! The permission matrix, as the spec of who may do what: one row per REST route and per server
-//! function, one column per kind of caller. Each cell is asserted over HTTP against the real
+//! The permission matrix, as the spec of who may do what: one row per REST route, per server
+//! function and per preference switch (`/lang/`, `/theme/`), one column per kind of caller. Each cell is asserted over HTTP against the real
 //! router, registry and dockerd: `401` without valid credentials, `403` naming the role a caller
 //! lacks, and the row's success status for callers who may.
 //!
-//! Routes come from the router itself (`server::rest::api().routes()`) and server functions from
-//! the server-function registry, so a route or server function added without a row here fails.
+//! Routes come from the router itself (`server::rest::api().routes()`,
+//! `server::routes::preference_paths()`) and server functions from the server-function registry, so a route or server function added without a row here fails.
 
 mod common;
 
@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 /// Who a row is open to.
 #[derive(Clone, Copy, Debug)]
 enum Needs {
-    /// Anyone, signed in or not (`/api/health`).
+    /// Anyone, signed in or not (`/api/health`, the language and theme switches).
     Anyone,
     /// At least this role.
     Role(Role),
@@ -195,6 +195,9 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rpc("create-token", json!({"name": "matrix-rpc"}), UserWith(V), 200),
         rpc("revoke-token", json!({"id": "unknown"}), R(A), 404),
         rpc("list-audit", json!({"query": {"limit": 5}}), R(A), 200),
+        // The preference switches: they set a cookie and return to the page (303), for anyone.
+        rest("GET", "/lang/{code}", "/lang/zh-CN?next=%2Fjobs", None, Anyone, 303),
+        rest("GET", "/theme/{mode}", "/theme/dark?next=%2Fjobs", None, Anyone, 303),
     ]
 }
 
@@ -355,6 +358,7 @@ async fn every_route_and_server_function_has_a_row_and_each_cell_holds() {
             leptos::server_fn::axum::server_fn_paths()
                 .map(|(path, method)| (method.to_string(), path.to_owned())),
         )
+        .chain(server::routes::preference_paths().into_iter().map(|path| ("GET".to_owned(), path.to_owned())))
         .collect();
     let listed: BTreeSet<(String, String)> =
         rows.iter().map(|row| (row.method.to_owned(), row.pattern.to_owned())).collect();

@@ -8,6 +8,7 @@ pub mod live;
 pub mod pages;
 pub mod session;
 pub mod strings;
+pub mod theme;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -30,13 +31,18 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     // `<html lang>` carries it to the browser, which hydrates in the same language (see `lang`).
     #[cfg(feature = "ssr")]
     provide_context(lang::Lang::of_current_request());
+    // The theme likewise, into `<html data-theme>`: the stylesheet draws the first paint in it.
+    #[cfg(feature = "ssr")]
+    provide_context(theme::Theme::of_current_request());
     let lang = lang::current();
+    let theme = theme::current();
     view! {
         <!DOCTYPE html>
-        <html lang=lang.code()>
+        <html lang=lang.code() data-theme=theme.code()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content=theme.color_scheme() />
                 <AutoReload options=options.clone() />
                 // The stylesheet is here, not in `App`: only the server knows its hashed name
                 // (cargo-leptos `hash-files`; see server/src/static_files.rs).
@@ -129,6 +135,7 @@ fn Topbar() -> impl IntoView {
                 </Transition>
             </div>
             <LangSwitch />
+            <theme::ThemeSwitch />
         </header>
     }
 }
@@ -140,12 +147,7 @@ fn Topbar() -> impl IntoView {
 pub fn LangSwitch() -> impl IntoView {
     let s = strings();
     let current = lang::current();
-    let location = use_location();
-    let next = Memo::new(move |_| {
-        let (path, search) = (location.pathname.get(), location.search.get());
-        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
-        format::query_value(&here)
-    });
+    let next = use_return_path();
     view! {
         <ul class="lang-switch" aria-label=s.language_label>
             {lang::Lang::ALL
@@ -168,6 +170,17 @@ pub fn LangSwitch() -> impl IntoView {
                 .collect_view()}
         </ul>
     }
+}
+
+/// This page's path and query, percent-encoded for a `next=` parameter: where the language and
+/// theme switches send the browser back to.
+pub(crate) fn use_return_path() -> Memo<String> {
+    let location = use_location();
+    Memo::new(move |_| {
+        let (path, search) = (location.pathname.get(), location.search.get());
+        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+        format::query_value(&here)
+    })
 }
 
 /// The main navigation; Users and Audit only for the roles that may use them.
