@@ -5,6 +5,7 @@ mod copy_button;
 mod dialog;
 mod error_list;
 mod form;
+mod local_time;
 mod progress_bar;
 
 pub use badge::{Badge, Tone};
@@ -14,4 +15,5 @@ pub use error_list::ErrorList;
 pub use form::{
     PreviewStartActions, Previewed, checkbox, choice, password_field, preview_errors, reason, text_field,
 };
+pub use local_time::{LocalTime, TimeStyle};
 pub use progress_bar::ProgressBar;

@@ -11,7 +11,7 @@ use super::PageHeader;
 use super::local_image_actions::{lazy_local_delete_dialog, lazy_local_push_dialog};
 use crate::api::local::list_local_images;
 use crate::model::{AppError, LocalImage, LocalImageList, Operation};
-use crate::ui::components::{Badge, Tone};
+use crate::ui::components::{Badge, LocalTime, Tone};
 use crate::ui::format;
 use crate::ui::session::{allows, use_session};
 use crate::ui::strings::{fill, strings};
@@ -258,7 +258,7 @@ fn LocalImageRow(image: LocalImage, selected: RwSignal<BTreeSet<String>>, select
             </td>
             <td>{platform}</td>
             <td class="num" title=image.size.clone()>{format::bytes(image.size_bytes)}</td>
-            <td>{image.created.as_deref().map(format::created).unwrap_or_default()}</td>
+            <td>{image.created.map(|at| view! { <LocalTime at /> })}</td>
         </tr>
     }
 }

@@ -6,7 +6,7 @@ use crate::api::registry::{DeleteRepository, DeleteTag, get_tag_detail, list_tag
 use crate::api::status::get_ui_config;
 use crate::model::{DeleteScope, Operation, TagList, TagSort, TagSummary};
 use crate::naming::RepositoryPath;
-use crate::ui::components::{CopyButton, Dialog, ErrorList, reason};
+use crate::ui::components::{CopyButton, Dialog, ErrorList, LocalTime, reason};
 use crate::ui::format;
 use crate::ui::session::{Allowed, use_session};
 use crate::ui::strings::{fill, strings};
@@ -260,7 +260,7 @@ fn TagRow(
                 {(!digest.is_empty()).then(|| view! { <CopyButton text=digest.clone() label=s.copy_digest /> })}
             </td>
             <td class="num">{tag.size_bytes.map(format::bytes)} {per_platform}</td>
-            <td>{tag.created_at.as_deref().map(format::created)}</td>
+            <td>{tag.created_at.map(|at| view! { <LocalTime at /> })}</td>
             <td>
                 {tag.platforms.into_iter().map(|p| view! { <span class="badge badge-neutral">{p}</span> " " }).collect_view()}
             </td>

@@ -11,8 +11,7 @@ use leptos::prelude::*;
 use super::PageHeader;
 use crate::api::jobs::list_jobs;
 use crate::model::{ItemStatus, JobKind, JobStatus, JobSummary, Operation};
-use crate::ui::components::{Badge, ErrorList, ProgressBar, Tone};
-use crate::ui::format;
+use crate::ui::components::{Badge, ErrorList, LocalTime, ProgressBar, Tone};
 use crate::ui::live::{Flow, watch_job_events};
 use crate::ui::session::Allowed;
 use crate::ui::strings::strings;
@@ -182,7 +181,7 @@ fn JobRow(job: JobSummary) -> impl IntoView {
             <td>
                 <ProgressBar progress=Signal::stored(progress) label=s.column_progress />
             </td>
-            <td>{format::created(&job.created_at)}</td>
+            <td><LocalTime at=job.created_at /></td>
         </tr>
     }
 }
