@@ -23,6 +23,71 @@ function countLoads(page: Page): () => number {
   return () => loads;
 }
 
+test.describe('health indicator in the header', () => {
+  test('says healthy, gives the reason on hover and on click, and closes on Escape', async ({ page, env }) => {
+    await openHydrated(page, env.appUrl + '/jobs');
+    const light = page.getByTestId('health-indicator');
+    await expect(light).toHaveAttribute('data-health', 'ok');
+    await expect(light).toHaveText('Healthy');
+    await expect(light).toHaveAttribute('title', 'The registry and the Docker daemon answer.');
+    // A button: reached and opened by keyboard.
+    await light.focus();
+    await page.keyboard.press('Enter');
+    const details = page.getByTestId('health-details');
+    await expect(details).toContainText('The registry and the Docker daemon answer.');
+    await expect(light).toHaveAttribute('aria-expanded', 'true');
+    await expect(details.getByRole('link', { name: 'Status details' })).toHaveAttribute('href', '/status');
+    await page.keyboard.press('Escape');
+    await expect(details).toHaveCount(0);
+    await expect(light).toHaveAttribute('aria-expanded', 'false');
+  });
+
+  test('names the unreachable registry and why', async ({ page, env }) => {
+    await signIn(page, env.deadRegistryAppUrl, env.admin, '/');
+    const light = page.getByTestId('health-indicator');
+    await expect(light).toHaveAttribute('data-health', 'down');
+    await expect(light).toHaveText('Registry and Docker unreachable');
+    await expect(light).toHaveAttribute('title', /^Registry: cannot reach the registry/);
+    await light.click();
+    await expect(page.getByTestId('health-details')).toContainText(/connection refused/i);
+  });
+
+  test('asks every 10 s while the tab is visible, never while it is hidden', async ({ page, env }) => {
+    await page.clock.install();
+    const asked: number[] = [];
+    let answered = 0;
+    page.on('request', (r) => {
+      if (r.url().endsWith('/rpc/status')) asked.push(Date.now());
+    });
+    page.on('requestfinished', (r) => {
+      if (r.url().endsWith('/rpc/status')) answered++;
+    });
+    await openHydrated(page, env.appUrl + '/jobs');
+    await expect.poll(() => answered).toBe(1);
+    await expect(page.getByTestId('health-indicator')).toHaveAttribute('data-health', 'ok');
+    await page.clock.fastForward(10_000);
+    await expect.poll(() => answered).toBe(2);
+    await page.clock.fastForward(10_000);
+    await expect.poll(() => answered).toBe(3);
+    expect(asked.length).toBe(3);
+
+    // Hidden: the interval keeps ticking, but asks nothing.
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { value: true, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+    });
+    await page.clock.fastForward(60_000);
+    await page.waitForTimeout(500);
+    expect(asked.length).toBe(3);
+    // Shown again: asks at once.
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { value: false, configurable: true });
+      document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
+    });
+    await expect.poll(() => asked.length).toBe(4);
+  });
+});
+
 test.describe('times in the browser time zone', () => {
   /** `YYYY-MM-DD HH:MM` of `iso` shifted by `offsetHours` (what a browser in that fixed zone shows). */
   function shifted(iso: string, offsetHours: number, clock = false): string {

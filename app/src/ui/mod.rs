@@ -2,6 +2,7 @@
 
 pub mod components;
 pub use crate::format;
+pub mod health_indicator;
 pub mod lang;
 mod lazy_pages;
 pub mod live;
@@ -16,6 +17,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{Lazy, path};
 
 use crate::model::Operation;
+use health_indicator::HealthIndicator;
 use lazy_pages::{
     AuditRoute, JobRoute, JobsRoute, LocalImagesRoute, LoginRoute, RepositoriesRoute, RepositoryRouteLazy,
     SetupRoute, StatusRoute, TokensRoute, UsersRoute,
@@ -107,6 +109,7 @@ fn Topbar() -> impl IntoView {
             <a class="brand" href="/">
                 {s.app_name}
             </a>
+            <HealthIndicator />
             <div class="account" aria-label=s.account_label role="group">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
