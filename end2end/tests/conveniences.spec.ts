@@ -136,3 +136,36 @@ test.describe('times in the browser time zone', () => {
     expect(rendered?.[1]).toBe(`${shifted(at, 0)} UTC`);
   });
 });
+
+test.describe('dialogs are native modal <dialog>s', () => {
+  test('focus stays inside, Escape closes, focus returns to the opener, and it opens again', async ({ page, env }) => {
+    const run = uniqueName();
+    const repo = `e2e/dialog-${run}/app`;
+    await pushImage(page.request, env.registryUrl, repo, 'v1');
+    await openHydrated(page, `${env.appUrl}/?q=dialog-${run}`);
+    await page.getByRole('checkbox', { name: `Select ${repo}` }).check();
+    const opener = page.getByRole('button', { name: 'Rename by prefix…' });
+    await opener.click();
+    const dialog = page.getByRole('dialog', { name: 'Rename by prefix' });
+    await expect(dialog).toBeVisible();
+    expect(await dialog.evaluate((el) => el.tagName === 'DIALOG' && el.matches(':modal'))).toBe(true);
+    // The browser moved focus into the dialog; Tab never leaves it.
+    expect(await dialog.evaluate((el) => el.contains(document.activeElement))).toBe(true);
+    for (let i = 0; i < 15; i++) {
+      await page.keyboard.press('Tab');
+      const outside = await dialog.evaluate(
+        (el) => document.activeElement !== document.body && !el.contains(document.activeElement),
+      );
+      expect(outside, `focus left the dialog after ${i + 1} Tab presses`).toBe(false);
+    }
+
+    await page.keyboard.press('Escape');
+    await expect(dialog).toHaveCount(0);
+    await expect(opener).toBeFocused();
+    await opener.click();
+    await expect(page.getByRole('dialog', { name: 'Rename by prefix' })).toBeVisible();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(opener).toBeFocused();
+  });
+});

@@ -80,7 +80,7 @@ pub fn LocalPushDialog(
     open_started_job(move || start.value().get());
 
     view! {
-        <Dialog title=s.local_push_title>
+        <Dialog title=s.local_push_title on_close=move || open.set(false)>
             <fieldset class="choices">
                 <legend>{s.local_prefix_mode}</legend>
                 {choice("local-prefix-mode", PrefixMode::None, "none", s.local_prefix_none, prefix_mode)}
@@ -168,7 +168,7 @@ pub fn LocalDeleteDialog(
         start.dispatch(StartLocalDelete { image_refs: images.clone() });
     };
     view! {
-        <Dialog title=s.local_delete_title>
+        <Dialog title=s.local_delete_title on_close=move || open.set(false)>
             <p>{s.local_delete_warning}</p>
             {move || match preview.get() {
                 None => view! { <p class="muted">{s.loading}</p> }.into_any(),

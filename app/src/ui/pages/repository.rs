@@ -301,7 +301,7 @@ fn DeleteTagDialog(
     });
     let failure = move || action.value().get().and_then(Result::err).map(reason);
     view! {
-        <Dialog title=format!("{} {repository}:{tag}", s.delete)>
+        <Dialog title=format!("{} {repository}:{tag}", s.delete) on_close=move || pending_delete.set(None)>
             <Suspense fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 {
                     let (repository, tag) = (repository.clone(), tag.clone());
@@ -385,7 +385,7 @@ fn DeleteRepositoryDialog(repository: String, open: RwSignal<bool>) -> impl Into
         }
     };
     view! {
-        <Dialog title=format!("{} {repository}", s.delete_repository)>
+        <Dialog title=format!("{} {repository}", s.delete_repository) on_close=move || open.set(false)>
             <p>{s.delete_repository_warning}</p>
             <label class="field">
                 <span>{fill(s.type_to_confirm, &[&repository])}</span>

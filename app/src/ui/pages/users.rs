@@ -225,7 +225,7 @@ fn ResetPasswordDialog(
         }
     };
     view! {
-        <Dialog title=fill(s.reset_password_title, &[&username])>
+        <Dialog title=fill(s.reset_password_title, &[&username]) on_close=move || resetting.set(None)>
             <p>{s.reset_password_intro}</p>
             <form on:submit=submit>
                 {password_field(s.new_password, "new-password", password)}
