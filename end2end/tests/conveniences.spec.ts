@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { test, expect, openHydrated } from '../support/fixtures';
+import { importImage, tagImage } from '../support/docker';
 import { LocalImagesPage } from '../support/local-images-page';
 import { pushImage, uniqueName } from '../support/registry';
 import { fromOwnPage, signIn } from '../support/session';
@@ -85,6 +86,53 @@ test.describe('health indicator in the header', () => {
       document.dispatchEvent(new Event('visibilitychange', { bubbles: true }));
     });
     await expect.poll(() => asked.length).toBe(4);
+  });
+});
+
+test.describe('Refresh buttons', () => {
+  test('repositories and tags are read again without reloading the page', async ({ page, env }) => {
+    const run = uniqueName();
+    const repo = `e2e/refresh-${run}/app`;
+    await pushImage(page.request, env.registryUrl, repo, 'v1');
+    await openHydrated(page, `${env.appUrl}/?q=refresh-${run}`);
+    const loads = countLoads(page);
+    await expect(page.getByRole('link', { name: repo, exact: true })).toBeVisible();
+
+    const later = `e2e/refresh-${run}/later`;
+    await pushImage(page.request, env.registryUrl, later, 'v1');
+    await expect(page.getByRole('link', { name: later, exact: true })).toHaveCount(0);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(page.getByRole('link', { name: later, exact: true })).toBeVisible();
+
+    await page.getByRole('link', { name: repo, exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1, name: repo })).toBeVisible();
+    const tags = page.locator('table.tags tbody tr td:first-child a');
+    await expect(tags).toHaveText(['v1']);
+    await pushImage(page.request, env.registryUrl, repo, 'v2');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(tags).toHaveText(['v1', 'v2']);
+    expect(loads()).toBe(0);
+  });
+
+  test('local images are read again from the daemon', async ({ page, env }) => {
+    const run = uniqueName();
+    const local = new LocalImagesPage(page);
+    await local.open(env.appUrl, `?q=refresh-${run}`);
+    const loads = countLoads(page);
+    const reference = `e2e/refresh-${run}/img:1.0`;
+    await tagImage(env.fixtures.local.other, `e2e/refresh-${run}/img`, '1.0');
+    await expect(local.row(reference)).toHaveCount(0);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect(local.row(reference)).toBeVisible();
+    expect(loads()).toBe(0);
+  });
+
+  test('the jobs list is read again', async ({ page, env }) => {
+    await openHydrated(page, env.appUrl + '/jobs');
+    const asked = page.waitForResponse((r) => r.url().endsWith('/rpc/list-jobs') && r.ok());
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await asked;
+    await expect(page.getByRole('heading', { name: 'Recent jobs' })).toBeVisible();
   });
 });
 

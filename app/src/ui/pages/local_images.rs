@@ -80,6 +80,9 @@ pub fn LocalImagesPage() -> impl IntoView {
                     <input type="checkbox" prop:checked=untagged on:change=on_untagged />
                     {s.local_show_untagged}
                 </label>
+                <button type="button" class="button secondary" on:click=move |_| images.refetch()>
+                    {s.refresh}
+                </button>
                 // Selecting is for the actions; a role with neither sees no selection at all.
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {

@@ -80,6 +80,9 @@ pub fn RepositoriesPage() -> impl IntoView {
                         {s.repositories_non_empty}
                     </a>
                 </nav>
+                <button type="button" class="button secondary" on:click=move |_| page.refetch()>
+                    {s.refresh}
+                </button>
                 // Selecting is for the actions; a role with neither sees no selection at all.
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {

@@ -108,6 +108,9 @@ fn RepositoryView(name: String) -> impl IntoView {
                         }
                     />
                 </label>
+                <button type="button" class="button secondary" on:click=move |_| state.version.update(|v| *v += 1)>
+                    {s.refresh}
+                </button>
             </div>
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>

@@ -65,6 +65,7 @@ pub const EN: Strings = Strings {
     health_registry_reason: "Registry: {}",
     health_docker_reason: "Docker daemon: {}",
     health_details: "Status details",
+    refresh: "Refresh",
 
     filter_label: "Filter",
     select: "Select",

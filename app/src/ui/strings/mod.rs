@@ -98,6 +98,7 @@ strings_table! {
     health_registry_reason,
     health_docker_reason,
     health_details,
+    refresh,
 
     filter_label,
     select,

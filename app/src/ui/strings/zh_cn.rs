@@ -67,6 +67,7 @@ pub const ZH_CN: Strings = Strings {
     health_registry_reason: "镜像仓库：{}",
     health_docker_reason: "Docker 守护进程：{}",
     health_details: "查看状态详情",
+    refresh: "刷新",
 
     filter_label: "筛选",
     select: "选择",

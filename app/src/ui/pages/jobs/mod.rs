@@ -111,7 +111,12 @@ pub fn JobsPage() -> impl IntoView {
             <Allowed op=Operation::StartSync>
                 <SyncForm />
             </Allowed>
-            <h2 class="section-title">{s.jobs_list_label}</h2>
+            <div class="section-heading">
+                <h2 class="section-title">{s.jobs_list_label}</h2>
+                <button type="button" class="button secondary small" on:click=move |_| jobs.refetch()>
+                    {s.refresh}
+                </button>
+            </div>
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || Suspend::new(async move { jobs.await.map(|list| view! { <JobTable initial=list.jobs /> }) })}
