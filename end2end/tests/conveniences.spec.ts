@@ -136,6 +136,54 @@ test.describe('Refresh buttons', () => {
   });
 });
 
+test.describe('"Select all visible", "Clear" and "selected / total"', () => {
+  test('on the repositories', async ({ page, env }) => {
+    const run = uniqueName();
+    const repos = ['a', 'b', 'c'].map((n) => `e2e/select-${run}/${n}`);
+    for (const repo of repos) await pushImage(page.request, env.registryUrl, repo, 'v1');
+    await openHydrated(page, `${env.appUrl}/?q=select-${run}`);
+    const count = page.getByTestId('selected-count');
+    const selectAll = page.getByRole('button', { name: 'Select all visible' });
+    const clear = page.getByRole('button', { name: 'Clear', exact: true });
+    const rename = page.getByRole('button', { name: 'Rename by prefix…' });
+    await expect(count).toHaveText('0 / 3 selected');
+    await expect(clear).toBeDisabled();
+    await page.getByRole('checkbox', { name: `Select ${repos[1]}` }).check();
+    await expect(count).toHaveText('1 / 3 selected');
+    await selectAll.click();
+    await expect(count).toHaveText('3 / 3 selected');
+    for (const repo of repos) await expect(page.getByRole('checkbox', { name: `Select ${repo}` })).toBeChecked();
+    await expect(selectAll).toBeDisabled();
+    await expect(rename).toBeEnabled();
+    await clear.click();
+    await expect(count).toHaveText('0 / 3 selected');
+    for (const repo of repos) await expect(page.getByRole('checkbox', { name: `Select ${repo}` })).not.toBeChecked();
+    await expect(rename).toBeDisabled();
+  });
+
+  test('on the local images: only the rows the filter shows', async ({ page, env }) => {
+    const run = uniqueName();
+    await tagImage(env.fixtures.local.other, `e2e/select-${run}/one`, '1');
+    await tagImage(env.fixtures.local.other, `e2e/select-${run}/two`, '1');
+    const local = new LocalImagesPage(page);
+    await local.open(env.appUrl, `?q=select-${run}/`);
+    const rows = local.table.getByTestId('local-image');
+    await expect(rows).toHaveCount(2);
+    const total = Number(/^0 \/ (\d+) selected$/.exec((await local.selectedCount.textContent()) ?? '')?.[1]);
+    expect(total).toBeGreaterThan(2);
+    await page.getByRole('button', { name: 'Select all visible' }).click();
+    await expect(local.selectedCount).toHaveText(`2 / ${total} selected`);
+    await expect(page.getByRole('checkbox', { name: `Select e2e/select-${run}/one:1` })).toBeChecked();
+    await expect(page.getByRole('checkbox', { name: `Select e2e/select-${run}/two:1` })).toBeChecked();
+    // Hidden rows were not selected: clearing the filter shows them unchecked.
+    await local.filter.fill('');
+    await expect(local.table.getByRole('checkbox', { checked: true })).toHaveCount(2);
+    await page.getByRole('button', { name: 'Clear', exact: true }).click();
+    await expect(local.selectedCount).toHaveText(`0 / ${total} selected`);
+    await expect(local.table.getByRole('checkbox', { checked: true })).toHaveCount(0);
+  });
+});
+
 test.describe('times in the browser time zone', () => {
   /** `YYYY-MM-DD HH:MM` of `iso` shifted by `offsetHours` (what a browser in that fixed zone shows). */
   function shifted(iso: string, offsetHours: number, clock = false): string {

@@ -7,6 +7,7 @@ mod error_list;
 mod form;
 mod local_time;
 mod progress_bar;
+mod selection_bar;
 
 pub use badge::{Badge, Tone};
 pub use copy_button::CopyButton;
@@ -17,3 +18,4 @@ pub use form::{
 };
 pub use local_time::{LocalTime, TimeStyle};
 pub use progress_bar::ProgressBar;
+pub use selection_bar::SelectionBar;

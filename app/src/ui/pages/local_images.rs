@@ -11,10 +11,10 @@ use super::PageHeader;
 use super::local_image_actions::{lazy_local_delete_dialog, lazy_local_push_dialog};
 use crate::api::local::list_local_images;
 use crate::model::{AppError, LocalImage, LocalImageList, Operation};
-use crate::ui::components::{Badge, LocalTime, Tone};
+use crate::ui::components::{Badge, LocalTime, SelectionBar, Tone};
 use crate::ui::format;
 use crate::ui::session::{allows, use_session};
-use crate::ui::strings::{fill, strings};
+use crate::ui::strings::strings;
 
 /// What a selection of local images is for.
 const PUSH: Operation = Operation::StartLocalPush;
@@ -89,9 +89,6 @@ pub fn LocalImagesPage() -> impl IntoView {
                         let me = session.me().await;
                         let (push, delete) = (allows(me.as_ref(), PUSH), allows(me.as_ref(), DELETE));
                         (push || delete).then(|| view! {
-                            <span class="muted" aria-live="polite" data-testid="selected-count">
-                                {move || fill(s.selected_count, &[&selected.read().len()])}
-                            </span>
                             <div class="selection-actions">
                                 {push.then(|| view! {
                                     <button type="button" class="button secondary" disabled=none_selected on:click=move |_| pushing.set(true)>
@@ -162,24 +159,9 @@ fn LocalImageTable(
         images
             .with_value(|all| all.iter().filter(|i| matches_filter(i, &filter)).cloned().collect::<Vec<_>>())
     });
-    let visible_keys = move || visible.with(|v| v.iter().map(selection_key).collect::<Vec<_>>());
-    let all_checked = move || {
-        let keys = visible_keys();
-        !keys.is_empty() && selected.with(|set| keys.iter().all(|k| set.contains(k)))
-    };
-    let toggle_all = move |ev| {
-        let check = event_target_checked(&ev);
-        let keys = visible_keys();
-        selected.update(|set| {
-            for key in keys {
-                if check {
-                    set.insert(key);
-                } else {
-                    set.remove(&key);
-                }
-            }
-        });
-    };
+    let visible_keys =
+        Signal::derive(move || visible.with(|v| v.iter().map(selection_key).collect::<Vec<_>>()));
+    let total = images.with_value(Vec::len);
     view! {
         <p class="muted host-arch">
             {s.local_detected_arch} ": " <code data-testid="detected-arch">{list.detected_arch}</code>
@@ -188,14 +170,11 @@ fn LocalImageTable(
             view! { <p class="empty-state">{s.local_empty}</p> }.into_any()
         } else {
             view! {
+                {selectable.then(|| view! { <SelectionBar selected visible=visible_keys total=Signal::stored(total) /> })}
                 <table class="table local-images" aria-label=s.local_list_label>
                     <thead>
                         <tr>
-                            {selectable.then(|| view! {
-                                <th class="select">
-                                    <input type="checkbox" aria-label=s.local_select_all prop:checked=all_checked on:change=toggle_all />
-                                </th>
-                            })}
+                            {selectable.then(|| view! { <th class="select"></th> })}
                             <th>{s.column_reference}</th>
                             <th>{s.column_image_id}</th>
                             <th>{s.column_os_arch}</th>

@@ -9,10 +9,10 @@ use super::PageHeader;
 use super::repository_actions::{lazy_batch_delete_dialog, lazy_rename_dialog};
 use crate::api::registry::list_repositories;
 use crate::model::{Operation, RepositoryPage, RepositorySummary};
-use crate::ui::components::ErrorList;
+use crate::ui::components::{ErrorList, SelectionBar};
 use crate::ui::format;
 use crate::ui::session::{allows, use_session};
-use crate::ui::strings::{fill, strings};
+use crate::ui::strings::strings;
 
 /// What a selection of repositories is for.
 const RENAME: Operation = Operation::StartRemotePrefix;
@@ -89,9 +89,6 @@ pub fn RepositoriesPage() -> impl IntoView {
                         let me = session.me().await;
                         let (rename, delete) = (allows(me.as_ref(), RENAME), allows(me.as_ref(), DELETE));
                         (rename || delete).then(|| view! {
-                            <span class="muted" aria-live="polite" data-testid="selected-count">
-                                {move || fill(s.selected_count, &[&selected.read().len()])}
-                            </span>
                             <div class="selection-actions">
                                 {rename.then(|| view! {
                                     <button type="button" class="button secondary" disabled=none_selected on:click=move |_| renaming.set(true)>
@@ -154,6 +151,11 @@ fn RepositoryGroups(
         page.repositories.into_iter().map(|name| RepositorySummary { name, tag_count: 0 }).collect()
     };
     let empty = summaries.is_empty();
+    let names: Vec<String> = summaries.iter().map(|r| r.name.clone()).collect();
+    let total = names.len();
+    let selection_bar = (selectable && !empty).then(|| {
+        view! { <SelectionBar selected visible=Signal::stored(names) total=Signal::stored(total) /> }
+    });
     let mut groups: BTreeMap<String, Vec<RepositorySummary>> = BTreeMap::new();
     for repo in summaries {
         groups.entry(namespace(&repo.name).to_owned()).or_default().push(repo);
@@ -184,6 +186,7 @@ fn RepositoryGroups(
         .collect_view();
     view! {
         {empty.then(|| view! { <p class="empty-state">{s.repositories_empty}</p> })}
+        {selection_bar}
         <div class="groups">{groups}</div>
         <nav class="pager" aria-label=s.pager_label>
             {first.map(|href| view! { <A href=href>{s.first_page}</A> })}

@@ -99,6 +99,9 @@ strings_table! {
     health_docker_reason,
     health_details,
     refresh,
+    selection_label,
+    select_all_visible,
+    clear_selection,
 
     filter_label,
     select,
@@ -235,7 +238,6 @@ strings_table! {
     local_empty,
     local_none_match,
     local_list_label,
-    local_select_all,
     local_untagged,
     local_unavailable,
     local_unavailable_hint,
