@@ -184,6 +184,71 @@ test.describe('"Select all visible", "Clear" and "selected / total"', () => {
   });
 });
 
+test.describe('views refresh when a job that changed them finishes', () => {
+  test('repositories: after a rename and after a delete started elsewhere', async ({ page, env }) => {
+    const run = uniqueName();
+    const source = `e2e/auto-${run}/app`;
+    const renamed = `moved-${run}/${source}`;
+    await pushImage(page.request, env.registryUrl, source, 'v1');
+    const streamOpen = page.waitForResponse((r) => r.url().endsWith('/api/sync-jobs/events'));
+    await openHydrated(page, `${env.appUrl}/?q=auto-${run}&non_empty=1`);
+    await streamOpen;
+    const loads = countLoads(page);
+    await expect(page.getByRole('link', { name: source, exact: true })).toBeVisible();
+
+    // As a script or another tab would: through the REST API.
+    const rename = await page.request.post(`${env.appUrl}/api/remote-prefix-jobs`, {
+      data: { repositories: [source], prefix_mode: 'add', prefix_value: `moved-${run}` },
+      headers: fromOwnPage(env.appUrl),
+    });
+    expect(rename.status()).toBe(200);
+    await expect(page.getByRole('link', { name: renamed, exact: true })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByTestId('refreshed-by-job')).toHaveText('Updated: a job that changed this list has finished.');
+
+    const remove = await page.request.post(`${env.appUrl}/api/repository-delete-jobs`, {
+      data: { repositories: [source] },
+      headers: fromOwnPage(env.appUrl),
+    });
+    expect(remove.status()).toBe(200);
+    await expect(page.getByRole('link', { name: source, exact: true })).toHaveCount(0, { timeout: 30_000 });
+    await expect(page.getByRole('link', { name: renamed, exact: true })).toBeVisible();
+    expect(loads()).toBe(0);
+  });
+
+  test('local images: after a push and after a delete', async ({ page, env }) => {
+    const run = uniqueName();
+    const repository = `e2e/auto-${run}/img`;
+    const reference = `${repository}:1.0`;
+    // An image of its own: a delete removes the image, with every tag it has.
+    await importImage(repository, '1.0');
+    const local = new LocalImagesPage(page);
+    const streamOpen = page.waitForResponse((r) => r.url().endsWith('/api/sync-jobs/events'));
+    await local.open(env.appUrl, `?q=auto-${run}/`);
+    await streamOpen;
+    const loads = countLoads(page);
+    await expect(local.row(reference)).toBeVisible();
+
+    const pushed = `${env.registryHost}/pushed-${run}/${reference}`;
+    const push = await page.request.post(`${env.appUrl}/api/local-push-jobs`, {
+      data: { image_refs: [reference], prefix_mode: 'add', prefix_value: `pushed-${run}`, arch_mode: 'none' },
+      headers: fromOwnPage(env.appUrl),
+    });
+    expect(push.status()).toBe(200);
+    // The push tags the image under its new name: the list shows that tag once the job is done.
+    await expect(local.row(pushed)).toBeVisible({ timeout: 60_000 });
+    await expect(page.getByTestId('refreshed-by-job')).toBeVisible();
+
+    const remove = await page.request.post(`${env.appUrl}/api/local-delete-jobs`, {
+      data: { image_refs: [reference, pushed] },
+      headers: fromOwnPage(env.appUrl),
+    });
+    expect(remove.status()).toBe(200);
+    await expect(local.row(reference)).toHaveCount(0, { timeout: 30_000 });
+    await expect(local.row(pushed)).toHaveCount(0);
+    expect(loads()).toBe(0);
+  });
+});
+
 test.describe('times in the browser time zone', () => {
   /** `YYYY-MM-DD HH:MM` of `iso` shifted by `offsetHours` (what a browser in that fixed zone shows). */
   function shifted(iso: string, offsetHours: number, clock = false): string {

@@ -10,11 +10,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::PageHeader;
 use super::local_image_actions::{lazy_local_delete_dialog, lazy_local_push_dialog};
 use crate::api::local::list_local_images;
-use crate::model::{AppError, LocalImage, LocalImageList, Operation};
+use crate::model::{AppError, JobKind, LocalImage, LocalImageList, Operation};
 use crate::ui::components::{Badge, LocalTime, SelectionBar, Tone};
 use crate::ui::format;
+use crate::ui::live::refresh_when_jobs_finish;
 use crate::ui::session::{allows, use_session};
 use crate::ui::strings::strings;
+
+/// The jobs that tag or remove local images: when one finishes, the page reads the list again.
+const CHANGES_LOCAL_IMAGES: &[JobKind] = &[JobKind::LocalPush, JobKind::LocalDelete];
 
 /// What a selection of local images is for.
 const PUSH: Operation = Operation::StartLocalPush;
@@ -55,6 +59,11 @@ pub fn LocalImagesPage() -> impl IntoView {
     let filter = Signal::derive(move || query.read().get("q").unwrap_or_default());
     let untagged = move || query.read().get("untagged").is_some_and(|v| v == "1");
     let images = Resource::new(untagged, list_local_images);
+    let refreshed_by_job = RwSignal::new(false);
+    refresh_when_jobs_finish(CHANGES_LOCAL_IMAGES, move || {
+        images.refetch();
+        refreshed_by_job.set(true);
+    });
     let session = use_session();
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let pushing = RwSignal::new(false);
@@ -105,6 +114,9 @@ pub fn LocalImagesPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <p class="muted" role="status" data-testid="refreshed-by-job">
+                {move || refreshed_by_job.get().then_some(s.refreshed_after_job)}
+            </p>
             // Lazy dialogs, as on the repositories page.
             {move || pushing.get().then(|| {
                 let dialog = lazy_local_push_dialog(selection(), pushing);

@@ -8,11 +8,17 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::PageHeader;
 use super::repository_actions::{lazy_batch_delete_dialog, lazy_rename_dialog};
 use crate::api::registry::list_repositories;
-use crate::model::{Operation, RepositoryPage, RepositorySummary};
+use crate::model::{JobKind, Operation, RepositoryPage, RepositorySummary};
 use crate::ui::components::{ErrorList, SelectionBar};
 use crate::ui::format;
+use crate::ui::live::refresh_when_jobs_finish;
 use crate::ui::session::{allows, use_session};
 use crate::ui::strings::strings;
+
+/// The jobs that add, rename or remove repositories: when one finishes, the page reads the
+/// catalog again.
+const CHANGES_REPOSITORIES: &[JobKind] =
+    &[JobKind::Sync, JobKind::RemotePrefix, JobKind::RepositoryDelete, JobKind::LocalPush];
 
 /// What a selection of repositories is for.
 const RENAME: Operation = Operation::StartRemotePrefix;
@@ -53,6 +59,11 @@ pub fn RepositoriesPage() -> impl IntoView {
             list_repositories(last, Some(filter).filter(|f| !f.is_empty()), non_empty)
         },
     );
+    let refreshed_by_job = RwSignal::new(false);
+    refresh_when_jobs_finish(CHANGES_REPOSITORIES, move || {
+        page.refetch();
+        refreshed_by_job.set(true);
+    });
     let session = use_session();
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let renaming = RwSignal::new(false);
@@ -105,6 +116,9 @@ pub fn RepositoriesPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <p class="muted" role="status" data-testid="refreshed-by-job">
+                {move || refreshed_by_job.get().then_some(s.refreshed_after_job)}
+            </p>
             // The dialogs are lazy (their code is fetched when one first opens): never rendered on
             // the server, so hydration does not wait for them.
             {move || renaming.get().then(|| {

@@ -69,6 +69,7 @@ pub const EN: Strings = Strings {
     selection_label: "Selection",
     select_all_visible: "Select all visible",
     clear_selection: "Clear",
+    refreshed_after_job: "Updated: a job that changed this list has finished.",
 
     filter_label: "Filter",
     select: "Select",

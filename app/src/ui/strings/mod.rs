@@ -102,6 +102,7 @@ strings_table! {
     selection_label,
     select_all_visible,
     clear_selection,
+    refreshed_after_job,
 
     filter_label,
     select,

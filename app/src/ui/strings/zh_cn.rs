@@ -71,6 +71,7 @@ pub const ZH_CN: Strings = Strings {
     selection_label: "已选项",
     select_all_visible: "全选当前可见",
     clear_selection: "清空",
+    refreshed_after_job: "已更新：修改此列表的任务已完成。",
 
     filter_label: "筛选",
     select: "选择",
