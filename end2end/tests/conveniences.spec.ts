@@ -249,6 +249,24 @@ test.describe('views refresh when a job that changed them finishes', () => {
   });
 });
 
+test('the custom arch field starts with the detected arch', async ({ page, env }) => {
+  const run = uniqueName();
+  await tagImage(env.fixtures.local.other, `e2e/arch-${run}/img`, '1');
+  const local = new LocalImagesPage(page);
+  await local.open(env.appUrl, `?q=arch-${run}/`);
+  const detected = (await page.getByTestId('detected-arch').textContent()) ?? '';
+  expect(detected).not.toBe('');
+  await local.select(`e2e/arch-${run}/img:1`);
+  await local.push.click();
+  const dialog = page.getByRole('dialog', { name: 'Push to registry' });
+  const arch = dialog.getByRole('textbox', { name: 'Custom suffix' });
+  await expect(arch).toHaveValue(detected);
+  await expect(arch).toBeDisabled();
+  await dialog.getByRole('radio', { name: 'Custom' }).check();
+  await expect(arch).toBeEnabled();
+  await expect(arch).toHaveValue(detected);
+});
+
 test.describe('times in the browser time zone', () => {
   /** `YYYY-MM-DD HH:MM` of `iso` shifted by `offsetHours` (what a browser in that fixed zone shows). */
   function shifted(iso: string, offsetHours: number, clock = false): string {

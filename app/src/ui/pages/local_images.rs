@@ -119,7 +119,10 @@ pub fn LocalImagesPage() -> impl IntoView {
             </p>
             // Lazy dialogs, as on the repositories page.
             {move || pushing.get().then(|| {
-                let dialog = lazy_local_push_dialog(selection(), pushing);
+                // The custom arch starts as the host's own (what the automatic mode would use).
+                let detected_arch =
+                    images.get_untracked().and_then(Result::ok).map(|list| list.detected_arch).unwrap_or_default();
+                let dialog = lazy_local_push_dialog(selection(), detected_arch, pushing);
                 view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
             })}
             {move || deleting.get().then(|| {
