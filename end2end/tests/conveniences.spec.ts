@@ -348,3 +348,31 @@ test.describe('dialogs are native modal <dialog>s', () => {
     await expect(opener).toBeFocused();
   });
 });
+
+test.describe('"/" focuses the search field', () => {
+  test('on the repositories and local images pages, but not while typing', async ({ page, env }) => {
+    await openHydrated(page, env.appUrl + '/');
+    const search = page.getByRole('searchbox', { name: 'Filter' });
+    await expect(search).toHaveAttribute('aria-keyshortcuts', '/');
+    await expect(search).not.toBeFocused();
+    await page.keyboard.press('/');
+    await expect(search).toBeFocused();
+    // The "/" that moved focus is not typed; one typed in the field is.
+    await expect(search).toHaveValue('');
+    await page.keyboard.type('team/a');
+    await expect(search).toHaveValue('team/a');
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Local images' }).click();
+    const localSearch = page.getByRole('searchbox', { name: 'Filter' });
+    await expect(page.getByRole('heading', { level: 1, name: 'Local images' })).toBeVisible();
+    await page.getByRole('heading', { level: 1, name: 'Local images' }).click();
+    await page.keyboard.press('/');
+    await expect(localSearch).toBeFocused();
+  });
+
+  test('does nothing on a page without a search field', async ({ page, env }) => {
+    await openHydrated(page, env.appUrl + '/status');
+    await page.keyboard.press('/');
+    await expect(page.locator('body')).toBeFocused();
+  });
+});

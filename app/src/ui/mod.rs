@@ -8,6 +8,7 @@ mod lazy_pages;
 pub mod live;
 pub mod pages;
 pub mod session;
+pub mod shortcuts;
 pub mod strings;
 
 use leptos::prelude::*;
@@ -74,6 +75,7 @@ fn Layout() -> impl IntoView {
     let location = use_location();
     let public = Memo::new(move |_| session::is_public(&location.pathname.read()));
     session::provide_session(Signal::derive(move || !public.get()));
+    shortcuts::focus_search_on_slash();
     view! {
         <div class="layout" class:layout-public=public>
             <Show when=move || !public.get()>

@@ -75,7 +75,7 @@ pub fn AuditPage() -> impl IntoView {
                 <div class="toolbar">
                     <label class="field">
                         <span>{s.audit_actor}</span>
-                        <input type="search" name="actor" value=actor placeholder=s.audit_actor_placeholder spellcheck="false" />
+                        <input type="search" aria-keyshortcuts="/" name="actor" value=actor placeholder=s.audit_actor_placeholder spellcheck="false" />
                     </label>
                     <label class="field">
                         <span>{s.audit_operation}</span>

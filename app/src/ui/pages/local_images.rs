@@ -83,7 +83,7 @@ pub fn LocalImagesPage() -> impl IntoView {
             <div class="toolbar">
                 <label class="field">
                     <span>{s.filter_label}</span>
-                    <input type="search" placeholder=s.local_filter_placeholder prop:value=filter on:input=on_filter />
+                    <input type="search" aria-keyshortcuts="/" placeholder=s.local_filter_placeholder prop:value=filter on:input=on_filter />
                 </label>
                 <label class="choice">
                     <input type="checkbox" prop:checked=untagged on:change=on_untagged />

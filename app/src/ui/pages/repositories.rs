@@ -81,7 +81,7 @@ pub fn RepositoriesPage() -> impl IntoView {
             <div class="toolbar">
                 <label class="field">
                     <span>{s.filter_label}</span>
-                    <input type="search" placeholder=s.repositories_filter_placeholder prop:value=filter on:input=on_filter />
+                    <input type="search" aria-keyshortcuts="/" placeholder=s.repositories_filter_placeholder prop:value=filter on:input=on_filter />
                 </label>
                 <nav class="segmented" aria-label=s.repositories_scope_label>
                     <a href=move || catalog_href(&filter(), None, false) aria-current=move || (!non_empty()).then_some("true")>

@@ -100,6 +100,7 @@ fn RepositoryView(name: String) -> impl IntoView {
                     <span>{s.filter_label}</span>
                     <input
                         type="search"
+                        aria-keyshortcuts="/"
                         placeholder=s.tags_filter_placeholder
                         prop:value=state.filter
                         on:input=move |ev| {
