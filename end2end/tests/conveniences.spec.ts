@@ -376,3 +376,52 @@ test.describe('"/" focuses the search field', () => {
     await expect(page.locator('body')).toBeFocused();
   });
 });
+
+test.describe('every control is reachable by keyboard', () => {
+  const pages = ['/', '/local-images', '/jobs', '/status', '/tokens', '/users', '/audit'];
+  for (const path of pages) {
+    test(`nothing on ${path} is clickable without being focusable`, async ({ page, env }) => {
+      await openHydrated(page, env.appUrl + path);
+      await expect(page.getByTestId('health-indicator')).toHaveAttribute('data-health', /ok|degraded|down/);
+      // Anything that looks clickable (a pointer cursor) must be a control, or inside one.
+      const clickOnly = await page.evaluate(() => {
+        const focusable = 'a[href], button, input, select, textarea, summary, label, [tabindex]:not([tabindex="-1"])';
+        return Array.from(document.querySelectorAll<HTMLElement>('body *'))
+          .filter((el) => getComputedStyle(el).cursor === 'pointer' && !el.closest(focusable))
+          .map((el) => el.outerHTML.slice(0, 120));
+      });
+      expect(clickOnly).toEqual([]);
+    });
+  }
+
+  test('Tab reaches the header, the toolbar, the selection and the rows on the repositories page', async ({ page, env }) => {
+    const run = uniqueName();
+    const repo = `e2e/keys-${run}/app`;
+    await pushImage(page.request, env.registryUrl, repo, 'v1');
+    await openHydrated(page, `${env.appUrl}/?q=keys-${run}`);
+    const reached: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.push(
+        await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          if (!el) return '';
+          return el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.tagName;
+        }),
+      );
+    }
+    for (const name of [
+      'Health of the registry and the Docker daemon: Healthy',
+      'Refresh',
+      'Select all visible',
+      `Select ${repo}`,
+      repo,
+    ]) {
+      expect(reached, `Tab never reached "${name}"`).toContain(name);
+    }
+    // Activated from the keyboard too.
+    await page.getByRole('button', { name: 'Select all visible' }).focus();
+    await page.keyboard.press('Space');
+    await expect(page.getByTestId('selected-count')).toHaveText('1 / 1 selected');
+  });
+});
