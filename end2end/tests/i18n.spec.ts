@@ -48,7 +48,7 @@ test.describe('a browser that asks for Chinese (Accept-Language: zh-CN)', () => 
     await openHydrated(page, `${env.appUrl}/?q=i18n-${run}`);
     await expect(page.getByLabel('筛选')).toHaveValue(`i18n-${run}`);
     await page.getByRole('checkbox', { name: `选择 ${repo}` }).check();
-    await expect(page.getByTestId('selected-count')).toHaveText('已选 1 项');
+    await expect(page.getByTestId('selected-count')).toHaveText('已选 1 / 1');
     await page.getByRole('link', { name: repo, exact: true }).click();
 
     await expect(page.getByRole('heading', { level: 1, name: repo })).toBeVisible();

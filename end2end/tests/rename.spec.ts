@@ -15,7 +15,7 @@ test('rename two repositories by prefix: preview old → new, start, new reposit
   await expect(rename).toBeDisabled();
   await page.getByRole('checkbox', { name: `Select ${alpha}` }).check();
   await page.getByRole('checkbox', { name: `Select ${beta}` }).check();
-  await expect(page.getByTestId('selected-count')).toHaveText('2 selected');
+  await expect(page.getByTestId('selected-count')).toHaveText('2 / 2 selected');
   await rename.click();
 
   const dialog = page.getByRole('dialog', { name: 'Rename by prefix' });

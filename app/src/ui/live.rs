@@ -8,7 +8,9 @@
 #[cfg(feature = "hydrate")]
 use leptos::prelude::*;
 
-use crate::model::JobEvent;
+use std::collections::HashSet;
+
+use crate::model::{JobEvent, JobKind, JobSummary};
 
 /// What the caller wants after an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +39,77 @@ pub fn watch_job_events(url: String, on_event: impl FnMut(JobEvent) -> Flow + 's
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (url, on_event);
+}
+
+/// Tells, from the job list's stream, when a job of some kinds has just finished: one seen
+/// queued or running before. A job that had already finished when the stream opened (the
+/// stream's backlog) is not news: the view was read after it.
+#[derive(Debug, Default)]
+pub struct FinishWatch {
+    unfinished: HashSet<String>,
+}
+
+impl FinishWatch {
+    /// Whether `summary` is the end of a job of one of `kinds` this watch saw unfinished.
+    pub fn just_finished(&mut self, summary: &JobSummary, kinds: &[JobKind]) -> bool {
+        if !kinds.contains(&summary.job_type) {
+            return false;
+        }
+        if summary.status.is_finished() {
+            self.unfinished.remove(&summary.id)
+        } else {
+            self.unfinished.insert(summary.id.clone());
+            false
+        }
+    }
+}
+
+/// Runs `refresh` whenever a job of one of `kinds` finishes while the calling view is shown
+/// (a job started here, in another tab, or by a script): the view reads its data again.
+pub fn refresh_when_jobs_finish(kinds: &'static [JobKind], refresh: impl Fn() + 'static) {
+    let mut watch = FinishWatch::default();
+    watch_job_events("/api/sync-jobs/events".to_owned(), move |event| {
+        if let JobEvent::Summary { summary } = event
+            && watch.just_finished(&summary, kinds)
+        {
+            refresh();
+        }
+        Flow::Continue
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FinishWatch;
+    use crate::model::{JobKind, JobStatus, JobSummary};
+
+    const KINDS: &[JobKind] = &[JobKind::RemotePrefix, JobKind::RepositoryDelete];
+
+    fn summary(id: &str, kind: JobKind, status: JobStatus) -> JobSummary {
+        JobSummary::example(id, kind, status)
+    }
+
+    #[test]
+    fn a_watched_kind_seen_running_then_finished_refreshes_once() {
+        let mut watch = FinishWatch::default();
+        assert!(!watch.just_finished(&summary("a", JobKind::RemotePrefix, JobStatus::Queued), KINDS));
+        assert!(!watch.just_finished(&summary("a", JobKind::RemotePrefix, JobStatus::Running), KINDS));
+        assert!(watch.just_finished(&summary("a", JobKind::RemotePrefix, JobStatus::Partial), KINDS));
+        // The same end again (a reconnect replays the backlog) is not news.
+        assert!(!watch.just_finished(&summary("a", JobKind::RemotePrefix, JobStatus::Partial), KINDS));
+    }
+
+    #[test]
+    fn other_kinds_and_jobs_finished_before_the_view_opened_do_not_refresh() {
+        let mut watch = FinishWatch::default();
+        assert!(
+            !watch.just_finished(&summary("old", JobKind::RepositoryDelete, JobStatus::Succeeded), KINDS)
+        );
+        assert!(!watch.just_finished(&summary("l", JobKind::LocalPush, JobStatus::Running), KINDS));
+        assert!(!watch.just_finished(&summary("l", JobKind::LocalPush, JobStatus::Succeeded), KINDS));
+        assert!(!watch.just_finished(&summary("f", JobKind::RepositoryDelete, JobStatus::Running), KINDS));
+        assert!(watch.just_finished(&summary("f", JobKind::RepositoryDelete, JobStatus::Failed), KINDS));
+    }
 }
 
 #[cfg(feature = "hydrate")]

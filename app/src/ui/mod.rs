@@ -2,11 +2,13 @@
 
 pub mod components;
 pub use crate::format;
+pub mod health_indicator;
 pub mod lang;
 mod lazy_pages;
 pub mod live;
 pub mod pages;
 pub mod session;
+pub mod shortcuts;
 pub mod strings;
 pub mod theme;
 
@@ -17,6 +19,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{Lazy, path};
 
 use crate::model::Operation;
+use health_indicator::HealthIndicator;
 use lazy_pages::{
     AuditRoute, JobRoute, JobsRoute, LocalImagesRoute, LoginRoute, RepositoriesRoute, RepositoryRouteLazy,
     SetupRoute, StatusRoute, TokensRoute, UsersRoute,
@@ -78,6 +81,7 @@ fn Layout() -> impl IntoView {
     let location = use_location();
     let public = Memo::new(move |_| session::is_public(&location.pathname.read()));
     session::provide_session(Signal::derive(move || !public.get()));
+    shortcuts::focus_search_on_slash();
     view! {
         <div class="layout" class:layout-public=public>
             <Show when=move || !public.get()>
@@ -113,6 +117,7 @@ fn Topbar() -> impl IntoView {
             <a class="brand" href="/">
                 {s.app_name}
             </a>
+            <HealthIndicator />
             <div class="account" aria-label=s.account_label role="group">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {

@@ -5,7 +5,9 @@ mod copy_button;
 mod dialog;
 mod error_list;
 mod form;
+mod local_time;
 mod progress_bar;
+mod selection_bar;
 
 pub use badge::{Badge, Tone};
 pub use copy_button::CopyButton;
@@ -14,4 +16,6 @@ pub use error_list::ErrorList;
 pub use form::{
     PreviewStartActions, Previewed, checkbox, choice, password_field, preview_errors, reason, text_field,
 };
+pub use local_time::{LocalTime, TimeStyle};
 pub use progress_bar::ProgressBar;
+pub use selection_bar::SelectionBar;

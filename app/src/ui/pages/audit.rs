@@ -11,7 +11,7 @@ use super::PageHeader;
 use super::jobs::job_href;
 use crate::api::accounts::list_audit;
 use crate::model::{AuditEntry, AuditOutcome, AuditQuery, Operation};
-use crate::ui::components::{Badge, ErrorList, Tone};
+use crate::ui::components::{Badge, ErrorList, LocalTime, Tone};
 use crate::ui::format;
 use crate::ui::strings::strings;
 
@@ -75,7 +75,7 @@ pub fn AuditPage() -> impl IntoView {
                 <div class="toolbar">
                     <label class="field">
                         <span>{s.audit_actor}</span>
-                        <input type="search" name="actor" value=actor placeholder=s.audit_actor_placeholder spellcheck="false" />
+                        <input type="search" aria-keyshortcuts="/" name="actor" value=actor placeholder=s.audit_actor_placeholder spellcheck="false" />
                     </label>
                     <label class="field">
                         <span>{s.audit_operation}</span>
@@ -165,7 +165,7 @@ fn AuditRow(entry: AuditEntry) -> impl IntoView {
     view! {
         <tr data-testid="audit-row" data-audit-id=id data-operation=operation>
             <td class="nowrap">
-                <time datetime=entry.at.clone() title=entry.at.clone()>{format::created(&entry.at)}</time>
+                <LocalTime at=entry.at.clone() />
             </td>
             <td>{entry.actor}</td>
             <td>{entry.client_addr.map(|addr| view! { <code>{addr}</code> })}</td>

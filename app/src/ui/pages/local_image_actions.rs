@@ -46,6 +46,8 @@ fn push_request(
 pub fn LocalPushDialog(
     /// The selected references (or image IDs).
     images: Vec<String>,
+    /// The host's architecture as the server detected it: the custom arch field starts with it.
+    detected_arch: String,
     /// Set to false to close.
     open: RwSignal<bool>,
 ) -> impl IntoView {
@@ -53,7 +55,7 @@ pub fn LocalPushDialog(
     let prefix_mode = RwSignal::new(PrefixMode::None);
     let prefix = RwSignal::new(String::new());
     let arch_mode = RwSignal::new(ArchMode::Auto);
-    let arch = RwSignal::new(String::new());
+    let arch = RwSignal::new(detected_arch);
     let cleanup_local = RwSignal::new(false);
     let cleanup_registry = RwSignal::new(false);
     let request = Memo::new(move |_| {
@@ -80,7 +82,7 @@ pub fn LocalPushDialog(
     open_started_job(move || start.value().get());
 
     view! {
-        <Dialog title=s.local_push_title>
+        <Dialog title=s.local_push_title on_close=move || open.set(false)>
             <fieldset class="choices">
                 <legend>{s.local_prefix_mode}</legend>
                 {choice("local-prefix-mode", PrefixMode::None, "none", s.local_prefix_none, prefix_mode)}
@@ -168,7 +170,7 @@ pub fn LocalDeleteDialog(
         start.dispatch(StartLocalDelete { image_refs: images.clone() });
     };
     view! {
-        <Dialog title=s.local_delete_title>
+        <Dialog title=s.local_delete_title on_close=move || open.set(false)>
             <p>{s.local_delete_warning}</p>
             {move || match preview.get() {
                 None => view! { <p class="muted">{s.loading}</p> }.into_any(),
@@ -225,8 +227,8 @@ fn DeletePreviewImage(image: LocalDeletePreviewImage) -> impl IntoView {
 /// [`LocalPushDialog`] in a WASM chunk of its own (`cargo leptos build --split`), fetched the
 /// first time the dialog opens: the local images page loads without it.
 #[leptos::lazy]
-pub fn lazy_local_push_dialog(images: Vec<String>, open: RwSignal<bool>) -> AnyView {
-    view! { <LocalPushDialog images open /> }.into_any()
+pub fn lazy_local_push_dialog(images: Vec<String>, detected_arch: String, open: RwSignal<bool>) -> AnyView {
+    view! { <LocalPushDialog images detected_arch open /> }.into_any()
 }
 
 /// [`LocalDeleteDialog`], split out as [`lazy_local_push_dialog`] is.

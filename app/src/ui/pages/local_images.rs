@@ -10,11 +10,15 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::PageHeader;
 use super::local_image_actions::{lazy_local_delete_dialog, lazy_local_push_dialog};
 use crate::api::local::list_local_images;
-use crate::model::{AppError, LocalImage, LocalImageList, Operation};
-use crate::ui::components::{Badge, Tone};
+use crate::model::{AppError, JobKind, LocalImage, LocalImageList, Operation};
+use crate::ui::components::{Badge, LocalTime, SelectionBar, Tone};
 use crate::ui::format;
+use crate::ui::live::refresh_when_jobs_finish;
 use crate::ui::session::{allows, use_session};
-use crate::ui::strings::{fill, strings};
+use crate::ui::strings::strings;
+
+/// The jobs that tag or remove local images: when one finishes, the page reads the list again.
+const CHANGES_LOCAL_IMAGES: &[JobKind] = &[JobKind::LocalPush, JobKind::LocalDelete];
 
 /// What a selection of local images is for.
 const PUSH: Operation = Operation::StartLocalPush;
@@ -55,6 +59,11 @@ pub fn LocalImagesPage() -> impl IntoView {
     let filter = Signal::derive(move || query.read().get("q").unwrap_or_default());
     let untagged = move || query.read().get("untagged").is_some_and(|v| v == "1");
     let images = Resource::new(untagged, list_local_images);
+    let refreshed_by_job = RwSignal::new(false);
+    refresh_when_jobs_finish(CHANGES_LOCAL_IMAGES, move || {
+        images.refetch();
+        refreshed_by_job.set(true);
+    });
     let session = use_session();
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let pushing = RwSignal::new(false);
@@ -74,21 +83,21 @@ pub fn LocalImagesPage() -> impl IntoView {
             <div class="toolbar">
                 <label class="field">
                     <span>{s.filter_label}</span>
-                    <input type="search" placeholder=s.local_filter_placeholder prop:value=filter on:input=on_filter />
+                    <input type="search" aria-keyshortcuts="/" placeholder=s.local_filter_placeholder prop:value=filter on:input=on_filter />
                 </label>
                 <label class="choice">
                     <input type="checkbox" prop:checked=untagged on:change=on_untagged />
                     {s.local_show_untagged}
                 </label>
+                <button type="button" class="button secondary" on:click=move |_| images.refetch()>
+                    {s.refresh}
+                </button>
                 // Selecting is for the actions; a role with neither sees no selection at all.
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let me = session.me().await;
                         let (push, delete) = (allows(me.as_ref(), PUSH), allows(me.as_ref(), DELETE));
                         (push || delete).then(|| view! {
-                            <span class="muted" aria-live="polite" data-testid="selected-count">
-                                {move || fill(s.selected_count, &[&selected.read().len()])}
-                            </span>
                             <div class="selection-actions">
                                 {push.then(|| view! {
                                     <button type="button" class="button secondary" disabled=none_selected on:click=move |_| pushing.set(true)>
@@ -105,9 +114,15 @@ pub fn LocalImagesPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <p class="muted" role="status" data-testid="refreshed-by-job">
+                {move || refreshed_by_job.get().then_some(s.refreshed_after_job)}
+            </p>
             // Lazy dialogs, as on the repositories page.
             {move || pushing.get().then(|| {
-                let dialog = lazy_local_push_dialog(selection(), pushing);
+                // The custom arch starts as the host's own (what the automatic mode would use).
+                let detected_arch =
+                    images.get_untracked().and_then(Result::ok).map(|list| list.detected_arch).unwrap_or_default();
+                let dialog = lazy_local_push_dialog(selection(), detected_arch, pushing);
                 view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
             })}
             {move || deleting.get().then(|| {
@@ -159,24 +174,9 @@ fn LocalImageTable(
         images
             .with_value(|all| all.iter().filter(|i| matches_filter(i, &filter)).cloned().collect::<Vec<_>>())
     });
-    let visible_keys = move || visible.with(|v| v.iter().map(selection_key).collect::<Vec<_>>());
-    let all_checked = move || {
-        let keys = visible_keys();
-        !keys.is_empty() && selected.with(|set| keys.iter().all(|k| set.contains(k)))
-    };
-    let toggle_all = move |ev| {
-        let check = event_target_checked(&ev);
-        let keys = visible_keys();
-        selected.update(|set| {
-            for key in keys {
-                if check {
-                    set.insert(key);
-                } else {
-                    set.remove(&key);
-                }
-            }
-        });
-    };
+    let visible_keys =
+        Signal::derive(move || visible.with(|v| v.iter().map(selection_key).collect::<Vec<_>>()));
+    let total = images.with_value(Vec::len);
     view! {
         <p class="muted host-arch">
             {s.local_detected_arch} ": " <code data-testid="detected-arch">{list.detected_arch}</code>
@@ -185,14 +185,11 @@ fn LocalImageTable(
             view! { <p class="empty-state">{s.local_empty}</p> }.into_any()
         } else {
             view! {
+                {selectable.then(|| view! { <SelectionBar selected visible=visible_keys total=Signal::stored(total) /> })}
                 <table class="table local-images" aria-label=s.local_list_label>
                     <thead>
                         <tr>
-                            {selectable.then(|| view! {
-                                <th class="select">
-                                    <input type="checkbox" aria-label=s.local_select_all prop:checked=all_checked on:change=toggle_all />
-                                </th>
-                            })}
+                            {selectable.then(|| view! { <th class="select"></th> })}
                             <th>{s.column_reference}</th>
                             <th>{s.column_image_id}</th>
                             <th>{s.column_os_arch}</th>
@@ -258,7 +255,7 @@ fn LocalImageRow(image: LocalImage, selected: RwSignal<BTreeSet<String>>, select
             </td>
             <td>{platform}</td>
             <td class="num" title=image.size.clone()>{format::bytes(image.size_bytes)}</td>
-            <td>{image.created.as_deref().map(format::created).unwrap_or_default()}</td>
+            <td>{image.created.map(|at| view! { <LocalTime at /> })}</td>
         </tr>
     }
 }

@@ -8,11 +8,17 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use super::PageHeader;
 use super::repository_actions::{lazy_batch_delete_dialog, lazy_rename_dialog};
 use crate::api::registry::list_repositories;
-use crate::model::{Operation, RepositoryPage, RepositorySummary};
-use crate::ui::components::ErrorList;
+use crate::model::{JobKind, Operation, RepositoryPage, RepositorySummary};
+use crate::ui::components::{ErrorList, SelectionBar};
 use crate::ui::format;
+use crate::ui::live::refresh_when_jobs_finish;
 use crate::ui::session::{allows, use_session};
-use crate::ui::strings::{fill, strings};
+use crate::ui::strings::strings;
+
+/// The jobs that add, rename or remove repositories: when one finishes, the page reads the
+/// catalog again.
+const CHANGES_REPOSITORIES: &[JobKind] =
+    &[JobKind::Sync, JobKind::RemotePrefix, JobKind::RepositoryDelete, JobKind::LocalPush];
 
 /// What a selection of repositories is for.
 const RENAME: Operation = Operation::StartRemotePrefix;
@@ -53,6 +59,11 @@ pub fn RepositoriesPage() -> impl IntoView {
             list_repositories(last, Some(filter).filter(|f| !f.is_empty()), non_empty)
         },
     );
+    let refreshed_by_job = RwSignal::new(false);
+    refresh_when_jobs_finish(CHANGES_REPOSITORIES, move || {
+        page.refetch();
+        refreshed_by_job.set(true);
+    });
     let session = use_session();
     let selected = RwSignal::new(BTreeSet::<String>::new());
     let renaming = RwSignal::new(false);
@@ -70,7 +81,7 @@ pub fn RepositoriesPage() -> impl IntoView {
             <div class="toolbar">
                 <label class="field">
                     <span>{s.filter_label}</span>
-                    <input type="search" placeholder=s.repositories_filter_placeholder prop:value=filter on:input=on_filter />
+                    <input type="search" aria-keyshortcuts="/" placeholder=s.repositories_filter_placeholder prop:value=filter on:input=on_filter />
                 </label>
                 <nav class="segmented" aria-label=s.repositories_scope_label>
                     <a href=move || catalog_href(&filter(), None, false) aria-current=move || (!non_empty()).then_some("true")>
@@ -80,15 +91,15 @@ pub fn RepositoriesPage() -> impl IntoView {
                         {s.repositories_non_empty}
                     </a>
                 </nav>
+                <button type="button" class="button secondary" on:click=move |_| page.refetch()>
+                    {s.refresh}
+                </button>
                 // Selecting is for the actions; a role with neither sees no selection at all.
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let me = session.me().await;
                         let (rename, delete) = (allows(me.as_ref(), RENAME), allows(me.as_ref(), DELETE));
                         (rename || delete).then(|| view! {
-                            <span class="muted" aria-live="polite" data-testid="selected-count">
-                                {move || fill(s.selected_count, &[&selected.read().len()])}
-                            </span>
                             <div class="selection-actions">
                                 {rename.then(|| view! {
                                     <button type="button" class="button secondary" disabled=none_selected on:click=move |_| renaming.set(true)>
@@ -105,6 +116,9 @@ pub fn RepositoriesPage() -> impl IntoView {
                     })}
                 </Transition>
             </div>
+            <p class="muted" role="status" data-testid="refreshed-by-job">
+                {move || refreshed_by_job.get().then_some(s.refreshed_after_job)}
+            </p>
             // The dialogs are lazy (their code is fetched when one first opens): never rendered on
             // the server, so hydration does not wait for them.
             {move || renaming.get().then(|| {
@@ -151,6 +165,11 @@ fn RepositoryGroups(
         page.repositories.into_iter().map(|name| RepositorySummary { name, tag_count: 0 }).collect()
     };
     let empty = summaries.is_empty();
+    let names: Vec<String> = summaries.iter().map(|r| r.name.clone()).collect();
+    let total = names.len();
+    let selection_bar = (selectable && !empty).then(|| {
+        view! { <SelectionBar selected visible=Signal::stored(names) total=Signal::stored(total) /> }
+    });
     let mut groups: BTreeMap<String, Vec<RepositorySummary>> = BTreeMap::new();
     for repo in summaries {
         groups.entry(namespace(&repo.name).to_owned()).or_default().push(repo);
@@ -181,6 +200,7 @@ fn RepositoryGroups(
         .collect_view();
     view! {
         {empty.then(|| view! { <p class="empty-state">{s.repositories_empty}</p> })}
+        {selection_bar}
         <div class="groups">{groups}</div>
         <nav class="pager" aria-label=s.pager_label>
             {first.map(|href| view! { <A href=href>{s.first_page}</A> })}

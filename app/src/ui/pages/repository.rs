@@ -6,7 +6,7 @@ use crate::api::registry::{DeleteRepository, DeleteTag, get_tag_detail, list_tag
 use crate::api::status::get_ui_config;
 use crate::model::{DeleteScope, Operation, TagList, TagSort, TagSummary};
 use crate::naming::RepositoryPath;
-use crate::ui::components::{CopyButton, Dialog, ErrorList, reason};
+use crate::ui::components::{CopyButton, Dialog, ErrorList, LocalTime, reason};
 use crate::ui::format;
 use crate::ui::session::{Allowed, use_session};
 use crate::ui::strings::{fill, strings};
@@ -100,6 +100,7 @@ fn RepositoryView(name: String) -> impl IntoView {
                     <span>{s.filter_label}</span>
                     <input
                         type="search"
+                        aria-keyshortcuts="/"
                         placeholder=s.tags_filter_placeholder
                         prop:value=state.filter
                         on:input=move |ev| {
@@ -108,6 +109,9 @@ fn RepositoryView(name: String) -> impl IntoView {
                         }
                     />
                 </label>
+                <button type="button" class="button secondary" on:click=move |_| state.version.update(|v| *v += 1)>
+                    {s.refresh}
+                </button>
             </div>
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
@@ -260,7 +264,7 @@ fn TagRow(
                 {(!digest.is_empty()).then(|| view! { <CopyButton text=digest.clone() label=s.copy_digest /> })}
             </td>
             <td class="num">{tag.size_bytes.map(format::bytes)} {per_platform}</td>
-            <td>{tag.created_at.as_deref().map(format::created)}</td>
+            <td>{tag.created_at.map(|at| view! { <LocalTime at /> })}</td>
             <td>
                 {tag.platforms.into_iter().map(|p| view! { <span class="badge badge-neutral">{p}</span> " " }).collect_view()}
             </td>
@@ -301,7 +305,7 @@ fn DeleteTagDialog(
     });
     let failure = move || action.value().get().and_then(Result::err).map(reason);
     view! {
-        <Dialog title=format!("{} {repository}:{tag}", s.delete)>
+        <Dialog title=format!("{} {repository}:{tag}", s.delete) on_close=move || pending_delete.set(None)>
             <Suspense fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 {
                     let (repository, tag) = (repository.clone(), tag.clone());
@@ -385,7 +389,7 @@ fn DeleteRepositoryDialog(repository: String, open: RwSignal<bool>) -> impl Into
         }
     };
     view! {
-        <Dialog title=format!("{} {repository}", s.delete_repository)>
+        <Dialog title=format!("{} {repository}", s.delete_repository) on_close=move || open.set(false)>
             <p>{s.delete_repository_warning}</p>
             <label class="field">
                 <span>{fill(s.type_to_confirm, &[&repository])}</span>

@@ -44,7 +44,7 @@ pub fn RenameDialog(
     open_started_job(move || start.value().get());
 
     view! {
-        <Dialog title=s.rename_title>
+        <Dialog title=s.rename_title on_close=move || open.set(false)>
             <fieldset class="choices">
                 <legend>{s.rename_mode}</legend>
                 {choice("prefix-mode", PrefixMode::Add, PrefixMode::Add.as_str(), s.rename_mode_add, mode)}
@@ -140,7 +140,7 @@ pub fn BatchDeleteDialog(
         });
     };
     view! {
-        <Dialog title=s.batch_delete_title>
+        <Dialog title=s.batch_delete_title on_close=move || open.set(false)>
             <p>{s.batch_delete_warning}</p>
             <ul class="siblings" aria-label=s.batch_delete_list>{listed}</ul>
             <label class="field">

@@ -3,8 +3,8 @@ use leptos::prelude::*;
 use super::PageHeader;
 use crate::api::status::get_status;
 use crate::model::{Health, RegistryAuthMode};
-use crate::ui::components::{Badge, ErrorList, Tone};
-use crate::ui::format::time_of_day_utc;
+use crate::ui::components::{Badge, ErrorList, LocalTime, TimeStyle, Tone};
+use crate::ui::format::rfc3339_utc;
 use crate::ui::strings::strings;
 
 /// Registry and Docker daemon health, with a button to check again.
@@ -58,7 +58,7 @@ fn HealthView(health: Health) -> impl IntoView {
         s.status_credentials_unset
     };
     view! {
-        <p class="muted checked-at">{s.status_checked_at} " " {time_of_day_utc(health.checked_at_unix_ms)}</p>
+        <p class="muted checked-at">{s.status_checked_at} " " <LocalTime at=rfc3339_utc(health.checked_at_unix_ms as i64) style=TimeStyle::ClockMillis /></p>
         <div class="cards">
             <section class="card" aria-label=s.status_registry>
                 <h2>{s.status_registry} " " {reachability(health.registry_healthy)}</h2>

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::registry::get_tag_detail;
 use crate::model::{ImageConfigSummary, ImageDetail, TagDetail};
-use crate::ui::components::{CopyButton, ErrorList};
+use crate::ui::components::{CopyButton, ErrorList, LocalTime};
 use crate::ui::format;
 use crate::ui::strings::strings;
 
@@ -114,7 +114,6 @@ fn ConfigView(config: ImageConfigSummary) -> impl IntoView {
         .join("/");
     let join = |v: &[String]| (!v.is_empty()).then(|| v.join(" "));
     let rows: Vec<(&'static str, Option<String>)> = vec![
-        (s.column_created, config.created.as_deref().map(format::created)),
         (s.platform_label, Some(platform).filter(|p| !p.is_empty())),
         (s.entrypoint_label, join(&config.entrypoint)),
         (s.cmd_label, join(&config.cmd)),
@@ -126,6 +125,7 @@ fn ConfigView(config: ImageConfigSummary) -> impl IntoView {
     view! {
         <h3>{s.config_label}</h3>
         <dl>
+            {config.created.map(|at| view! { <dt>{s.column_created}</dt><dd><LocalTime at /></dd> })}
             {rows
                 .into_iter()
                 .filter_map(|(k, v)| v.map(|v| view! { <dt>{k}</dt><dd><code>{v}</code></dd> }))
@@ -142,7 +142,7 @@ fn ConfigView(config: ImageConfigSummary) -> impl IntoView {
                 {config.history.into_iter().map(|step| view! {
                     <li class:empty-layer=step.empty_layer>
                         <code>{step.created_by.unwrap_or_default()}</code>
-                        {step.created.as_deref().map(|c| view! { <span class="muted">" " {format::created(c)}</span> })}
+                        {step.created.map(|at| view! { <span class="muted">" " <LocalTime at /></span> })}
                     </li>
                 }).collect_view()}
             </ol>

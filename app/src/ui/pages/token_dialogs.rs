@@ -58,7 +58,7 @@ pub fn NewTokenDialog(
         }
     };
     view! {
-        <Dialog title=s.new_token_title>
+        <Dialog title=s.new_token_title on_close=move || open.set(false)>
             <form on:submit=submit>
                 {text_field(s.token_name, s.token_name_placeholder, name, true, || false)}
                 <Suspense fallback=|| ()>
@@ -167,7 +167,7 @@ pub fn RevokeDialog(
     });
     let id = token.id.clone();
     view! {
-        <Dialog title=fill(s.revoke_title, &[&token.name])>
+        <Dialog title=fill(s.revoke_title, &[&token.name]) on_close=move || revoking.set(None)>
             <p>{s.revoke_warning}</p>
             <p>
                 <code>{token.prefix.clone()}</code>

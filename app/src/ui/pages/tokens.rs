@@ -8,7 +8,7 @@ use super::change_password::ChangePasswordForm;
 use super::token_dialogs::{CreatedSecret, NewTokenDialog, RevokeDialog};
 use crate::api::accounts::list_tokens;
 use crate::model::{CreatedToken, Operation, TokenInfo};
-use crate::ui::components::{Badge, ErrorList, Tone};
+use crate::ui::components::{Badge, ErrorList, LocalTime, Tone};
 use crate::ui::format;
 use crate::ui::session::{Allowed, role_label, use_session};
 use crate::ui::strings::strings;
@@ -160,7 +160,10 @@ fn TokenRow(
     revoking: RwSignal<Option<TokenInfo>>,
 ) -> impl IntoView {
     let s = strings();
-    let time = |at: &Option<String>| at.as_deref().map_or_else(|| s.never.to_owned(), format::created);
+    let time = |at: Option<String>| match at {
+        Some(at) => view! { <LocalTime at /> }.into_any(),
+        None => s.never.into_any(),
+    };
     let revocable = state != TokenState::Revoked;
     let revoke = {
         let token = token.clone();
@@ -174,9 +177,9 @@ fn TokenRow(
                 <code>{token.prefix.clone()}</code>
             </td>
             <td>{role_label(token.role)}</td>
-            <td>{format::created(&token.created_at)}</td>
-            <td>{time(&token.expires_at)}</td>
-            <td>{time(&token.last_used_at)}</td>
+            <td><LocalTime at=token.created_at.clone() /></td>
+            <td>{time(token.expires_at.clone())}</td>
+            <td>{time(token.last_used_at.clone())}</td>
             <td>
                 <Badge tone=state.tone() text=state.label() />
             </td>

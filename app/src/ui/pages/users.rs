@@ -8,8 +8,7 @@ use strum::VariantArray as _;
 use super::PageHeader;
 use crate::api::accounts::{AddUser, UpdateUser, list_users};
 use crate::model::{Operation, Role, UserInfo};
-use crate::ui::components::{Badge, Dialog, ErrorList, Tone, password_field, reason, text_field};
-use crate::ui::format;
+use crate::ui::components::{Badge, Dialog, ErrorList, LocalTime, Tone, password_field, reason, text_field};
 use crate::ui::session::{Allowed, role_options};
 use crate::ui::strings::{fill, strings};
 
@@ -120,8 +119,13 @@ fn UserRow(user: UserInfo, version: RwSignal<u32>, resetting: RwSignal<Option<St
                     {s.save}
                 </button>
             </td>
-            <td>{format::created(&user.created_at)}</td>
-            <td>{user.last_login_at.as_deref().map_or_else(|| s.never.to_owned(), format::created)}</td>
+            <td><LocalTime at=user.created_at.clone() /></td>
+            <td>
+                {match user.last_login_at.clone() {
+                    Some(at) => view! { <LocalTime at /> }.into_any(),
+                    None => s.never.into_any(),
+                }}
+            </td>
             <td>
                 <Badge tone text=state />
             </td>
@@ -221,7 +225,7 @@ fn ResetPasswordDialog(
         }
     };
     view! {
-        <Dialog title=fill(s.reset_password_title, &[&username])>
+        <Dialog title=fill(s.reset_password_title, &[&username]) on_close=move || resetting.set(None)>
             <p>{s.reset_password_intro}</p>
             <form on:submit=submit>
                 {password_field(s.new_password, "new-password", password)}

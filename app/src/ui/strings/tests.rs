@@ -60,7 +60,8 @@ fn templates_have_the_same_placeholders_in_every_language() {
 fn fill_puts_each_argument_where_the_language_wants_it() {
     assert_eq!(fill(EN.role_of, &[&"alice"]), "Role of alice");
     assert_eq!(fill(ZH_CN.role_of, &[&"alice"]), "alice 的角色");
-    assert_eq!(fill(EN.selected_count, &[&3]), "3 selected");
+    assert_eq!(fill(EN.selected_count, &[&3, &12]), "3 / 12 selected");
+    assert_eq!(fill(ZH_CN.selected_count, &[&3, &12]), "已选 3 / 12");
     assert_eq!(fill("{} and {}", &[&1]), "1 and ");
     assert_eq!(fill("no placeholder", &[&1]), "no placeholder");
 }

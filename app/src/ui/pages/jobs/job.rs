@@ -5,7 +5,7 @@ use super::state::apply_job_event;
 use super::{StatusBadge, item_status_label, item_status_tone, job_href, kind_label};
 use crate::api::jobs::{CancelJob, RetryJob, get_job};
 use crate::model::{Job, JobItem, LogLine, Operation};
-use crate::ui::components::{Badge, CopyButton, ErrorList, ProgressBar, reason};
+use crate::ui::components::{Badge, CopyButton, ErrorList, LocalTime, ProgressBar, TimeStyle, reason};
 use crate::ui::format;
 use crate::ui::live::{Flow, watch_job_events};
 use crate::ui::session::{allows, use_session};
@@ -75,6 +75,10 @@ fn JobView(initial: Job, allowed: Permitted) -> impl IntoView {
     let summary = move || job.with(|j| j.summary.clone());
     let status = Memo::new(move |_| job.with(|j| j.summary.status));
     let progress = Signal::derive(move || job.with(|j| j.summary.progress));
+    // Memos, so a time is drawn again only when it changes, not with every progress event.
+    let created_at = Memo::new(move |_| job.with(|j| j.summary.created_at.clone()));
+    let started_at = Memo::new(move |_| job.with(|j| j.summary.started_at.clone()));
+    let finished_at = Memo::new(move |_| job.with(|j| j.summary.finished_at.clone()));
 
     let cancel = ServerAction::<CancelJob>::new();
     let retry = ServerAction::<RetryJob>::new();
@@ -122,9 +126,9 @@ fn JobView(initial: Job, allowed: Permitted) -> impl IntoView {
             {move || summary().error.map(|e| view! { <p class="reason" data-testid="job-error">{e}</p> })}
             <dl>
                 <dt>{s.job_created}</dt>
-                <dd>{move || format::created(&summary().created_at)}</dd>
-                {move || summary().started_at.map(|t| view! { <dt>{s.job_started}</dt><dd>{format::created(&t)}</dd> })}
-                {move || summary().finished_at.map(|t| view! { <dt>{s.job_finished}</dt><dd>{format::created(&t)}</dd> })}
+                <dd>{move || view! { <LocalTime at=created_at.get() /> }}</dd>
+                {move || started_at.get().map(|at| view! { <dt>{s.job_started}</dt><dd><LocalTime at /></dd> })}
+                {move || finished_at.get().map(|at| view! { <dt>{s.job_finished}</dt><dd><LocalTime at /></dd> })}
                 {move || summary().retry_of.map(|of| view! {
                     <dt>{s.job_retry_of}</dt>
                     <dd><a href=job_href(&of) data-testid="retry-of">{of.clone()}</a></dd>
@@ -226,10 +230,9 @@ fn LogView(job: RwSignal<Job>) -> impl IntoView {
 
 #[component]
 fn LogRow(line: LogLine) -> impl IntoView {
-    let time = line.at.get(11..19).unwrap_or(&line.at).to_owned();
     view! {
         <li class=format!("log-line log-{}", line.level.as_str()) data-seq=line.seq.to_string()>
-            <time datetime=line.at.clone()>{time}</time>
+            <LocalTime at=line.at style=TimeStyle::Clock />
             " "
             <span class="log-level">{line.level.as_str()}</span>
             " "

@@ -11,8 +11,7 @@ use leptos::prelude::*;
 use super::PageHeader;
 use crate::api::jobs::list_jobs;
 use crate::model::{ItemStatus, JobKind, JobStatus, JobSummary, Operation};
-use crate::ui::components::{Badge, ErrorList, ProgressBar, Tone};
-use crate::ui::format;
+use crate::ui::components::{Badge, ErrorList, LocalTime, ProgressBar, Tone};
 use crate::ui::live::{Flow, watch_job_events};
 use crate::ui::session::Allowed;
 use crate::ui::strings::strings;
@@ -112,7 +111,12 @@ pub fn JobsPage() -> impl IntoView {
             <Allowed op=Operation::StartSync>
                 <SyncForm />
             </Allowed>
-            <h2 class="section-title">{s.jobs_list_label}</h2>
+            <div class="section-heading">
+                <h2 class="section-title">{s.jobs_list_label}</h2>
+                <button type="button" class="button secondary small" on:click=move |_| jobs.refetch()>
+                    {s.refresh}
+                </button>
+            </div>
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || Suspend::new(async move { jobs.await.map(|list| view! { <JobTable initial=list.jobs /> }) })}
@@ -182,7 +186,7 @@ fn JobRow(job: JobSummary) -> impl IntoView {
             <td>
                 <ProgressBar progress=Signal::stored(progress) label=s.column_progress />
             </td>
-            <td>{format::created(&job.created_at)}</td>
+            <td><LocalTime at=job.created_at /></td>
         </tr>
     }
 }
