@@ -145,6 +145,7 @@ fn RepositoryGroups(
     first: Option<String>,
 ) -> impl IntoView {
     let s = strings();
+    let refreshing = page.refreshing;
     let summaries: Vec<RepositorySummary> = if page.details.len() == page.repositories.len() {
         page.details
     } else {
@@ -180,6 +181,7 @@ fn RepositoryGroups(
         })
         .collect_view();
     view! {
+        {refreshing.then(|| view! { <p class="notice refreshing" role="status">{s.repositories_refreshing}</p> })}
         {empty.then(|| view! { <p class="empty-state">{s.repositories_empty}</p> })}
         <div class="groups">{groups}</div>
         <nav class="pager" aria-label=s.pager_label>
