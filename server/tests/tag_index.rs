@@ -136,3 +136,43 @@ async fn a_job_writing_tags_into_an_empty_repository_shows_it_at_once() {
     assert_eq!(names, ["team/app", "team/other"]);
     assert_eq!(page["refreshing"], false, "{page}");
 }
+
+/// A page rendered on the server, in the language `accept_language` asks for.
+async fn page(app: &TestApp, path: &str, accept_language: &str) -> String {
+    let request = axum::http::Request::get(path)
+        .header("accept", "text/html")
+        .header("accept-language", accept_language)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, _, body) = common::send(app, request).await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK, "{path}: {html}");
+    html
+}
+
+/// Whether the page shows `text` (as rendered: `'` may be escaped).
+fn shows(html: &str, text: &str) -> bool {
+    html.contains(text)
+        || html.contains(&text.replace('\'', "&#x27;"))
+        || html.contains(&text.replace('\'', "&#39;"))
+}
+
+#[tokio::test]
+async fn pages_say_when_what_they_show_is_being_refreshed() {
+    use app::ui::strings::{EN, ZH_CN};
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    registry.push_image("team/app", "v1", &ImageSpec::docker()).await.unwrap();
+    // A zero window: whatever was read once is stale on the next view.
+    let app = app_for(&registry, NO_DOCKER, &["--tag-cache-ttl-sec", "0"]);
+    let first = page(&app, "/repositories/team/app", "en-US").await;
+    assert!(first.contains("v1") && !shows(&first, EN.tags_refreshing), "read fresh: {first}");
+    let again = page(&app, "/repositories/team/app", "en-US").await;
+    assert!(shows(&again, EN.tags_refreshing), "{again}");
+    let chinese = page(&app, "/repositories/team/app", "zh-CN").await;
+    assert!(shows(&chinese, ZH_CN.tags_refreshing), "{chinese}");
+
+    let first = page(&app, "/?non_empty=1", "en-US").await;
+    assert!(first.contains("team/app") && !shows(&first, EN.repositories_refreshing), "{first}");
+    let again = page(&app, "/?non_empty=1", "zh-CN").await;
+    assert!(shows(&again, ZH_CN.repositories_refreshing), "{again}");
+}
