@@ -89,6 +89,7 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         // REST, in the router's order.
         rest("GET", "/api/health", "/api/health", None, Anyone, 200),
         rest("GET", "/api/repositories", "/api/repositories", None, R(V), 200),
+        rest("GET", "/api/storage", "/api/storage", None, R(V), 200),
         rest("GET", "/api/repositories/{*path}", "/api/repositories/matrix/app/tags", None, R(V), 200),
         rest("DELETE", "/api/repositories/{*path}", "/api/repositories/matrix/none/tags/v1", None, R(O), 404),
         rest("GET", "/api/sync-jobs", "/api/sync-jobs", None, R(V), 200),

@@ -16,6 +16,7 @@ use super::registry::{
     SourceRegistries, SourceSettings,
 };
 use super::service::streams::LiveStreams;
+use super::storage::StorageIndex;
 use super::store::{Db, StoreError};
 
 /// Everything a request needs. Cheap to clone.
@@ -26,6 +27,8 @@ pub struct AppState {
     pub registry: RegistryClient,
     /// Tag counts per repository, kept under `DATA_DIR` (`browse/index.rs`).
     pub tag_index: TagIndex,
+    /// Storage usage per repository, scanned once and kept (`storage.rs`).
+    pub storage: StorageIndex,
     pub docker: Arc<DockerClient>,
     pub jobs: JobManager,
     pub auth: Auth,
@@ -98,6 +101,7 @@ impl AppState {
         let db = Db::open(&config.data_dir)?;
         let store = Store::new(db.clone());
         let tag_index = TagIndex::new(db.clone(), &registry, tag_ttl);
+        let storage = StorageIndex::new(&registry);
         let jobs = JobManager::new(
             store,
             Deps {
@@ -128,6 +132,7 @@ impl AppState {
             config: Arc::new(config),
             registry,
             tag_index,
+            storage,
             docker,
             jobs,
             auth,
