@@ -142,6 +142,7 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rest("GET", "/api/audit", "/api/audit", None, R(A), 200),
         // Server functions (session only: tokens get 401 here).
         rpc("repositories", json!({"non_empty_only": false}), R(V), 200),
+        rpc("storage", json!({}), R(V), 200),
         rpc(
             "tags",
             json!({"repository": "matrix/app", "sort": "name", "descending": false, "offset": 0, "limit": 10}),

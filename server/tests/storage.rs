@@ -162,3 +162,22 @@ async fn usage_matches_the_storage_directory_and_follows_the_apps_deletes() {
     assert_eq!(after_figures["multi/app"], per_repository["multi/app"]);
     assert_eq!(after["total_unique_bytes"], total - per_repository["shared/b"].0);
 }
+
+#[tokio::test]
+async fn the_storage_page_is_rendered_with_the_chart_and_sortable_table() {
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    registry.push_image("big/one", "v1", &ImageSpec::docker().layers(&[50_000])).await.unwrap();
+    registry.push_image("small/two", "v1", &ImageSpec::docker().layers(&[5_000])).await.unwrap();
+    let app = app_for(&registry, NO_DOCKER, &[]);
+    let (status, _, body) = common::get(&app, "/storage?sort=name").await;
+    let html = String::from_utf8(body).unwrap();
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains(r#"data-testid="storage-total""#) && html.contains("<svg"), "{html}");
+    for name in ["big/one", "small/two"] {
+        assert!(html.contains(&format!(r#"href="/repositories/{name}""#)), "{name}: {html}");
+    }
+    // Sorted by name as the link asked: big/one's row comes first in the table.
+    let table = &html[html.find(r#"data-testid="storage""#).expect("the table")..];
+    assert!(table.find("big/one") < table.find("small/two"), "{table}");
+    assert!(html.contains(r#"href="/storage?sort=unique""#), "sort links: {html}");
+}

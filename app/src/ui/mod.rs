@@ -18,7 +18,7 @@ use leptos_router::{Lazy, path};
 use crate::model::Operation;
 use lazy_pages::{
     AuditRoute, JobRoute, JobsRoute, LocalImagesRoute, LoginRoute, RepositoriesRoute, RepositoryRouteLazy,
-    SetupRoute, StatusRoute, TokensRoute, UsersRoute,
+    SetupRoute, StatusRoute, StorageRoute, TokensRoute, UsersRoute,
 };
 use pages::NotFound;
 use session::{Allowed, use_session};
@@ -85,6 +85,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("local-images") view={Lazy::<LocalImagesRoute>::new()} />
                     <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
                     <Route path=path!("jobs/:id") view={Lazy::<JobRoute>::new()} />
+                    <Route path=path!("storage") view={Lazy::<StorageRoute>::new()} />
                     <Route path=path!("status") view={Lazy::<StatusRoute>::new()} />
                     <Route path=path!("tokens") view={Lazy::<TokensRoute>::new()} />
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
@@ -188,6 +189,11 @@ fn Sidebar() -> impl IntoView {
                 <li>
                     <A href="/jobs">{s.nav_jobs}</A>
                 </li>
+                <Allowed op=Operation::ReadStorage>
+                    <li>
+                        <A href="/storage">{s.nav_storage}</A>
+                    </li>
+                </Allowed>
                 <li>
                     <A href="/status">{s.nav_status}</A>
                 </li>
