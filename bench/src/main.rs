@@ -6,7 +6,8 @@
 //! 1. 300-tag repository, details for every tag: ours cold (new server) and warm, against a naive
 //!    reference (tags/list + three sequential requests per tag).
 //! 2. 2,000-repository catalog walk, all and non-empty only, cold and warm, against a raw
-//!    `_catalog` walk.
+//!    `_catalog` walk; the non-empty walk also on a new server over a kept `DATA_DIR` (its tag count
+//!    index on disk).
 //! 3. Scale: 10,000 repositories / 100,000 tags (generated once, kept in `bench/data/scale.img`), the
 //!    repositories page and a 5,000-tag repository page, warm, with the server's memory.
 //! 4. Rename (jobs): 30 tags of 10 repositories renamed to a new prefix, ours (one
@@ -136,6 +137,10 @@ struct Args {
     /// Skip the naive reference on the 5,000-tag repository (one run, ~20 s).
     #[arg(long)]
     no_scale_naive: bool,
+    /// `KEY=VALUE` set on every server the bench starts, e.g. `TAG_CACHE_MAX_STALE_SEC=0` to
+    /// measure without stale-while-revalidate (repeatable; scenarios' own settings come after).
+    #[arg(long = "server-env", value_parser = parse_env_pair)]
+    server_env: Vec<(String, String)>,
     /// Runs of each tool in the jobs scenarios (rename, sync, local), each to fresh target names.
     #[arg(long, default_value_t = 3)]
     jobs_reps: usize,
@@ -174,6 +179,13 @@ pub struct Ctx {
 /// differs from name order.
 pub fn spread(i: usize, n: usize) -> u64 {
     (i as u64 * 2377) % n as u64
+}
+
+fn parse_env_pair(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("{value:?} is not KEY=VALUE")),
+    }
 }
 
 fn command_line(program: &str, args: &[&str]) -> String {
@@ -221,6 +233,10 @@ fn header(launcher: &Launcher, args: &Args, nonce: &str) {
         command_line(&rm_harness::registry::registry_bin(), &["--version"])
     );
     println!("  server    {}", launcher.bin().display());
+    if !args.server_env.is_empty() {
+        let env: Vec<String> = args.server_env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        println!("  env       {} (every server)", env.join(" "));
+    }
     let jobs = [Scenario::Rename, Scenario::Sync, Scenario::Local].iter().any(|s| s.selected(&args.only));
     if jobs {
         println!("  skopeo    {}", command_line("skopeo", &["--version"]));
@@ -257,7 +273,7 @@ async fn interrupted() -> &'static str {
 async fn main() -> Result<()> {
     let args = Args::parse();
     let started = Instant::now();
-    let launcher = Launcher::new(args.server_bin.clone())?;
+    let launcher = Launcher::new(args.server_bin.clone(), args.server_env.clone())?;
     let nonce = jobs::nonce();
     header(&launcher, &args, &nonce);
     let ctx = Ctx {

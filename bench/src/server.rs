@@ -2,6 +2,7 @@
 
 use std::ops::Deref;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -16,7 +17,8 @@ use crate::push::http_client_with_headers;
 /// No Docker daemon: the browsing API does not need one (health says so, and answers 200).
 const NO_DOCKER: &str = "unix:///tmp/rmh-none/docker.sock";
 
-/// Name of the API token the bench makes on every server it starts.
+/// Name of the API tokens the bench makes on the servers it starts (numbered: servers may share a
+/// `DATA_DIR`, where a live token's name is unique).
 const TOKEN_NAME: &str = "bench";
 
 /// Starts `registry-manager` processes against a registry.
@@ -24,6 +26,8 @@ pub struct Launcher {
     bin: PathBuf,
     /// An empty `LEPTOS_SITE_ROOT` (the REST API serves no files).
     site: TempDir,
+    /// `--server-env`: set on every server started (before the scenario's own variables).
+    env: Vec<(String, String)>,
     /// For the untimed login and token creation at start: kept apart from each server's measured
     /// client, so that client's first request still opens its connection (as a cold request did
     /// before access control).
@@ -50,12 +54,13 @@ impl Deref for Server {
 }
 
 impl Launcher {
-    pub fn new(bin: PathBuf) -> Result<Launcher> {
+    pub fn new(bin: PathBuf, env: Vec<(String, String)>) -> Result<Launcher> {
         let bin = bin.canonicalize().with_context(|| {
             format!("the server binary {} (build it: cargo build --release -p server)", bin.display())
         })?;
         Ok(Launcher {
             bin,
+            env,
             site: rm_harness::process::temp_dir()?,
             setup: http_client_with_headers(1, HeaderMap::new())?,
         })
@@ -86,7 +91,12 @@ impl Launcher {
             registry_url: registry_url.to_string(),
             docker_host: docker_host.to_string(),
             admin_password: Some(ADMIN_PASSWORD.to_owned()),
-            extra_env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            extra_env: self
+                .env
+                .iter()
+                .cloned()
+                .chain(env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect(),
         })
         .await?;
         let auth_off = env.iter().any(|(k, v)| *k == "AUTH" && v.eq_ignore_ascii_case("none"));
@@ -168,6 +178,8 @@ pub async fn login(
     Ok((elapsed, session.to_string()))
 }
 
+static TOKENS: AtomicU64 = AtomicU64::new(0);
+
 /// `POST /api/tokens {name}` with the session cookie (and `Origin`, as for [`login`]); returns the
 /// token's secret (`rmt_…`).
 async fn create_token(http: &reqwest::Client, base: &str, session: &str) -> Result<String> {
@@ -176,7 +188,7 @@ async fn create_token(http: &reqwest::Client, base: &str, session: &str) -> Resu
         .post(&url)
         .header(header::COOKIE, format!("rm_session={session}"))
         .header(header::ORIGIN, base)
-        .json(&json!({ "name": TOKEN_NAME }))
+        .json(&json!({ "name": format!("{TOKEN_NAME}-{}", TOKENS.fetch_add(1, Ordering::Relaxed)) }))
         .send()
         .await
         .with_context(|| format!("POST {url}"))?;

@@ -60,6 +60,10 @@ async fn run() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     }
     state.auth.spawn_housekeeping(std::time::Duration::from_secs(state.config.audit_retention_days * 86_400));
+    state.tag_index.spawn_refresh(
+        state.registry.clone(),
+        std::time::Duration::from_secs(state.config.tag_index_refresh_sec),
+    );
     let router = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Handlers first, then the port: once a client can connect, SIGTERM already means "drain and
     // stop", never the default "die at once" (a supervisor may signal as soon as the port opens).

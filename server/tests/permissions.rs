@@ -89,6 +89,7 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         // REST, in the router's order.
         rest("GET", "/api/health", "/api/health", None, Anyone, 200),
         rest("GET", "/api/repositories", "/api/repositories", None, R(V), 200),
+        rest("GET", "/api/storage", "/api/storage", None, R(V), 200),
         rest("GET", "/api/repositories/{*path}", "/api/repositories/matrix/app/tags", None, R(V), 200),
         rest("DELETE", "/api/repositories/{*path}", "/api/repositories/matrix/none/tags/v1", None, R(O), 404),
         rest("GET", "/api/sync-jobs", "/api/sync-jobs", None, R(V), 200),
@@ -141,6 +142,7 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rest("GET", "/api/audit", "/api/audit", None, R(A), 200),
         // Server functions (session only: tokens get 401 here).
         rpc("repositories", json!({"non_empty_only": false}), R(V), 200),
+        rpc("storage", json!({}), R(V), 200),
         rpc(
             "tags",
             json!({"repository": "matrix/app", "sort": "name", "descending": false, "offset": 0, "limit": 10}),

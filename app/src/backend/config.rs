@@ -36,6 +36,22 @@ pub struct Config {
     #[arg(long, env = "MAX_CATALOG_RESULTS", default_value = "200", value_parser = parse_catalog_results)]
     pub max_catalog_results: u32,
 
+    /// Seconds a tag's digest and a repository's tag count, read from the registry, are used as
+    /// they are (changes through the app show at once; this bounds how long a change made
+    /// elsewhere goes unseen).
+    #[arg(long, env = "TAG_CACHE_TTL_SEC", default_value = "30", value_parser = parse_tag_cache_ttl)]
+    pub tag_cache_ttl_sec: u64,
+
+    /// Seconds past which a tag's digest is no longer shown while it is revalidated in the
+    /// background (stale-while-revalidate), but re-checked first; 0 turns stale answers off.
+    #[arg(long, env = "TAG_CACHE_MAX_STALE_SEC", default_value = "600", value_parser = parse_tag_cache_max_stale)]
+    pub tag_cache_max_stale_sec: u64,
+
+    /// Seconds between background refreshes of the tag count index under DATA_DIR (every indexed
+    /// repository older than TAG_CACHE_TTL_SEC has its tags listed again).
+    #[arg(long, env = "TAG_INDEX_REFRESH_SEC", default_value = "600", value_parser = parse_tag_index_refresh)]
+    pub tag_index_refresh_sec: u64,
+
     /// How many finished jobs to keep in history.
     #[arg(long, env = "SYNC_JOB_RETENTION", default_value = "120", value_parser = parse_retention)]
     pub sync_job_retention: u32,
@@ -534,6 +550,18 @@ fn parse_timeout(value: &str) -> Result<u64, String> {
     parse_bounded(value, "REQUEST_TIMEOUT_SEC", "seconds", 1, 3600)
 }
 
+fn parse_tag_cache_ttl(value: &str) -> Result<u64, String> {
+    parse_bounded(value, "TAG_CACHE_TTL_SEC", "seconds", 0, 86_400)
+}
+
+fn parse_tag_cache_max_stale(value: &str) -> Result<u64, String> {
+    parse_bounded(value, "TAG_CACHE_MAX_STALE_SEC", "seconds", 0, 86_400)
+}
+
+fn parse_tag_index_refresh(value: &str) -> Result<u64, String> {
+    parse_bounded(value, "TAG_INDEX_REFRESH_SEC", "seconds", 1, 86_400)
+}
+
 fn parse_catalog_results(value: &str) -> Result<u32, String> {
     // distribution answers 400 to `_catalog?n=` above 1000.
     parse_bounded(value, "MAX_CATALOG_RESULTS", "repositories", 1, 1000).map(|n| n as u32)
@@ -653,6 +681,10 @@ mod tests {
         assert_eq!(config.registry_push_host(), "127.0.0.1:5000");
         assert_eq!(config.request_timeout_sec, 20);
         assert_eq!(config.max_catalog_results, 200);
+        assert_eq!(
+            (config.tag_cache_ttl_sec, config.tag_cache_max_stale_sec, config.tag_index_refresh_sec),
+            (30, 600, 600)
+        );
         assert_eq!(config.sync_job_retention, 120);
         assert_eq!(config.listen_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(config.local_push_concurrency, 2);

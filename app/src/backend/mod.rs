@@ -16,6 +16,7 @@ pub mod redact;
 pub mod registry;
 pub mod service;
 pub mod state;
+pub mod storage;
 pub mod store;
 
 pub use config::Config;

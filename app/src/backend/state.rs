@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::auth::authenticator::{Auth, AuthSettings};
+use super::browse::TagIndex;
 use super::config::Config;
 use super::docker::DockerClient;
 use super::jobs::{Deps, JobManager, JobsConfig, Store};
@@ -15,6 +16,7 @@ use super::registry::{
     SourceRegistries, SourceSettings,
 };
 use super::service::streams::LiveStreams;
+use super::storage::StorageIndex;
 use super::store::{Db, StoreError};
 
 /// Everything a request needs. Cheap to clone.
@@ -23,6 +25,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub registry: RegistryClient,
+    /// Tag counts per repository, kept under `DATA_DIR` (`browse/index.rs`).
+    pub tag_index: TagIndex,
+    /// Storage usage per repository, scanned once and kept (`storage.rs`).
+    pub storage: StorageIndex,
     pub docker: Arc<DockerClient>,
     pub jobs: JobManager,
     pub auth: Auth,
@@ -66,6 +72,9 @@ impl AppState {
             insecure: config.registry_insecure,
             outbound: outbound.clone(),
         })?;
+        let tag_ttl = Duration::from_secs(config.tag_cache_ttl_sec);
+        registry.set_tag_cache_ttl(tag_ttl);
+        registry.set_tag_cache_max_stale(Duration::from_secs(config.tag_cache_max_stale_sec));
         let source_credentials = match &config.source_registry_auth_file {
             Some(path) => DockerConfig::read(path).map_err(StartupError::Config)?,
             None => Default::default(),
@@ -91,6 +100,8 @@ impl AppState {
         let docker = Arc::new(DockerClient::new(config.docker_host.as_deref(), config.request_timeout_sec));
         let db = Db::open(&config.data_dir)?;
         let store = Store::new(db.clone());
+        let tag_index = TagIndex::new(db.clone(), &registry, tag_ttl);
+        let storage = StorageIndex::new(&registry);
         let jobs = JobManager::new(
             store,
             Deps {
@@ -116,6 +127,16 @@ impl AppState {
             },
         );
         let streams = LiveStreams::new(config.max_streams_per_user);
-        Ok(Self { leptos_options, config: Arc::new(config), registry, docker, jobs, auth, streams })
+        Ok(Self {
+            leptos_options,
+            config: Arc::new(config),
+            registry,
+            tag_index,
+            storage,
+            docker,
+            jobs,
+            auth,
+            streams,
+        })
     }
 }

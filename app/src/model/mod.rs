@@ -10,6 +10,7 @@ mod original;
 mod permission;
 mod registry;
 mod retry;
+mod storage;
 
 pub use auth::{
     AuditEntry, AuditList, AuditOutcome, AuditQuery, CreatedToken, Me, Role, TokenInfo, TokenList, UserInfo,
@@ -33,3 +34,4 @@ pub use registry::{
     LayerInfo, ManifestKind, Platform, PlatformSize, RepositoryPage, RepositorySummary, TagDetail, TagList,
     TagSort, TagSummary,
 };
+pub use storage::{RepositoryUsage, StorageUsage};

@@ -37,6 +37,8 @@ pub enum Operation {
     PreviewLocalDelete,
     /// Health with error details, versions and host facts (anonymous callers get the short form).
     ReadStatus,
+    /// Storage usage per repository (`GET /api/storage`).
+    ReadStorage,
     /// List, create and revoke one's own API tokens (never above one's own role).
     ManageOwnTokens,
     /// Change one's own password (a signed-in user).
@@ -70,8 +72,8 @@ impl Operation {
         use Operation::*;
         Some(match self {
             ListRepositories | ListTags | TagDetail | ListJobs | GetJob | ListLocalImages | PreviewSync
-            | PreviewRemotePrefix | PreviewLocalPush | PreviewLocalDelete | ReadStatus | ManageOwnTokens
-            | ChangePassword => Role::Viewer,
+            | PreviewRemotePrefix | PreviewLocalPush | PreviewLocalDelete | ReadStatus | ReadStorage
+            | ManageOwnTokens | ChangePassword => Role::Viewer,
             StartSync | StartRemotePrefix | StartLocalPush | StartLocalDelete | CancelJob | RetryJob
             | DeleteTag => Role::Operator,
             DeleteImage
@@ -105,6 +107,7 @@ impl Operation {
                 | PreviewLocalPush
                 | PreviewLocalDelete
                 | ReadStatus
+                | ReadStorage
                 | ReadAudit
         )
     }
@@ -135,6 +138,7 @@ impl Operation {
             PreviewLocalPush => "preview a local push",
             PreviewLocalDelete => "preview a local delete",
             ReadStatus => "read the detailed status",
+            ReadStorage => "read the storage usage",
             ManageOwnTokens => "manage your API tokens",
             StartSync => "start a sync",
             StartRemotePrefix => "start a rename",
@@ -181,6 +185,7 @@ mod tests {
             (DeleteRepository, Some(Role::Admin)),
             (StartRepositoryDelete, Some(Role::Admin)),
             (ReadAudit, Some(Role::Admin)),
+            (ReadStorage, Some(Role::Viewer)),
             (Login, None),
         ];
         for (operation, role) in cases {

@@ -20,6 +20,11 @@ pub struct RepositoryPage {
     /// `non_empty_only` keeps them). Usually empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub unreadable: BTreeMap<String, String>,
+    /// Some tag counts behind this page (the counts shown, or which repositories `non_empty_only`
+    /// skipped) come from the server's index and are being checked with the registry in the
+    /// background; a reload shows the checked answer.
+    #[serde(default)]
+    pub refreshing: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +118,11 @@ pub struct TagList {
     pub tags: Vec<TagSummary>,
     /// Number of tags matching the filter, over the whole repository.
     pub total: usize,
+    /// Some details were seen past the tag TTL and are shown as they were while the registry is
+    /// asked again in the background (bounded by the maximum staleness); a reload shows the
+    /// refreshed answer.
+    #[serde(default)]
+    pub refreshing: bool,
 }
 
 /// A layer of an image manifest.

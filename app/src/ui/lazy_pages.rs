@@ -13,7 +13,7 @@ use leptos_router::{LazyRoute, lazy_route};
 
 use super::pages::{
     AuditPage, JobPage, JobsPage, LocalImagesPage, LoginPage, RepositoriesPage, RepositoryRoute, SetupPage,
-    StatusPage, TokensPage, UsersPage,
+    StatusPage, StoragePage, TokensPage, UsersPage,
 };
 
 /// `lazy_page!(Route, Page)`: a unit struct `Route` whose lazy view is `<Page />`.
@@ -54,6 +54,10 @@ lazy_page!(
 lazy_page!(
     /// `/jobs/:id`
     JobRoute => JobPage
+);
+lazy_page!(
+    /// `/storage`
+    StorageRoute => StoragePage
 );
 lazy_page!(
     /// `/status`

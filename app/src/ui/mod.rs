@@ -22,7 +22,7 @@ use crate::model::Operation;
 use health_indicator::HealthIndicator;
 use lazy_pages::{
     AuditRoute, JobRoute, JobsRoute, LocalImagesRoute, LoginRoute, RepositoriesRoute, RepositoryRouteLazy,
-    SetupRoute, StatusRoute, TokensRoute, UsersRoute,
+    SetupRoute, StatusRoute, StorageRoute, TokensRoute, UsersRoute,
 };
 use pages::NotFound;
 use session::{Allowed, use_session};
@@ -95,6 +95,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("local-images") view={Lazy::<LocalImagesRoute>::new()} />
                     <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
                     <Route path=path!("jobs/:id") view={Lazy::<JobRoute>::new()} />
+                    <Route path=path!("storage") view={Lazy::<StorageRoute>::new()} />
                     <Route path=path!("status") view={Lazy::<StatusRoute>::new()} />
                     <Route path=path!("tokens") view={Lazy::<TokensRoute>::new()} />
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
@@ -206,6 +207,11 @@ fn Sidebar() -> impl IntoView {
                 <li>
                     <A href="/jobs">{s.nav_jobs}</A>
                 </li>
+                <Allowed op=Operation::ReadStorage>
+                    <li>
+                        <A href="/storage">{s.nav_storage}</A>
+                    </li>
+                </Allowed>
                 <li>
                     <A href="/status">{s.nav_status}</A>
                 </li>

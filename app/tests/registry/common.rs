@@ -59,7 +59,8 @@ pub mod named {
         AppError, DeleteRepositoryResult, DeleteScope, DeleteTagResult, RepositoryPage, TagDetail, TagList,
     };
 
-    /// `n` per page (the cap is `n` itself), after `last`.
+    /// `n` per page (the cap is `n` itself), after `last`; counts from a new, empty tag count index
+    /// each time (in a temporary `DATA_DIR`), so they are read from the registry.
     pub async fn repositories(
         client: &RegistryClient,
         n: u32,
@@ -74,7 +75,10 @@ pub mod named {
             non_empty_only,
             details,
         };
-        browse::repositories(client, &query, n).await
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let db = app::backend::store::Db::open(data_dir.path()).expect("database");
+        let index = browse::TagIndex::new(db, client, app::backend::registry::DEFAULT_TAG_TTL);
+        browse::repositories(client, &index, &query, n).await
     }
 
     pub async fn tags(

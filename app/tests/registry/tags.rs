@@ -49,13 +49,26 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
     assert_eq!(delta(client.stats(), before).requests, 1);
     assert_eq!(warm, list);
 
-    // Past the tag TTL, digests are confirmed with HEAD; manifests and configs stay cached.
+    // Past the tag TTL (within the maximum staleness) the cached details are served at once, the
+    // answer says they are being refreshed, and each digest is confirmed with a HEAD in the
+    // background; manifests and configs stay cached.
     client.set_tag_cache_ttl(Duration::ZERO);
+    let before = client.stats();
+    let stale = named::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
+    assert_eq!(delta(client.stats(), before).requests, 1, "only the tag list before answering");
+    assert!(stale.refreshing);
+    assert_eq!(stale.tags, list.tags);
+    revalidated(&client).await;
+    let d = delta(client.stats(), before);
+    assert_eq!((d.tag_lists, d.manifest_heads, d.manifest_gets, d.blob_gets), (1, 120, 0, 0));
+    // Past the maximum staleness, digests are confirmed with HEAD before they are shown.
+    client.set_tag_cache_max_stale(Duration::ZERO);
     let before = client.stats();
     let rechecked = named::tags(&client, "big/repo", true, &TagQuery::default()).await.unwrap();
     let d = delta(client.stats(), before);
     assert_eq!((d.manifest_heads, d.manifest_gets, d.blob_gets), (120, 0, 0));
     assert_eq!(rechecked, list);
+    client.set_tag_cache_max_stale(app::backend::registry::DEFAULT_TAG_MAX_STALE);
     client.set_tag_cache_ttl(app::backend::registry::DEFAULT_TAG_TTL);
 
     // Filter (case-insensitive substring) before paging; total counts the matches.
@@ -99,6 +112,54 @@ async fn listing_120_tags_with_details_sorting_and_caches() {
     let query = TagQuery { sort: TagSort::Size, descending: true, limit: Some(2), ..TagQuery::default() };
     let names = named::tags(&fresh, "big/repo", false, &query).await.unwrap();
     assert_eq!(names.tags.iter().map(|t| t.tag.as_str()).collect::<Vec<_>>(), ["tag-0000", "tag-0001"]);
+}
+
+/// Waits (10 s at most) until the client's background revalidations have finished.
+async fn revalidated(client: &app::backend::registry::RegistryClient) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while client.revalidations_pending() > 0 {
+        assert!(std::time::Instant::now() < deadline, "revalidations still pending");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+// Issue 15: a tag moved outside the app is shown as it was (said to be refreshing) once the window
+// has passed, then as it is after the background revalidation; past the maximum staleness it is
+// checked before it is shown.
+#[tokio::test]
+async fn stale_tag_details_are_served_then_revalidated_in_the_background() {
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    let first = registry.push_image("swr/app", "v1", &ImageSpec::default().label("n", "1")).await.unwrap();
+    registry.push_image("swr/app", "pinned", &ImageSpec::default().label("n", "p")).await.unwrap();
+    let client = client(&registry);
+    let digest_of = |list: &app::model::TagList, tag: &str| {
+        list.tags.iter().find(|t| t.tag == tag).and_then(|t| t.digest.clone()).unwrap()
+    };
+    let fresh = named::tags(&client, "swr/app", true, &TagQuery::default()).await.unwrap();
+    assert_eq!((digest_of(&fresh, "v1"), fresh.refreshing), (first.digest.clone(), false));
+
+    // Moved by someone else: within the window, the app still shows what it saw.
+    let second = registry.push_image("swr/app", "v1", &ImageSpec::default().label("n", "2")).await.unwrap();
+    assert_ne!(first.digest, second.digest);
+    let within = named::tags(&client, "swr/app", true, &TagQuery::default()).await.unwrap();
+    assert_eq!((digest_of(&within, "v1"), within.refreshing), (first.digest.clone(), false));
+
+    // Past the window: the stale answer at once, flagged; the next answer is revalidated.
+    client.set_tag_cache_ttl(Duration::ZERO);
+    let stale = named::tags(&client, "swr/app", true, &TagQuery::default()).await.unwrap();
+    assert_eq!((digest_of(&stale, "v1"), stale.refreshing), (first.digest.clone(), true));
+    revalidated(&client).await;
+    client.set_tag_cache_ttl(Duration::from_secs(3600));
+    let after = named::tags(&client, "swr/app", true, &TagQuery::default()).await.unwrap();
+    assert_eq!((digest_of(&after, "v1"), after.refreshing), (second.digest.clone(), false));
+
+    // Past the maximum staleness nothing stale is shown: moved again, it shows at once.
+    let third = registry.push_image("swr/app", "v1", &ImageSpec::default().label("n", "3")).await.unwrap();
+    client.set_tag_cache_ttl(Duration::ZERO);
+    client.set_tag_cache_max_stale(Duration::ZERO);
+    let checked = named::tags(&client, "swr/app", true, &TagQuery::default()).await.unwrap();
+    assert_eq!((digest_of(&checked, "v1"), checked.refreshing), (third.digest, false));
+    assert_eq!(digest_of(&checked, "pinned"), digest_of(&fresh, "pinned"));
 }
 
 #[tokio::test]

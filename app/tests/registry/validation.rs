@@ -34,7 +34,10 @@ async fn invalid_names_tags_and_digests_are_refused_naming_the_rule_before_any_r
     let port = rm_harness::free_port().unwrap();
     let client = client_with(&format!("http://127.0.0.1:{port}"), Credentials::Anonymous, None, false);
     let bad_last = RepositoryQuery { last: Some("Bad".into()), ..RepositoryQuery::default() };
-    let message = bad_request(browse::repositories(&client, &bad_last, 10).await);
+    let data_dir = tempfile::tempdir().unwrap();
+    let db = app::backend::store::Db::open(data_dir.path()).unwrap();
+    let index = browse::TagIndex::new(db, &client, app::backend::registry::DEFAULT_TAG_TTL);
+    let message = bad_request(browse::repositories(&client, &index, &bad_last, 10).await);
     assert!(
         message.contains("`last` is not a repository name") && message.contains("upper-case"),
         "{message}"

@@ -10,6 +10,7 @@ mod jobs;
 mod json;
 mod local;
 mod repositories;
+mod storage;
 
 use app::backend::AppState;
 use app::model::AppError;
@@ -54,6 +55,7 @@ pub fn api() -> Api {
         .get("/repositories", repositories::list)
         .get("/repositories/{*path}", repositories::get)
         .delete("/repositories/{*path}", repositories::delete)
+        .get("/storage", storage::get)
         .get("/sync-jobs", jobs::list)
         .post("/sync-jobs", jobs::start_sync)
         .get("/sync-jobs/events", jobs::all_events)

@@ -1,13 +1,15 @@
-//! Server functions for browsing the registry and deleting from it.
+//! Server functions for browsing the registry, its storage usage, and deleting from it.
 
 mod delete_repository;
 mod delete_tag;
+mod get_storage;
 mod get_tag_detail;
 mod list_repositories;
 mod list_tags;
 
 pub use delete_repository::*;
 pub use delete_tag::*;
+pub use get_storage::*;
 pub use get_tag_detail::*;
 pub use list_repositories::*;
 pub use list_tags::*;

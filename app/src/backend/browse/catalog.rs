@@ -1,9 +1,11 @@
 //! Repository pages: the registry's catalog, paged, filtered by name, optionally without empty
-//! repositories and with each one's tag count.
+//! repositories and with each one's tag count. Counts come from the tag count index (`index.rs`)
+//! where it has them, so hiding empty repositories costs no request per repository.
 
 use futures::{StreamExt, stream};
 
 use super::FAN_OUT;
+use super::index::TagIndex;
 use crate::backend::redact::scrub_urls;
 use crate::backend::registry::reference::RepositoryName;
 use crate::backend::registry::{REGISTRY_PAGE_LIMIT, RegistryClient};
@@ -33,6 +35,7 @@ pub struct RepositoryQuery {
 /// after the skipped ones), so paging neither skips nor repeats.
 pub async fn repositories(
     registry: &RegistryClient,
+    index: &TagIndex,
     query: &RepositoryQuery,
     max: u32,
 ) -> Result<RepositoryPage, AppError> {
@@ -61,14 +64,18 @@ pub async fn repositories(
             .filter(|name| needle.as_ref().is_none_or(|needle| name.to_lowercase().contains(needle)))
             .cloned()
             .collect();
-        let counts: Vec<Option<Result<usize, String>>> = if non_empty_only || query.details {
+        let counts: Vec<Option<Result<(usize, bool), String>>> = if non_empty_only || query.details {
             // Owned names: futures borrowing from the iterator trip the `Send` check of callers.
             // A listed name that is not a repository name cannot be asked about: it is shown as
             // unreadable, with why.
             stream::iter(names.clone())
                 .map(|name| async move {
                     Some(match name.parse::<RepositoryName>() {
-                        Ok(name) => registry.tag_count(&name).await.map_err(|e| e.to_string()),
+                        Ok(name) => index
+                            .tag_count(registry, &name)
+                            .await
+                            .map(|c| (c.tag_count, c.refreshing))
+                            .map_err(|e| e.to_string()),
                         Err(reason) => Err(reason.to_string()),
                     })
                 })
@@ -81,7 +88,10 @@ pub async fn repositories(
         let mut full = false;
         for (name, count) in names.iter().zip(counts) {
             let tag_count = match count {
-                Some(Ok(count)) => Some(count),
+                Some(Ok((count, refreshing))) => {
+                    page.refreshing |= refreshing;
+                    Some(count)
+                }
                 Some(Err(error)) => {
                     let error = scrub_urls(&error);
                     tracing::warn!(repository = %name, %error, "cannot count the tags of a repository");

@@ -2,6 +2,8 @@
 //! The service layer calls these; neither REST handlers nor server functions hold logic of their own.
 //!
 //! * `catalog.rs`: repository pages ([`RepositoryQuery`]): paging, filtering, hiding empty ones;
+//! * `index.rs`: the tag count index ([`TagIndex`]), kept under `DATA_DIR` and revalidated, which
+//!   those pages read counts from;
 //! * `tags.rs`: a repository's tags ([`TagQuery`]): filtering, sorting, paging, and the per-tag
 //!   summary (digest, size, created, platforms);
 //! * `detail.rs`: everything about one tag or digest;
@@ -12,7 +14,8 @@
 //!
 //! Speed: tag details cost one manifest `GET` per tag and one config `GET` per distinct config
 //! when cold (concurrent, at most [`MAX_IN_FLIGHT`] in flight); warm, the tag list is read fresh
-//! (1 request) and everything else comes from the client's caches (see `registry/cache.rs`).
+//! (1 request) and everything else comes from the client's caches (see `registry/cache.rs`); past
+//! the tag TTL, the cached details are shown while they are revalidated in the background.
 //! Sorting by name pages before reading details, so only the shown tags are read.
 //!
 //! [`RepositoryName`]: crate::backend::registry::reference::RepositoryName
@@ -21,11 +24,13 @@
 mod catalog;
 mod delete;
 mod detail;
+mod index;
 mod tags;
 
 pub use catalog::{RepositoryQuery, repositories};
 pub use delete::{delete_repository, delete_tag};
 pub use detail::tag_detail;
+pub use index::{IndexedCount, TagIndex};
 pub use tags::{TagQuery, sort_tags, tags, tags_by_digest, timestamp};
 
 use crate::backend::registry::reference::RepositoryName;

@@ -32,7 +32,9 @@ pub struct TagQuery {
 }
 
 /// Every tag of `repository`, filtered, sorted and paged as `query` says; `total` counts the tags
-/// matching the filter. A tag whose manifest cannot be read is listed with `error`.
+/// matching the filter. A tag whose manifest cannot be read is listed with `error`. Details seen
+/// past the tag TTL (within the maximum staleness) are shown as they were while they are
+/// revalidated in the background; `refreshing` then says so.
 pub async fn tags(
     registry: &RegistryClient,
     repository: &RepositoryName,
@@ -59,16 +61,21 @@ pub async fn tags(
             names.reverse();
         }
         let page = page_of(names, query.offset, query.limit);
-        let rows = if details {
+        let (rows, refreshing) = if details {
             summarize_tags(registry, repository, page).await
         } else {
-            page.iter().map(bare_summary).collect()
+            (page.iter().map(bare_summary).collect(), false)
         };
-        return Ok(TagList { repository: repository.to_string(), tags: rows, total });
+        return Ok(TagList { repository: repository.to_string(), tags: rows, total, refreshing });
     }
-    let mut rows = summarize_tags(registry, repository, names).await;
+    let (mut rows, refreshing) = summarize_tags(registry, repository, names).await;
     sort_tags(&mut rows, query.sort, query.descending);
-    Ok(TagList { repository: repository.to_string(), tags: page_of(rows, query.offset, query.limit), total })
+    Ok(TagList {
+        repository: repository.to_string(),
+        tags: page_of(rows, query.offset, query.limit),
+        total,
+        refreshing,
+    })
 }
 
 fn bare_summary(tag: &Tag) -> TagSummary {
@@ -114,19 +121,32 @@ pub fn sort_tags(rows: &mut [TagSummary], sort: TagSort, descending: bool) {
     }
 }
 
-/// Fills in the details of each row, concurrently; order is kept.
+/// Fills in the details of each row, concurrently; order is kept. The flag: some row was served
+/// stale and is being revalidated.
 async fn summarize_tags(
     registry: &RegistryClient,
     repository: &RepositoryName,
     tags: Vec<Tag>,
-) -> Vec<TagSummary> {
-    stream::iter(tags).map(|tag| summarize_tag(registry, repository, tag)).buffered(FAN_OUT).collect().await
+) -> (Vec<TagSummary>, bool) {
+    let rows: Vec<(TagSummary, bool)> = stream::iter(tags)
+        .map(|tag| summarize_tag(registry, repository, tag))
+        .buffered(FAN_OUT)
+        .collect()
+        .await;
+    let refreshing = rows.iter().any(|(_, stale)| *stale);
+    (rows.into_iter().map(|(row, _)| row).collect(), refreshing)
 }
 
-async fn summarize_tag(registry: &RegistryClient, repository: &RepositoryName, tag: Tag) -> TagSummary {
+async fn summarize_tag(
+    registry: &RegistryClient,
+    repository: &RepositoryName,
+    tag: Tag,
+) -> (TagSummary, bool) {
     let mut row = bare_summary(&tag);
-    match registry.tag_manifest(repository, &tag).await {
-        Ok(Some(manifest)) => {
+    let mut stale = false;
+    match registry.tag_manifest_or_stale(repository, &tag).await {
+        Ok(Some((manifest, served_stale))) => {
+            stale = served_stale;
             let described = describe(registry, repository, &manifest).await;
             row.digest = Some(manifest.digest.clone());
             row.media_type = Some(manifest.media_type.as_str().to_owned());
@@ -144,7 +164,7 @@ async fn summarize_tag(registry: &RegistryClient, repository: &RepositoryName, t
             row.error = Some(error);
         }
     }
-    row
+    (row, stale)
 }
 
 /// What a manifest amounts to for the tag table.

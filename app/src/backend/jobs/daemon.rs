@@ -40,8 +40,13 @@ pub(super) async fn push_verified(
 ) -> Result<(Moved, String), ItemOutcome> {
     let target = push.target.to_string();
     let transfer = context.deps().docker.push(push.target, push.auth).await?;
-    let moved = follow_transfer(context, transfer, "the push").await?;
+    let moved = follow_transfer(context, transfer, "the push");
     let (repository, reference) = (&push.target.repository, &push.target.reference);
+    // The daemon wrote to the registry behind the client's back (even a push that failed half-way
+    // may have): what the client and the tag count index knew of the repository is out of date.
+    let moved = moved.await;
+    push.registry.invalidate_repository(repository);
+    let moved = moved?;
     let served = retrying(&format!("checking {target}"), context, context.cancel_token(), || {
         push.registry.head_manifest(repository, reference)
     })

@@ -4,21 +4,25 @@
 //!   keep as long as memory allows. Bounded by bytes ([`quick_cache`], which also makes concurrent
 //!   readers of one digest wait for a single fetch instead of each fetching).
 //! * Tag → digest and per-repository tag counts: *not* immutable (a tag can be pushed again), so
-//!   each entry is trusted for a short time only ([`DEFAULT_TAG_TTL`]); after that the digest is
-//!   re-checked with a cheap `HEAD`. Every change made through this client (manifest PUT or
+//!   each entry is trusted for a short time only ([`DEFAULT_TAG_TTL`], the window). Past the
+//!   window, a digest is served as it is while a cheap `HEAD` revalidates it in the background
+//!   (stale-while-revalidate, for the tag table: a 5,000-tag page stays as fast as when warm), up
+//!   to [`DEFAULT_TAG_MAX_STALE`]; older than that, it is re-checked before it is used. Every
+//!   change made through this client (manifest PUT or
 //!   DELETE) invalidates the repository's entries, and a per-repository generation number keeps a
 //!   read that started before the change from storing what it saw afterwards — so a change made
 //!   through the app is never shown stale. Changes made by others (a `docker push`) show up
 //!   within the TTL; a new or deleted tag shows at once, because tag lists themselves are always
 //!   read fresh for the repository view.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
+use tokio::sync::Semaphore;
 
 use super::content::Manifest;
 use super::reference::Digest;
@@ -28,6 +32,15 @@ use crate::model::ImageConfigSummary;
 /// registry again. Changes through the app invalidate at once; this only bounds how long a
 /// change made elsewhere can go unseen.
 pub const DEFAULT_TAG_TTL: Duration = Duration::from_secs(30);
+
+/// How old a tag → digest mapping may be and still be served while it is revalidated in the
+/// background (callers that accept that, see `RegistryClient::tag_manifest_or_stale`). Older
+/// ones are re-checked before they are used.
+pub const DEFAULT_TAG_MAX_STALE: Duration = Duration::from_secs(600);
+
+/// Background revalidations in flight at once: a fraction of the client's request bound, so a
+/// page's revalidations leave room for the requests users wait for.
+const REVALIDATIONS_IN_FLIGHT: usize = 4;
 
 /// Byte budget for manifests kept by digest.
 const MANIFEST_CACHE_BYTES: u64 = 64 << 20;
@@ -83,8 +96,10 @@ impl Weighed for ImageConfigSummary {
 pub(super) enum Known {
     /// Seen within the TTL (and no change through this client since).
     Fresh(Digest),
-    /// Seen before, but too long ago to trust: worth a `HEAD` to confirm.
+    /// Seen past the TTL but within the maximum staleness: may be served while it is revalidated.
     Stale(Digest),
+    /// Seen too long ago to serve: worth a `HEAD` to confirm first.
+    Expired(Digest),
     Unknown,
 }
 
@@ -107,8 +122,19 @@ pub(super) struct Caches {
     pub configs: Cache<String, Arc<ImageConfigSummary>, ByteWeighter>,
     tags: Mutex<TagTable>,
     ttl_millis: AtomicU64,
+    max_stale_millis: AtomicU64,
     generations: AtomicU64,
+    /// (repository, tag) pairs being revalidated in the background: one `HEAD` each at a time.
+    revalidating: Mutex<HashSet<(String, String)>>,
+    /// Bounds the background revalidations ([`REVALIDATIONS_IN_FLIGHT`]).
+    pub revalidation_permits: Semaphore,
+    /// Told the repository's name on every invalidation (what is built on the client's view,
+    /// e.g. the tag count index, follows the changes made through it).
+    listeners: RwLock<Vec<ChangeListener>>,
 }
+
+/// Called with a repository's name whenever the client invalidates what it knows about it.
+pub type ChangeListener = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl Caches {
     pub fn new() -> Self {
@@ -117,8 +143,40 @@ impl Caches {
             configs: Cache::with_weighter(16_384, CONFIG_CACHE_BYTES, ByteWeighter),
             tags: Mutex::new(TagTable::default()),
             ttl_millis: AtomicU64::new(DEFAULT_TAG_TTL.as_millis() as u64),
+            max_stale_millis: AtomicU64::new(DEFAULT_TAG_MAX_STALE.as_millis() as u64),
             generations: AtomicU64::new(0),
+            revalidating: Mutex::new(HashSet::new()),
+            revalidation_permits: Semaphore::new(REVALIDATIONS_IN_FLIGHT),
+            listeners: RwLock::new(Vec::new()),
         }
+    }
+
+    pub fn on_change(&self, listener: ChangeListener) {
+        self.listeners.write().unwrap_or_else(|poisoned| poisoned.into_inner()).push(listener);
+    }
+
+    pub fn set_max_stale(&self, max_stale: Duration) {
+        self.max_stale_millis.store(max_stale.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn max_stale(&self) -> Duration {
+        Duration::from_millis(self.max_stale_millis.load(Ordering::Relaxed))
+    }
+
+    /// Marks a tag as being revalidated; `false` if it already is (the caller then leaves it).
+    pub fn begin_revalidation(&self, repository: &str, tag: &str) -> bool {
+        let mut set = self.revalidating.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        set.insert((repository.to_owned(), tag.to_owned()))
+    }
+
+    pub fn end_revalidation(&self, repository: &str, tag: &str) {
+        let mut set = self.revalidating.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        set.remove(&(repository.to_owned(), tag.to_owned()));
+    }
+
+    /// Background revalidations started and not yet finished.
+    pub fn revalidations_pending(&self) -> usize {
+        self.revalidating.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
     }
 
     pub fn set_ttl(&self, ttl: Duration) {
@@ -151,13 +209,21 @@ impl Caches {
         repo.digests.clear();
         repo.count = None;
         table.entries -= removed;
+        drop(table);
+        let listeners = self.listeners.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        for listener in listeners {
+            listener(repository);
+        }
     }
 
     pub fn tag_digest(&self, repository: &str, tag: &str) -> Known {
         let table = self.table();
         match table.repos.get(repository).and_then(|r| r.digests.get(tag)) {
             Some((digest, at)) if at.elapsed() < self.ttl() => Known::Fresh(digest.clone()),
-            Some((digest, _)) => Known::Stale(digest.clone()),
+            Some((digest, at)) if at.elapsed() < self.ttl().max(self.max_stale()) => {
+                Known::Stale(digest.clone())
+            }
+            Some((digest, _)) => Known::Expired(digest.clone()),
             None => Known::Unknown,
         }
     }
@@ -173,7 +239,7 @@ impl Caches {
             table.entries += 1;
         }
         if table.entries > MAX_TAG_ENTRIES {
-            Self::sweep(table, self.ttl());
+            Self::sweep(table, self.ttl().max(self.max_stale()));
         }
     }
 
@@ -202,7 +268,7 @@ impl Caches {
         }
     }
 
-    /// Drops expired mappings; if that is not enough, every mapping (they are only hints).
+    /// Drops mappings past the maximum staleness; if that is not enough, every mapping (they are only hints).
     /// Repositories stay, with their generation, so invalidations keep working.
     fn sweep(table: &mut TagTable, ttl: Duration) {
         for repo in table.repos.values_mut() {
@@ -235,6 +301,9 @@ mod tests {
         assert_eq!(caches.tag_digest("a/b", "1"), Known::Fresh(digest("1")));
         caches.set_ttl(Duration::ZERO);
         assert_eq!(caches.tag_digest("a/b", "1"), Known::Stale(digest("1")));
+        caches.set_max_stale(Duration::ZERO);
+        assert_eq!(caches.tag_digest("a/b", "1"), Known::Expired(digest("1")));
+        caches.set_max_stale(DEFAULT_TAG_MAX_STALE);
         caches.set_ttl(DEFAULT_TAG_TTL);
         caches.invalidate("a/b");
         assert_eq!(caches.tag_digest("a/b", "1"), Known::Unknown);
@@ -257,6 +326,17 @@ mod tests {
         caches.store_tag_digest("s", caches.generation("s"), "t", &digest("s"));
         caches.invalidate("r");
         assert_eq!(caches.tag_digest("s", "t"), Known::Fresh(digest("s")));
+    }
+
+    #[test]
+    fn a_tag_is_revalidated_once_at_a_time() {
+        let caches = Caches::new();
+        assert!(caches.begin_revalidation("r", "t"));
+        assert!(!caches.begin_revalidation("r", "t"));
+        assert!(caches.begin_revalidation("r", "u"));
+        assert_eq!(caches.revalidations_pending(), 2);
+        caches.end_revalidation("r", "t");
+        assert!(caches.begin_revalidation("r", "t"));
     }
 
     #[test]

@@ -63,10 +63,24 @@ impl RegistryClient {
         self.inner.cache.invalidate(repository.as_str());
     }
 
+    /// Calls `listener` with a repository's name whenever this client (or a clone) changes it or
+    /// is told it changed ([`RegistryClient::invalidate_repository`]), synchronously, before the
+    /// change is reported done.
+    pub fn on_change(&self, listener: super::cache::ChangeListener) {
+        self.inner.cache.on_change(listener);
+    }
+
     /// How long a tag → digest mapping seen from the registry is trusted (default
     /// [`super::DEFAULT_TAG_TTL`]). Shared by every clone of this client.
     pub fn set_tag_cache_ttl(&self, ttl: std::time::Duration) {
         self.inner.cache.set_ttl(ttl);
+    }
+
+    /// How old a tag → digest mapping may get and still be served to views that accept a stale
+    /// answer while it is revalidated (default [`super::DEFAULT_TAG_MAX_STALE`]; zero turns that
+    /// off). Shared by every clone of this client.
+    pub fn set_tag_cache_max_stale(&self, max_stale: std::time::Duration) {
+        self.inner.cache.set_max_stale(max_stale);
     }
 
     /// Removes only `tag`, which points to `digest` together with the `siblings`; they keep

@@ -132,12 +132,39 @@ impl RegistryClient {
         repository: &RepositoryName,
         tag: &Tag,
     ) -> Result<Option<Arc<Manifest>>, RegistryError> {
+        Ok(self.read_tag_manifest(repository, tag, false).await?.map(|(manifest, _)| manifest))
+    }
+
+    /// [`RegistryClient::tag_manifest`] for views that may show an answer a little out of date:
+    /// a digest seen past the tag TTL, but within the maximum staleness, is served at once while a
+    /// `HEAD` revalidates it in the background (stale-while-revalidate). The flag says that the
+    /// manifest is such a stale answer (the view says it is being refreshed).
+    pub async fn tag_manifest_or_stale(
+        &self,
+        repository: &RepositoryName,
+        tag: &Tag,
+    ) -> Result<Option<(Arc<Manifest>, bool)>, RegistryError> {
+        self.read_tag_manifest(repository, tag, true).await
+    }
+
+    async fn read_tag_manifest(
+        &self,
+        repository: &RepositoryName,
+        tag: &Tag,
+        serve_stale: bool,
+    ) -> Result<Option<(Arc<Manifest>, bool)>, RegistryError> {
         let cache = &self.inner.cache;
         let (name, tag_name, reference) = (repository.as_str(), tag.as_str(), Reference::Tag(tag.clone()));
         let generation = cache.generation(name);
+        let mut stale = false;
         let digest = match cache.tag_digest(name, tag_name) {
             Known::Fresh(digest) => digest,
-            Known::Stale(_) => match self.head_manifest(repository, &reference).await? {
+            Known::Stale(digest) if serve_stale => {
+                self.revalidate_tag(repository, tag);
+                stale = true;
+                digest
+            }
+            Known::Stale(_) | Known::Expired(_) => match self.head_manifest(repository, &reference).await? {
                 Some(digest) => {
                     cache.store_tag_digest(name, generation, tag_name, &digest);
                     digest
@@ -155,11 +182,11 @@ impl RegistryClient {
                 if let Ok(digest) = manifest.digest.parse() {
                     cache.store_tag_digest(name, generation, tag_name, &digest);
                 }
-                return Ok(Some(manifest));
+                return Ok(Some((manifest, false)));
             }
         };
         match self.manifest(repository, &digest).await {
-            Ok(manifest) => Ok(Some(manifest)),
+            Ok(manifest) => Ok(Some((manifest, stale))),
             // The tag moved or went away since we looked: ask again by tag.
             Err(e) if e.is_not_found() => {
                 cache.forget_tag(name, tag_name);
@@ -167,10 +194,44 @@ impl RegistryClient {
                 if let Some(digest) = manifest.as_ref().and_then(|m| m.digest.parse().ok()) {
                     cache.store_tag_digest(name, cache.generation(name), tag_name, &digest);
                 }
-                Ok(manifest)
+                Ok(manifest.map(|m| (m, false)))
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Asks the registry, in the background, where `tag` points now, and remembers it (or forgets
+    /// the tag when it is gone). At most one revalidation per tag at a time, and a few in flight
+    /// per client; a failure leaves the stale entry to age until it is re-checked before use.
+    fn revalidate_tag(&self, repository: &RepositoryName, tag: &Tag) {
+        let cache = &self.inner.cache;
+        if !cache.begin_revalidation(repository.as_str(), tag.as_str()) {
+            return;
+        }
+        let (client, repository, tag) = (self.clone(), repository.clone(), tag.clone());
+        // Taken now: a change through this client from here on makes the answer not stored.
+        let generation = cache.generation(repository.as_str());
+        tokio::spawn(async move {
+            let cache = &client.inner.cache;
+            let (name, tag_name) = (repository.as_str(), tag.as_str());
+            {
+                let _permit = cache.revalidation_permits.acquire().await;
+                match client.head_manifest(&repository, &Reference::Tag(tag.clone())).await {
+                    Ok(Some(digest)) => cache.store_tag_digest(name, generation, tag_name, &digest),
+                    Ok(None) => cache.forget_tag(name, tag_name),
+                    Err(error) => {
+                        let error = crate::backend::redact::Scrubbed(&error);
+                        tracing::debug!(%repository, tag = tag_name, %error, "revalidating a tag failed");
+                    }
+                }
+            }
+            cache.end_revalidation(name, tag_name);
+        });
+    }
+
+    /// Background tag revalidations started and not yet finished (tests wait for them).
+    pub fn revalidations_pending(&self) -> usize {
+        self.inner.cache.revalidations_pending()
     }
 
     /// The digest a tag points to, or `None` if it does not exist. With `verify`, always asks the

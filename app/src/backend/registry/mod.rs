@@ -33,7 +33,7 @@ mod upload;
 
 pub use auth::{Challenge, Credentials};
 pub use blobs::summarize_config;
-pub use cache::DEFAULT_TAG_TTL;
+pub use cache::{ChangeListener, DEFAULT_TAG_MAX_STALE, DEFAULT_TAG_TTL};
 pub use catalog::{CatalogPage, REGISTRY_PAGE_LIMIT, next_link};
 pub use client::{MAX_IN_FLIGHT, PingOutcome, RegistryClient, RegistryClientOptions, RegistryStats};
 pub use content::{

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod local;
 pub mod registry;
 pub mod status;
+pub mod storage;
 pub mod streams;
 
 pub use confirm::{confirm_batch_delete, confirm_repository_delete, confirmation};

@@ -19,7 +19,7 @@ pub async fn list_repositories(
     query: RepositoryQuery,
 ) -> Result<RepositoryPage, AppError> {
     check(state, who, Operation::ListRepositories)?;
-    browse::repositories(&state.registry, &query, state.config.max_catalog_results).await
+    browse::repositories(&state.registry, &state.tag_index, &query, state.config.max_catalog_results).await
 }
 
 pub async fn list_tags(

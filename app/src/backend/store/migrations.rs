@@ -8,7 +8,7 @@
 
 use rusqlite_migration::{M, Migrations};
 
-const LIST: &[M<'static>] = &[M::up(JOBS), M::up(ACCESS)];
+const LIST: &[M<'static>] = &[M::up(JOBS), M::up(ACCESS), M::up(TAG_COUNTS)];
 
 pub(super) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(LIST);
 
@@ -112,6 +112,19 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_by_actor ON audit_log (actor, id DESC);
 CREATE INDEX audit_by_operation ON audit_log (operation, id DESC);
 CREATE INDEX audit_by_time ON audit_log (at);
+";
+
+/// The tag count index (`browse/index.rs`): each repository's tag count as last seen, per registry
+/// (its API base URL), so a new server process can skip empty repositories without asking the
+/// registry about each one first. Only a hint: every entry is revalidated before it is trusted.
+const TAG_COUNTS: &str = "
+CREATE TABLE repository_tag_counts (
+    registry TEXT NOT NULL,
+    repository TEXT NOT NULL,
+    tag_count INTEGER NOT NULL,
+    checked_at INTEGER NOT NULL,
+    PRIMARY KEY (registry, repository)
+) WITHOUT ROWID;
 ";
 
 #[cfg(test)]

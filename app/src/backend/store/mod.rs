@@ -1,5 +1,5 @@
 //! The app's one SQLite database under `DATA_DIR` (`jobs.sqlite3`): job history, accounts,
-//! sessions, API tokens and the audit log.
+//! sessions, API tokens, the audit log and the tag count index.
 //!
 //! rusqlite with the bundled SQLite: one connection behind a mutex, WAL journal. Every statement is
 //! a single-row write or a small read, far below a millisecond. The lookup every request makes
@@ -14,6 +14,7 @@ mod accounts;
 mod audit;
 mod migrations;
 mod sessions;
+mod tag_counts;
 mod tokens;
 
 use std::path::Path;
@@ -25,6 +26,7 @@ use rusqlite::Connection;
 pub use accounts::Account;
 pub use audit::NewAuditEntry;
 pub use sessions::StoredSession;
+pub use tag_counts::StoredTagCount;
 pub use tokens::{NewToken, StoredToken};
 
 /// Errors of the store. Only [`StoreError::Conflict`] is meant for users (409); the others are

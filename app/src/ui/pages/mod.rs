@@ -12,6 +12,7 @@ mod repository;
 mod repository_actions;
 mod setup;
 mod status;
+mod storage;
 mod tag;
 mod token_dialogs;
 mod tokens;
@@ -26,6 +27,7 @@ pub use repositories::RepositoriesPage;
 pub use repository::RepositoryRoute;
 pub use setup::SetupPage;
 pub use status::StatusPage;
+pub use storage::StoragePage;
 pub use tokens::TokensPage;
 pub use users::UsersPage;
 

@@ -159,6 +159,7 @@ fn RepositoryGroups(
     first: Option<String>,
 ) -> impl IntoView {
     let s = strings();
+    let refreshing = page.refreshing;
     let summaries: Vec<RepositorySummary> = if page.details.len() == page.repositories.len() {
         page.details
     } else {
@@ -199,6 +200,7 @@ fn RepositoryGroups(
         })
         .collect_view();
     view! {
+        {refreshing.then(|| view! { <p class="notice refreshing" role="status">{s.repositories_refreshing}</p> })}
         {empty.then(|| view! { <p class="empty-state">{s.repositories_empty}</p> })}
         {selection_bar}
         <div class="groups">{groups}</div>

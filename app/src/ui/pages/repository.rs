@@ -185,6 +185,7 @@ fn TagTable(
 ) -> impl IntoView {
     let s = strings();
     let total = list.total;
+    let refreshing = list.refreshing;
     let offset = state.offset.get_untracked();
     let shown = list.tags.len();
     let rows = list
@@ -196,6 +197,7 @@ fn TagTable(
         .collect_view();
     view! {
         <p class="muted">{fill(s.tags_total, &[&total])}</p>
+        {refreshing.then(|| view! { <p class="notice refreshing" role="status">{s.tags_refreshing}</p> })}
         <table class="table tags">
             <thead>
                 <tr>
