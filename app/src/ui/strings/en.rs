@@ -226,6 +226,7 @@ pub const EN: Strings = Strings {
     local_arch_value_placeholder: "arm",
     local_cleanup_local_tag: "Rename locally: once pushed, remove the source tag (the image keeps its new name)",
     local_cleanup_registry_tag: "When the image came from this registry under another name, delete that old tag once the new one is verified",
+    local_multi_arch_tag: "Also write the multi-arch tag (1.0 over 1.0-x86 and 1.0-arm) once another architecture of it is in the registry",
     local_push_start: "Start push",
     local_push_preview_first: "Preview the push, without errors, before starting it.",
     local_delete_action: "Delete…",

@@ -259,6 +259,7 @@ strings_table! {
     local_arch_value_placeholder,
     local_cleanup_local_tag,
     local_cleanup_registry_tag,
+    local_multi_arch_tag,
     local_push_start,
     local_push_preview_first,
     local_delete_action,

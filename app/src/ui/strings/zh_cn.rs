@@ -228,6 +228,7 @@ pub const ZH_CN: Strings = Strings {
     local_arch_value_placeholder: "arm",
     local_cleanup_local_tag: "本地重命名：上传后删除源标签（镜像保留新名称）",
     local_cleanup_registry_tag: "若镜像原本以其他名称来自本仓库，新标签校验通过后删除该旧标签",
+    local_multi_arch_tag: "仓库中已有其他架构时，同时写入多架构标签（如 1.0，包含 1.0-x86 和 1.0-arm）",
     local_push_start: "开始上传",
     local_push_preview_first: "请先预览上传，确认无误后再开始。",
     local_delete_action: "删除…",
