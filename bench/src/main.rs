@@ -19,8 +19,11 @@
 //!    (`POST /api/local-push-jobs`) against `docker tag` + `docker push`, all at once and one by one.
 //! 7. Access control: login time against a raw argon2id verification, a new server's idle memory
 //!    against `AUTH=none`, and the latency a token or session cookie adds to `GET /api/me`.
+//! 8. Merge (jobs): 50 pairs of arch-suffixed tags combined into multi-arch tags in one repository
+//!    (`POST /api/merge-jobs`), time and registry requests per pair (target ≤ 5 per pair besides
+//!    the tag list), counted through the harness proxy.
 //!
-//! `--only browse` runs 1–3, `--only jobs` runs 4–6 (`scripts/bench.sh jobs`, `make bench BENCH=jobs`),
+//! `--only browse` runs 1–3, `--only jobs` runs 4–6 and 8, `--only merge` runs 8 alone (`scripts/bench.sh jobs`, `make bench BENCH=jobs`),
 //! `--only local` runs 6 alone (`scripts/bench.sh local`, `make bench BENCH=local`), `--only auth`
 //! runs 7 (`scripts/bench.sh auth`, `make bench BENCH=auth`).
 //!
@@ -35,6 +38,7 @@ mod auth;
 mod catalog;
 mod jobs;
 mod local;
+mod merge;
 mod push;
 mod reference;
 mod rename;
@@ -65,15 +69,16 @@ enum Scenario {
     Sync,
     Local,
     Auth,
+    Merge,
     /// tags, catalog, scale
     Browse,
-    /// rename, sync, local
+    /// rename, sync, local, merge
     Jobs,
 }
 
 impl Scenario {
     /// The scenarios run, in order.
-    const RUN_ORDER: [Scenario; 7] = [
+    const RUN_ORDER: [Scenario; 8] = [
         Scenario::Tags,
         Scenario::Catalog,
         Scenario::Scale,
@@ -81,6 +86,7 @@ impl Scenario {
         Scenario::Sync,
         Scenario::Local,
         Scenario::Auth,
+        Scenario::Merge,
     ];
 
     /// Whether `--only` selected this scenario (directly or through its group).
@@ -90,7 +96,7 @@ impl Scenario {
                 || (o == Scenario::Browse
                     && matches!(self, Scenario::Tags | Scenario::Catalog | Scenario::Scale))
                 || (o == Scenario::Jobs
-                    && matches!(self, Scenario::Rename | Scenario::Sync | Scenario::Local))
+                    && matches!(self, Scenario::Rename | Scenario::Sync | Scenario::Local | Scenario::Merge))
         })
     }
 }
@@ -104,7 +110,7 @@ struct Args {
     /// Where the scale fixture is kept between runs (`<dir>/scale`).
     #[arg(long, env = "RM_BENCH_DATA_DIR", default_value = "bench/data")]
     data_dir: PathBuf,
-    /// Scenarios to run, comma-separated (`browse` = tags,catalog,scale; `jobs` = rename,sync,local).
+    /// Scenarios to run, comma-separated (`browse` = tags,catalog,scale; `jobs` = rename,sync,local,merge).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "browse,jobs,auth")]
     only: Vec<Scenario>,
     /// Cold runs (each on a new server process).
@@ -311,6 +317,7 @@ async fn main() -> Result<()> {
                 Scenario::Sync => sync::run(&ctx).await,
                 Scenario::Local => local::run(&ctx).await,
                 Scenario::Auth => auth::run(&ctx).await,
+                Scenario::Merge => merge::run(&ctx).await,
                 Scenario::Browse | Scenario::Jobs => unreachable!("groups are not in RUN_ORDER"),
             }
         };

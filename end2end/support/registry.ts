@@ -26,6 +26,7 @@ async function pushBlob(request: APIRequestContext, registryUrl: string, repo: s
 /**
  * Pushes a small single-platform OCI image with random layers of the given sizes (so no two
  * pushes share a digest) straight through the registry's HTTP API; returns its manifest digest.
+ * `architecture` is what its config says (no daemon needed for an arm64 image).
  */
 export async function pushImage(
   request: APIRequestContext,
@@ -33,6 +34,7 @@ export async function pushImage(
   repo: string,
   tag: string,
   layerSizes: number[] = [2048],
+  architecture = 'amd64',
 ): Promise<string> {
   const layers = [];
   const diffIds = [];
@@ -48,7 +50,7 @@ export async function pushImage(
   }
   const config = Buffer.from(
     JSON.stringify({
-      architecture: 'amd64',
+      architecture,
       os: 'linux',
       created: new Date().toISOString(),
       config: {},

@@ -423,3 +423,38 @@ async fn sync_through_the_daemon_copies_from_a_second_registry_and_cleans_up_aft
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
     assert!(answer["detail"].as_str().unwrap().contains("engine docker pulls one platform"), "{answer}");
 }
+
+#[tokio::test]
+async fn a_push_also_writes_the_multi_arch_tag_once_another_architecture_is_in_the_registry() {
+    let docker = dockerd::shared().await.unwrap();
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    let app = app_for(&registry, docker.host(), &[]);
+    let request = json!({"image_refs": ["mtag/app:1.0"], "prefix_mode": "none", "arch_mode": "auto", "multi_arch_tag": true});
+    // The amd64 build first: one architecture, so no multi-arch tag yet.
+    docker.load_image("mtag/app:1.0", &ImageSpec::docker().arch("amd64")).await.unwrap();
+    let job = start(&app, "/api/local-push-jobs", request.clone()).await;
+    assert_eq!(job["state"], "succeeded", "{job:#}");
+    assert!(
+        job["items"][0]["detail"].as_str().unwrap().contains("waits for another architecture"),
+        "{job:#}"
+    );
+    assert_eq!(registry.manifest_digest("mtag/app", "1.0").await.unwrap(), None);
+    // Then the arm64 build under the same local name: `1.0` becomes an index over both pushes.
+    docker.load_image("mtag/app:1.0", &ImageSpec::docker().arch("arm64")).await.unwrap();
+    let job = start(&app, "/api/local-push-jobs", request).await;
+    assert_eq!(job["state"], "succeeded", "{job:#}");
+    let detail = job["items"][0]["detail"].as_str().unwrap();
+    assert!(detail.contains(&format!("multi-arch tag {}/mtag/app:1.0: wrote", registry.host())), "{detail}");
+    let x86 = registry.manifest_digest("mtag/app", "1.0-x86").await.unwrap().unwrap();
+    let arm = registry.manifest_digest("mtag/app", "1.0-arm").await.unwrap().unwrap();
+    let (media_type, bytes) = registry.get_manifest("mtag/app", "1.0").await.unwrap();
+    assert_eq!(media_type, "application/vnd.docker.distribution.manifest.list.v2+json");
+    let index: Value = serde_json::from_slice(&bytes).unwrap();
+    let children: Vec<(&str, &str)> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["digest"].as_str().unwrap(), m["platform"]["architecture"].as_str().unwrap()))
+        .collect();
+    assert_eq!(children, [(x86.as_str(), "amd64"), (arm.as_str(), "arm64")]);
+}

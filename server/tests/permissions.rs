@@ -85,6 +85,8 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
     let rename = json!({"repositories": ["matrix/app"], "prefix_mode": "add", "prefix_value": "x86", "cleanup_source_tag": false});
     let push = json!({"image_refs": [image], "prefix_mode": "add", "prefix_value": "m", "arch_mode": "none", "arch_value": "", "cleanup_local_tag": true, "cleanup_registry_source_tag": false});
     let gone = json!({"image_refs": ["matrix/absent:1"]});
+    let merge = json!({"sources": ["matrix/app:v1", "matrix/app:v1-arm"], "target": "matrix/app:multi"});
+    let split = json!({"source": "matrix/app:multi", "suffixes": {"linux/amd64": "-x86"}});
     vec![
         // REST, in the router's order.
         rest("GET", "/api/health", "/api/health", None, Anyone, 200),
@@ -116,6 +118,9 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
             R(A),
             200,
         ),
+        rest("POST", "/api/merge-jobs", "/api/merge-jobs", Some(merge.clone()), R(O), 200),
+        rest("POST", "/api/merge-jobs/preview", "/api/merge-jobs/preview", Some(merge.clone()), R(V), 200),
+        rest("POST", "/api/split-jobs", "/api/split-jobs", Some(split.clone()), R(O), 200),
         rest("GET", "/api/local-images", "/api/local-images", None, R(V), 200),
         rest("POST", "/api/local-push-jobs", "/api/local-push-jobs", Some(push.clone()), R(O), 200),
         rest(
@@ -171,6 +176,9 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
             R(A),
             200,
         ),
+        rpc("preview-merge", json!({"request": merge}), R(V), 200),
+        rpc("start-merge", json!({"request": merge}), R(O), 200),
+        rpc("start-split", json!({"request": split}), R(O), 200),
         rpc("list-local-images", json!({"include_dangling": false}), R(V), 200),
         rpc("preview-local-push", json!({"request": push}), R(V), 200),
         rpc("preview-local-delete", gone.clone(), R(V), 200),

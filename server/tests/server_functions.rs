@@ -333,6 +333,7 @@ async fn local_images_are_listed_pushed_and_deleted_through_server_functions() {
         target_registry_host: None,
         cleanup_local_tag: true,
         cleanup_registry_source_tag: false,
+        multi_arch_tag: false,
     };
     let preview: LocalPushPreview =
         rpc(&app, "preview-local-push", &local::PreviewLocalPush { request: request.clone() }).await.unwrap();

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::local::{LocalDeleteRequest, LocalPushRequest};
+use super::multiarch::{MergeRequest, SplitRequest};
 use crate::naming::PrefixMode;
 
 /// What a job does.
@@ -23,6 +24,10 @@ pub enum JobKind {
     LocalPush,
     /// Remove local Docker images.
     LocalDelete,
+    /// Combine single-arch tags into one multi-arch tag (an index over their manifests).
+    Merge,
+    /// Write one tag per platform of a multi-arch tag.
+    Split,
 }
 
 impl JobKind {
@@ -247,6 +252,8 @@ pub enum JobRequest {
     RepositoryDelete(RepositoryDeleteRequest),
     LocalPush(LocalPushRequest),
     LocalDelete(LocalDeleteRequest),
+    Merge(MergeRequest),
+    Split(SplitRequest),
 }
 
 impl JobRequest {
@@ -257,6 +264,8 @@ impl JobRequest {
             Self::RepositoryDelete(_) => JobKind::RepositoryDelete,
             Self::LocalPush(_) => JobKind::LocalPush,
             Self::LocalDelete(_) => JobKind::LocalDelete,
+            Self::Merge(_) => JobKind::Merge,
+            Self::Split(_) => JobKind::Split,
         }
     }
 }

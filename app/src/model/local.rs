@@ -56,6 +56,12 @@ pub struct LocalPushRequest {
     /// tag once the new one is verified (tags sharing its digest survive).
     #[serde(default, deserialize_with = "super::nulls::or_default")]
     pub cleanup_registry_source_tag: bool,
+    /// Once the pushes are verified, also write the multi-arch tag of each arch-suffixed tag
+    /// pushed when the registry holds another architecture of it beside it (`1.0-x86` pushed
+    /// here, `1.0-arm` pushed before → `1.0`, an index over both). Never replaces a tag that
+    /// holds another image.
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
+    pub multi_arch_tag: bool,
 }
 
 /// `POST /api/local-delete-jobs`.

@@ -5,6 +5,7 @@ mod error;
 mod health;
 mod jobs;
 mod local;
+mod multiarch;
 mod nulls;
 mod original;
 mod permission;
@@ -26,6 +27,10 @@ pub use jobs::{
 pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,
     LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
+};
+pub use multiarch::{
+    DEFAULT_ARCH_SUFFIXES, MergeChild, MergeConflict, MergeGroupPreview, MergePreview, MergeRequest,
+    SplitRequest,
 };
 pub use original::{LIST_LOG_LINES, original_job, original_summary};
 pub use permission::Operation;

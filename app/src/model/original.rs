@@ -21,6 +21,8 @@ impl JobKind {
             Self::RepositoryDelete => "repo-delete",
             Self::LocalPush => "local-push",
             Self::LocalDelete => "local-delete",
+            Self::Merge => "merge",
+            Self::Split => "split",
         }
     }
 }
@@ -111,6 +113,8 @@ mod tests {
             (JobKind::RepositoryDelete, "repo-delete"),
             (JobKind::LocalPush, "local-push"),
             (JobKind::LocalDelete, "local-delete"),
+            (JobKind::Merge, "merge"),
+            (JobKind::Split, "split"),
         ];
         for (kind, name) in kinds {
             assert_eq!(kind.original_name(), name);

@@ -35,6 +35,7 @@ pub enum Operation {
     PreviewRemotePrefix,
     PreviewLocalPush,
     PreviewLocalDelete,
+    PreviewMerge,
     /// Health with error details, versions and host facts (anonymous callers get the short form).
     ReadStatus,
     /// Storage usage per repository (`GET /api/storage`).
@@ -48,6 +49,9 @@ pub enum Operation {
     StartRemotePrefix,
     StartLocalPush,
     StartLocalDelete,
+    /// Write a multi-arch tag over existing manifests (and, if asked, delete the source tags).
+    StartMerge,
+    StartSplit,
     CancelJob,
     RetryJob,
     /// `scope=tag`: one tag; siblings on the same digest survive.
@@ -72,10 +76,10 @@ impl Operation {
         use Operation::*;
         Some(match self {
             ListRepositories | ListTags | TagDetail | ListJobs | GetJob | ListLocalImages | PreviewSync
-            | PreviewRemotePrefix | PreviewLocalPush | PreviewLocalDelete | ReadStatus | ReadStorage
-            | ManageOwnTokens | ChangePassword => Role::Viewer,
-            StartSync | StartRemotePrefix | StartLocalPush | StartLocalDelete | CancelJob | RetryJob
-            | DeleteTag => Role::Operator,
+            | PreviewRemotePrefix | PreviewLocalPush | PreviewLocalDelete | PreviewMerge | ReadStatus
+            | ReadStorage | ManageOwnTokens | ChangePassword => Role::Viewer,
+            StartSync | StartRemotePrefix | StartLocalPush | StartLocalDelete | StartMerge | StartSplit
+            | CancelJob | RetryJob | DeleteTag => Role::Operator,
             DeleteImage
             | DeleteRepository
             | StartRepositoryDelete
@@ -106,6 +110,7 @@ impl Operation {
                 | PreviewRemotePrefix
                 | PreviewLocalPush
                 | PreviewLocalDelete
+                | PreviewMerge
                 | ReadStatus
                 | ReadStorage
                 | ReadAudit
@@ -137,6 +142,7 @@ impl Operation {
             PreviewRemotePrefix => "preview a rename",
             PreviewLocalPush => "preview a local push",
             PreviewLocalDelete => "preview a local delete",
+            PreviewMerge => "preview a multi-arch merge",
             ReadStatus => "read the detailed status",
             ReadStorage => "read the storage usage",
             ManageOwnTokens => "manage your API tokens",
@@ -144,6 +150,8 @@ impl Operation {
             StartRemotePrefix => "start a rename",
             StartLocalPush => "push local images",
             StartLocalDelete => "delete local images",
+            StartMerge => "combine architectures into a multi-arch tag",
+            StartSplit => "split a multi-arch tag",
             CancelJob => "cancel a job",
             RetryJob => "retry a job",
             DeleteTag => "delete a tag",
@@ -181,6 +189,9 @@ mod tests {
             (StartSync, Some(Role::Operator)),
             (DeleteTag, Some(Role::Operator)),
             (StartLocalDelete, Some(Role::Operator)),
+            (StartMerge, Some(Role::Operator)),
+            (StartSplit, Some(Role::Operator)),
+            (PreviewMerge, Some(Role::Viewer)),
             (DeleteImage, Some(Role::Admin)),
             (DeleteRepository, Some(Role::Admin)),
             (StartRepositoryDelete, Some(Role::Admin)),

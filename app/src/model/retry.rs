@@ -40,6 +40,10 @@ impl Job {
                 JobRequest::LocalPush(LocalPushRequest { image_refs: undone, ..r.clone() })
             }
             JobRequest::LocalDelete(_) => JobRequest::LocalDelete(LocalDeleteRequest { image_refs: undone }),
+            // A merge or split redoes the whole request: what is in place already is found so
+            // (the same index digest, the same child digest) and left as it is.
+            JobRequest::Merge(r) => JobRequest::Merge(r.clone()),
+            JobRequest::Split(r) => JobRequest::Split(r.clone()),
         })
     }
 

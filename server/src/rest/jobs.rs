@@ -1,5 +1,5 @@
 //! Jobs under `/api`: the original tool's `/api/sync-jobs` family (list, get, start a sync), the
-//! rename and batch delete starters, cancel, retry, and the live streams (Server-Sent Events).
+//! rename, batch delete, merge and split starters, cancel, retry, and the live streams (Server-Sent Events).
 //!
 //! Jobs are answered in the original's shape (`app::model::original_job`): `status` is
 //! `running`/`success`/`failed`, `job_type` its names, `logs` strings; `state` and `log_entries`
@@ -15,7 +15,10 @@ use std::convert::Infallible;
 use super::json::AppJson;
 use app::backend::AppState;
 use app::backend::service::jobs as service;
-use app::model::{JobEvent, JobRequest, RemotePrefixRequest, SyncRequest, original_job, original_summary};
+use app::model::{
+    JobEvent, JobRequest, MergeRequest, RemotePrefixRequest, SplitRequest, SyncRequest, original_job,
+    original_summary,
+};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -108,6 +111,35 @@ pub async fn start_repository_delete(
 ) -> Response {
     let request = JobRequest::RepositoryDelete(app::model::RepositoryDeleteRequest { repositories });
     start(&state, &who, request, confirmation.as_deref()).await
+}
+
+/// `POST /api/merge-jobs {sources, target} | {repository, suffixes, target_repository?}` (with
+/// `overwrite?`, `delete_sources?`): one multi-arch tag per group of single-arch tags.
+pub async fn start_merge(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    AppJson(request): AppJson<MergeRequest>,
+) -> Response {
+    start(&state, &who, JobRequest::Merge(request), None).await
+}
+
+/// `POST /api/merge-jobs/preview`: same body, answers each target tag with its children
+/// (tag, digest, platform, size) and conflicts.
+pub async fn preview_merge(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    AppJson(request): AppJson<MergeRequest>,
+) -> Response {
+    service::preview_merge(&state, &who, &request).await.map(Json).into_response()
+}
+
+/// `POST /api/split-jobs {source, suffixes: {"linux/amd64": "-x86", …}, target_repository?, overwrite?}`.
+pub async fn start_split(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    AppJson(request): AppJson<SplitRequest>,
+) -> Response {
+    start(&state, &who, JobRequest::Split(request), None).await
 }
 
 /// `POST /api/sync-jobs/{id}/cancel` → the job.

@@ -235,6 +235,68 @@ impl Manifest {
     }
 }
 
+/// An index (OCI image index or Docker manifest list) over image manifests that exist already,
+/// each named by its digest with its exact size and the platform given with it. The index type
+/// follows the children: OCI manifests get an OCI index, Docker schema 2 manifests a Docker
+/// manifest list (clients that know only one kind then read every level). Children of both kinds,
+/// or children that are not single images (indexes, artifacts), are refused with the reason: a
+/// nested index would need flattening that changes what was tested, so it is the caller's choice.
+/// The same children in the same order always give the same bytes.
+pub fn index_over(children: &[(&Manifest, &Platform)]) -> Result<(MediaType, Bytes), String> {
+    let Some((first, _)) = children.first() else {
+        return Err("an index needs at least one manifest".to_owned());
+    };
+    for (manifest, _) in children {
+        if manifest.kind == ManifestKind::Index {
+            return Err(format!(
+                "{} is already a multi-arch index: split it first, or name its single-platform tags",
+                manifest.digest
+            ));
+        }
+        if manifest.kind != ManifestKind::Image {
+            return Err(format!(
+                "{} is not a container image ({}): only images can be combined",
+                manifest.digest,
+                manifest.media_type.as_str()
+            ));
+        }
+    }
+    let media_type = match first.media_type {
+        MediaType::OciManifest => MediaType::OciIndex,
+        _ => MediaType::DockerManifestList,
+    };
+    if children.iter().any(|(m, _)| m.media_type != first.media_type) {
+        return Err(format!(
+            "the images mix Docker ({DOCKER_MANIFEST}) and OCI ({OCI_MANIFEST}) manifests, and one index \
+             cannot hold both kinds without converting one: push them in one format, or combine each \
+             format separately"
+        ));
+    }
+    let manifests: Vec<serde_json::Value> = children
+        .iter()
+        .map(|(manifest, platform)| {
+            let mut platform_json =
+                serde_json::json!({"architecture": platform.architecture, "os": platform.os});
+            if let Some(variant) = &platform.variant {
+                platform_json["variant"] = variant.as_str().into();
+            }
+            serde_json::json!({
+                "mediaType": manifest.media_type.as_str(),
+                "digest": manifest.digest,
+                "size": manifest.raw.len(),
+                "platform": platform_json,
+            })
+        })
+        .collect();
+    let index = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": media_type.as_str(),
+        "manifests": manifests,
+    });
+    let bytes = serde_json::to_vec_pretty(&index).map_err(|e| format!("cannot write the index: {e}"))?;
+    Ok((media_type, Bytes::from(bytes)))
+}
+
 /// `sha256:<hex>` of some bytes.
 pub fn sha256_digest(bytes: &[u8]) -> String {
     format!("sha256:{}", hex::encode(Sha256::digest(bytes)))
@@ -318,6 +380,42 @@ mod tests {
         let platforms: Vec<String> =
             m.platform_entries().map(|d| d.platform.as_ref().unwrap().to_platform().to_string()).collect();
         assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
+    }
+
+    #[test]
+    fn indexes_follow_their_children_and_refuse_mixes() {
+        let docker = parse(Some(DOCKER_MANIFEST), DOCKER_IMAGE);
+        let amd64 = Platform { os: "linux".into(), architecture: "amd64".into(), variant: None };
+        let arm64 = Platform { os: "linux".into(), architecture: "arm64".into(), variant: Some("v8".into()) };
+        let (media_type, bytes) = index_over(&[(&docker, &amd64), (&docker, &arm64)]).unwrap();
+        assert_eq!(media_type, MediaType::DockerManifestList);
+        let index = Manifest::parse("sha256:i".into(), Some(media_type.as_str()), bytes.clone());
+        assert_eq!(index.kind, ManifestKind::Index);
+        let entries: Vec<(String, u64, String)> = index
+            .manifests
+            .iter()
+            .map(|d| (d.digest.clone(), d.size, d.platform.as_ref().unwrap().to_platform().to_string()))
+            .collect();
+        let size = DOCKER_IMAGE.len() as u64;
+        assert_eq!(
+            entries,
+            [
+                ("sha256:x".into(), size, "linux/amd64".into()),
+                ("sha256:x".into(), size, "linux/arm64/v8".into())
+            ]
+        );
+        assert_eq!(index.manifests[0].media_type, DOCKER_MANIFEST);
+        // The same children give the same bytes (so a rerun finds the index in place).
+        assert_eq!(index_over(&[(&docker, &amd64), (&docker, &arm64)]).unwrap().1, bytes);
+
+        let oci_json = DOCKER_IMAGE.replace(DOCKER_MANIFEST, OCI_MANIFEST).replace(DOCKER_CONFIG, OCI_CONFIG);
+        let oci = parse(Some(OCI_MANIFEST), &oci_json);
+        assert_eq!(index_over(&[(&oci, &amd64)]).unwrap().0, MediaType::OciIndex);
+        let mixed = index_over(&[(&docker, &amd64), (&oci, &arm64)]).unwrap_err();
+        assert!(mixed.contains("mix Docker"), "{mixed}");
+        let nested = index_over(&[(&index, &amd64)]).unwrap_err();
+        assert!(nested.contains("already a multi-arch index"), "{nested}");
+        assert!(index_over(&[]).is_err());
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub use catalog::{CatalogPage, REGISTRY_PAGE_LIMIT, next_link};
 pub use client::{MAX_IN_FLIGHT, PingOutcome, RegistryClient, RegistryClientOptions, RegistryStats};
 pub use content::{
     DOCKER_CONFIG, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, Descriptor, MANIFEST_ACCEPT, Manifest, MediaType,
-    OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PlatformJson, is_image_config, sha256_digest,
+    OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PlatformJson, index_over, is_image_config, sha256_digest,
 };
 pub use delete::{THROWAWAY_ANNOTATION, throwaway_manifest};
 pub use docker_config::DockerConfig;

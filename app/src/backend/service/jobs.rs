@@ -8,8 +8,8 @@ use crate::backend::AppState;
 use crate::backend::auth::principal::{Channel, Principal};
 use crate::backend::jobs::kinds;
 use crate::model::{
-    AppError, Job, JobEvent, JobKind, JobRequest, JobSummary, LIST_LOG_LINES, Operation, RemotePrefixRequest,
-    RenamePreview, SyncPreview, SyncRequest,
+    AppError, Job, JobEvent, JobKind, JobRequest, JobSummary, LIST_LOG_LINES, MergePreview, MergeRequest,
+    Operation, RemotePrefixRequest, RenamePreview, SyncPreview, SyncRequest,
 };
 
 /// The operation (and so the role) that starting a job of this kind is.
@@ -20,6 +20,8 @@ pub fn start_operation(kind: JobKind) -> Operation {
         JobKind::RepositoryDelete => Operation::StartRepositoryDelete,
         JobKind::LocalPush => Operation::StartLocalPush,
         JobKind::LocalDelete => Operation::StartLocalDelete,
+        JobKind::Merge => Operation::StartMerge,
+        JobKind::Split => Operation::StartSplit,
     }
 }
 
@@ -36,6 +38,17 @@ fn request_target(request: &JobRequest) -> String {
         JobRequest::RepositoryDelete(r) => list(&r.repositories),
         JobRequest::LocalPush(r) => list(&r.image_refs),
         JobRequest::LocalDelete(r) => list(&r.image_refs),
+        JobRequest::Merge(r) => match (&r.repository, &r.target) {
+            (Some(repository), _) if r.sources.is_empty() => {
+                format!(
+                    "{repository} ({}) → {}",
+                    r.suffixes.join(", "),
+                    r.target_repository.as_ref().unwrap_or(repository)
+                )
+            }
+            (_, target) => format!("{} → {}", list(&r.sources), target.as_deref().unwrap_or_default()),
+        },
+        JobRequest::Split(r) => r.source.clone(),
     }
 }
 
@@ -153,4 +166,13 @@ pub async fn preview_remote_prefix(
 ) -> Result<RenamePreview, AppError> {
     check(state, who, Operation::PreviewRemotePrefix)?;
     kinds::preview_remote_prefix(request, state.jobs.deps()).await
+}
+
+pub async fn preview_merge(
+    state: &AppState,
+    who: &Principal,
+    request: &MergeRequest,
+) -> Result<MergePreview, AppError> {
+    check(state, who, Operation::PreviewMerge)?;
+    kinds::preview_merge(request, state.jobs.deps()).await
 }

@@ -36,6 +36,7 @@ fn push_request(
         target_registry_host: None,
         cleanup_local_tag,
         cleanup_registry_source_tag,
+        multi_arch_tag: false,
     }
 }
 
@@ -58,8 +59,9 @@ pub fn LocalPushDialog(
     let arch = RwSignal::new(detected_arch);
     let cleanup_local = RwSignal::new(false);
     let cleanup_registry = RwSignal::new(false);
+    let multi_arch = RwSignal::new(false);
     let request = Memo::new(move |_| {
-        push_request(
+        let request = push_request(
             images.clone(),
             prefix_mode.get(),
             &prefix.read(),
@@ -67,7 +69,12 @@ pub fn LocalPushDialog(
             &arch.read(),
             cleanup_local.get(),
             cleanup_registry.get(),
-        )
+        );
+        // Without an arch suffix there is no architecture to combine.
+        LocalPushRequest {
+            multi_arch_tag: multi_arch.get() && request.arch_mode != ArchMode::None,
+            ..request
+        }
     });
 
     let preview = Previewed::default();
@@ -99,6 +106,7 @@ pub fn LocalPushDialog(
             {text_field(s.local_arch_value, s.local_arch_value_placeholder, arch, false, move || arch_mode.get() != ArchMode::Custom)}
             {checkbox(s.local_cleanup_local_tag, cleanup_local)}
             {checkbox(s.local_cleanup_registry_tag, cleanup_registry)}
+            {checkbox(s.local_multi_arch_tag, multi_arch)}
             {preview.outcome(|result| view! { <PushPreviewList preview=result /> })}
             {move || start.value().get().and_then(Result::err).map(reason)}
             <PreviewStartActions

@@ -6,6 +6,7 @@ mod jobs;
 mod local_image_actions;
 mod local_images;
 mod login;
+mod merge_dialog;
 mod not_found;
 mod repositories;
 mod repository;

@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
+use super::merge_dialog::lazy_merge_dialog;
 use super::tag::TagPage;
 use crate::api::registry::{DeleteRepository, DeleteTag, get_tag_detail, list_tags};
 use crate::api::status::get_ui_config;
@@ -74,9 +75,11 @@ fn RepositoryView(name: String) -> impl IntoView {
     let session = use_session();
     let pending_delete = RwSignal::new(None::<String>);
     let deleting_repository = RwSignal::new(false);
+    let merging = RwSignal::new(false);
     let notice = RwSignal::new(None::<String>);
     let push_host = move || ui.get().and_then(Result::ok).map(|c| c.registry_push_host).unwrap_or_default();
     let (table_name, tag_dialog_name, repo_dialog_name) = (name.clone(), name.clone(), name.clone());
+    let merge_name = name.clone();
     view! {
         <section class="page">
             <header class="page-header">
@@ -87,6 +90,11 @@ fn RepositoryView(name: String) -> impl IntoView {
                     <h1>{name.clone()}</h1>
                 </div>
                 <div class="page-actions">
+                    <Allowed op=Operation::StartMerge>
+                        <button type="button" class="button secondary" on:click=move |_| merging.set(true)>
+                            {s.merge_action}
+                        </button>
+                    </Allowed>
                     <Allowed op=Operation::DeleteRepository>
                         <button type="button" class="button danger" on:click=move |_| deleting_repository.set(true)>
                             {s.delete_repository}
@@ -135,6 +143,11 @@ fn RepositoryView(name: String) -> impl IntoView {
                     .get()
                     .map(|tag| view! { <DeleteTagDialog repository=tag_dialog_name.clone() tag pending_delete notice state /> })
             }}
+            // Lazy, as the repositories page's dialogs are: never rendered on the server.
+            {move || merging.get().then(|| {
+                let dialog = lazy_merge_dialog(merge_name.clone(), merging);
+                view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
+            })}
             {move || {
                 deleting_repository
                     .get()

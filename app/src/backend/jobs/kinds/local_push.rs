@@ -13,14 +13,16 @@
 //! the host's alias; the job corrects each item's target when it inspects the image, and the
 //! preview (which does inspect) shows the final names.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures::StreamExt as _;
 
 use crate::backend::browse::delete_tag;
+use crate::backend::copy::TargetMemo;
 use crate::backend::docker::{DockerError, RegistryAuth, detected_arch};
 use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::daemon::{PushTarget, push_verified};
+use crate::backend::jobs::multiarch::{Group, Named, Write, group_by_base, merge_group};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::{Plan, collisions, describe, image_refs};
 use crate::backend::registry::RegistryClient;
@@ -179,7 +181,86 @@ pub async fn run(context: &JobContext, request: &LocalPushRequest) -> Result<(),
             push_one(context, request, &destination, index)
         })
         .await;
+    if request.multi_arch_tag && request.arch_mode != ArchMode::None && !context.is_cancelled() {
+        multi_arch_tags(context, request, &destination).await;
+    }
     Ok(())
+}
+
+/// The arch suffixes a multi-arch tag combines: the original's two, and each one this job wrote.
+const KNOWN_SUFFIXES: [&str; 2] = ["-x86", "-arm"];
+
+/// Writes the multi-arch tag of each base this job pushed an arch-suffixed tag of, once the
+/// registry holds two or more architectures of it (`1.0-x86` + `1.0-arm` → `1.0`), through the
+/// same steps as a merge job. What happened is noted on the items that pushed the base; a tag
+/// that could not be written fails them.
+async fn multi_arch_tags(context: &JobContext, request: &LocalPushRequest, destination: &Destination) {
+    let mut suffixes: Vec<String> = KNOWN_SUFFIXES.iter().map(|s| (*s).to_owned()).collect();
+    let mut bases: BTreeMap<(RepositoryName, Tag), Vec<usize>> = BTreeMap::new();
+    for (index, item) in context.items().iter().enumerate() {
+        if item.status != ItemStatus::Succeeded {
+            continue;
+        }
+        let Ok(target) = item.target.parse::<ImageReference>() else { continue };
+        let Some(tag) = target.tag() else { continue };
+        let suffix = match request.arch_mode {
+            ArchMode::Custom => format!("-{}", request.arch_value.trim()),
+            _ => match tag.as_str().rsplit_once('-') {
+                Some((_, arch)) => format!("-{arch}"),
+                None => continue,
+            },
+        };
+        let Some(base) = tag.as_str().strip_suffix(suffix.as_str()).and_then(|b| b.parse::<Tag>().ok())
+        else {
+            continue;
+        };
+        if !suffixes.contains(&suffix) {
+            suffixes.push(suffix);
+        }
+        bases.entry((target.repository.clone(), base)).or_default().push(index);
+    }
+    let registry = &destination.client;
+    let memo = TargetMemo::new();
+    for ((repository, base), indexes) in bases {
+        let name = format!("{}/{repository}:{base}", destination.host);
+        let note = |message: String, failed: bool| {
+            for &index in &indexes {
+                context.amend_item(index, |outcome| {
+                    let outcome = outcome.noted(&message);
+                    if failed { outcome.with_status(ItemStatus::Failed) } else { outcome }
+                });
+            }
+        };
+        let tags = match registry.list_tags(&repository).await {
+            Ok(tags) => tags,
+            Err(error) => {
+                context.error(format!("{name}: multi-arch tag not written, cannot list the tags: {error}"));
+                note(format!("multi-arch tag {name} not written: cannot list the tags: {error}"), true);
+                continue;
+            }
+        };
+        let members = group_by_base(&tags, &suffixes).remove(&base).unwrap_or_default();
+        if members.len() < 2 {
+            context.info(format!("{name}: no other architecture in the registry yet, no multi-arch tag"));
+            note(format!("multi-arch tag {name} waits for another architecture"), false);
+            continue;
+        }
+        let named = |tag: Tag| Named { repository: repository.clone(), tag };
+        let group = Group { target: named(base.clone()), sources: members.into_iter().map(named).collect() };
+        let listed: BTreeSet<Tag> = tags.into_iter().collect();
+        let write = Write { overwrite: false, delete_sources: false };
+        let outcome = merge_group(context, registry, &memo, &group, Some(&listed), write).await;
+        match outcome.status {
+            ItemStatus::Succeeded => {
+                context.info(format!("{name}: {}", outcome.detail));
+                note(format!("multi-arch tag {name}: {}", outcome.detail), false);
+            }
+            _ => {
+                context.error(format!("{name}: multi-arch tag not written: {}", outcome.detail));
+                note(format!("multi-arch tag {name} not written: {}", outcome.detail), true);
+            }
+        }
+    }
 }
 
 async fn push_one(context: &JobContext, request: &LocalPushRequest, destination: &Destination, index: usize) {
@@ -343,6 +424,7 @@ mod tests {
             target_registry_host: None,
             cleanup_local_tag: false,
             cleanup_registry_source_tag: false,
+            multi_arch_tag: false,
         }
     }
 

@@ -7,8 +7,10 @@
 
 mod local_delete;
 mod local_push;
+mod merge;
 mod remote_prefix;
 mod repository_delete;
+mod split;
 mod sync;
 
 use super::context::{Deps, JobContext};
@@ -17,6 +19,7 @@ use crate::model::{AppError, JobRequest};
 
 pub use local_delete::preview as preview_local_delete;
 pub use local_push::preview as preview_local_push;
+pub use merge::preview as preview_merge;
 pub use remote_prefix::preview as preview_remote_prefix;
 pub use sync::SyncPlan;
 pub use sync::preview as preview_sync;
@@ -28,6 +31,8 @@ pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
         JobRequest::RepositoryDelete(r) => repository_delete::plan(r),
         JobRequest::LocalPush(r) => local_push::plan(r, deps),
         JobRequest::LocalDelete(r) => local_delete::plan(r),
+        JobRequest::Merge(r) => merge::plan(r, deps),
+        JobRequest::Split(r) => split::plan(r, deps),
     }
 }
 
@@ -39,5 +44,7 @@ pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), AppEr
         JobRequest::RepositoryDelete(r) => repository_delete::run(context, r).await,
         JobRequest::LocalPush(r) => local_push::run(context, r).await,
         JobRequest::LocalDelete(r) => local_delete::run(context, r).await,
+        JobRequest::Merge(r) => merge::run(context, r).await,
+        JobRequest::Split(r) => split::run(context, r).await,
     }
 }

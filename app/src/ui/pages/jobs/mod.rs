@@ -43,6 +43,8 @@ pub fn kind_label(kind: JobKind) -> &'static str {
         JobKind::RepositoryDelete => s.kind_repository_delete,
         JobKind::LocalPush => s.kind_local_push,
         JobKind::LocalDelete => s.kind_local_delete,
+        JobKind::Merge => s.kind_merge,
+        JobKind::Split => s.kind_split,
     }
 }
 

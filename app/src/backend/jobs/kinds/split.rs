@@ -1,0 +1,184 @@
+//! Split: the reverse of a merge. For a multi-arch tag, one tag per platform named by the suffix
+//! rule (`1.0` → `1.0-x86`, `1.0-arm`), each pointing at the index's child manifest by digest.
+//! Each tag is written by the copy engine, which checks the digest the registry computed (so the
+//! children keep theirs) and handles conflicts and `overwrite` as every copy does; within one
+//! repository nothing but the tag is written.
+
+use crate::backend::copy::{CopySpec, PlatformFilter, TargetMemo, copy_image};
+use crate::backend::jobs::context::{Deps, JobContext};
+use crate::backend::jobs::outcome::ItemOutcome;
+use crate::backend::jobs::plan::Plan;
+use crate::backend::registry::reference::{Digest, ImageReference, Reference, RepositoryName, Tag};
+use crate::model::{AppError, ItemStatus, JobItem, ManifestKind, SplitRequest};
+
+fn bad(message: impl Into<String>) -> AppError {
+    AppError::BadRequest(message.into())
+}
+
+/// The request, checked.
+struct Checked {
+    repository: RepositoryName,
+    tag: Tag,
+    target_repository: RepositoryName,
+    /// Platform → suffix, most specific first (a rule with a variant before one without).
+    rules: Vec<(PlatformFilter, String)>,
+}
+
+fn check(request: &SplitRequest, deps: &Deps) -> Result<Checked, AppError> {
+    let source = request.source.trim();
+    let reference: ImageReference = source.parse().map_err(|e| bad(format!("source: {e}")))?;
+    if let Some(host) = &reference.host
+        && !deps.sources.is_ours(host)
+    {
+        return Err(bad(format!("source: `{source}` is on {host}; a split works within this registry")));
+    }
+    let Reference::Tag(tag) = reference.reference else {
+        return Err(bad(format!(
+            "source: `{source}` names a digest; name the multi-arch tag (repository:tag)"
+        )));
+    };
+    let mut rules = Vec::new();
+    for (platform, suffix) in &request.suffixes {
+        let filter = PlatformFilter::parse(platform).map_err(|e| bad(format!("suffixes: {e}")))?;
+        let suffix = suffix.trim();
+        format!("{tag}{suffix}").parse::<Tag>().map_err(|e| {
+            bad(format!("suffixes: `{suffix}` for {platform} does not make a tag of `{tag}`: {e}"))
+        })?;
+        if suffix.is_empty() {
+            return Err(bad(format!(
+                "suffixes: the suffix for {platform} is empty: the tag would be the source itself"
+            )));
+        }
+        rules.push((filter, suffix.to_owned()));
+    }
+    if rules.is_empty() {
+        return Err(bad(
+            "suffixes is empty: give a suffix per platform, e.g. {\"linux/amd64\": \"-x86\", \"linux/arm64\": \"-arm\"}",
+        ));
+    }
+    rules.sort_by_key(|(filter, _)| filter.variant.is_none());
+    let target_repository =
+        match request.target_repository.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(name) => {
+                name.trim_matches('/').parse().map_err(|e| bad(format!("target_repository: {e}")))?
+            }
+            None => reference.repository.clone(),
+        };
+    Ok(Checked { repository: reference.repository, tag, target_repository, rules })
+}
+
+pub fn plan(request: &SplitRequest, deps: &Deps) -> Result<Plan, AppError> {
+    let checked = check(request, deps)?;
+    let host = deps.sources.push_host();
+    let suffixes: Vec<&str> = checked.rules.iter().map(|(_, s)| s.as_str()).collect();
+    Ok(Plan {
+        source_image: format!("{host}/{}:{}", checked.repository, checked.tag),
+        target_image: format!(
+            "{host}/{}:{}{{{}}}",
+            checked.target_repository,
+            checked.tag,
+            suffixes.join(",")
+        ),
+        items: Vec::new(),
+    })
+}
+
+/// One platform of the index and the tag it gets (or why it gets none).
+struct Work {
+    index: usize,
+    child: Digest,
+    tag: Tag,
+}
+
+pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), AppError> {
+    let deps = context.deps();
+    let registry = &deps.registry;
+    let host = deps.sources.push_host();
+    let checked = check(request, deps)?;
+    let (repository, tag) = (&checked.repository, &checked.tag);
+    let manifest = registry
+        .fetch_manifest(repository, &Reference::Tag(tag.clone()))
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("`{repository}:{tag}` does not exist in the registry")))?;
+    if manifest.kind != ManifestKind::Index {
+        return Err(bad(format!(
+            "{repository}:{tag} is a single image, not a multi-arch index: there is nothing to split"
+        )));
+    }
+    context.info(format!("{repository}:{tag} is an index ({})", manifest.digest));
+    let mut items = Vec::new();
+    let mut work: Vec<Work> = Vec::new();
+    for entry in manifest.platform_entries() {
+        let platform = entry.platform.as_ref().map(|p| p.to_platform());
+        let name = platform.as_ref().map(ToString::to_string).unwrap_or_else(|| "no platform".to_owned());
+        let source = format!("{repository}@{} ({name})", entry.digest);
+        let suffix = platform.as_ref().and_then(|p| {
+            checked
+                .rules
+                .iter()
+                .find(|(filter, _)| filter.matches(&p.os, &p.architecture, p.variant.as_deref()))
+                .map(|(_, suffix)| suffix)
+        });
+        let Some(suffix) = suffix else {
+            context.info(format!("{name}: no suffix given for it, left out"));
+            items
+                .push(ItemOutcome::skipped(format!("no suffix given for {name}: left out")).item(source, ""));
+            continue;
+        };
+        let target = format!("{host}/{}:{tag}{suffix}", checked.target_repository);
+        let parsed = (format!("{tag}{suffix}").parse::<Tag>(), entry.digest.parse::<Digest>());
+        match parsed {
+            (Ok(new_tag), Ok(child)) => {
+                if let Some(other) = work.iter().find(|w| w.tag == new_tag) {
+                    let message = format!(
+                        "two platforms would both get the tag {new_tag}: give them different suffixes"
+                    );
+                    items[other.index] = ItemOutcome::failed(message.clone())
+                        .item(items[other.index].source.clone(), target.clone());
+                    items.push(ItemOutcome::failed(message).item(source, target));
+                    continue;
+                }
+                work.push(Work { index: items.len(), child, tag: new_tag });
+                items.push(JobItem::pending(source, target));
+            }
+            (Err(error), _) => items.push(ItemOutcome::failed(error.to_string()).item(source, target)),
+            (_, Err(error)) => items.push(
+                ItemOutcome::failed(format!("the index names an invalid digest: {error}"))
+                    .item(source, target),
+            ),
+        }
+    }
+    // A tag two platforms wanted was failed above for both: none of them is written.
+    let failed: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| item.status == ItemStatus::Failed)
+        .map(|(index, _)| index)
+        .collect();
+    work.retain(|w| !failed.contains(&w.index));
+    context.set_items(items);
+    let memo = TargetMemo::new();
+    for w in &work {
+        if context.is_cancelled() {
+            break;
+        }
+        context.start_item(w.index);
+        let spec = CopySpec {
+            source_repository: repository.clone(),
+            source_reference: Reference::Digest(w.child.clone()),
+            target_repository: checked.target_repository.clone(),
+            target_tag: Some(w.tag.clone()),
+            platforms: Vec::new(),
+            overwrite: request.overwrite,
+        };
+        let result = copy_image(registry, registry, &spec, context, context.cancel_token(), &memo).await;
+        let outcome = ItemOutcome::of_copy(&result);
+        match outcome.status {
+            ItemStatus::Skipped => context.warn(format!("{}: {}", w.tag, outcome.detail)),
+            ItemStatus::Failed => context.error(format!("{}: {}", w.tag, outcome.detail)),
+            _ => {}
+        }
+        context.finish_item(w.index, outcome);
+    }
+    Ok(())
+}
