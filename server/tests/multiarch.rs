@@ -210,6 +210,18 @@ async fn conflicts_are_shown_first_and_only_overwrite_replaces_a_target() {
         logs.iter().any(|l| l.as_str().unwrap().contains(&format!("it held {}", old.digest))),
         "the replaced digest is logged: {logs:#?}"
     );
+    // Each start is audited, with what it combined and the job it started.
+    let (status, audit) = common::get_json(&app, "/api/audit?operation=start-merge&limit=10").await;
+    assert_eq!(status, StatusCode::OK, "{audit}");
+    let entry = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["job_id"] == job["id"])
+        .unwrap_or_else(|| panic!("no audit entry for {}: {audit:#}", job["id"]));
+    assert_eq!(entry["outcome"], "ok");
+    assert!(entry["actor"].as_str().unwrap().ends_with("(admin)"), "the admin's API token: {entry}");
+    assert_eq!(entry["target"], "svc:2-x86, svc:2-arm → svc:3");
 
     // Children that cannot share an index: a clear error per group.
     let group = preview(json!({"sources": ["svc:2-x86", "svc:docker-arm"], "target": "svc:mixed"})).await;

@@ -85,10 +85,7 @@ pub(super) struct Prepared {
 
 /// An input's manifest and its platform, read from its config; an input that is not a single
 /// image is refused here, with why.
-pub(super) async fn read_child(
-    registry: &RegistryClient,
-    source: &Named,
-) -> Result<(Arc<Manifest>, Option<Platform>), String> {
+async fn read_child(registry: &RegistryClient, source: &Named) -> Result<(Arc<Manifest>, Platform), String> {
     let manifest = registry
         .fetch_manifest(&source.repository, &Reference::Tag(source.tag.clone()))
         .await
@@ -123,7 +120,7 @@ pub(super) async fn read_child(
         }
         _ => return Err(format!("the image config of {source} names no os and architecture")),
     };
-    Ok((manifest, Some(platform)))
+    Ok((manifest, platform))
 }
 
 /// Reads a group: each input's manifest and platform, the target tag's digest, the conflicts,
@@ -151,12 +148,10 @@ pub(super) async fn prepare(
                     source: source.to_string(),
                     digest: Some(manifest.digest.clone()),
                     media_type: Some(manifest.media_type.as_str().to_owned()),
-                    platform: platform.as_ref().map(Platform::to_string),
+                    platform: Some(platform.to_string()),
                     size_bytes: manifest.image_size(),
                 });
-                if let Some(platform) = platform {
-                    children.push((source, manifest, platform));
-                }
+                children.push((source, manifest, platform));
             }
             Err(error) => {
                 preview.children.push(MergeChild { source: source.to_string(), ..MergeChild::default() });
@@ -318,7 +313,7 @@ pub(super) async fn merge_group(
 
 /// Deletes the source tags of a written index, once the target tag is seen to resolve to it.
 /// Only the tags go: a source tag that moved since it was read is kept.
-pub(super) async fn delete_sources(
+async fn delete_sources(
     registry: &RegistryClient,
     target: &Named,
     index: &Index,

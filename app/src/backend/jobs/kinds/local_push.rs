@@ -28,7 +28,8 @@ use crate::backend::jobs::plan::{Plan, collisions, describe, image_refs};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{ImageReference, Reference, ReferenceError, RepositoryName, Tag};
 use crate::model::{
-    AppError, DeleteScope, ItemStatus, JobItem, LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
+    AppError, DEFAULT_ARCH_SUFFIXES, DeleteScope, ItemStatus, JobItem, LocalPushPreview,
+    LocalPushPreviewItem, LocalPushRequest,
 };
 use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_name};
 
@@ -187,15 +188,13 @@ pub async fn run(context: &JobContext, request: &LocalPushRequest) -> Result<(),
     Ok(())
 }
 
-/// The arch suffixes a multi-arch tag combines: the original's two, and each one this job wrote.
-const KNOWN_SUFFIXES: [&str; 2] = ["-x86", "-arm"];
-
 /// Writes the multi-arch tag of each base this job pushed an arch-suffixed tag of, once the
 /// registry holds two or more architectures of it (`1.0-x86` + `1.0-arm` → `1.0`), through the
 /// same steps as a merge job. What happened is noted on the items that pushed the base; a tag
 /// that could not be written fails them.
 async fn multi_arch_tags(context: &JobContext, request: &LocalPushRequest, destination: &Destination) {
-    let mut suffixes: Vec<String> = KNOWN_SUFFIXES.iter().map(|s| (*s).to_owned()).collect();
+    // The original's two suffixes, and each one this job wrote.
+    let mut suffixes: Vec<String> = DEFAULT_ARCH_SUFFIXES.iter().map(|s| (*s).to_owned()).collect();
     let mut bases: BTreeMap<(RepositoryName, Tag), Vec<usize>> = BTreeMap::new();
     for (index, item) in context.items().iter().enumerate() {
         if item.status != ItemStatus::Succeeded {
