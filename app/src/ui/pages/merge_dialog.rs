@@ -66,7 +66,7 @@ pub fn MergeDialog(
     open_started_job(move || start.value().get());
 
     view! {
-        <Dialog title=s.merge_title>
+        <Dialog title=s.merge_title on_close=move || open.set(false)>
             <p class="muted">{s.merge_intro}</p>
             {text_field(s.merge_suffixes, "", suffixes, true, || false)}
             {text_field(s.merge_target_repository, "", target_repository, false, || false)}
