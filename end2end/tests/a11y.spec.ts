@@ -54,10 +54,17 @@ for (const lang of LANGS) {
         await expect(page.getByRole('dialog')).toBeVisible();
         await expectNoSeriousViolations(page, where('the delete-tag dialog'));
       });
+      await test.step('a repository: the combine-architectures dialog', async () => {
+        await page.keyboard.press('Escape');
+        await page.getByRole('button', { name: /^(Combine architectures…|合并多架构…)$/ }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        await expectNoSeriousViolations(page, where('the combine-architectures dialog'));
+      });
       await check('a tag', `${env.appUrl}/repositories/${repo}/tags/v1`, (p) => p.locator('code', { hasText: /^sha256:/ }));
       await check('jobs', `${env.appUrl}/jobs`, (p) => p.getByTestId('job-row'));
       await check('a job', `${env.appUrl}/jobs/${job}`, (p) => p.getByTestId('job-status'));
       await check('local images', `${env.appUrl}/local-images?q=e2e/local/`, (p) => p.getByTestId('local-image'));
+      await check('storage', `${env.appUrl}/storage`, (p) => p.getByTestId('storage-total'));
       await check('status', `${env.appUrl}/status`, (p) => p.locator('.card'));
       await check('tokens and change password', `${env.appUrl}/tokens`, (p) => p.locator('input[type="password"]'));
       await check('users', `${env.appUrl}/users`, (p) => p.getByTestId('users'));
