@@ -10,6 +10,12 @@ import { fromOwnPage } from '../support/session';
  * its data has loaded and the WASM has hydrated it, as a visitor meets it.
  */
 
+/** The words of the controls that open the dialogs checked here (app/src/ui/strings). */
+const WORDS = {
+  en: { select: 'Select', rename: 'Rename by prefix…', push: 'Push to registry…' },
+  'zh-CN': { select: '选择', rename: '远程前缀重命名…', push: '批量上传到仓库…' },
+} as const;
+
 /** "Loading…" in either language: a page is checked once none is left. */
 const LOADING = /^(Loading…|加载中…)$/;
 
@@ -47,7 +53,14 @@ for (const lang of LANGS) {
         });
       };
 
+      const words = WORDS[lang];
       await check('repositories', `${env.appUrl}/?q=a11y-${run}`, (p) => p.getByRole('link', { name: repo, exact: true }));
+      await test.step('repositories: the rename dialog', async () => {
+        await page.getByRole('checkbox', { name: `${words.select} ${repo}`, exact: true }).check();
+        await page.getByRole('button', { name: words.rename }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        await expectNoSeriousViolations(page, where('the rename dialog'));
+      });
       await check('a repository', `${env.appUrl}/repositories/${repo}`, (p) => p.locator('table.tags tbody tr'));
       await test.step('a repository: the delete-tag dialog', async () => {
         await page.getByRole('button', { name: /^(Delete|删除) v1$/ }).click();
@@ -64,6 +77,13 @@ for (const lang of LANGS) {
       await check('jobs', `${env.appUrl}/jobs`, (p) => p.getByTestId('job-row'));
       await check('a job', `${env.appUrl}/jobs/${job}`, (p) => p.getByTestId('job-status'));
       await check('local images', `${env.appUrl}/local-images?q=e2e/local/`, (p) => p.getByTestId('local-image'));
+      await test.step('local images: the push dialog', async () => {
+        const [web] = env.fixtures.local.push;
+        await page.getByRole('checkbox', { name: `${words.select} ${web}`, exact: true }).check();
+        await page.getByRole('button', { name: words.push }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        await expectNoSeriousViolations(page, where('the local push dialog'));
+      });
       await check('storage', `${env.appUrl}/storage`, (p) => p.getByTestId('storage-total'));
       await check('status', `${env.appUrl}/status`, (p) => p.locator('.card'));
       await check('tokens and change password', `${env.appUrl}/tokens`, (p) => p.locator('input[type="password"]'));
