@@ -6,7 +6,8 @@
 //! It is a hint, revalidated, never trusted blindly:
 //! * a count read within the window (`TAG_CACHE_TTL_SEC`) is used as it is;
 //! * an older one (every count loaded from disk at start) is used, the answer says it is being
-//!   refreshed, and the repository's tags are listed again in the background; so a repository
+//!   refreshed, and the repository's tags are listed again in the background (once the index has
+//!   not been read for a moment, so a walk's next pages do not wait behind it); so a repository
 //!   emptied or filled outside the app shows as it is after that refresh;
 //! * every change through our registry client (tag and repository deletes, manifests written by
 //!   sync and rename jobs, pushes through the daemon, which the jobs report) forgets the
@@ -38,6 +39,11 @@ const REVALIDATIONS_IN_FLIGHT: usize = 4;
 /// How long recorded counts wait to be written together.
 const WRITE_DELAY: Duration = Duration::from_millis(250);
 
+/// Revalidations start once the index has not been read for this long: a walk asks for its next
+/// page right after the last, and its catalog requests should not queue behind the
+/// revalidations the previous page started.
+const QUIET_MS: i64 = 250;
+
 /// A count from the index, and whether it is old enough that it is being revalidated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IndexedCount {
@@ -68,6 +74,8 @@ struct Inner {
     entries: Mutex<HashMap<String, Entry>>,
     generations: AtomicU64,
     window_ms: AtomicU64,
+    /// When a count was last served from the index (unix ms).
+    last_read_ms: std::sync::atomic::AtomicI64,
     /// Repositories being revalidated in the background.
     revalidating: Mutex<HashSet<String>>,
     permits: Semaphore,
@@ -116,6 +124,7 @@ impl TagIndex {
                 registry_key,
                 entries: Mutex::new(entries),
                 generations: AtomicU64::new(0),
+                last_read_ms: std::sync::atomic::AtomicI64::new(0),
                 window_ms: AtomicU64::new(window.as_millis() as u64),
                 revalidating: Mutex::new(HashSet::new()),
                 permits: Semaphore::new(REVALIDATIONS_IN_FLIGHT),
@@ -155,6 +164,7 @@ impl TagIndex {
             (entry.count, entry.generation)
         };
         if let Some((tag_count, checked_at)) = count {
+            self.inner.last_read_ms.store(now_ms(), Ordering::Relaxed);
             let refreshing = now_ms() - checked_at >= self.window_ms();
             if refreshing {
                 self.revalidate(registry, repository);
@@ -246,6 +256,14 @@ impl TagIndex {
         }
         let (index, registry, repository) = (self.clone(), registry.clone(), repository.clone());
         tokio::spawn(async move {
+            // Users' requests first: wait until the walk that asked has moved on.
+            loop {
+                let idle = now_ms() - index.inner.last_read_ms.load(Ordering::Relaxed);
+                if idle >= QUIET_MS {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis((QUIET_MS - idle) as u64)).await;
+            }
             {
                 let _permit = index.inner.permits.acquire().await;
                 index.recount(&registry, &repository).await;

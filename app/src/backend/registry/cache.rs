@@ -42,6 +42,10 @@ pub const DEFAULT_TAG_MAX_STALE: Duration = Duration::from_secs(600);
 /// page's revalidations leave room for the requests users wait for.
 const REVALIDATIONS_IN_FLIGHT: usize = 4;
 
+/// Revalidations start once no stale answer has been served for this long: the page that served
+/// them is answered first, without revalidations competing for the registry and the CPU.
+pub const REVALIDATION_QUIET: Duration = Duration::from_millis(100);
+
 /// Byte budget for manifests kept by digest.
 const MANIFEST_CACHE_BYTES: u64 = 64 << 20;
 /// Byte budget for summarised image configs kept by digest.
@@ -131,6 +135,9 @@ pub(super) struct Caches {
     /// Told the repository's name on every invalidation (what is built on the client's view,
     /// e.g. the tag count index, follows the changes made through it).
     listeners: RwLock<Vec<ChangeListener>>,
+    /// When a stale answer was last served, in ms since `born`.
+    last_stale_ms: AtomicU64,
+    born: Instant,
 }
 
 /// Called with a repository's name whenever the client invalidates what it knows about it.
@@ -148,7 +155,20 @@ impl Caches {
             revalidating: Mutex::new(HashSet::new()),
             revalidation_permits: Semaphore::new(REVALIDATIONS_IN_FLIGHT),
             listeners: RwLock::new(Vec::new()),
+            last_stale_ms: AtomicU64::new(0),
+            born: Instant::now(),
         }
+    }
+
+    /// A stale answer is being served now.
+    pub fn served_stale(&self) {
+        self.last_stale_ms.store(self.born.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// How long until no stale answer has been served for [`REVALIDATION_QUIET`] (zero: now).
+    pub fn until_quiet(&self) -> Duration {
+        let last = Duration::from_millis(self.last_stale_ms.load(Ordering::Relaxed));
+        (last + REVALIDATION_QUIET).saturating_sub(self.born.elapsed())
     }
 
     pub fn on_change(&self, listener: ChangeListener) {

@@ -160,6 +160,7 @@ impl RegistryClient {
         let digest = match cache.tag_digest(name, tag_name) {
             Known::Fresh(digest) => digest,
             Known::Stale(digest) if serve_stale => {
+                cache.served_stale();
                 self.revalidate_tag(repository, tag);
                 stale = true;
                 digest
@@ -201,8 +202,9 @@ impl RegistryClient {
     }
 
     /// Asks the registry, in the background, where `tag` points now, and remembers it (or forgets
-    /// the tag when it is gone). At most one revalidation per tag at a time, and a few in flight
-    /// per client; a failure leaves the stale entry to age until it is re-checked before use.
+    /// the tag when it is gone), once no stale answer has been served for a moment (the page is
+    /// answered first). At most one revalidation per tag at a time, and a few in flight per
+    /// client; a failure leaves the stale entry to age until it is re-checked before use.
     fn revalidate_tag(&self, repository: &RepositoryName, tag: &Tag) {
         let cache = &self.inner.cache;
         if !cache.begin_revalidation(repository.as_str(), tag.as_str()) {
@@ -214,6 +216,14 @@ impl RegistryClient {
         tokio::spawn(async move {
             let cache = &client.inner.cache;
             let (name, tag_name) = (repository.as_str(), tag.as_str());
+            // The page that served the stale answer first.
+            loop {
+                let wait = cache.until_quiet();
+                if wait.is_zero() {
+                    break;
+                }
+                tokio::time::sleep(wait).await;
+            }
             {
                 let _permit = cache.revalidation_permits.acquire().await;
                 match client.head_manifest(&repository, &Reference::Tag(tag.clone())).await {
