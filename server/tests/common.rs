@@ -211,3 +211,31 @@ pub fn app_for(registry: &rm_harness::Registry, docker_host: &str, extra: &[&str
     args.extend_from_slice(extra);
     router(&args)
 }
+
+/// A preference switch (`/lang/{code}`, `/theme/{mode}`), asked signed out: each `(path, value,
+/// location)` answers 303 to `location` and sets only the `cookie` to `value`, for a year.
+pub async fn assert_preference_switch(app: &TestApp, cookie: &str, cases: &[(&str, &str, &str)]) {
+    for (path, value, location) in cases {
+        let request = Request::get(*path).header("accept", "text/html").body(Body::empty()).unwrap();
+        let response = app.bare.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.headers()[axum::http::header::LOCATION], *location, "{path}");
+        let cookies: Vec<_> = response.headers().get_all(axum::http::header::SET_COOKIE).iter().collect();
+        assert_eq!(cookies.len(), 1, "{path}: {cookies:?}");
+        assert_eq!(
+            cookies[0],
+            &format!("{cookie}={value}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly"),
+            "{path}"
+        );
+    }
+}
+
+/// A preference switch to a value we do not have (`path`): a 404 that sets nothing; its body.
+pub async fn assert_unknown_preference(app: &TestApp, path: &str) -> String {
+    let request = Request::get(path).header("accept", "text/html").body(Body::empty()).unwrap();
+    let response = app.bare.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    assert!(response.headers().get(axum::http::header::SET_COOKIE).is_none(), "{path}");
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    String::from_utf8_lossy(&body).into_owned()
+}

@@ -98,25 +98,9 @@ async fn the_switch_sets_the_cookie_for_a_year_and_returns_to_a_page_of_ours_onl
         ("/lang/en?next=%2F%5Cevil.test", "en", "/"),
         ("/lang/en?next=%2Fx%0D%0ASet-Cookie%3A%20a%3Db", "en", "/"),
     ];
-    for (path, code, location) in cases {
-        let request = Request::get(path).header("accept", "text/html").body(Body::empty()).unwrap();
-        let response = tower::ServiceExt::oneshot(app.bare.clone(), request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(response.headers()[header::LOCATION], location, "{path}");
-        let cookies: Vec<_> = response.headers().get_all(header::SET_COOKIE).iter().collect();
-        assert_eq!(cookies.len(), 1, "{path}: {cookies:?}");
-        assert_eq!(
-            cookies[0],
-            &format!("lang={code}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly"),
-            "{path}"
-        );
-    }
+    common::assert_preference_switch(&app, "lang", &cases).await;
     // A language we do not have is a 404, and sets nothing.
-    let request =
-        Request::get("/lang/fr?next=%2F").header("accept", "text/html").body(Body::empty()).unwrap();
-    let response = tower::ServiceExt::oneshot(app.bare.clone(), request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    common::assert_unknown_preference(&app, "/lang/fr?next=%2F").await;
 }
 
 #[tokio::test]

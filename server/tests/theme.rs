@@ -81,27 +81,9 @@ async fn the_switch_sets_the_cookie_for_a_year_and_returns_to_a_page_of_ours_onl
         ("/theme/dark?next=%2F%5Cevil.test", "dark", "/"),
         ("/theme/dark?next=%2Fx%0D%0ASet-Cookie%3A%20a%3Db", "dark", "/"),
     ];
-    for (path, code, location) in cases {
-        // Signed out (`bare`): no session is needed to choose colours.
-        let request = Request::get(path).header("accept", "text/html").body(Body::empty()).unwrap();
-        let response = tower::ServiceExt::oneshot(app.bare.clone(), request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(response.headers()[header::LOCATION], location, "{path}");
-        let cookies: Vec<_> = response.headers().get_all(header::SET_COOKIE).iter().collect();
-        assert_eq!(cookies.len(), 1, "{path}: {cookies:?}");
-        assert_eq!(
-            cookies[0],
-            &format!("theme={code}; Path=/; Max-Age=31536000; SameSite=Strict; HttpOnly"),
-            "{path}"
-        );
-    }
+    // Signed out (`bare`): no session is needed to choose colours.
+    common::assert_preference_switch(&app, "theme", &cases).await;
     // A theme we do not have is a 404 that names the ones we have, and sets nothing.
-    let request =
-        Request::get("/theme/sepia?next=%2F").header("accept", "text/html").body(Body::empty()).unwrap();
-    let response = tower::ServiceExt::oneshot(app.bare.clone(), request).await.unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(response.headers().get(header::SET_COOKIE).is_none());
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-    let body = String::from_utf8_lossy(&body);
+    let body = common::assert_unknown_preference(&app, "/theme/sepia?next=%2F").await;
     assert!(body.contains("light, dark, system"), "{body}");
 }
