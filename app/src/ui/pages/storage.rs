@@ -186,7 +186,7 @@ fn Chart(rows: Vec<RepositoryUsage>) -> impl IntoView {
         .collect_view();
     view! {
         <figure class="storage-chart">
-            <svg viewBox=format!("0 0 {width} {height}") width="100%" role="img" aria-label=s.storage_chart_label font-size="12">
+            <svg viewBox=format!("0 0 {width} {height}") width="100%" role="group" aria-label=s.storage_chart_label font-size="12">
                 {bars}
             </svg>
             <figcaption class="muted">{s.storage_chart_caption}</figcaption>
