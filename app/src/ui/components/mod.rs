@@ -18,4 +18,4 @@ pub use form::{
 };
 pub use local_time::{LocalTime, TimeStyle};
 pub use progress_bar::ProgressBar;
-pub use selection_bar::SelectionBar;
+pub use selection_bar::{SelectionActions, SelectionBar};

@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
+use crate::model::{Me, Operation};
+use crate::ui::session::{allows, use_session};
 use crate::ui::strings::{fill, strings};
 
 /// Adds every key in `visible` to the selection (what is selected but hidden stays selected).
@@ -49,6 +51,42 @@ pub fn SelectionBar(
                 {move || fill(s.selected_count, &[&selected.read().len(), &total.get()])}
             </span>
         </div>
+    }
+}
+
+/// One action on the selection: the operation it needs, its label, and the signal that opens its
+/// dialog.
+pub type SelectionAction = (Operation, &'static str, RwSignal<bool>);
+
+/// The actions on a selection list, a second one destructive: each shown only to a role allowed
+/// it (a role allowed neither sees none), disabled while nothing is selected.
+#[component]
+pub fn SelectionActions(
+    action: SelectionAction,
+    danger: SelectionAction,
+    /// True while nothing is selected.
+    #[prop(into)]
+    none_selected: Signal<bool>,
+) -> impl IntoView {
+    let session = use_session();
+    let button = move |(operation, label, open): SelectionAction, class: &'static str, me: &Option<Me>| {
+        allows(me.as_ref(), operation).then(|| {
+            view! {
+                <button type="button" class=class disabled=none_selected on:click=move |_| open.set(true)>
+                    {label}
+                </button>
+            }
+        })
+    };
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let me = session.me().await;
+                let buttons = (button(action, "button secondary", &me), button(danger, "button danger", &me));
+                (buttons.0.is_some() || buttons.1.is_some())
+                    .then(|| view! { <div class="selection-actions">{buttons.0}{buttons.1}</div> })
+            })}
+        </Transition>
     }
 }
 

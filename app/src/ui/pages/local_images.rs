@@ -11,7 +11,7 @@ use super::PageHeader;
 use super::local_image_actions::{lazy_local_delete_dialog, lazy_local_push_dialog};
 use crate::api::local::list_local_images;
 use crate::model::{AppError, JobKind, LocalImage, LocalImageList, Operation};
-use crate::ui::components::{Badge, LocalTime, SelectionBar, Tone};
+use crate::ui::components::{Badge, LocalTime, SelectionActions, SelectionBar, Tone};
 use crate::ui::format;
 use crate::ui::live::refresh_when_jobs_finish;
 use crate::ui::session::{allows, use_session};
@@ -93,26 +93,11 @@ pub fn LocalImagesPage() -> impl IntoView {
                     {s.refresh}
                 </button>
                 // Selecting is for the actions; a role with neither sees no selection at all.
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let me = session.me().await;
-                        let (push, delete) = (allows(me.as_ref(), PUSH), allows(me.as_ref(), DELETE));
-                        (push || delete).then(|| view! {
-                            <div class="selection-actions">
-                                {push.then(|| view! {
-                                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| pushing.set(true)>
-                                        {s.local_push_action}
-                                    </button>
-                                })}
-                                {delete.then(|| view! {
-                                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
-                                        {s.local_delete_action}
-                                    </button>
-                                })}
-                            </div>
-                        })
-                    })}
-                </Transition>
+                <SelectionActions
+                    action=(PUSH, s.local_push_action, pushing)
+                    danger=(DELETE, s.local_delete_action, deleting)
+                    none_selected=Signal::derive(none_selected)
+                />
             </div>
             <p class="muted" role="status" data-testid="refreshed-by-job">
                 {move || refreshed_by_job.get().then_some(s.refreshed_after_job)}

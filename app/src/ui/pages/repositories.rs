@@ -9,7 +9,7 @@ use super::PageHeader;
 use super::repository_actions::{lazy_batch_delete_dialog, lazy_rename_dialog};
 use crate::api::registry::list_repositories;
 use crate::model::{JobKind, Operation, RepositoryPage, RepositorySummary};
-use crate::ui::components::{ErrorList, SelectionBar};
+use crate::ui::components::{ErrorList, SelectionActions, SelectionBar};
 use crate::ui::format;
 use crate::ui::live::refresh_when_jobs_finish;
 use crate::ui::session::{allows, use_session};
@@ -95,26 +95,11 @@ pub fn RepositoriesPage() -> impl IntoView {
                     {s.refresh}
                 </button>
                 // Selecting is for the actions; a role with neither sees no selection at all.
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let me = session.me().await;
-                        let (rename, delete) = (allows(me.as_ref(), RENAME), allows(me.as_ref(), DELETE));
-                        (rename || delete).then(|| view! {
-                            <div class="selection-actions">
-                                {rename.then(|| view! {
-                                    <button type="button" class="button secondary" disabled=none_selected on:click=move |_| renaming.set(true)>
-                                        {s.rename_action}
-                                    </button>
-                                })}
-                                {delete.then(|| view! {
-                                    <button type="button" class="button danger" disabled=none_selected on:click=move |_| deleting.set(true)>
-                                        {s.batch_delete_action}
-                                    </button>
-                                })}
-                            </div>
-                        })
-                    })}
-                </Transition>
+                <SelectionActions
+                    action=(RENAME, s.rename_action, renaming)
+                    danger=(DELETE, s.batch_delete_action, deleting)
+                    none_selected=Signal::derive(none_selected)
+                />
             </div>
             <p class="muted" role="status" data-testid="refreshed-by-job">
                 {move || refreshed_by_job.get().then_some(s.refreshed_after_job)}
