@@ -6,7 +6,7 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use common::{dead_port, router, send};
 
 /// The app, its registry a port nothing listens on: these pages need no registry.
