@@ -64,6 +64,7 @@ async fn run() -> std::process::ExitCode {
         state.registry.clone(),
         std::time::Duration::from_secs(state.config.tag_index_refresh_sec),
     );
+    app::backend::service::retention::spawn_scheduler(state.clone());
     let router = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Handlers first, then the port: once a client can connect, SIGTERM already means "drain and
     // stop", never the default "die at once" (a supervisor may signal as soon as the port opens).

@@ -87,6 +87,12 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
     let gone = json!({"image_refs": ["matrix/absent:1"]});
     let merge = json!({"sources": ["matrix/app:v1", "matrix/app:v1-arm"], "target": "matrix/app:multi"});
     let split = json!({"source": "matrix/app:multi", "suffixes": {"linux/amd64": "-x86"}});
+    let policy = &fixture.policy_id;
+    // Matches no repository: a run deletes nothing.
+    let rules = json!({"name": "matrix", "repositories": "matrix/none-*", "keep_last": 1});
+    // Past the permission check, a policy that deletes nothing is refused (400): creating the
+    // same name twice would fail the second permitted caller otherwise.
+    let idle = json!({"name": "matrix-idle", "repositories": "matrix/*"});
     vec![
         // REST, in the router's order.
         rest("GET", "/api/health", "/api/health", None, Anyone, 200),
@@ -121,6 +127,33 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rest("POST", "/api/merge-jobs", "/api/merge-jobs", Some(merge.clone()), R(O), 200),
         rest("POST", "/api/merge-jobs/preview", "/api/merge-jobs/preview", Some(merge.clone()), R(V), 200),
         rest("POST", "/api/split-jobs", "/api/split-jobs", Some(split.clone()), R(O), 200),
+        rest("GET", "/api/retention-policies", "/api/retention-policies", None, R(V), 200),
+        rest("POST", "/api/retention-policies", "/api/retention-policies", Some(idle.clone()), R(A), 400),
+        rest(
+            "GET",
+            "/api/retention-policies/{id}",
+            &format!("/api/retention-policies/{policy}"),
+            None,
+            R(V),
+            200,
+        ),
+        rest(
+            "PUT",
+            "/api/retention-policies/{id}",
+            &format!("/api/retention-policies/{policy}"),
+            Some(rules.clone()),
+            R(A),
+            200,
+        ),
+        rest("DELETE", "/api/retention-policies/{id}", "/api/retention-policies/999999", None, R(A), 404),
+        rest(
+            "POST",
+            "/api/retention-jobs",
+            "/api/retention-jobs",
+            Some(json!({"policy_id": policy, "dry_run": false})),
+            R(A),
+            200,
+        ),
         rest("GET", "/api/local-images", "/api/local-images", None, R(V), 200),
         rest("POST", "/api/local-push-jobs", "/api/local-push-jobs", Some(push.clone()), R(O), 200),
         rest(
@@ -179,6 +212,10 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rpc("preview-merge", json!({"request": merge}), R(V), 200),
         rpc("start-merge", json!({"request": merge}), R(O), 200),
         rpc("start-split", json!({"request": split}), R(O), 200),
+        rpc("list-retention-policies", json!({}), R(V), 200),
+        rpc("save-retention-policy", json!({"id": policy, "spec": rules}), R(A), 200),
+        rpc("delete-retention-policy", json!({"id": 999999}), R(A), 404),
+        rpc("start-retention", json!({"request": {"policy": rules, "dry_run": true}}), R(O), 200),
         rpc("list-local-images", json!({"include_dangling": false}), R(V), 200),
         rpc("preview-local-push", json!({"request": push}), R(V), 200),
         rpc("preview-local-delete", gone.clone(), R(V), 200),
@@ -241,6 +278,7 @@ fn expected(row: &Row, caller: Caller) -> u16 {
 }
 
 struct Fixture {
+    policy_id: i64,
     registry_host: String,
     job_id: String,
     local_image: String,
@@ -355,7 +393,14 @@ async fn every_route_and_server_function_has_a_row_and_each_cell_holds() {
     let done = common::wait_job(&app, &job_id).await;
     assert_eq!(done["state"], "failed", "{done:#}");
 
-    let fixture = Fixture { registry_host: registry.host(), job_id, local_image };
+    let spec = app::model::RetentionPolicySpec {
+        name: "matrix".into(),
+        repositories: "matrix/none-*".into(),
+        keep_last: Some(1),
+        ..Default::default()
+    };
+    let policy_id = app.state.auth.db().insert_retention_policy(&spec, now_ms()).unwrap().id;
+    let fixture = Fixture { policy_id, registry_host: registry.host(), job_id, local_image };
     let rows = rows(&fixture);
 
     // Every route the router serves and every registered server function has a row, and every

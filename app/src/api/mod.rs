@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod jobs;
 pub mod local;
 pub mod registry;
+pub mod retention;
 pub mod status;
 
 /// The application state and the caller (the session's principal, which the server's middleware

@@ -109,6 +109,8 @@ impl AppState {
                 sources,
                 docker: docker.clone(),
                 local_push_concurrency: config.local_push_concurrency,
+                storage: storage.clone(),
+                gc: Default::default(),
             },
             JobsConfig {
                 workers: config.job_workers,

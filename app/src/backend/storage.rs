@@ -141,6 +141,37 @@ impl StorageIndex {
         };
         Ok(summarize(&scanned.repositories, scanned.errors.clone(), scanned.computed_at_ms))
     }
+
+    /// Every blob digest the tags of repositories other than `repository` refer to, from the
+    /// usage model brought up to date as [`StorageIndex::usage`] does: deleting `repository`'s
+    /// content frees none of these. A repository that could not be read is missing here, so an
+    /// estimate of bytes freed may then be too high (`usage().complete` says so).
+    pub async fn blobs_elsewhere(
+        &self,
+        registry: &RegistryClient,
+        repository: &str,
+    ) -> Result<HashSet<String>, RegistryError> {
+        self.usage(registry).await?;
+        let kept = self.inner.scanned.lock().await;
+        Ok(kept
+            .iter()
+            .flat_map(|scanned| &scanned.repositories)
+            .filter(|(name, _)| name.as_str() != repository)
+            .flat_map(|(_, blobs)| blobs.blobs.keys().cloned())
+            .collect())
+    }
+}
+
+/// The blobs one manifest refers to, with their sizes: itself, its config and layers, and for an
+/// index each child with its blobs (as the usage scan counts them).
+pub async fn manifest_blobs(
+    registry: &RegistryClient,
+    repository: &RepositoryName,
+    manifest: &Manifest,
+) -> Result<HashMap<String, u64>, String> {
+    let mut blobs = HashMap::new();
+    collect(registry, repository, manifest, 0, &mut blobs).await?;
+    Ok(blobs)
 }
 
 /// Every repository name in the catalog.

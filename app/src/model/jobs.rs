@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::local::{LocalDeleteRequest, LocalPushRequest};
 use super::multiarch::{MergeRequest, SplitRequest};
+use super::retention::RetentionRequest;
 use crate::naming::PrefixMode;
 
 /// What a job does.
@@ -28,6 +29,8 @@ pub enum JobKind {
     Merge,
     /// Write one tag per platform of a multi-arch tag.
     Split,
+    /// Delete the tags a retention policy lets go (or, as a dry run, list them).
+    Retention,
 }
 
 impl JobKind {
@@ -254,6 +257,7 @@ pub enum JobRequest {
     LocalDelete(LocalDeleteRequest),
     Merge(MergeRequest),
     Split(SplitRequest),
+    Retention(RetentionRequest),
 }
 
 impl JobRequest {
@@ -266,6 +270,7 @@ impl JobRequest {
             Self::LocalDelete(_) => JobKind::LocalDelete,
             Self::Merge(_) => JobKind::Merge,
             Self::Split(_) => JobKind::Split,
+            Self::Retention(_) => JobKind::Retention,
         }
     }
 }

@@ -10,6 +10,7 @@ mod nulls;
 mod original;
 mod permission;
 mod registry;
+mod retention;
 mod retry;
 mod storage;
 
@@ -38,5 +39,8 @@ pub use registry::{
     DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,
     LayerInfo, ManifestKind, Platform, PlatformSize, RepositoryPage, RepositorySummary, TagDetail, TagList,
     TagSort, TagSummary,
+};
+pub use retention::{
+    RetentionJobRequest, RetentionPolicy, RetentionPolicyList, RetentionPolicySpec, RetentionRequest,
 };
 pub use storage::{RepositoryUsage, StorageUsage};

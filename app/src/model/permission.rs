@@ -40,6 +40,8 @@ pub enum Operation {
     ReadStatus,
     /// Storage usage per repository (`GET /api/storage`).
     ReadStorage,
+    /// List and read retention policies.
+    ListRetentionPolicies,
     /// List, create and revoke one's own API tokens (never above one's own role).
     ManageOwnTokens,
     /// Change one's own password (a signed-in user).
@@ -52,6 +54,8 @@ pub enum Operation {
     /// Write a multi-arch tag over existing manifests (and, if asked, delete the source tags).
     StartMerge,
     StartSplit,
+    /// A retention dry run: a job that lists the tags a policy would delete, deleting nothing.
+    PreviewRetention,
     CancelJob,
     RetryJob,
     /// `scope=tag`: one tag; siblings on the same digest survive.
@@ -64,6 +68,10 @@ pub enum Operation {
     ManageUsers,
     ManageAllTokens,
     ReadAudit,
+    /// Create, change and delete retention policies.
+    ManageRetentionPolicies,
+    /// Run a retention policy for real: delete the tags it lets go.
+    StartRetention,
     // Sessions: anyone may try; recorded in the audit log.
     Login,
     Logout,
@@ -75,17 +83,32 @@ impl Operation {
     pub fn role(self) -> Option<Role> {
         use Operation::*;
         Some(match self {
-            ListRepositories | ListTags | TagDetail | ListJobs | GetJob | ListLocalImages | PreviewSync
-            | PreviewRemotePrefix | PreviewLocalPush | PreviewLocalDelete | PreviewMerge | ReadStatus
-            | ReadStorage | ManageOwnTokens | ChangePassword => Role::Viewer,
+            ListRepositories
+            | ListTags
+            | TagDetail
+            | ListJobs
+            | GetJob
+            | ListLocalImages
+            | PreviewSync
+            | PreviewRemotePrefix
+            | PreviewLocalPush
+            | PreviewLocalDelete
+            | PreviewMerge
+            | ReadStatus
+            | ReadStorage
+            | ListRetentionPolicies
+            | ManageOwnTokens
+            | ChangePassword => Role::Viewer,
             StartSync | StartRemotePrefix | StartLocalPush | StartLocalDelete | StartMerge | StartSplit
-            | CancelJob | RetryJob | DeleteTag => Role::Operator,
+            | PreviewRetention | CancelJob | RetryJob | DeleteTag => Role::Operator,
             DeleteImage
             | DeleteRepository
             | StartRepositoryDelete
             | ManageUsers
             | ManageAllTokens
-            | ReadAudit => Role::Admin,
+            | ReadAudit
+            | ManageRetentionPolicies
+            | StartRetention => Role::Admin,
             Login | Logout | Setup => return None,
         })
     }
@@ -113,6 +136,8 @@ impl Operation {
                 | PreviewMerge
                 | ReadStatus
                 | ReadStorage
+                | ListRetentionPolicies
+                | PreviewRetention
                 | ReadAudit
         )
     }
@@ -145,6 +170,10 @@ impl Operation {
             PreviewMerge => "preview a multi-arch merge",
             ReadStatus => "read the detailed status",
             ReadStorage => "read the storage usage",
+            ListRetentionPolicies => "read retention policies",
+            PreviewRetention => "preview a retention policy",
+            ManageRetentionPolicies => "manage retention policies",
+            StartRetention => "run a retention policy",
             ManageOwnTokens => "manage your API tokens",
             StartSync => "start a sync",
             StartRemotePrefix => "start a rename",
@@ -197,6 +226,10 @@ mod tests {
             (StartRepositoryDelete, Some(Role::Admin)),
             (ReadAudit, Some(Role::Admin)),
             (ReadStorage, Some(Role::Viewer)),
+            (ListRetentionPolicies, Some(Role::Viewer)),
+            (PreviewRetention, Some(Role::Operator)),
+            (ManageRetentionPolicies, Some(Role::Admin)),
+            (StartRetention, Some(Role::Admin)),
             (Login, None),
         ];
         for (operation, role) in cases {

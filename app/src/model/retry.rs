@@ -44,6 +44,9 @@ impl Job {
             // (the same index digest, the same child digest) and left as it is.
             JobRequest::Merge(r) => JobRequest::Merge(r.clone()),
             JobRequest::Split(r) => JobRequest::Split(r.clone()),
+            // A retention run decides again from what the registry holds now: tags deleted
+            // already are gone from its view, the rest are decided by the same rules.
+            JobRequest::Retention(r) => JobRequest::Retention(r.clone()),
         })
     }
 

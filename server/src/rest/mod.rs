@@ -10,13 +10,14 @@ mod jobs;
 mod json;
 mod local;
 mod repositories;
+mod retention;
 mod storage;
 
 use app::backend::AppState;
 use app::model::AppError;
 use axum::Router;
 use axum::handler::Handler;
-use axum::routing::{MethodRouter, delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post, put};
 
 /// The `/api` router and the list of what it serves.
 pub struct Api {
@@ -37,6 +38,10 @@ impl Api {
 
     fn post<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
         self.add("POST", path, post(handler))
+    }
+
+    fn put<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
+        self.add("PUT", path, put(handler))
     }
 
     fn delete<H: Handler<T, AppState>, T: 'static>(self, path: &'static str, handler: H) -> Self {
@@ -69,6 +74,12 @@ pub fn api() -> Api {
         .post("/merge-jobs", jobs::start_merge)
         .post("/merge-jobs/preview", jobs::preview_merge)
         .post("/split-jobs", jobs::start_split)
+        .get("/retention-policies", retention::list)
+        .post("/retention-policies", retention::create)
+        .get("/retention-policies/{id}", retention::get)
+        .put("/retention-policies/{id}", retention::update)
+        .delete("/retention-policies/{id}", retention::delete)
+        .post("/retention-jobs", retention::start)
         .get("/local-images", local::list)
         .post("/local-push-jobs", local::start_push)
         .post("/local-push-jobs/preview", local::preview_push)

@@ -17,6 +17,8 @@ pub enum Actor {
     Local,
     /// The terminal running `registry-manager user …` / `token …` on the server's `DATA_DIR`.
     Cli,
+    /// The server itself, starting a retention policy's run at its scheduled time.
+    Scheduler,
     /// Nobody: no credentials, or credentials that did not hold (`why` says which).
     Anonymous { why: Option<Rejected> },
 }
@@ -68,6 +70,11 @@ impl Principal {
         Self { actor: Actor::Cli, role: Some(Role::Admin), client_addr: None, channel: Channel::Cli }
     }
 
+    /// The retention scheduler: it runs what an admin scheduled, so it holds the admin role.
+    pub fn scheduler() -> Self {
+        Self { actor: Actor::Scheduler, role: Some(Role::Admin), client_addr: None, channel: Channel::Cli }
+    }
+
     /// The name the audit log records: the username, `token:<name>` (owner in the target's
     /// context), `local`, `cli` or `anonymous`.
     pub fn actor_name(&self) -> String {
@@ -76,6 +83,7 @@ impl Principal {
             Actor::Token { name, owner, .. } => format!("token:{name} ({owner})"),
             Actor::Local => "local".to_owned(),
             Actor::Cli => "cli".to_owned(),
+            Actor::Scheduler => "scheduler".to_owned(),
             Actor::Anonymous { .. } => "anonymous".to_owned(),
         }
     }
@@ -85,7 +93,7 @@ impl Principal {
         match &self.actor {
             Actor::User { id, .. } => Some(*id),
             Actor::Token { owner_id, .. } => Some(*owner_id),
-            Actor::Local | Actor::Cli | Actor::Anonymous { .. } => None,
+            Actor::Local | Actor::Cli | Actor::Scheduler | Actor::Anonymous { .. } => None,
         }
     }
 
@@ -93,7 +101,7 @@ impl Principal {
         match &self.actor {
             Actor::User { username, .. } => Some(username),
             Actor::Token { owner, .. } => Some(owner),
-            Actor::Local | Actor::Cli | Actor::Anonymous { .. } => None,
+            Actor::Local | Actor::Cli | Actor::Scheduler | Actor::Anonymous { .. } => None,
         }
     }
 

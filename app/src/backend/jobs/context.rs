@@ -13,6 +13,7 @@ use super::store::Store;
 use crate::backend::copy::CopyObserver;
 use crate::backend::docker::DockerClient;
 use crate::backend::registry::{RegistryClient, SourceRegistries};
+use crate::backend::storage::StorageIndex;
 use crate::model::{ItemStatus, JobEvent, JobItem, JobSummary, LogLevel};
 
 /// How often, at most, byte progress is written to the store and sent to live views.
@@ -28,6 +29,33 @@ pub struct Deps {
     pub docker: Arc<DockerClient>,
     /// `LOCAL_PUSH_CONCURRENCY`: images a local push job works on at once.
     pub local_push_concurrency: usize,
+    /// The storage usage model (bytes a retention run frees).
+    pub storage: StorageIndex,
+    /// What starts a garbage collection after a retention run (`gc_after`); empty until a GC
+    /// exists for this registry.
+    pub gc: GcHook,
+}
+
+/// Starts a garbage collection of our registry, for a retention run whose policy asks for one
+/// (`gc_after`). Set once, by whatever can collect garbage for this registry.
+pub trait StartGc: Send + Sync {
+    /// Starts it; the job id, or why it cannot start.
+    fn start_gc(&self, reason: &str) -> Result<String, String>;
+}
+
+/// The slot for the [`StartGc`] in use; clones share it. Empty means "no GC available here".
+#[derive(Clone, Default)]
+pub struct GcHook(Arc<std::sync::OnceLock<Arc<dyn StartGc>>>);
+
+impl GcHook {
+    /// Installs the GC starter; a second call is ignored (`false`).
+    pub fn set(&self, starter: Arc<dyn StartGc>) -> bool {
+        self.0.set(starter).is_ok()
+    }
+
+    pub fn get(&self) -> Option<&Arc<dyn StartGc>> {
+        self.0.get()
+    }
 }
 
 /// RFC 3339 UTC with milliseconds, fixed width (`2026-11-27T01:57:31.530Z`), so the strings sort.

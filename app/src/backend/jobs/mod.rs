@@ -15,7 +15,7 @@ mod outcome;
 mod plan;
 pub mod store;
 
-pub use context::{Deps, JobContext, now};
+pub use context::{Deps, GcHook, JobContext, StartGc, now};
 pub use engine::{JobManager, JobsConfig, final_status};
 pub use outcome::ItemOutcome;
 pub use plan::Plan;

@@ -22,6 +22,7 @@ pub fn start_operation(kind: JobKind) -> Operation {
         JobKind::LocalDelete => Operation::StartLocalDelete,
         JobKind::Merge => Operation::StartMerge,
         JobKind::Split => Operation::StartSplit,
+        JobKind::Retention => Operation::StartRetention,
     }
 }
 
@@ -49,6 +50,7 @@ fn request_target(request: &JobRequest) -> String {
             (_, target) => format!("{} → {}", list(&r.sources), target.as_deref().unwrap_or_default()),
         },
         JobRequest::Split(r) => r.source.clone(),
+        JobRequest::Retention(r) => super::retention::job_target(r),
     }
 }
 

@@ -11,6 +11,7 @@ mod confirm;
 pub mod jobs;
 pub mod local;
 pub mod registry;
+pub mod retention;
 pub mod status;
 pub mod storage;
 pub mod streams;

@@ -84,6 +84,7 @@ fn user_key(who: &Principal) -> String {
         Actor::User { id, .. } | Actor::Token { owner_id: id, .. } => format!("user:{id}"),
         Actor::Local => "local".to_owned(),
         Actor::Cli => "cli".to_owned(),
+        Actor::Scheduler => "scheduler".to_owned(),
         Actor::Anonymous { .. } => "anonymous".to_owned(),
     }
 }

@@ -8,7 +8,7 @@
 
 use rusqlite_migration::{M, Migrations};
 
-const LIST: &[M<'static>] = &[M::up(JOBS), M::up(ACCESS), M::up(TAG_COUNTS)];
+const LIST: &[M<'static>] = &[M::up(JOBS), M::up(ACCESS), M::up(TAG_COUNTS), M::up(RETENTION_POLICIES)];
 
 pub(super) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(LIST);
 
@@ -125,6 +125,24 @@ CREATE TABLE repository_tag_counts (
     checked_at INTEGER NOT NULL,
     PRIMARY KEY (registry, repository)
 ) WITHOUT ROWID;
+";
+
+/// Retention policies (issue 15 point 3); names unique. The scheduler keeps the next fire times in
+/// memory: a schedule missed while the server was down is not caught up on.
+const RETENTION_POLICIES: &str = "
+CREATE TABLE retention_policies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    repositories TEXT NOT NULL,
+    keep_last INTEGER,
+    keep_regex TEXT,
+    older_than_days INTEGER,
+    protect_regex TEXT,
+    schedule TEXT,
+    gc_after INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
 ";
 
 #[cfg(test)]

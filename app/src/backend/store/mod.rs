@@ -13,6 +13,7 @@
 mod accounts;
 mod audit;
 mod migrations;
+mod retention;
 mod sessions;
 mod tag_counts;
 mod tokens;

@@ -10,6 +10,7 @@ mod local_push;
 mod merge;
 mod remote_prefix;
 mod repository_delete;
+mod retention;
 mod split;
 mod sync;
 
@@ -33,6 +34,7 @@ pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
         JobRequest::LocalDelete(r) => local_delete::plan(r),
         JobRequest::Merge(r) => merge::plan(r, deps),
         JobRequest::Split(r) => split::plan(r, deps),
+        JobRequest::Retention(r) => retention::plan(r, deps),
     }
 }
 
@@ -46,5 +48,6 @@ pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), AppEr
         JobRequest::LocalDelete(r) => local_delete::run(context, r).await,
         JobRequest::Merge(r) => merge::run(context, r).await,
         JobRequest::Split(r) => split::run(context, r).await,
+        JobRequest::Retention(r) => retention::run(context, r).await,
     }
 }
