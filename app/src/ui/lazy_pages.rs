@@ -12,8 +12,8 @@ use leptos::prelude::*;
 use leptos_router::{LazyRoute, lazy_route};
 
 use super::pages::{
-    AuditPage, JobPage, JobsPage, LocalImagesPage, LoginPage, RepositoriesPage, RepositoryRoute, SetupPage,
-    StatusPage, StoragePage, TokensPage, UsersPage,
+    AuditPage, JobPage, JobsPage, LocalImagesPage, LoginPage, RepositoriesPage, RepositoryRoute,
+    RetentionPage, SetupPage, StatusPage, StoragePage, TokensPage, UsersPage,
 };
 
 /// `lazy_page!(Route, Page)`: a unit struct `Route` whose lazy view is `<Page />`.
@@ -58,6 +58,10 @@ lazy_page!(
 lazy_page!(
     /// `/storage`
     StorageRoute => StoragePage
+);
+lazy_page!(
+    /// `/retention`
+    RetentionRoute => RetentionPage
 );
 lazy_page!(
     /// `/status`

@@ -22,7 +22,7 @@ use crate::model::Operation;
 use health_indicator::HealthIndicator;
 use lazy_pages::{
     AuditRoute, JobRoute, JobsRoute, LocalImagesRoute, LoginRoute, RepositoriesRoute, RepositoryRouteLazy,
-    SetupRoute, StatusRoute, StorageRoute, TokensRoute, UsersRoute,
+    RetentionRoute, SetupRoute, StatusRoute, StorageRoute, TokensRoute, UsersRoute,
 };
 use pages::NotFound;
 use session::{Allowed, use_session};
@@ -96,6 +96,7 @@ fn Layout() -> impl IntoView {
                     <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
                     <Route path=path!("jobs/:id") view={Lazy::<JobRoute>::new()} />
                     <Route path=path!("storage") view={Lazy::<StorageRoute>::new()} />
+                    <Route path=path!("retention") view={Lazy::<RetentionRoute>::new()} />
                     <Route path=path!("status") view={Lazy::<StatusRoute>::new()} />
                     <Route path=path!("tokens") view={Lazy::<TokensRoute>::new()} />
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
@@ -210,6 +211,11 @@ fn Sidebar() -> impl IntoView {
                 <Allowed op=Operation::ReadStorage>
                     <li>
                         <A href="/storage">{s.nav_storage}</A>
+                    </li>
+                </Allowed>
+                <Allowed op=Operation::ListRetentionPolicies>
+                    <li>
+                        <A href="/retention">{s.nav_retention}</A>
                     </li>
                 </Allowed>
                 <li>

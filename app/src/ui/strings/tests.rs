@@ -5,7 +5,7 @@ use super::{EN, ZH_CN, fill};
 
 /// Strings the Chinese table keeps as in English: the product's name, product names, and
 /// examples of what to type (a reference, platforms, a prefix, an architecture, names).
-const SAME_IN_EVERY_LANGUAGE: [&str; 9] = [
+const SAME_IN_EVERY_LANGUAGE: [&str; 13] = [
     "app_name",
     "sync_source_placeholder",
     "sync_platforms_placeholder",
@@ -15,6 +15,10 @@ const SAME_IN_EVERY_LANGUAGE: [&str; 9] = [
     "setup_default_username",
     "token_name_placeholder",
     "audit_actor_placeholder",
+    "retention_repositories_placeholder",
+    "retention_keep_regex_placeholder",
+    "retention_protect_regex_placeholder",
+    "retention_schedule_placeholder",
 ];
 
 fn has_cjk(text: &str) -> bool {
