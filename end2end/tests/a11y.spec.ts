@@ -85,6 +85,15 @@ for (const lang of LANGS) {
         await expectNoSeriousViolations(page, where('the local push dialog'));
       });
       await check('storage', `${env.appUrl}/storage`, (p) => p.getByTestId('storage-total'));
+      await check('retention', `${env.appUrl}/retention`, (p) =>
+        p.locator('[data-testid="retention-policies"], [data-testid="retention-empty"]'),
+      );
+      await test.step('retention: the policy dialog', async () => {
+        await page.getByRole('button', { name: /^(New policy|新建策略)$/ }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        await expectNoSeriousViolations(page, where('the retention policy dialog'));
+        await page.keyboard.press('Escape');
+      });
       await check('status', `${env.appUrl}/status`, (p) => p.locator('.card'));
       await check('tokens and change password', `${env.appUrl}/tokens`, (p) => p.locator('input[type="password"]'));
       await check('users', `${env.appUrl}/users`, (p) => p.getByTestId('users'));
