@@ -27,10 +27,10 @@ pub(super) fn repository_list(field: &str, names: &[String]) -> Result<Vec<Repos
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::BadRequest(format!("{field}: {}", errors.join("; "))));
+        return Err(AppError::BadRequest(format!("{field}: {}", errors.join("; ")).into()));
     }
     if out.is_empty() {
-        return Err(AppError::BadRequest(format!("{field} is empty: name at least one repository")));
+        return Err(AppError::BadRequest(crate::msg!(ListEmpty, field)));
     }
     Ok(out)
 }
@@ -44,9 +44,7 @@ pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
         }
     }
     if out.is_empty() {
-        return Err(AppError::BadRequest(
-            "image_refs is empty: name at least one local image (repository:tag or image ID)".to_owned(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!(ImageRefsEmpty)));
     }
     Ok(out)
 }
