@@ -90,6 +90,7 @@ pub(super) fn text(key: Key) -> &'static str {
         JobAlreadyFinished => "job {} has already finished ({}); there is nothing to cancel",
         JobStillRunning => "job {} is still {}; retry it once it has finished",
         NothingToRetry => "job {} has no failed, cancelled or interrupted items to retry",
+        Collision => "{} and {} would both become {}",
         ListEmpty => "{} is empty: name at least one repository",
         ImageRefsEmpty => "image_refs is empty: name at least one local image (repository:tag or image ID)",
         RefEmptyRepository => {

@@ -143,6 +143,14 @@ impl IntoArg for Operation {
     }
 }
 
+/// Several messages as one, `a; b; c` (`；` in Chinese); empty text for none.
+pub fn joined(messages: impl IntoIterator<Item = Message>) -> Message {
+    messages
+        .into_iter()
+        .reduce(|all, next| crate::msg!(Noted, all, next))
+        .unwrap_or_else(|| Message::Text(String::new()))
+}
+
 /// What an operation is called in `lang` ("delete a tag" / "删除标签").
 pub fn operation_text(operation: Operation, lang: Lang) -> &'static str {
     match lang {
@@ -227,6 +235,7 @@ keys! {
     JobStillRunning,
     NothingToRetry,
     ListEmpty,
+    Collision,
     ImageRefsEmpty,
     // Names, tags, digests and references (`backend/registry/reference.rs`).
     RefEmptyRepository,

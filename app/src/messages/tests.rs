@@ -115,3 +115,11 @@ fn localized_messages_are_finished_text_and_serialise_as_text() {
     let json = serde_json::to_value(crate::msg!(NoSuchToken, "abc")).unwrap();
     assert_eq!(json, serde_json::json!("no API token with id abc"));
 }
+
+#[test]
+fn joined_messages_read_as_one_in_each_language() {
+    let all = super::joined([crate::msg!(NotRun), Message::from("MANIFEST_UNKNOWN"), crate::msg!(OneBlob)]);
+    assert_eq!(all.render(Lang::En), "not run; MANIFEST_UNKNOWN; 1 blob");
+    assert_eq!(all.render(Lang::ZhCn), "未执行；MANIFEST_UNKNOWN；1 个 blob");
+    assert_eq!(super::joined([]), Message::from(""));
+}

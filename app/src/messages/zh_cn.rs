@@ -81,6 +81,7 @@ pub(super) fn text(key: Key) -> &'static str {
         JobAlreadyFinished => "任务 {} 已结束（{}）；没有可取消的内容",
         JobStillRunning => "任务 {} 仍为 {} 状态；请在结束后再重试",
         NothingToRetry => "任务 {} 没有失败、已取消或已中断的条目可重试",
+        Collision => "{} 和 {} 都会变成 {}",
         ListEmpty => "{} 为空：请至少指定一个仓库",
         ImageRefsEmpty => "image_refs 为空：请至少指定一个本地镜像（repository:tag 或镜像 ID）",
         RefEmptyRepository => {

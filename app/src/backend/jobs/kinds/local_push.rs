@@ -87,22 +87,22 @@ fn target_for_image(
 /// Every reference's target (with the host's arch for `auto`), or every problem at once.
 fn targets(request: &LocalPushRequest, host: &str) -> Result<Vec<(String, String)>, AppError> {
     let refs = image_refs(&request.image_refs)?;
-    let mut errors = Vec::new();
+    let mut errors: Vec<Message> = Vec::new();
     // `auto` resolves to the host's alias here; the job and the preview use each image's own.
     let arch = arch_suffix(request.arch_mode, &request.arch_value, None).unwrap_or_else(|reason| {
-        errors.push(reason);
+        errors.push(reason.into());
         None
     });
     let mut out = Vec::new();
     for reference in refs {
         match target_for(&reference, request, host, arch.as_deref()) {
             Ok(target) => out.push((reference, target.to_string())),
-            Err(reason) => errors.push(reason),
+            Err(reason) => errors.push(reason.into()),
         }
     }
     errors.extend(collisions(&out));
     if !errors.is_empty() {
-        return Err(AppError::BadRequest(errors.join("; ").into()));
+        return Err(AppError::BadRequest(crate::messages::joined(errors)));
     }
     Ok(out)
 }

@@ -59,7 +59,7 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Renames
     }
     let collisions = collisions(&out.pairs);
     if !collisions.is_empty() {
-        return Err(AppError::BadRequest(collisions.join("; ").into()));
+        return Err(AppError::BadRequest(crate::messages::joined(collisions)));
     }
     Ok(out)
 }
