@@ -13,5 +13,7 @@ pub mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod messages;
 
 pub use ui::{App, shell};

@@ -116,17 +116,78 @@ impl PrefixMode {
     }
 }
 
+/// Why a name could not be made under the prefix rule, or a local reference not read. The server
+/// words it in the reader's language (`NamingError::message`, from `crate::messages`); match on
+/// the variant, not on the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NamingError {
+    /// `prefix_value` is empty while `prefix_mode` is `add` or `remove`.
+    PrefixEmpty {
+        mode: PrefixMode,
+    },
+    /// `prefix_value` has `//`.
+    PrefixEmptyComponent {
+        prefix: String,
+    },
+    RepositoryEmpty,
+    /// `remove` of the prefix from a name that is the prefix.
+    PrefixItself {
+        repository: String,
+        prefix: String,
+    },
+    ImageReferenceEmpty,
+    /// A local reference with `@digest`.
+    PushByDigest {
+        reference: String,
+    },
+    NotRepositoryTag {
+        reference: String,
+    },
+}
+
+#[cfg(feature = "ssr")]
+impl NamingError {
+    /// What was wrong and how to fix it, to render in the reader's language.
+    pub fn message(&self) -> crate::model::Message {
+        match self {
+            NamingError::PrefixEmpty { mode: PrefixMode::Remove } => crate::msg!(PrefixEmptyRemove),
+            NamingError::PrefixEmpty { .. } => crate::msg!(PrefixEmptyAdd),
+            NamingError::PrefixEmptyComponent { prefix } => {
+                crate::msg!(PrefixEmptyComponent, &format!("{prefix:?}"))
+            }
+            NamingError::RepositoryEmpty => crate::msg!(RepositoryNameEmpty),
+            NamingError::PrefixItself { repository, prefix } => crate::msg!(PrefixItself, repository, prefix),
+            NamingError::ImageReferenceEmpty => crate::msg!(ImageReferenceEmpty),
+            NamingError::PushByDigest { reference } => crate::msg!(PushByDigest, reference),
+            NamingError::NotRepositoryTag { reference } => crate::msg!(NotRepositoryTag, reference),
+        }
+    }
+}
+
+/// The English text (server logs, tests).
+#[cfg(feature = "ssr")]
+impl std::fmt::Display for NamingError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<NamingError> for crate::model::AppError {
+    /// Always the caller's mistake: a 400.
+    fn from(error: NamingError) -> Self {
+        Self::BadRequest(error.message())
+    }
+}
+
 /// Whether `prefix` can be added or removed: the request-wide part of the prefix rule.
-pub fn check_prefix(mode: PrefixMode, prefix: &str) -> Result<(), String> {
+pub fn check_prefix(mode: PrefixMode, prefix: &str) -> Result<(), NamingError> {
     let prefix = prefix.trim().trim_matches('/');
     match mode {
         PrefixMode::None => Ok(()),
-        _ if prefix.is_empty() => Err(format!(
-            "prefix_value is empty: give the namespace to {} (for example `x86`)",
-            if mode == PrefixMode::Add { "add" } else { "remove" }
-        )),
+        _ if prefix.is_empty() => Err(NamingError::PrefixEmpty { mode }),
         _ if prefix.split('/').any(str::is_empty) => {
-            Err(format!("prefix_value {prefix:?} has an empty path component (`//`)"))
+            Err(NamingError::PrefixEmptyComponent { prefix: prefix.to_owned() })
         }
         _ => Ok(()),
     }
@@ -137,11 +198,11 @@ pub fn check_prefix(mode: PrefixMode, prefix: &str) -> Result<(), String> {
 /// already under the prefix (or equal to it), and `remove` keeps a name without the prefix; only a
 /// name that is the prefix itself cannot have it removed. The result still has to pass the
 /// registry's name grammar, which the backend checks.
-pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<String, String> {
+pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<String, NamingError> {
     let repository = repository.trim().trim_matches('/');
     let prefix = prefix.trim().trim_matches('/');
     if repository.is_empty() {
-        return Err("the repository name is empty".to_owned());
+        return Err(NamingError::RepositoryEmpty);
     }
     check_prefix(mode, prefix)?;
     match mode {
@@ -153,7 +214,7 @@ pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<
         }
         PrefixMode::Add => Ok(format!("{prefix}/{repository}")),
         PrefixMode::Remove if repository == prefix => {
-            Err(format!("{repository} is the prefix itself: removing `{prefix}/` would leave no name"))
+            Err(NamingError::PrefixItself { repository: repository.to_owned(), prefix: prefix.to_owned() })
         }
         PrefixMode::Remove => match repository.strip_prefix(prefix).and_then(|rest| rest.strip_prefix('/')) {
             Some(rest) => Ok(rest.to_owned()),
@@ -164,7 +225,7 @@ pub fn apply_prefix(repository: &str, mode: PrefixMode, prefix: &str) -> Result<
 
 #[cfg(test)]
 mod prefix_tests {
-    use super::{PrefixMode, apply_prefix};
+    use super::{NamingError, PrefixMode, apply_prefix};
 
     #[test]
     fn prefixes_are_added_and_removed_by_whole_components() {
@@ -188,9 +249,16 @@ mod prefix_tests {
             assert_eq!(apply_prefix(name, mode, prefix).as_deref(), Ok(expected), "{name} {mode:?} {prefix}");
         }
         // Errors: removing everything leaves nothing; an empty or broken prefix.
-        assert!(apply_prefix("x86", Remove, "x86").unwrap_err().contains("the prefix itself"));
-        assert!(apply_prefix("app", Add, " ").unwrap_err().contains("prefix_value is empty"));
-        assert!(apply_prefix("app", Add, "a//b").is_err());
+        assert_eq!(
+            apply_prefix("x86", Remove, "x86"),
+            Err(NamingError::PrefixItself { repository: "x86".into(), prefix: "x86".into() })
+        );
+        assert_eq!(apply_prefix("app", Add, " "), Err(NamingError::PrefixEmpty { mode: Add }));
+        assert_eq!(
+            apply_prefix("app", Add, "a//b"),
+            Err(NamingError::PrefixEmptyComponent { prefix: "a//b".into() })
+        );
+        assert_eq!(apply_prefix(" / ", Add, "x86"), Err(NamingError::RepositoryEmpty));
     }
 }
 
@@ -222,13 +290,13 @@ pub struct LocalReference {
 }
 
 impl LocalReference {
-    pub fn parse(reference: &str) -> Result<Self, String> {
+    pub fn parse(reference: &str) -> Result<Self, NamingError> {
         let reference = reference.trim();
         if reference.is_empty() {
-            return Err("the image reference is empty".to_owned());
+            return Err(NamingError::ImageReferenceEmpty);
         }
         if reference.contains('@') {
-            return Err(format!("{reference}: pushing by digest is not possible; name a tag"));
+            return Err(NamingError::PushByDigest { reference: reference.to_owned() });
         }
         let (name, tag) = match reference.rsplit_once(':') {
             Some((name, tag)) if !tag.contains('/') => (name, tag.to_owned()),
@@ -241,7 +309,7 @@ impl LocalReference {
             _ => (None, name.to_owned()),
         };
         if repository.is_empty() || tag.is_empty() {
-            return Err(format!("{reference} is not repository[:tag]"));
+            return Err(NamingError::NotRepositoryTag { reference: reference.to_owned() });
         }
         Ok(Self { registry, repository, tag })
     }
@@ -264,7 +332,7 @@ pub fn local_push_name(
     prefix_mode: PrefixMode,
     prefix_value: &str,
     arch: Option<&str>,
-) -> Result<(String, String), String> {
+) -> Result<(String, String), NamingError> {
     let parsed = LocalReference::parse(reference)?;
     let repository = apply_prefix(&parsed.repository, prefix_mode, prefix_value)?;
     Ok((repository, tag_with_arch(&parsed.tag, arch)))
@@ -290,7 +358,10 @@ mod local_tests {
             name("localhost/app:v1", PrefixMode::None, "", Some("riscv64")).unwrap(),
             "app:v1-riscv64"
         );
-        assert!(name("app@sha256:abc", PrefixMode::None, "", None).unwrap_err().contains("digest"));
+        assert_eq!(
+            name("app@sha256:abc", PrefixMode::None, "", None),
+            Err(NamingError::PushByDigest { reference: "app@sha256:abc".into() })
+        );
         // As the original: removing a prefix the name lacks keeps the name; the prefix itself fails.
         assert_eq!(name("app:v1", PrefixMode::Remove, "x86", None).unwrap(), "app:v1");
         assert!(name("x86:v1", PrefixMode::Remove, "x86", None).is_err());

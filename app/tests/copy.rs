@@ -72,8 +72,8 @@ struct Recorder {
 }
 
 impl CopyObserver for Recorder {
-    fn log(&self, level: LogLevel, message: String) {
-        self.logs.lock().unwrap().push((level, message));
+    fn log(&self, level: LogLevel, message: app::model::Message) {
+        self.logs.lock().unwrap().push((level, message.to_string()));
     }
 
     fn add_bytes_total(&self, bytes: u64) {

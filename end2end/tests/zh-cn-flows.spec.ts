@@ -59,6 +59,12 @@ test('远程同步镜像：开始任务，实时查看直到成功', async ({ pa
   await form.getByLabel('源镜像').fill(`${env.registryHost}/${source}:v1`);
   await form.getByLabel('目标仓库（可选）').fill(target);
   await expect(form.getByTestId('sync-preview-target')).toHaveText(`${env.registryHost}/${target}:v1`);
+  // The server's validation message, rendered in Chinese on the server (no English left in it
+  // but the value and the accepted form).
+  await form.getByLabel(/^平台/).fill('linux');
+  await expect(form.getByRole('alert')).toContainText('平台 "linux" 不是 os/arch[/variant] 格式');
+  await form.getByLabel(/^平台/).fill('');
+  await expect(form.getByTestId('sync-preview-target')).toBeVisible();
   await form.getByRole('button', { name: '开始同步' }).click();
 
   const job = new JobPage(page, 'zh-CN');
@@ -69,6 +75,13 @@ test('远程同步镜像：开始任务，实时查看直到成功', async ({ pa
   await expect(job.progress).toHaveAttribute('aria-valuenow', '100');
   await expect(job.items).toHaveCount(1);
   expect(await listTags(page.request, env.registryUrl, target)).toEqual(['v1']);
+  // The job's log lines and its item's detail are in Chinese too (the server renders them for
+  // the viewer); only names, digests and sizes stay as they are.
+  await expect(job.log).toContainText('已排队：');
+  await expect(job.log).toContainText('已开始');
+  await expect(job.log).toContainText('已结束：succeeded');
+  await expect(job.items.first()).toContainText(/挂载 \d+ 个 blob，传输 \d+ 个/);
+  await expect(job.log).not.toContainText('queued:');
 
   // In the list, under its Chinese kind.
   await openHydrated(page, env.appUrl + '/jobs');

@@ -12,6 +12,21 @@ use serde::Deserialize;
 
 use crate::session::safe_next;
 
+/// The language of the request a handler answers (the `lang` cookie, else `Accept-Language`,
+/// else English: [`Lang::of_headers`]), for what it renders: job log lines, messages.
+pub struct RequestLang(pub Lang);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestLang(Lang::of_headers(&parts.headers)))
+    }
+}
+
 /// How long the choice is kept: a year.
 const COOKIE_MAX_AGE_SECS: u32 = 365 * 24 * 60 * 60;
 
@@ -41,8 +56,9 @@ pub fn remember(name: &str, value: &str, next: Option<&str>) -> Response {
 /// `303` to `next` with the cookie set; `404` for a language we do not have.
 pub async fn switch(Path(code): Path<String>, Query(query): Query<Next>) -> Response {
     let Some(lang) = Lang::from_code(&code) else {
-        return app::model::AppError::NotFound(format!(
-            "no language {code:?}: choose one of {}",
+        return app::model::AppError::NotFound(app::msg!(
+            NoSuchLanguage,
+            &format!("{code:?}"),
             Lang::ALL.map(Lang::code).join(", ")
         ))
         .into_response();

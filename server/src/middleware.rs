@@ -74,11 +74,8 @@ pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 pub async fn limit_body(request: Request, next: Next) -> Response {
     use axum::body::HttpBody as _;
     let too_large = || {
-        app::model::AppError::PayloadTooLarge(format!(
-            "the request body is larger than {} MiB, the most this server reads; send fewer items per request",
-            MAX_REQUEST_BODY / (1024 * 1024)
-        ))
-        .into_response()
+        app::model::AppError::PayloadTooLarge(app::msg!(BodyTooLarge, MAX_REQUEST_BODY / (1024 * 1024)))
+            .into_response()
     };
     let declared =
         request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
@@ -93,9 +90,7 @@ pub async fn limit_body(request: Request, next: Next) -> Response {
         Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
         Err(error) if is_length_limit(&error) => too_large(),
         // The client went away or sent a broken chunked body: nothing to answer but that.
-        Err(_) => {
-            app::model::AppError::BadRequest("the request body could not be read".to_owned()).into_response()
-        }
+        Err(_) => app::model::AppError::BadRequest(app::msg!(BodyUnreadable)).into_response(),
     }
 }
 
@@ -178,6 +173,27 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
         // Missing only if a route were served outside the middleware: a bug, never a way in.
         parts.extensions.get::<Principal>().cloned().map(Caller).ok_or(app::model::AppError::Internal)
     }
+}
+
+/// Renders a REST error (an [`AppError`](app::model::AppError) answered by any route or
+/// middleware inside this layer) in the request's language: the `lang` cookie, else
+/// `Accept-Language`, else English, which is what the body already holds. The error's `IntoResponse`
+/// leaves it in the response's [`Localizable`](app::model::Localizable) extension for this; `error`,
+/// `code` and the status stay as they are, only `detail`'s text changes.
+pub async fn localize_errors(request: Request, next: Next) -> Response {
+    let lang = app::ui::lang::Lang::of_headers(request.headers());
+    let mut response = next.run(request).await;
+    let Some(app::model::Localizable(error)) = response.extensions_mut().remove::<app::model::Localizable>()
+    else {
+        return response;
+    };
+    if lang == app::ui::lang::Lang::En {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&error.rest_body(lang)).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 /// Server functions answer every error with `500` and the error in the body. This gives a

@@ -66,6 +66,8 @@ pub fn router(state: AppState) -> Router {
         // security headers below still apply.
         .nest_service("/pkg", crate::static_files::pkg_router(std::path::Path::new(&*state.leptos_options.site_root)))
         .layer(axum::middleware::from_fn_with_state(policy, crate::middleware::refuse_foreign))
+        // Outside every layer that may answer an error, so all of them are in the caller's language.
+        .layer(axum::middleware::from_fn(crate::middleware::localize_errors))
         .layer(axum::middleware::from_fn(crate::middleware::security_headers))
         // The path only: a query string may carry a secret (`/setup?token=…`).
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {

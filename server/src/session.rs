@@ -47,15 +47,13 @@ async fn body<T: serde::de::DeserializeOwned>(request: Request) -> Result<(T, bo
         .is_some_and(|v| v.starts_with("application/json"));
     let bytes = axum::body::to_bytes(request.into_body(), 64 * 1024)
         .await
-        .map_err(|_| AppError::BadRequest("the request body is too large (64 KiB at most)".into()))?;
+        .map_err(|_| AppError::BadRequest(app::msg!(LoginBodyTooLarge)))?;
     let parsed = if json {
         serde_json::from_slice(&bytes).map_err(|e| e.to_string())
     } else {
         serde_urlencoded::from_bytes(&bytes).map_err(|e| e.to_string())
     };
-    parsed
-        .map(|value| (value, json))
-        .map_err(|e| AppError::BadRequest(format!("invalid login request ({e}): send username and password")))
+    parsed.map(|value| (value, json)).map_err(|e| AppError::BadRequest(app::msg!(InvalidLogin, e)))
 }
 
 fn peer(request: &Request) -> Option<std::net::IpAddr> {
@@ -155,11 +153,12 @@ fn login_failure_text(
 ) -> String {
     use app::ui::lang::Lang;
     use app::ui::strings::fill;
-    let s = Lang::of_headers(headers).strings();
+    let lang = Lang::of_headers(headers);
+    let s = lang.strings();
     match (error, retry_after) {
         (AppError::Unauthorized(_), _) => s.login_failed.to_owned(),
         (AppError::TooManyRequests(_), Some(wait)) => fill(s.login_throttled, &[&wait.as_secs().max(1)]),
-        _ => error.to_string(),
+        _ => error.clone().localized(lang).to_string(),
     }
 }
 
@@ -190,9 +189,7 @@ pub async fn setup(State(state): State<AppState>, request: Request) -> Response 
         Err(error) => return error.into_response(),
     };
     let result = match form.confirm.as_deref() {
-        Some(confirm) if confirm != form.password => {
-            Err(AppError::BadRequest("the two passwords differ: type the same password twice".into()))
-        }
+        Some(confirm) if confirm != form.password => Err(AppError::BadRequest(app::msg!(PasswordsDiffer))),
         _ => accounts::setup(&state.auth, &form.token, &form.username, &form.password, client).await,
     };
     match result {

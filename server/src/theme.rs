@@ -13,8 +13,9 @@ use crate::lang::{Next, remember};
 /// `303` to `next` with the cookie set; `404` for a theme we do not have.
 pub async fn switch(Path(code): Path<String>, Query(query): Query<Next>) -> Response {
     let Some(theme) = Theme::from_code(&code) else {
-        return app::model::AppError::NotFound(format!(
-            "no theme {code:?}: choose one of {}",
+        return app::model::AppError::NotFound(app::msg!(
+            NoSuchTheme,
+            &format!("{code:?}"),
             Theme::ALL.map(Theme::code).join(", ")
         ))
         .into_response();

@@ -88,6 +88,7 @@ async fn bad_job_requests_get_specific_errors_and_start_nothing() {
     for (path, body) in valid {
         let (status, answer) = post_json(&read_only, path, body).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}: {answer}");
+        assert_eq!(answer["code"], "read_only", "{answer}");
         assert!(answer["detail"].as_str().unwrap().contains("READ_ONLY"), "{answer}");
     }
 }
@@ -533,7 +534,7 @@ async fn cancel_stops_running_and_queued_jobs_within_seconds() {
 
     let (status, answer) = post_json(&app, &format!("/api/sync-jobs/{running}/cancel"), json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(answer["detail"].as_str().unwrap().contains("already finished"), "{answer}");
+    assert_eq!(answer["code"], "job_already_finished", "{answer}");
 }
 
 #[tokio::test]
@@ -758,6 +759,7 @@ async fn a_full_queue_refuses_more_jobs_with_429_and_retry_after_until_a_place_f
     assert_too_many(&response, "REST start with a full queue");
     let error = json_body(response).await;
     assert_eq!(error["error"], "too_many_requests", "{error}");
+    assert_eq!(error["code"], "queue_full", "{error}");
     assert!(error["detail"].as_str().unwrap().contains("MAX_QUEUED_JOBS=1"), "{error}");
     // The UI's server functions and retries go through the same queue.
     let form = serde_qs::to_string(&app::api::jobs::StartRepositoryDelete {
@@ -814,6 +816,7 @@ async fn live_streams_per_user_are_bounded_and_a_closed_stream_frees_its_place()
         let refused = open(path, session.clone()).await.unwrap();
         assert_too_many(&refused, path);
         let error = json_body(refused).await;
+        assert_eq!(error["code"], "too_many_streams", "{error}");
         assert!(error["detail"].as_str().unwrap().contains("MAX_STREAMS_PER_USER=2"), "{error}");
     }
     // Another user has their own.

@@ -113,6 +113,7 @@ async fn bad_names_are_400_and_read_only_refuses_deletes() {
     let app = app_for(&registry, NO_DOCKER, &[]);
     let (status, body) = get_json(&app, "/api/repositories/Shop_Web/tags").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "ref_upper_case", "{body}");
     assert!(body["detail"].as_str().unwrap().to_lowercase().contains("repository name"), "{body}");
     let (status, body) = delete_json(&app, "/api/repositories/shop/web/tags/bad:tag").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -120,6 +121,7 @@ async fn bad_names_are_400_and_read_only_refuses_deletes() {
     let read_only = app_for(&registry, NO_DOCKER, &["--read-only"]);
     let (status, body) = delete_json(&read_only, "/api/repositories/shop/web/tags/v1").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["code"], "read_only", "{body}");
     assert!(body["detail"].as_str().unwrap().contains("READ_ONLY"), "{body}");
     assert!(registry.manifest_digest("shop/web", "v1").await.unwrap().is_some());
 }
@@ -133,6 +135,7 @@ async fn a_repository_delete_checks_a_confirmation_that_is_sent() {
     let app = app_for(&registry, NO_DOCKER, &[]);
     let (status, body) = delete_json(&app, "/api/repositories/shop/web?confirm=shop").await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "confirm_repository_delete", "{body}");
     assert!(body["detail"].as_str().unwrap().contains("\"shop/web\""), "{body}");
     assert_eq!(registry.tags("shop/web").await.unwrap().len(), 2);
 

@@ -34,7 +34,7 @@ async fn finished(app: &Router, id: &str) -> Job {
 
 fn bad_request<T: std::fmt::Debug>(result: Result<T, (StatusCode, AppError)>) -> String {
     match result {
-        Err((_, AppError::BadRequest(message))) => message,
+        Err((_, AppError::BadRequest(message))) => message.to_string(),
         other => panic!("expected a bad request, got {other:?}"),
     }
 }
@@ -140,7 +140,7 @@ async fn rename_sync_and_batch_delete_run_through_their_server_functions() {
         let started: JobSummary = rpc(&app, "start-sync", &jobs::StartSync { request }).await.unwrap();
         let job = finished(&app, &started.id).await;
         assert_eq!(job.summary.status, JobStatus::Failed, "{overwrite:?}: {job:?}");
-        let detail = job.items[0].detail.clone().unwrap_or_default();
+        let detail = job.items[0].detail.as_ref().map(ToString::to_string).unwrap_or_default();
         assert!(detail.contains(&tool.digest) && detail.contains(&moved.digest), "{detail}");
         assert_eq!(
             registry.manifest_digest("mirror/tool", "v3").await.unwrap(),
@@ -227,7 +227,10 @@ async fn running_and_queued_jobs_are_cancelled_and_retried_through_server_functi
         assert_eq!(cancelled.summary.status, JobStatus::Cancelled, "{cancelled:?}");
         // The running copy stopped by itself (its request to the silent source abandoned).
         let item = &cancelled.items[0];
-        assert_eq!((item.status, item.detail.as_deref()), (ItemStatus::Cancelled, Some(detail)));
+        assert_eq!(
+            (item.status, item.detail.as_ref().map(ToString::to_string).as_deref()),
+            (ItemStatus::Cancelled, Some(detail))
+        );
     }
 
     let message = bad_request(

@@ -68,7 +68,7 @@ impl From<AppError> for Failure {
             AppError::BadRequest(message)
             | AppError::Unauthorized(message)
             | AppError::Forbidden(message)
-            | AppError::NotFound(message) => Failure::bad_input(message),
+            | AppError::NotFound(message) => Failure::bad_input(message.to_string()),
             // The service logged the cause; `main` sends the log to stderr for commands.
             AppError::Internal => Failure::other("internal error: the cause is logged above"),
             other => Failure::other(other.to_string()),

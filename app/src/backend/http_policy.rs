@@ -201,18 +201,13 @@ impl HttpPolicy {
         if rest && carries_credentials(headers) {
             return Ok(());
         }
-        let fix = "Use this server's own pages; scripts send an API token (Authorization: Bearer rmt_…) \
-                   or Basic credentials to /api";
         if let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().unwrap_or("(not text)");
             if self.origin_allowed(origin, headers) {
                 return Ok(());
             }
             let origin: String = origin.chars().take(100).collect();
-            return Err(AppError::Forbidden(format!(
-                "cross-site request refused: a page at {origin} may not send {method} {path} here, as it \
-                 could act in your name. {fix}; to let that site's pages in, add its origin to ALLOWED_ORIGINS"
-            )));
+            return Err(AppError::Forbidden(crate::msg!(CrossSiteOrigin, &origin, method, path)));
         }
         let site = headers.get(SEC_FETCH_SITE).and_then(|v| v.to_str().ok());
         match site {
@@ -221,15 +216,9 @@ impl HttpPolicy {
             }
             Some(site) => {
                 let site: String = site.chars().take(30).collect();
-                Err(AppError::Forbidden(format!(
-                    "cross-site request refused: the browser says {method} {path} came from another site's \
-                     page (Sec-Fetch-Site: {site}), which could act in your name. {fix}"
-                )))
+                Err(AppError::Forbidden(crate::msg!(CrossSiteFetch, method, path, &site)))
             }
-            None => Err(AppError::Forbidden(format!(
-                "request refused: {method} {path} carries neither Origin nor Sec-Fetch-Site, so it may come \
-                 from another site's page. {fix}, or send `Origin: <this server's URL>` with the session cookie"
-            ))),
+            None => Err(AppError::Forbidden(crate::msg!(CrossSiteUnknown, method, path))),
         }
     }
 

@@ -118,7 +118,9 @@ pub struct LogLine {
     /// RFC 3339, UTC.
     pub at: String,
     pub level: LogLevel,
-    pub message: String,
+    /// On the wire, text in the reader's language ([`Job::localized`]); the original contract's
+    /// `logs` keep English.
+    pub message: super::Message,
 }
 
 /// Items and bytes done so far. `bytes_total` grows as the job learns sizes.
@@ -151,8 +153,9 @@ pub struct JobItem {
     /// What it produces (`x86/team/app:v1`), empty when nothing (deletes).
     pub target: String,
     pub status: ItemStatus,
-    /// Why it failed or was skipped, or what it did (`3 blobs mounted`).
-    pub detail: Option<String>,
+    /// Why it failed or was skipped, or what it did (`3 blobs mounted`); on the wire in the
+    /// reader's language ([`Job::localized`]).
+    pub detail: Option<super::Message>,
     /// Digest written or verified, when there is one.
     pub digest: Option<String>,
 }
@@ -364,6 +367,49 @@ pub enum JobEvent {
     Summary {
         summary: JobSummary,
     },
+}
+
+#[cfg(feature = "ssr")]
+impl LogLine {
+    /// The line with its message rendered in `lang`.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        Self { message: self.message.localized(lang), ..self }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl Job {
+    /// The job as `lang`'s reader sees it: log lines rendered in that language.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        Self {
+            logs: self.logs.into_iter().map(|line| line.localized(lang)).collect(),
+            items: self.items.into_iter().map(|item| item.localized(lang)).collect(),
+            ..self
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl JobItem {
+    /// The item with its detail rendered in `lang`.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        Self { detail: self.detail.map(|detail| detail.localized(lang)), ..self }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl JobEvent {
+    /// The event as `lang`'s reader sees it (see [`Job::localized`]).
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        match self {
+            JobEvent::Snapshot { job } => JobEvent::Snapshot { job: Box::new(job.localized(lang)) },
+            JobEvent::Log { job_id, line } => JobEvent::Log { job_id, line: line.localized(lang) },
+            JobEvent::Item { job_id, index, item } => {
+                JobEvent::Item { job_id, index, item: item.localized(lang) }
+            }
+            other => other,
+        }
+    }
 }
 
 impl JobEvent {

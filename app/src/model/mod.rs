@@ -5,6 +5,7 @@ mod error;
 mod health;
 mod jobs;
 mod local;
+mod message;
 mod multiarch;
 mod nulls;
 mod original;
@@ -19,6 +20,8 @@ pub use auth::{
     UserList,
 };
 pub use error::AppError;
+#[cfg(feature = "ssr")]
+pub use error::Localizable;
 pub use health::{Health, HealthView, PublicHealth, RegistryAuthMode, UiConfig};
 pub use jobs::{
     ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
@@ -29,10 +32,13 @@ pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,
     LocalPushPreview, LocalPushPreviewItem, LocalPushRequest,
 };
+pub use message::Message;
 pub use multiarch::{
     DEFAULT_ARCH_SUFFIXES, MergeChild, MergeConflict, MergeGroupPreview, MergePreview, MergeRequest,
     SplitRequest,
 };
+#[cfg(feature = "ssr")]
+pub use original::original_job_in;
 pub use original::{LIST_LOG_LINES, original_job, original_summary};
 pub use permission::Operation;
 pub use registry::{

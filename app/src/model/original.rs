@@ -69,6 +69,15 @@ pub fn original_job(job: &Job) -> Value {
     Value::Object(object)
 }
 
+/// [`original_job`] for a reader of `lang`: `log_entries` in that language, while `logs` stay
+/// English, so scripts written for the original that grep them keep working.
+#[cfg(feature = "ssr")]
+pub fn original_job_in(job: &Job, lang: crate::ui::lang::Lang) -> Value {
+    let mut value = original_job(&job.clone().localized(lang));
+    value["logs"] = job.logs.iter().map(LogLine::original).collect();
+    value
+}
+
 /// `status` and `job_type` in the original's values; the full status as `state`.
 fn reshape(object: &mut Map<String, Value>, summary: &JobSummary) {
     object.insert("state".into(), Value::from(summary.status.as_str()));

@@ -196,7 +196,7 @@ mod tests {
         assert_eq!(reasons.len(), 2);
         assert!(reasons[0].starts_with("Registry: cannot reach the registry"));
 
-        let (level, label, _) = describe(Some(&Err(AppError::BadRequest("x".to_owned()))));
+        let (level, label, _) = describe(Some(&Err(AppError::BadRequest("x".to_owned().into()))));
         assert_eq!((level, label), (Level::Down, "Server not answering"));
     }
 }

@@ -97,7 +97,7 @@ async fn tls_with_a_custom_ca_and_insecure() {
     let untrusted = client_with(&registry.url(), Credentials::Anonymous, None, false);
     let refused = named::tags(&untrusted, "tls/app", false, &TagQuery::default()).await;
     assert!(
-        matches!(&refused, Err(AppError::Upstream(m)) if m.to_lowercase().contains("certificate")),
+        matches!(&refused, Err(AppError::Upstream(m)) if m.to_string().to_lowercase().contains("certificate")),
         "{refused:?}"
     );
 

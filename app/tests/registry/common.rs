@@ -45,7 +45,7 @@ pub fn delta(after: RegistryStats, before: RegistryStats) -> RegistryStats {
 /// The message of a `BadRequest`, failing the test on anything else.
 pub fn bad_request<T: std::fmt::Debug>(result: Result<T, AppError>) -> String {
     match result {
-        Err(AppError::BadRequest(message)) => message,
+        Err(AppError::BadRequest(message)) => message.to_string(),
         other => panic!("expected a BadRequest, got {other:?}"),
     }
 }

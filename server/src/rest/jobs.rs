@@ -16,7 +16,7 @@ use super::json::AppJson;
 use app::backend::AppState;
 use app::backend::service::jobs as service;
 use app::model::{
-    JobEvent, JobRequest, MergeRequest, RemotePrefixRequest, SplitRequest, SyncRequest, original_job,
+    JobEvent, JobRequest, MergeRequest, RemotePrefixRequest, SplitRequest, SyncRequest, original_job_in,
     original_summary,
 };
 use axum::Json;
@@ -27,6 +27,7 @@ use futures::{Stream, StreamExt as _};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::lang::RequestLang;
 use crate::middleware::Caller;
 
 #[derive(Debug, Deserialize)]
@@ -50,8 +51,13 @@ pub async fn list(
 }
 
 /// `GET /api/sync-jobs/{id}` → the job with items and log.
-pub async fn get(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
-    service::get(&state, &who, &id).map(|job| Json(original_job(&job))).into_response()
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    RequestLang(lang): RequestLang,
+    Path(id): Path<String>,
+) -> Response {
+    service::get(&state, &who, &id).map(|job| Json(original_job_in(&job, lang))).into_response()
 }
 
 /// Starts a job and answers it (with items and log, as the original did). The service checks the
@@ -61,11 +67,12 @@ pub(super) async fn start(
     who: &app::backend::auth::principal::Principal,
     request: JobRequest,
     confirm: Option<&str>,
+    lang: app::ui::lang::Lang,
 ) -> Response {
     service::start(state, who, request, confirm)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))
-        .map(|job| Json(original_job(&job)))
+        .map(|job| Json(original_job_in(&job, lang)))
         .into_response()
 }
 
@@ -73,18 +80,20 @@ pub(super) async fn start(
 pub async fn start_sync(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<SyncRequest>,
 ) -> Response {
-    start(&state, &who, JobRequest::Sync(request), None).await
+    start(&state, &who, JobRequest::Sync(request), None, lang).await
 }
 
 /// `POST /api/remote-prefix-jobs {repositories, prefix_mode, prefix_value, cleanup_source_tag, target_registry_host?, overwrite?}`.
 pub async fn start_remote_prefix(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<RemotePrefixRequest>,
 ) -> Response {
-    start(&state, &who, JobRequest::RemotePrefix(request), None).await
+    start(&state, &who, JobRequest::RemotePrefix(request), None, lang).await
 }
 
 /// `POST /api/remote-prefix-jobs/preview`: same body, answers old → new names and conflicts.
@@ -107,10 +116,11 @@ pub struct RepositoryDeleteBody {
 pub async fn start_repository_delete(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(RepositoryDeleteBody { repositories, confirmation }): AppJson<RepositoryDeleteBody>,
 ) -> Response {
     let request = JobRequest::RepositoryDelete(app::model::RepositoryDeleteRequest { repositories });
-    start(&state, &who, request, confirmation.as_deref()).await
+    start(&state, &who, request, confirmation.as_deref(), lang).await
 }
 
 /// `POST /api/merge-jobs {sources, target} | {repository, suffixes, target_repository?}` (with
@@ -118,9 +128,10 @@ pub async fn start_repository_delete(
 pub async fn start_merge(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<MergeRequest>,
 ) -> Response {
-    start(&state, &who, JobRequest::Merge(request), None).await
+    start(&state, &who, JobRequest::Merge(request), None, lang).await
 }
 
 /// `POST /api/merge-jobs/preview`: same body, answers each target tag with its children
@@ -137,26 +148,37 @@ pub async fn preview_merge(
 pub async fn start_split(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<SplitRequest>,
 ) -> Response {
-    start(&state, &who, JobRequest::Split(request), None).await
+    start(&state, &who, JobRequest::Split(request), None, lang).await
 }
 
 /// `POST /api/sync-jobs/{id}/cancel` → the job.
-pub async fn cancel(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
+pub async fn cancel(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    RequestLang(lang): RequestLang,
+    Path(id): Path<String>,
+) -> Response {
     service::cancel(&state, &who, &id)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))
-        .map(|job| Json(original_job(&job)))
+        .map(|job| Json(original_job_in(&job, lang)))
         .into_response()
 }
 
 /// `POST /api/sync-jobs/{id}/retry` → the new job.
-pub async fn retry(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
+pub async fn retry(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    RequestLang(lang): RequestLang,
+    Path(id): Path<String>,
+) -> Response {
     service::retry(&state, &who, &id)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))
-        .map(|job| Json(original_job(&job)))
+        .map(|job| Json(original_job_in(&job, lang)))
         .into_response()
 }
 
@@ -168,16 +190,23 @@ fn sse_event(event: JobEvent) -> Result<Event, Infallible> {
     Ok(sse.json_data(&event).unwrap_or_else(|_| Event::default().comment("unserialisable event")))
 }
 
+/// The stream in `lang`: log lines are rendered for this viewer.
 fn sse(
     stream: impl Stream<Item = JobEvent> + Send + 'static,
+    lang: app::ui::lang::Lang,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    Sse::new(stream.map(sse_event)).keep_alive(KeepAlive::default())
+    Sse::new(stream.map(move |event| sse_event(event.localized(lang)))).keep_alive(KeepAlive::default())
 }
 
 /// `GET /api/sync-jobs/{id}/events`: one job, live.
-pub async fn events(State(state): State<AppState>, Caller(who): Caller, Path(id): Path<String>) -> Response {
+pub async fn events(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    RequestLang(lang): RequestLang,
+    Path(id): Path<String>,
+) -> Response {
     match service::watch(&state, &who, &id) {
-        Ok(stream) => sse(stream).into_response(),
+        Ok(stream) => sse(stream, lang).into_response(),
         Err(error) => error.into_response(),
     }
 }
@@ -187,10 +216,11 @@ pub async fn events(State(state): State<AppState>, Caller(who): Caller, Path(id)
 pub async fn all_events(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     Query(params): Query<ListParams>,
 ) -> Response {
     match service::watch_all(&state, &who, params.limit) {
-        Ok(stream) => sse(stream).into_response(),
+        Ok(stream) => sse(stream, lang).into_response(),
         Err(error) => error.into_response(),
     }
 }

@@ -20,9 +20,7 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
-            Err(rejection) => {
-                Err(AppError::BadRequest(format!("invalid request body: {}", rejection.body_text())))
-            }
+            Err(rejection) => Err(AppError::BadRequest(app::msg!(InvalidBody, rejection.body_text()))),
         }
     }
 }

@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::jobs::start;
+use crate::lang::RequestLang;
 use crate::middleware::Caller;
 
 #[derive(Debug, Deserialize)]
@@ -34,9 +35,10 @@ pub async fn list(
 pub async fn start_push(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<LocalPushRequest>,
 ) -> Response {
-    start(&state, &who, JobRequest::LocalPush(request), None).await
+    start(&state, &who, JobRequest::LocalPush(request), None, lang).await
 }
 
 /// `POST /api/local-push-jobs/preview`: same body, answers old → new names per image.
@@ -52,9 +54,10 @@ pub async fn preview_push(
 pub async fn start_delete(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<LocalDeleteRequest>,
 ) -> Response {
-    start(&state, &who, JobRequest::LocalDelete(request), None).await
+    start(&state, &who, JobRequest::LocalDelete(request), None, lang).await
 }
 
 /// `POST /api/local-delete-jobs/preview {image_refs}`: per image ID, the tags selected and the

@@ -93,7 +93,5 @@ pub fn api() -> Api {
 }
 
 pub fn router() -> Router<AppState> {
-    api().router.fallback(|| async {
-        AppError::NotFound("no such API route: see the README for the routes under /api".to_owned())
-    })
+    api().router.fallback(|| async { AppError::NotFound(app::msg!(NoSuchApiRoute)) })
 }

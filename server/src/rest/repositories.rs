@@ -93,11 +93,7 @@ pub async fn get(
         RepositoryPath::Tag(repository, tag) => {
             service::tag_detail(&state, &who, repository, tag).await.map(Json).into_response()
         }
-        RepositoryPath::Repository(_) => AppError::NotFound(
-            "no such API route: use /api/repositories/{repo}/tags or /api/repositories/{repo}/tags/{tag}"
-                .into(),
-        )
-        .into_response(),
+        RepositoryPath::Repository(_) => AppError::NotFound(app::msg!(NoSuchRepositoryRoute)).into_response(),
     }
 }
 
@@ -121,9 +117,8 @@ pub async fn delete(
                 .map(Json)
                 .into_response()
         }
-        RepositoryPath::Tags(repository) => AppError::BadRequest(format!(
-            "name the tag to delete: DELETE /api/repositories/{repository}/tags/{{tag}}"
-        ))
-        .into_response(),
+        RepositoryPath::Tags(repository) => {
+            AppError::BadRequest(app::msg!(NameTheTagToDelete, repository)).into_response()
+        }
     }
 }

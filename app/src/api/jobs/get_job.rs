@@ -6,5 +6,6 @@ use crate::model::{AppError, Job};
 #[server(prefix = "/rpc", endpoint = "get-job")]
 pub async fn get_job(id: String) -> Result<Job, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::get(&state, &who, &id)
+    let job = crate::backend::service::jobs::get(&state, &who, &id)?;
+    Ok(job.localized(crate::ui::lang::Lang::of_current_request()))
 }

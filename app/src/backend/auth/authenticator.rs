@@ -71,13 +71,10 @@ pub enum LoginError {
 impl From<LoginError> for AppError {
     fn from(error: LoginError) -> Self {
         match error {
-            LoginError::Invalid => AppError::Unauthorized(
-                "wrong username or password (or the account is disabled): check both and try again".into(),
-            ),
-            LoginError::Throttled(wait) => AppError::TooManyRequests(format!(
-                "too many failed logins: wait {} s before trying again",
-                wait.as_secs().max(1)
-            )),
+            LoginError::Invalid => AppError::Unauthorized(crate::msg!(LoginInvalid)),
+            LoginError::Throttled(wait) => {
+                AppError::TooManyRequests(crate::msg!(LoginThrottled, wait.as_secs().max(1)))
+            }
             LoginError::Internal => AppError::Internal,
         }
     }
@@ -133,7 +130,7 @@ impl Auth {
         let db = &self.inner.db;
         if let Some((username, password)) = admin {
             password::check_password_rules(password)
-                .map_err(|rule| AppError::BadRequest(format!("ADMIN_PASSWORD: {rule}")))?;
+                .map_err(|rule| AppError::BadRequest(crate::msg!(Labelled, "ADMIN_PASSWORD", rule)))?;
             return match db.user_by_name(username)? {
                 Some((account, hash)) => {
                     if !password::verify_password(&hash, password) {
@@ -175,11 +172,7 @@ impl Auth {
 
     /// Creates the first admin with the setup token, which dies here, and signs them in.
     pub async fn setup(&self, token: &str, username: &str, password: &str) -> Result<NewSession, AppError> {
-        let invalid = || {
-            AppError::Unauthorized(
-                "this setup link is not valid any more (used, or older than an hour): restart the server for a new one, or set ADMIN_PASSWORD".into(),
-            )
-        };
+        let invalid = || AppError::Unauthorized(crate::msg!(SetupLinkInvalid));
         validate_username(username)?;
         password::check_password_rules(password).map_err(AppError::BadRequest)?;
         {
@@ -347,9 +340,7 @@ pub fn validate_username(username: &str) -> Result<(), AppError> {
     if ok {
         Ok(())
     } else {
-        Err(AppError::BadRequest(format!(
-            "username {username:?} is not valid: use 1 to 64 letters, digits, '.', '_', '-' or '@'"
-        )))
+        Err(AppError::BadRequest(crate::msg!(UsernameInvalid, &format!("{username:?}"))))
     }
 }
 

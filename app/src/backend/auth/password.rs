@@ -51,13 +51,13 @@ pub fn verify_dummy(password: &str) {
 }
 
 /// The rule for new passwords: 10 to 1024 characters. The error says the rule.
-pub fn check_password_rules(password: &str) -> Result<(), String> {
+pub fn check_password_rules(password: &str) -> Result<(), crate::model::Message> {
     let chars = password.chars().count();
     if chars < MIN_CHARS {
-        return Err(format!("the password is too short: use {MIN_CHARS} to {MAX_CHARS} characters"));
+        return Err(crate::msg!(PasswordTooShort, MIN_CHARS, MAX_CHARS));
     }
     if chars > MAX_CHARS {
-        return Err(format!("the password is too long: use {MIN_CHARS} to {MAX_CHARS} characters"));
+        return Err(crate::msg!(PasswordTooLong, MIN_CHARS, MAX_CHARS));
     }
     Ok(())
 }
@@ -110,8 +110,10 @@ mod tests {
         assert_eq!(check_password_rules("0123456789"), Ok(()));
         assert_eq!(check_password_rules(&"é".repeat(1024)), Ok(()));
         let short = check_password_rules("012345678").unwrap_err();
+        assert_eq!(short.code(), Some("password_too_short"));
         assert!(short.contains("10 to 1024 characters"), "{short}");
         let long = check_password_rules(&"x".repeat(1025)).unwrap_err();
+        assert_eq!(long.code(), Some("password_too_long"));
         assert!(long.contains("10 to 1024 characters"), "{long}");
     }
 }

@@ -114,32 +114,20 @@ impl Principal {
         if role >= needed {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "{} has the {role} role; to {} you need the {needed} role: ask an admin",
-                self.actor_name(),
-                operation.describe()
-            )))
+            Err(AppError::Forbidden(crate::msg!(RoleTooLow, self.actor_name(), &role, operation, &needed)))
         }
     }
 
-    fn unauthorized_hint(&self) -> String {
+    fn unauthorized_hint(&self) -> crate::model::Message {
         let how = match self.channel {
-            Channel::Ui => "sign in at /login",
-            Channel::Rest | Channel::Cli => {
-                "sign in at /login, or send an API token (`Authorization: Bearer rmt_…`, made on the Tokens page) or Basic credentials"
-            }
+            Channel::Ui => crate::msg!(HowToSignInUi),
+            Channel::Rest | Channel::Cli => crate::msg!(HowToSignInApi),
         };
         match self.actor {
-            Actor::Anonymous { why: Some(Rejected::Session) } => {
-                format!("your session has ended (expired, logged out, or the account changed): {how}")
-            }
-            Actor::Anonymous { why: Some(Rejected::Token) } => format!(
-                "the API token is not valid (unknown, expired, revoked, or its account disabled): create a new one on the Tokens page, or {how}"
-            ),
-            Actor::Anonymous { why: Some(Rejected::Password) } => {
-                format!("wrong username or password: {how}")
-            }
-            _ => format!("authentication required: {how}"),
+            Actor::Anonymous { why: Some(Rejected::Session) } => crate::msg!(SessionEnded, how),
+            Actor::Anonymous { why: Some(Rejected::Token) } => crate::msg!(TokenInvalid, how),
+            Actor::Anonymous { why: Some(Rejected::Password) } => crate::msg!(WrongPassword, how),
+            _ => crate::msg!(AuthRequired, how),
         }
     }
 }
@@ -163,10 +151,12 @@ mod tests {
         let Err(AppError::Unauthorized(message)) = anonymous.require(Operation::ListTags) else {
             panic!("anonymous listed tags");
         };
+        assert_eq!(message.code(), Some("auth_required"));
         assert!(message.contains("Bearer"), "{message}");
         let Err(AppError::Forbidden(message)) = user(Role::Viewer).require(Operation::DeleteTag) else {
             panic!("a viewer deleted a tag");
         };
+        assert_eq!(message.code(), Some("role_too_low"));
         assert!(message.contains("operator role"), "{message}");
         assert_eq!(user(Role::Operator).require(Operation::DeleteTag), Ok(()));
         let Err(AppError::Forbidden(message)) = user(Role::Operator).require(Operation::DeleteImage) else {
@@ -182,6 +172,6 @@ mod tests {
         let Err(AppError::Unauthorized(message)) = rejected.require(Operation::ListJobs) else {
             panic!("a rejected token listed jobs");
         };
-        assert!(message.contains("API token is not valid"), "{message}");
+        assert_eq!(message.code(), Some("token_invalid"));
     }
 }

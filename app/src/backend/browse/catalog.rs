@@ -46,7 +46,7 @@ pub async fn repositories(
     let last = match query.last.as_deref().filter(|l| !l.is_empty()) {
         Some(last) => Some(
             last.parse::<RepositoryName>()
-                .map_err(|e| AppError::BadRequest(format!("`last` is not a repository name: {e}")))?,
+                .map_err(|e| AppError::BadRequest(crate::msg!(LastNotRepositoryName, e.message())))?,
         ),
         None => None,
     };

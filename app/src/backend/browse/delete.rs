@@ -23,13 +23,11 @@ pub async fn delete_tag(
     scope: DeleteScope,
 ) -> Result<DeleteTagResult, AppError> {
     let tag = reference.as_str();
-    let not_found = || format!("`{reference}` does not exist in repository `{repository}`");
+    let not_found = || crate::msg!(NotInRepository, reference, repository);
     let digest = match reference {
         Reference::Tag(t) => registry.tag_digest(repository, t, true).await?,
         Reference::Digest(d) if scope == DeleteScope::Tag => {
-            return Err(AppError::BadRequest(format!(
-                "`{d}` is a digest, not a tag: to delete the image with every tag on it use scope=image"
-            )));
+            return Err(AppError::BadRequest(crate::msg!(DigestNotTag, d)));
         }
         Reference::Digest(_) => registry.head_manifest(repository, reference).await?,
     }
@@ -81,11 +79,13 @@ pub async fn delete_repository(
             Err(error) => {
                 let error = Scrubbed(&error);
                 tracing::warn!(%repository, %digest, %error, "deleting a repository stopped part-way");
-                return Err(AppError::Upstream(format!(
-                    "deleted {} of {} images of `{repository}` (tags {}), then: {error}",
+                return Err(AppError::Upstream(crate::msg!(
+                    DeletedPartWay,
                     deleted_digests.len(),
                     by_digest.len(),
-                    removed_tags.join(", ")
+                    repository,
+                    removed_tags.join(", "),
+                    &error
                 )));
             }
         }

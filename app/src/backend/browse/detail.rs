@@ -18,7 +18,7 @@ pub async fn tag_detail(
     repository: &RepositoryName,
     reference: &Reference,
 ) -> Result<TagDetail, AppError> {
-    let not_found = || format!("`{reference}` does not exist in repository `{repository}`");
+    let not_found = || crate::msg!(NotInRepository, reference, repository);
     let tag = reference.as_str();
     let digest = match reference {
         Reference::Tag(t) => {

@@ -41,10 +41,10 @@ use crate::model::AppError;
 const FAN_OUT: usize = MAX_IN_FLIGHT * 2;
 
 /// A not-found error said in the caller's terms; anything else as usual.
-fn or_not_found(error: RegistryError, what: impl FnOnce() -> String) -> AppError {
+fn or_not_found(error: RegistryError, what: impl FnOnce() -> crate::model::Message) -> AppError {
     if error.is_not_found() { AppError::NotFound(what()) } else { error.into() }
 }
 
-fn repository_not_found(repository: &RepositoryName) -> impl FnOnce() -> String + '_ {
-    move || format!("repository `{repository}` does not exist in the registry")
+fn repository_not_found(repository: &RepositoryName) -> impl FnOnce() -> crate::model::Message + '_ {
+    move || crate::msg!(RepositoryNotInRegistry, repository)
 }

@@ -76,26 +76,27 @@ pub(super) async fn copy_blobs(ctx: &Ctx<'_>, blobs: &[Blob]) -> Result<BlobTall
         *bytes += size;
     }
     if tally.present > 0 {
-        ctx.info(format!(
-            "{} already in {} ({})",
-            count(tally.present, "blob"),
-            ctx.spec.target_repository,
+        ctx.info(crate::msg!(
+            BlobsAlreadyIn,
+            blob_count(tally.present),
+            &ctx.spec.target_repository,
             size(tally.bytes_present)
         ));
     }
     if tally.mounted > 0 {
-        ctx.info(format!(
-            "mounted {} from {} ({})",
-            count(tally.mounted, "blob"),
-            ctx.spec.source_repository,
+        ctx.info(crate::msg!(
+            BlobsMounted,
+            blob_count(tally.mounted),
+            &ctx.spec.source_repository,
             size(tally.bytes_mounted)
         ));
     }
     Ok(tally)
 }
 
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+/// "1 blob", "3 blobs" in the reader's language.
+fn blob_count(n: usize) -> crate::model::Message {
+    if n == 1 { crate::msg!(OneBlob) } else { crate::msg!(Blobs, n) }
 }
 
 async fn copy_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
@@ -162,7 +163,7 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
         stream_attempt(ctx, blob, session, &reported)
     })
     .await?;
-    ctx.info(format!("streamed {short} ({})", size(blob.size)));
+    ctx.info(crate::msg!(Streamed, &short, size(blob.size)));
     Ok(Moved::Streamed)
 }
 

@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::registry::reference::{Reference, RepositoryName, Tag};
 use super::registry::{RegistryClient, RegistryError};
-use crate::model::LogLevel;
+use crate::model::{LogLevel, Message};
 pub use blobs::BLOBS_IN_FLIGHT;
 use memo::TagKnown;
 pub use memo::TargetMemo;
@@ -47,7 +47,8 @@ pub struct CopySpec {
 
 /// Where a copy reports to (the job's log and progress).
 pub trait CopyObserver: Send + Sync {
-    fn log(&self, level: LogLevel, message: String);
+    /// A line for the job's log: a message of ours (rendered in each reader's language) or text.
+    fn log(&self, level: LogLevel, message: Message);
     /// Bytes this copy will move (learned once manifests are read); called once per blob.
     fn add_bytes_total(&self, bytes: u64);
     /// Bytes moved (or found present / mounted) so far.
@@ -123,12 +124,12 @@ impl Ctx<'_> {
         if self.cancel.is_cancelled() { Err(CopyError::Cancelled) } else { Ok(()) }
     }
 
-    fn info(&self, message: String) {
-        self.observer.log(LogLevel::Info, message);
+    fn info(&self, message: impl Into<Message>) {
+        self.observer.log(LogLevel::Info, message.into());
     }
 
-    fn warn(&self, message: String) {
-        self.observer.log(LogLevel::Warn, message);
+    fn warn(&self, message: impl Into<Message>) {
+        self.observer.log(LogLevel::Warn, message.into());
     }
 }
 
@@ -190,10 +191,7 @@ pub async fn copy_image(
     };
     match existing {
         Some(existing) if existing == digest => {
-            ctx.info(format!(
-                "{target_name} already points to {}: nothing to copy",
-                short_digest(digest.as_str())
-            ));
+            ctx.info(crate::msg!(AlreadyPointsTo, &target_name, short_digest(digest.as_str())));
             return Ok(CopyOutcome {
                 digest: digest.to_string(),
                 media_type,
@@ -210,7 +208,7 @@ pub async fn copy_image(
         }
         // The whole digest, so the replaced image can be restored (it stays in the registry until
         // garbage collection).
-        Some(existing) => ctx.warn(format!("overwriting {target_name}: it held {existing}, now {digest}")),
+        Some(existing) => ctx.warn(crate::msg!(Overwriting, &target_name, &existing, &digest)),
         None => {}
     }
 
@@ -222,7 +220,7 @@ pub async fn copy_image(
         put_manifest(&ctx, &Reference::Digest(child.digest.clone()), child, Write::Hidden).await?;
     }
     if !plan.children.is_empty() {
-        ctx.info(format!("wrote {} child manifests by digest", plan.children.len()));
+        ctx.info(crate::msg!(WroteChildren, plan.children.len()));
     }
     // The last moment to stop: past this point the tag is written.
     ctx.check_cancel()?;
@@ -230,7 +228,7 @@ pub async fn copy_image(
     if let Some(tag) = &spec.target_tag {
         memo.tag_written(repository, tag);
     }
-    ctx.info(format!("wrote {target_name} → {digest}"));
+    ctx.info(crate::msg!(Wrote, &target_name, &digest));
     Ok(CopyOutcome {
         digest: digest.to_string(),
         media_type,
@@ -284,7 +282,8 @@ async fn put_manifest(
                 rechecks += 1;
                 ctx.observer.log(
                     LogLevel::Warn,
-                    format!("{what}: the registry did not see one of its blobs yet ({error}); trying again"),
+                    format!("{what}: the registry did not see one of its blobs yet ({error}); trying again")
+                        .into(),
                 );
                 tokio::select! {
                     biased;
@@ -343,7 +342,7 @@ mod tests {
         fn assert_send<T: Send>(_: &T) {}
         struct Quiet;
         impl CopyObserver for Quiet {
-            fn log(&self, _: LogLevel, _: String) {}
+            fn log(&self, _: LogLevel, _: Message) {}
             fn add_bytes_total(&self, _: u64) {}
             fn add_bytes_done(&self, _: u64) {}
         }

@@ -221,8 +221,8 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
             .await?
             .ok_or_else(|| CopyError::NotFound { reference: image_name(repository, reference) })?;
     verify_manifest(ctx, &manifest)?;
-    ctx.info(format!(
-        "read {}: {} ({})",
+    ctx.info(crate::msg!(
+        Read,
         image_name(repository, reference),
         describe(&manifest),
         short_digest(&manifest.digest)
@@ -236,7 +236,7 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
     }
     let (selection, unmatched) = select(&manifest.manifests, filters)?;
     for filter in unmatched {
-        ctx.warn(format!("the index has no {filter} image; copying the platforms it has"));
+        ctx.warn(crate::msg!(IndexLacksPlatform, &filter));
     }
     match selection {
         Selection::All => {
@@ -245,11 +245,7 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
         Selection::One(i) => {
             let entry = &manifest.manifests[i];
             let child = fetch_child(ctx, entry).await?;
-            ctx.info(format!(
-                "kept {} of the index: the target gets that platform's manifest {}",
-                platform_name(entry),
-                short_digest(&child.digest)
-            ));
+            ctx.info(crate::msg!(KeptOnePlatform, platform_name(entry), short_digest(&child.digest)));
             if child.media_type.is_index() {
                 return Err(CopyError::Unsupported(format!(
                     "the {} entry of {} is itself an index; copy it by digest instead",
@@ -267,8 +263,8 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
             let entries: Vec<Descriptor> = keep.iter().map(|&i| manifest.manifests[i].clone()).collect();
             let names: Vec<String> =
                 entries.iter().filter(|e| !e.is_attestation()).map(platform_name).collect();
-            ctx.info(format!(
-                "kept {} of {} platforms ({}): the new index {} differs from the source's {} because of the platform filter",
+            ctx.info(crate::msg!(
+                KeptPlatforms,
                 names.len(),
                 manifest.platform_entries().count(),
                 names.join(", "),
@@ -381,7 +377,7 @@ async fn check_single_platform(
     filters: &[PlatformFilter],
 ) -> Result<(), CopyError> {
     let (ManifestKind::Image, Some(config)) = (manifest.kind, &manifest.config) else {
-        ctx.info("not an index: the platform filter does not apply".to_owned());
+        ctx.info(crate::msg!(FilterNotIndex));
         return Ok(());
     };
     let repository = &ctx.spec.source_repository;

@@ -107,7 +107,7 @@ where
         };
         let Some(delay) = retry_delay(&error, number) else {
             if number > 1 && !matches!(error, CopyError::Cancelled) {
-                observer.log(LogLevel::Warn, format!("{what} failed after {number} attempts"));
+                observer.log(LogLevel::Warn, format!("{what} failed after {number} attempts").into());
             }
             return Err(error);
         };
@@ -117,7 +117,8 @@ where
             format!(
                 "{what} failed: {error}; retrying in {} (attempt {number}/{MAX_ATTEMPTS})",
                 seconds(delay)
-            ),
+            )
+            .into(),
         );
         tokio::select! {
             biased;
@@ -200,8 +201,8 @@ mod tests {
     struct Log(Mutex<Vec<(LogLevel, String)>>);
 
     impl CopyObserver for Log {
-        fn log(&self, level: LogLevel, message: String) {
-            self.0.lock().unwrap().push((level, message));
+        fn log(&self, level: LogLevel, message: crate::model::Message) {
+            self.0.lock().unwrap().push((level, message.to_string()));
         }
         fn add_bytes_total(&self, _: u64) {}
         fn add_bytes_done(&self, _: u64) {}

@@ -50,11 +50,11 @@ pub enum DockerError {
 impl From<DockerError> for AppError {
     fn from(error: DockerError) -> Self {
         match &error {
-            DockerError::NotFound { .. } => AppError::NotFound(error.to_string()),
+            DockerError::NotFound { .. } => AppError::NotFound(error.to_string().into()),
             DockerError::Refused { status, .. } if (400..500).contains(status) => {
-                AppError::BadRequest(error.to_string())
+                AppError::BadRequest(error.to_string().into())
             }
-            _ => AppError::Upstream(error.to_string()),
+            _ => AppError::Upstream(error.to_string().into()),
         }
     }
 }

@@ -21,14 +21,14 @@ pub struct Moved {
 }
 
 impl Moved {
-    /// `pushed 2 layers (20.0 MB), 1 already present`, with `verb` first.
-    pub fn describe(&self, verb: &str) -> String {
-        format!(
-            "{verb} {} layers ({}), {} already present",
-            self.layers_moved,
-            size(self.bytes),
-            self.layers_present
-        )
+    /// `pushed 2 layers (20.0 MB), 1 already present`, in the reader's language.
+    pub fn pushed(&self) -> crate::model::Message {
+        crate::msg!(LayersPushed, self.layers_moved, size(self.bytes), self.layers_present)
+    }
+
+    /// `pulled 2 layers (20.0 MB), 1 already present`, in the reader's language.
+    pub fn pulled(&self) -> crate::model::Message {
+        crate::msg!(LayersPulled, self.layers_moved, size(self.bytes), self.layers_present)
     }
 }
 
@@ -115,7 +115,7 @@ mod tests {
             Moved { digest: Some("sha256:abc".into()), layers_moved: 1, layers_present: 1, bytes: 1000 }
         );
         assert_eq!(seen, (1000, 1000));
-        assert_eq!(moved.describe("pushed"), "pushed 1 layers (1000 B), 1 already present");
+        assert_eq!(moved.pushed().to_string(), "pushed 1 layers (1000 B), 1 already present");
     }
 
     #[tokio::test]

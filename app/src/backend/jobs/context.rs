@@ -14,7 +14,7 @@ use crate::backend::copy::CopyObserver;
 use crate::backend::docker::DockerClient;
 use crate::backend::registry::{RegistryClient, SourceRegistries};
 use crate::backend::storage::StorageIndex;
-use crate::model::{ItemStatus, JobEvent, JobItem, JobSummary, LogLevel};
+use crate::model::{ItemStatus, JobEvent, JobItem, JobSummary, LogLevel, Message};
 
 /// How often, at most, byte progress is written to the store and sent to live views.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(250);
@@ -129,8 +129,10 @@ impl JobContext {
         let _ = self.shared.events.send(event);
     }
 
-    /// Appends a log line (stored, then sent live).
-    pub fn log(&self, level: LogLevel, message: String) {
+    /// Appends a log line (stored with its key, so each reader sees it in their language; then
+    /// sent live).
+    pub fn log(&self, level: LogLevel, message: impl Into<Message>) {
+        let message = message.into();
         let id = self.id();
         match level {
             LogLevel::Error => tracing::warn!(job = %id, "{message}"),
@@ -142,16 +144,16 @@ impl JobContext {
         }
     }
 
-    pub fn info(&self, message: impl Into<String>) {
-        self.log(LogLevel::Info, message.into());
+    pub fn info(&self, message: impl Into<Message>) {
+        self.log(LogLevel::Info, message);
     }
 
-    pub fn warn(&self, message: impl Into<String>) {
-        self.log(LogLevel::Warn, message.into());
+    pub fn warn(&self, message: impl Into<Message>) {
+        self.log(LogLevel::Warn, message);
     }
 
-    pub fn error(&self, message: impl Into<String>) {
-        self.log(LogLevel::Error, message.into());
+    pub fn error(&self, message: impl Into<Message>) {
+        self.log(LogLevel::Error, message);
     }
 
     /// Replaces the job's items (kinds that learn their items when they start).
@@ -248,7 +250,7 @@ fn recount(summary: &mut JobSummary, items: &[JobItem]) {
 }
 
 impl CopyObserver for JobContext {
-    fn log(&self, level: LogLevel, message: String) {
+    fn log(&self, level: LogLevel, message: Message) {
         JobContext::log(self, level, message);
     }
 

@@ -52,14 +52,14 @@ pub(super) async fn push_verified(
     })
     .await
     .map_err(|error| match error {
-        CopyError::Cancelled => ItemOutcome::cancelled("cancelled while verifying the pushed tag"),
-        error => ItemOutcome::failed(format!("pushed, but the tag could not be verified: {error}")),
+        CopyError::Cancelled => ItemOutcome::cancelled(crate::msg!(CancelledVerifying)),
+        error => ItemOutcome::failed(crate::msg!(PushedNotVerified, &error)),
     })?;
     match (served, &moved.digest) {
-        (Some(served), Some(pushed)) if served != pushed.as_str() => Err(ItemOutcome::failed(format!(
-            "pushed {pushed}, but the registry serves {served} under {target}"
-        ))),
+        (Some(served), Some(pushed)) if served != pushed.as_str() => {
+            Err(ItemOutcome::failed(crate::msg!(ServedDiffers, pushed, &served, target)))
+        }
         (Some(served), _) => Ok((moved, served.to_string())),
-        (None, _) => Err(ItemOutcome::failed(format!("pushed, but the registry has no {target}"))),
+        (None, _) => Err(ItemOutcome::failed(crate::msg!(PushedMissing, target))),
     }
 }

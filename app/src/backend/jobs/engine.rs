@@ -61,13 +61,7 @@ impl Queue {
         self.waiting
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < self.max).then_some(n + 1))
             .map(|_| QueueSlot(self.waiting.clone()))
-            .map_err(|waiting| {
-                AppError::TooManyRequests(format!(
-                    "{waiting} jobs are already waiting for a worker (MAX_QUEUED_JOBS={}); \
-                     start this one once some have started, or cancel queued ones",
-                    self.max
-                ))
-            })
+            .map_err(|waiting| AppError::TooManyRequests(crate::msg!(QueueFull, waiting, self.max)))
     }
 }
 
@@ -118,11 +112,7 @@ impl JobManager {
                 &id,
                 &now(),
                 LogLevel::Warn,
-                &format!(
-                    "the server stopped while this job was {}; nothing more was done. \
-                     Tags are written last, so none is half-written. Retry runs what is left.",
-                    summary.status.as_str()
-                ),
+                &crate::msg!(ServerStopped, summary.status.as_str()),
             )?;
             inner.store().close_open_items(&id)?;
             let stamp = now();
@@ -166,7 +156,7 @@ impl JobManager {
         let live = Arc::new(LiveJob::new(summary.clone(), plan.items));
         self.inner.live.lock().expect("live jobs lock").insert(summary.id.clone(), live.clone());
         let context = self.inner.context(live);
-        context.log(LogLevel::Info, format!("queued: {} → {}", summary.source_image, summary.target_image));
+        context.log(LogLevel::Info, crate::msg!(JobQueued, &summary.source_image, &summary.target_image));
         context.update_summary(|_| {});
         tokio::spawn(run(self.inner.clone(), context, request, slot));
         Ok(summary)
@@ -180,15 +170,14 @@ impl JobManager {
                 if !live.cancel.is_cancelled() {
                     live.cancel.cancel();
                     let context = self.inner.context(live.clone());
-                    context.log(LogLevel::Warn, "cancel requested: stopping at the next step".to_owned());
+                    context.log(LogLevel::Warn, crate::msg!(CancelRequested));
                 }
                 Ok(live.state.lock().expect("job state lock").summary.clone())
             }
             None => match self.inner.store().summary(id).map_err(store_error)? {
-                Some(summary) => Err(AppError::BadRequest(format!(
-                    "job {id} has already finished ({}); there is nothing to cancel",
-                    summary.status.as_str()
-                ))),
+                Some(summary) => {
+                    Err(AppError::BadRequest(crate::msg!(JobAlreadyFinished, id, summary.status.as_str())))
+                }
                 None => Err(not_found(id)),
             },
         }
@@ -198,14 +187,10 @@ impl JobManager {
     pub fn retry(&self, id: &str) -> Result<JobSummary, AppError> {
         let job = self.job(id)?;
         if !job.summary.status.is_finished() {
-            return Err(AppError::BadRequest(format!(
-                "job {id} is still {}; retry it once it has finished",
-                job.summary.status.as_str()
-            )));
+            return Err(AppError::BadRequest(crate::msg!(JobStillRunning, id, job.summary.status.as_str())));
         }
-        let request = job.retry_request().ok_or_else(|| {
-            AppError::BadRequest(format!("job {id} has no failed, cancelled or interrupted items to retry"))
-        })?;
+        let request =
+            job.retry_request().ok_or_else(|| AppError::BadRequest(crate::msg!(NothingToRetry, id)))?;
         self.submit(request, Some(id.to_owned()))
     }
 
@@ -320,7 +305,7 @@ impl Watch {
 }
 
 fn not_found(id: &str) -> AppError {
-    AppError::NotFound(format!("no job with id {id}: it never existed or was removed by SYNC_JOB_RETENTION"))
+    AppError::NotFound(crate::msg!(JobNotFound, id))
 }
 
 /// Waits for a worker, runs the job's kind, and records how it ended.
@@ -336,7 +321,7 @@ async fn run(inner: Arc<Inner>, context: JobContext, request: JobRequest, slot: 
             s.status = JobStatus::Running;
             s.started_at = Some(now());
         });
-        context.log(LogLevel::Info, "started".to_owned());
+        context.log(LogLevel::Info, crate::msg!(JobStarted));
         let work = AssertUnwindSafe(kinds::run(&context, &request)).catch_unwind();
         // A kind stops by itself at its next step boundary once cancelled; one stuck in a request
         // (a registry that does not answer) is dropped after a grace period. Tags are written last,
@@ -351,7 +336,7 @@ async fn run(inner: Arc<Inner>, context: JobContext, request: JobRequest, slot: 
                 Err(_) => Err("the job stopped on an internal error; see the server log".to_owned()),
             },
             () = stuck => {
-                context.warn("the current step did not stop by itself; it was abandoned");
+                context.warn(crate::msg!(StepAbandoned));
                 Ok(())
             }
         }
@@ -379,14 +364,14 @@ fn finish(inner: &Inner, context: &JobContext, result: Result<(), String>) {
         .map(|(index, _)| index)
         .collect();
     let detail = match (cancelled, context.started()) {
-        (true, false) => "cancelled before it started; nothing was written",
-        (true, true) => "cancelled before it finished",
-        (false, _) => "not run",
+        (true, false) => crate::msg!(CancelledBeforeStart),
+        (true, true) => crate::msg!(CancelledBeforeEnd),
+        (false, _) => crate::msg!(NotRun),
     };
     let status = if cancelled { ItemStatus::Cancelled } else { ItemStatus::Failed };
     for index in open {
         context.amend_item(index, |outcome| {
-            let outcome = if outcome.detail.is_empty() { outcome.noted(detail) } else { outcome };
+            let outcome = if outcome.detail.is_empty() { outcome.noted(detail.clone()) } else { outcome };
             outcome.with_status(status)
         });
     }
@@ -394,8 +379,8 @@ fn finish(inner: &Inner, context: &JobContext, result: Result<(), String>) {
     context.log(
         if status == JobStatus::Succeeded { LogLevel::Info } else { LogLevel::Warn },
         match &error {
-            Some(error) => format!("finished: {} ({error})", status.as_str()),
-            None => format!("finished: {}", status.as_str()),
+            Some(error) => crate::msg!(JobFinishedWith, status.as_str(), error),
+            None => crate::msg!(JobFinished, status.as_str()),
         },
     );
     context.update_summary(|s| {
@@ -426,9 +411,10 @@ pub fn final_status(
     let total = items.len();
     match (failed, skipped) {
         (0, 0) => (JobStatus::Succeeded, None),
-        (1, 0) if total == 1 => {
-            (JobStatus::Failed, Some(items[0].detail.clone().unwrap_or_else(|| "the item failed".to_owned())))
-        }
+        (1, 0) if total == 1 => (
+            JobStatus::Failed,
+            Some(items[0].detail.as_ref().map_or_else(|| "the item failed".to_owned(), ToString::to_string)),
+        ),
         (f, 0) if f == total => (JobStatus::Failed, Some(format!("all {total} items failed"))),
         _ => {
             let mut parts = Vec::new();

@@ -325,7 +325,7 @@ async fn delete_sources(
         Ok(Some(now)) if &now == digest => {}
         Ok(now) => {
             return ok(detail)
-                .noted(&format!(
+                .noted(format!(
                     "source tags kept: {target} resolves to {}, not the index",
                     now.map(|d| d.to_string()).unwrap_or_else(|| "nothing".to_owned())
                 ))
@@ -333,7 +333,7 @@ async fn delete_sources(
         }
         Err(error) => {
             return ok(detail)
-                .noted(&format!("source tags kept: cannot check {target}: {error}"))
+                .noted(format!("source tags kept: cannot check {target}: {error}"))
                 .with_status(ItemStatus::Failed);
         }
     }
@@ -356,10 +356,10 @@ async fn delete_sources(
     }
     let mut outcome = ok(detail);
     if !deleted.is_empty() {
-        outcome = outcome.noted(&format!("deleted the source tags {}", deleted.join(", ")));
+        outcome = outcome.noted(format!("deleted the source tags {}", deleted.join(", ")));
     }
     if !kept.is_empty() {
-        outcome = outcome.noted(&kept.join("; ")).with_status(ItemStatus::Failed);
+        outcome = outcome.noted(kept.join("; ")).with_status(ItemStatus::Failed);
     }
     outcome
 }

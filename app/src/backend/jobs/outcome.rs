@@ -4,31 +4,32 @@
 use crate::backend::copy::{CopyError, CopyOutcome};
 use crate::backend::docker::DockerError;
 use crate::format::bytes as size;
-use crate::model::{ItemStatus, JobItem};
+use crate::model::{ItemStatus, JobItem, Message};
 
-/// An item's status, what to tell the user about it, and the digest it wrote or verified.
+/// An item's status, what to tell the user about it (a message of ours, rendered in each
+/// reader's language, or a reason passed on as it is), and the digest it wrote or verified.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ItemOutcome {
     pub status: ItemStatus,
-    pub detail: String,
+    pub detail: Message,
     pub digest: Option<String>,
 }
 
 impl ItemOutcome {
-    pub fn succeeded(detail: impl Into<String>, digest: Option<String>) -> Self {
+    pub fn succeeded(detail: impl Into<Message>, digest: Option<String>) -> Self {
         Self { status: ItemStatus::Succeeded, detail: detail.into(), digest }
     }
 
     /// Left alone on purpose (a conflict not overwritten).
-    pub fn skipped(detail: impl Into<String>) -> Self {
+    pub fn skipped(detail: impl Into<Message>) -> Self {
         Self { status: ItemStatus::Skipped, detail: detail.into(), digest: None }
     }
 
-    pub fn cancelled(detail: impl Into<String>) -> Self {
+    pub fn cancelled(detail: impl Into<Message>) -> Self {
         Self { status: ItemStatus::Cancelled, detail: detail.into(), digest: None }
     }
 
-    pub fn failed(detail: impl Into<String>) -> Self {
+    pub fn failed(detail: impl Into<Message>) -> Self {
         Self { status: ItemStatus::Failed, detail: detail.into(), digest: None }
     }
 
@@ -37,13 +38,12 @@ impl ItemOutcome {
     /// the source's, and a difference fails the copy.
     pub fn of_copy(result: &Result<CopyOutcome, CopyError>) -> Self {
         match result {
-            Ok(outcome) if outcome.already_present => Self::succeeded(
-                "already present with the same digest: nothing copied",
-                Some(outcome.digest.clone()),
-            ),
+            Ok(outcome) if outcome.already_present => {
+                Self::succeeded(crate::msg!(AlreadyPresent), Some(outcome.digest.clone()))
+            }
             Ok(outcome) => Self::succeeded(
-                format!(
-                    "{} blobs mounted, {} streamed ({}), {} already present",
+                crate::msg!(
+                    Copied,
                     outcome.blobs_mounted,
                     outcome.blobs_streamed,
                     size(outcome.bytes_streamed),
@@ -51,20 +51,18 @@ impl ItemOutcome {
                 ),
                 Some(outcome.digest.clone()),
             ),
-            Err(CopyError::Conflict { existing, incoming, .. }) => Self::skipped(format!(
-                "conflict: the target tag holds {existing}, not the source's {incoming}; not overwritten"
-            )),
-            Err(CopyError::Cancelled) => Self::cancelled("cancelled; the target tag was not written"),
+            Err(CopyError::Conflict { existing, incoming, .. }) => {
+                Self::skipped(crate::msg!(ConflictNotOverwritten, existing, incoming))
+            }
+            Err(CopyError::Cancelled) => Self::cancelled(crate::msg!(CopyCancelled)),
             Err(error) => Self::failed(error.to_string()),
         }
     }
 
     /// `detail; note`, or the note alone where there was no detail.
-    pub fn noted(mut self, note: &str) -> Self {
-        if !self.detail.is_empty() {
-            self.detail.push_str("; ");
-        }
-        self.detail.push_str(note);
+    pub fn noted(mut self, note: impl Into<Message>) -> Self {
+        let note = note.into();
+        self.detail = if self.detail.is_empty() { note } else { crate::msg!(Noted, self.detail, note) };
         self
     }
 
@@ -78,7 +76,7 @@ impl ItemOutcome {
     pub fn of(item: &JobItem) -> Self {
         Self {
             status: item.status,
-            detail: item.detail.clone().unwrap_or_default(),
+            detail: item.detail.clone().unwrap_or_else(|| Message::from("")),
             digest: item.digest.clone(),
         }
     }
@@ -107,6 +105,29 @@ impl From<DockerError> for ItemOutcome {
 }
 
 #[cfg(test)]
+mod localized_tests {
+    use super::*;
+    use crate::ui::lang::Lang;
+
+    #[test]
+    fn details_and_notes_render_in_the_readers_language() {
+        let outcome = ItemOutcome::skipped(crate::msg!(ConflictNotOverwritten, "sha256:a", "sha256:b"))
+            .noted(crate::msg!(NotRun));
+        assert_eq!(
+            outcome.detail.render(Lang::En),
+            "conflict: the target tag holds sha256:a, not the source's sha256:b; not overwritten; not run"
+        );
+        assert_eq!(
+            outcome.detail.render(Lang::ZhCn),
+            "冲突：目标标签指向 sha256:a，而不是源的 sha256:b；未覆盖；未执行"
+        );
+        // A registry's or Docker's reason stays as it was, inside our wording.
+        let failed = ItemOutcome::failed("MANIFEST_UNKNOWN").noted(crate::msg!(NotRun));
+        assert_eq!(failed.detail.render(Lang::ZhCn), "MANIFEST_UNKNOWN；未执行");
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -115,7 +136,7 @@ mod tests {
         let mut item = JobItem::pending("a:v1", "b:v1");
         ItemOutcome::succeeded("copied", Some("sha256:1".into())).apply_to(&mut item);
         assert_eq!(
-            (item.status, item.detail.as_deref(), item.digest.as_deref()),
+            (item.status, item.detail.as_ref().map(ToString::to_string).as_deref(), item.digest.as_deref()),
             (ItemStatus::Succeeded, Some("copied"), Some("sha256:1"))
         );
         let failed =

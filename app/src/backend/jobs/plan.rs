@@ -2,7 +2,7 @@
 //! that more than one kind makes: bad input is refused whole, before anything runs.
 
 use crate::backend::registry::reference::RepositoryName;
-use crate::model::{AppError, JobItem};
+use crate::model::{AppError, JobItem, Message};
 
 /// What a job will do, known before it is queued.
 pub struct Plan {
@@ -21,16 +21,16 @@ pub(super) fn repository_list(field: &str, names: &[String]) -> Result<Vec<Repos
     for name in names {
         let name = name.trim().trim_matches('/');
         match name.parse::<RepositoryName>() {
-            Err(reason) => errors.push(format!("{name:?}: {reason}")),
+            Err(reason) => errors.push(crate::msg!(Labelled, &format!("{name:?}"), reason.message())),
             Ok(name) if !out.contains(&name) => out.push(name),
             Ok(_) => {}
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::BadRequest(format!("{field}: {}", errors.join("; "))));
+        return Err(AppError::BadRequest(crate::msg!(Labelled, field, crate::messages::joined(errors))));
     }
     if out.is_empty() {
-        return Err(AppError::BadRequest(format!("{field} is empty: name at least one repository")));
+        return Err(AppError::BadRequest(crate::msg!(ListEmpty, field)));
     }
     Ok(out)
 }
@@ -44,21 +44,18 @@ pub(super) fn image_refs(refs: &[String]) -> Result<Vec<String>, AppError> {
         }
     }
     if out.is_empty() {
-        return Err(AppError::BadRequest(
-            "image_refs is empty: name at least one local image (repository:tag or image ID)".to_owned(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!(ImageRefsEmpty)));
     }
     Ok(out)
 }
 
 /// One message per pair of sources that would get the same target name.
-pub(super) fn collisions<N: Ord + std::fmt::Display>(pairs: &[(N, N)]) -> Vec<String> {
+pub(super) fn collisions<N: Ord + std::fmt::Display>(pairs: &[(N, N)]) -> Vec<Message> {
     let mut seen = std::collections::BTreeMap::new();
     pairs
         .iter()
         .filter_map(|(source, target)| {
-            seen.insert(target, source)
-                .map(|other| format!("{other} and {source} would both become {target}"))
+            seen.insert(target, source).map(|other| crate::msg!(Collision, other, source, target))
         })
         .collect()
 }
@@ -103,6 +100,9 @@ mod tests {
             ["app:v1", "web"]
         );
         assert!(image_refs(&[" ".into()]).unwrap_err().to_string().contains("image_refs is empty"));
-        assert_eq!(collisions(&[("a", "x"), ("b", "x")]), ["a and b would both become x"]);
+        let found = collisions(&[("a", "x"), ("b", "x")]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].code(), Some("collision"));
+        assert_eq!(found[0], "a and b would both become x");
     }
 }

@@ -8,7 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::backend::store::Db;
 pub use crate::backend::store::StoreError;
-use crate::model::{Job, JobItem, JobKind, JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress};
+use crate::model::{
+    Job, JobItem, JobKind, JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Message, Progress,
+};
 
 /// Lines kept from the start of a job's log, and again from its end, once a log grows past both:
 /// the middle is dropped (and counted), never the beginning.
@@ -127,8 +129,17 @@ impl Store {
 
     pub fn update_item(&self, job_id: &str, index: usize, item: &JobItem) -> Result<(), StoreError> {
         self.conn().execute(
-            "UPDATE job_items SET status = ?3, detail = ?4, digest = ?5, target = ?6 WHERE job_id = ?1 AND idx = ?2",
-            params![job_id, index as i64, item.status.as_str(), item.detail, item.digest, item.target],
+            "UPDATE job_items SET status = ?3, detail = ?4, digest = ?5, target = ?6, detail_key = ?7 \
+             WHERE job_id = ?1 AND idx = ?2",
+            params![
+                job_id,
+                index as i64,
+                item.status.as_str(),
+                item.detail.as_ref().map(ToString::to_string),
+                item.digest,
+                item.target,
+                item.detail.as_ref().and_then(stored_key)
+            ],
         )?;
         Ok(())
     }
@@ -162,7 +173,7 @@ impl Store {
         job_id: &str,
         at: &str,
         level: LogLevel,
-        message: &str,
+        message: &Message,
     ) -> Result<LogLine, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -172,8 +183,8 @@ impl Store {
             |r| r.get(0),
         )?;
         tx.execute(
-            "INSERT INTO job_logs (job_id, seq, at, level, message) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![job_id, seq, at, level.as_str(), message],
+            "INSERT INTO job_logs (job_id, seq, at, level, message, message_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![job_id, seq, at, level.as_str(), message.to_string(), stored_key(message)],
         )?;
         let seq = seq as u64;
         if seq > LOG_HEAD_LINES + LOG_TAIL_LINES {
@@ -185,7 +196,7 @@ impl Store {
             tx.execute("UPDATE jobs SET logs_dropped = logs_dropped + 1 WHERE id = ?1", [job_id])?;
         }
         tx.commit()?;
-        Ok(LogLine { seq, at: at.to_owned(), level, message: message.to_owned() })
+        Ok(LogLine { seq, at: at.to_owned(), level, message: message.clone() })
     }
 
     pub fn summary(&self, job_id: &str) -> Result<Option<JobSummary>, StoreError> {
@@ -223,7 +234,7 @@ impl Store {
         let request: JobRequest = serde_json::from_str(&request)
             .map_err(|_| StoreError::Corrupt { what: "job request", value: request.clone() })?;
         let mut statement = conn.prepare(
-            "SELECT source, target, status, detail, digest FROM job_items WHERE job_id = ?1 ORDER BY idx",
+            "SELECT source, target, status, detail, digest, detail_key FROM job_items WHERE job_id = ?1 ORDER BY idx",
         )?;
         let items = statement
             .query_map([job_id], |r| {
@@ -231,15 +242,17 @@ impl Store {
                     source: r.get(0)?,
                     target: r.get(1)?,
                     status: column_enum(r, 2)?,
-                    detail: r.get(3)?,
+                    detail: r
+                        .get::<_, Option<String>>(3)?
+                        .map(|text| stored_message(text, r.get(5).ok().flatten())),
                     digest: r.get(4)?,
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         // The newest lines by the (job_id, seq) key, then back in order; -1 is SQLite's "no limit".
         let mut statement = conn.prepare(
-            "SELECT seq, at, level, message FROM \
-             (SELECT seq, at, level, message FROM job_logs WHERE job_id = ?1 ORDER BY seq DESC LIMIT ?2) \
+            "SELECT seq, at, level, message, message_key FROM \
+             (SELECT seq, at, level, message, message_key FROM job_logs WHERE job_id = ?1 ORDER BY seq DESC LIMIT ?2) \
              ORDER BY seq",
         )?;
         let limit = log_tail.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
@@ -249,7 +262,7 @@ impl Store {
                     seq: r.get::<_, i64>(0)? as u64,
                     at: r.get(1)?,
                     level: column_enum(r, 2)?,
-                    message: r.get(3)?,
+                    message: stored_message(r.get(3)?, r.get(4)?),
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -286,7 +299,8 @@ impl Store {
 
 fn insert_items(tx: &rusqlite::Transaction<'_>, job_id: &str, items: &[JobItem]) -> Result<(), StoreError> {
     let mut statement = tx.prepare(
-        "INSERT INTO job_items (job_id, idx, source, target, status, detail, digest) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO job_items (job_id, idx, source, target, status, detail, digest, detail_key) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?;
     for (index, item) in items.iter().enumerate() {
         statement.execute(params![
@@ -295,11 +309,27 @@ fn insert_items(tx: &rusqlite::Transaction<'_>, job_id: &str, items: &[JobItem])
             item.source,
             item.target,
             item.status.as_str(),
-            item.detail,
-            item.digest
+            item.detail.as_ref().map(ToString::to_string),
+            item.digest,
+            item.detail.as_ref().and_then(stored_key)
         ])?;
     }
     Ok(())
+}
+
+/// What `job_logs.message_key` (or `job_items.detail_key`) holds for a message: its key and
+/// arguments, if it is one of ours.
+fn stored_key(message: &Message) -> Option<String> {
+    match message {
+        Message::Keyed(keyed) => Some(keyed.to_stored()),
+        Message::Text(_) => None,
+    }
+}
+
+/// A stored line's (or item detail's) message: the keyed one when there is one this build knows, else the English
+/// text (lines from before keys were stored, or a key since removed).
+fn stored_message(text: String, key: Option<String>) -> Message {
+    key.as_deref().and_then(crate::messages::Keyed::from_stored).map_or(Message::Text(text), Message::Keyed)
 }
 
 #[cfg(test)]
@@ -352,7 +382,7 @@ mod tests {
         store.update_summary(&done).unwrap();
         let failed = JobItem { status: ItemStatus::Failed, detail: Some("gone".into()), ..item() };
         store.update_item("one", 0, &failed).unwrap();
-        store.append_log("one", "t", LogLevel::Warn, "careful").unwrap();
+        store.append_log("one", "t", LogLevel::Warn, &"careful".into()).unwrap();
 
         let listed: Vec<String> = store.list(10).unwrap().into_iter().map(|s| s.id).collect();
         assert_eq!(listed, ["two", "one"]);
@@ -362,7 +392,7 @@ mod tests {
         assert_eq!(job.items, [failed]);
         assert_eq!(job.request, request());
         assert_eq!(
-            (job.logs[0].seq, job.logs[0].level, job.logs[0].message.as_str()),
+            (job.logs[0].seq, job.logs[0].level, &*job.logs[0].message.to_string()),
             (1, LogLevel::Warn, "careful")
         );
         assert!(store.job("nope").unwrap().is_none());
@@ -376,7 +406,7 @@ mod tests {
         store.insert(&summary("long", JobStatus::Running), &request(), &[]).unwrap();
         let total = LOG_HEAD_LINES + LOG_TAIL_LINES + 250;
         for n in 1..=total {
-            store.append_log("long", "t", LogLevel::Info, &format!("line {n}")).unwrap();
+            store.append_log("long", "t", LogLevel::Info, &format!("line {n}").into()).unwrap();
         }
         let job = store.job("long").unwrap().unwrap();
         assert_eq!(job.logs_dropped, 250);
@@ -394,11 +424,11 @@ mod tests {
         let store = Store::open(dir.path()).unwrap();
         store.insert(&summary("tail", JobStatus::Running), &request(), &[]).unwrap();
         for n in 1..=10 {
-            store.append_log("tail", "t", LogLevel::Info, &format!("line {n}")).unwrap();
+            store.append_log("tail", "t", LogLevel::Info, &format!("line {n}").into()).unwrap();
         }
         let messages = |tail| -> Vec<String> {
             let job = store.job_with_log_tail("tail", tail).unwrap().unwrap();
-            job.logs.into_iter().map(|line| line.message).collect()
+            job.logs.into_iter().map(|line| line.message.to_string()).collect()
         };
         assert_eq!(messages(Some(3)), ["line 8", "line 9", "line 10"]);
         assert_eq!(messages(Some(0)), Vec::<String>::new());
@@ -417,7 +447,7 @@ mod tests {
             ("new", JobStatus::Cancelled),
         ] {
             store.insert(&summary(id, status), &request(), &[item()]).unwrap();
-            store.append_log(id, "t", LogLevel::Info, "x").unwrap();
+            store.append_log(id, "t", LogLevel::Info, &"x".into()).unwrap();
         }
         assert_eq!(store.apply_retention(2).unwrap(), 1);
         let listed: Vec<String> = store.list(10).unwrap().into_iter().map(|s| s.id).collect();

@@ -223,14 +223,14 @@ impl From<RegistryError> for crate::model::AppError {
         use crate::model::AppError;
         let message = crate::backend::redact::scrub_urls(&error.to_string());
         match &error {
-            RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message),
-            RegistryError::NotRepointable { .. } => AppError::BadRequest(message),
+            RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message.into()),
+            RegistryError::NotRepointable { .. } => AppError::BadRequest(message.into()),
             // The outbound policy refused where the request leads: the chosen registry's to fix.
-            RegistryError::Refused { .. } => AppError::BadRequest(message),
-            e if e.is_not_found() => AppError::NotFound(format!("not found in the registry: {message}")),
+            RegistryError::Refused { .. } => AppError::BadRequest(message.into()),
+            e if e.is_not_found() => AppError::NotFound(crate::msg!(NotFoundInRegistry, message)),
             _ => {
                 tracing::warn!(error = %message, "registry request failed");
-                AppError::Upstream(message)
+                AppError::Upstream(message.into())
             }
         }
     }

@@ -15,65 +15,98 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::Message;
+
 /// Longest repository name the registry accepts.
 pub const MAX_REPOSITORY_LEN: usize = 255;
 /// Longest tag: `[\w][\w.-]{0,127}`.
 pub const MAX_TAG_LEN: usize = 128;
 
-const NAME_RULE: &str = "lower-case letters and digits, separated inside a path component by `.`, `_`, `__` \
-                         or one or more `-`, with `/` between components (e.g. `team/app-server`)";
-const TAG_RULE: &str = "a tag is 1 to 128 letters, digits, `_`, `.` or `-`";
-
-/// Why a name, tag, digest or image reference was refused. The text is the message the user
-/// sees; match on the variant, not on the text.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Why a name, tag, digest or image reference was refused. Its text is a message of
+/// [`crate::messages`] ([`ReferenceError::message`]), so the user reads the rule in their language;
+/// `Display` is the English. Match on the variant, not on the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReferenceError {
-    #[error("the repository name is empty: use {NAME_RULE}")]
     EmptyRepository,
-    #[error(
-        "the repository name is {len} characters long; the registry accepts at most {MAX_REPOSITORY_LEN}"
-    )]
-    RepositoryTooLong { len: usize },
-    #[error(
-        "the repository name `{name}` contains upper-case letters; repository names are lower-case (`{}`)",
-        name.to_ascii_lowercase()
-    )]
-    UpperCase { name: String },
-    #[error("the repository name `{name}` contains `{character}`; use only {NAME_RULE}")]
-    Character { name: String, character: char },
-    #[error(
-        "the repository name `{name}` has an empty path component: remove the leading, trailing or doubled `/`"
-    )]
-    EmptyComponent { name: String },
-    #[error("the path component `{component}` of `{name}` must start and end with a letter or digit")]
-    ComponentEdge { name: String, component: String },
-    #[error(
-        "the path component `{component}` of `{name}` has the separator `{separator}`; between letters and \
-         digits only `.`, `_`, `__` or one or more `-` are allowed"
-    )]
-    Separator { name: String, component: String, separator: String },
-    #[error("the tag is empty: {TAG_RULE}")]
+    RepositoryTooLong {
+        len: usize,
+    },
+    UpperCase {
+        name: String,
+    },
+    Character {
+        name: String,
+        character: char,
+    },
+    EmptyComponent {
+        name: String,
+    },
+    ComponentEdge {
+        name: String,
+        component: String,
+    },
+    Separator {
+        name: String,
+        component: String,
+        separator: String,
+    },
     EmptyTag,
-    #[error("the tag is {len} characters long; at most {MAX_TAG_LEN} are allowed")]
-    TagTooLong { len: usize },
-    #[error("the tag `{tag}` starts with `{first}`; a tag starts with a letter, digit or `_`")]
-    TagStart { tag: String, first: char },
-    #[error("the tag `{tag}` contains `{character}`; use only letters, digits, `_`, `.` and `-`")]
-    TagCharacter { tag: String, character: char },
-    #[error(
-        "`{digest}` is not a valid digest ({reason}); a digest is `sha256:` followed by 64 lower-case hex digits"
-    )]
-    Digest { digest: String, reason: String },
-    #[error(
-        "`{reference}` is not an image reference: {reason}; expected [host[:port]/]repository[:tag][@digest]"
-    )]
-    Image { reference: String, reason: Box<ReferenceError> },
+    TagTooLong {
+        len: usize,
+    },
+    TagStart {
+        tag: String,
+        first: char,
+    },
+    TagCharacter {
+        tag: String,
+        character: char,
+    },
+    /// `reason` is `oci-spec`'s, passed on as it is.
+    Digest {
+        digest: String,
+        reason: String,
+    },
+    Image {
+        reference: String,
+        reason: Box<ReferenceError>,
+    },
 }
+
+impl ReferenceError {
+    /// The rule that was broken and how to fix it, as a message to render in the reader's language.
+    pub fn message(&self) -> Message {
+        use ReferenceError::*;
+        match self {
+            EmptyRepository => crate::msg!(RefEmptyRepository),
+            RepositoryTooLong { len } => crate::msg!(RefRepositoryTooLong, *len, MAX_REPOSITORY_LEN),
+            UpperCase { name } => crate::msg!(RefUpperCase, name, &name.to_ascii_lowercase()),
+            Character { name, character } => crate::msg!(RefCharacter, name, character),
+            EmptyComponent { name } => crate::msg!(RefEmptyComponent, name),
+            ComponentEdge { name, component } => crate::msg!(RefComponentEdge, component, name),
+            Separator { name, component, separator } => crate::msg!(RefSeparator, component, name, separator),
+            EmptyTag => crate::msg!(RefEmptyTag),
+            TagTooLong { len } => crate::msg!(RefTagTooLong, *len, MAX_TAG_LEN),
+            TagStart { tag, first } => crate::msg!(RefTagStart, tag, first),
+            TagCharacter { tag, character } => crate::msg!(RefTagCharacter, tag, character),
+            Digest { digest, reason } => crate::msg!(RefDigest, digest, reason),
+            Image { reference, reason } => crate::msg!(RefImage, reference, reason.message()),
+        }
+    }
+}
+
+impl fmt::Display for ReferenceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
+    }
+}
+
+impl std::error::Error for ReferenceError {}
 
 impl From<ReferenceError> for crate::model::AppError {
     /// Always the caller's mistake: a 400 with the rule.
     fn from(error: ReferenceError) -> Self {
-        Self::BadRequest(error.to_string())
+        Self::BadRequest(error.message())
     }
 }
 

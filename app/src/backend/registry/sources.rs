@@ -23,7 +23,7 @@ use oci_spec::distribution::Reference;
 
 use super::docker_config::DockerConfig;
 use super::outbound::{HostPattern, OutboundPolicy};
-use super::reference::{Digest, Reference as ManifestReference, RepositoryName, Tag};
+use super::reference::{Digest, Reference as ManifestReference, ReferenceError, RepositoryName, Tag};
 use super::{Credentials, RegistryClient, RegistryClientOptions};
 use crate::model::AppError;
 
@@ -50,25 +50,30 @@ impl SourceRef {
     pub fn parse(input: &str) -> Result<Self, AppError> {
         let input = input.trim();
         if input.is_empty() {
-            return Err(AppError::BadRequest(
-                "source_image is empty: give an image reference such as `team/app:1.0` or `host:5000/team/app:1.0`"
-                    .to_owned(),
-            ));
+            return Err(AppError::BadRequest(crate::msg!(SourceImageEmpty)));
         }
-        let refused = |e: &dyn std::fmt::Display| {
-            AppError::BadRequest(format!(
-                "source_image {input:?} is not an image reference ({e}); expected [host[:port]/]name[:tag][@sha256:digest]"
-            ))
+        // Why: oci-spec's reason verbatim, or our grammar's rule in the reader's language.
+        let refused = |why: crate::model::Message| {
+            AppError::BadRequest(crate::msg!(SourceImageInvalid, &format!("{input:?}"), why))
         };
-        let reference: Reference = input.parse().map_err(|e| refused(&e))?;
+        let reference: Reference =
+            input.parse().map_err(|e: oci_spec::distribution::ParseError| refused(e.to_string().into()))?;
         // `Reference` normalises as Docker does; its parts are then checked by our grammar (a
         // digest `Reference` accepts may still be of the wrong length for its algorithm).
         // `Reference` defaults the tag to `latest` only when neither a tag nor a digest is given.
         Ok(Self {
             registry: reference.registry().to_owned(),
-            repository: reference.repository().parse().map_err(|e| refused(&e))?,
-            tag: reference.tag().map(str::parse).transpose().map_err(|e| refused(&e))?,
-            digest: reference.digest().map(str::parse).transpose().map_err(|e| refused(&e))?,
+            repository: reference.repository().parse().map_err(|e: ReferenceError| refused(e.message()))?,
+            tag: reference
+                .tag()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e: ReferenceError| refused(e.message()))?,
+            digest: reference
+                .digest()
+                .map(str::parse)
+                .transpose()
+                .map_err(|e: ReferenceError| refused(e.message()))?,
         })
     }
 
@@ -189,9 +194,10 @@ impl SourceRegistries {
             return Ok(());
         }
         let api_host = if host == DOCKER_HUB { DOCKER_HUB_API } else { host };
-        self.outbound.check_host_for_daemon(api_host).await.map_err(|refusal| {
-            AppError::BadRequest(format!("refused to have the Docker daemon pull from {host}: {}", refusal.0))
-        })
+        self.outbound
+            .check_host_for_daemon(api_host)
+            .await
+            .map_err(|refusal| AppError::BadRequest(crate::msg!(DaemonPullRefused, host, refusal.0)))
     }
 
     /// The client for `host` (`host[:port]`, as in an image reference).
@@ -206,7 +212,7 @@ impl SourceRegistries {
         let api_host = if host == DOCKER_HUB { DOCKER_HUB_API } else { host };
         let scheme = if self.insecure.contains(host) || is_loopback(host) { "http" } else { "https" };
         let base_url = url::Url::parse(&format!("{scheme}://{api_host}/"))
-            .map_err(|e| AppError::BadRequest(format!("registry host {host:?} is not a host[:port]: {e}")))?;
+            .map_err(|e| AppError::BadRequest(crate::msg!(RegistryHostInvalid, &format!("{host:?}"), &e)))?;
         let client = RegistryClient::new(RegistryClientOptions {
             base_url,
             credentials: self.credentials.credentials_for(host),
@@ -215,7 +221,7 @@ impl SourceRegistries {
             insecure: false,
             outbound: self.outbound.clone(),
         })
-        .map_err(|e| AppError::Upstream(e.to_string()))?;
+        .map_err(|e| AppError::Upstream(e.to_string().into()))?;
         clients.put(host.to_owned(), client.clone());
         Ok(client)
     }
@@ -227,15 +233,13 @@ impl SourceRegistries {
             None => Ok((self.ours.clone(), self.push_host.clone())),
             Some(host) => {
                 if host.contains("://") || host.contains('/') || host.contains(char::is_whitespace) {
-                    return Err(AppError::BadRequest(format!(
-                        "target_registry_host {host:?} must be host[:port], without scheme or path"
-                    )));
+                    return Err(AppError::BadRequest(crate::msg!(TargetHostForm, &format!("{host:?}"))));
                 }
                 if !self.is_ours(host) && !self.targets.iter().any(|t| t.matches_host_port(host)) {
-                    return Err(AppError::BadRequest(format!(
-                        "target_registry_host {host:?} is not a registry jobs may write to: it must be our registry \
-                         (REGISTRY_PUSH_HOST, {}) or match TARGET_REGISTRIES",
-                        self.push_host
+                    return Err(AppError::BadRequest(crate::msg!(
+                        TargetHostNotAllowed,
+                        &format!("{host:?}"),
+                        &self.push_host
                     )));
                 }
                 Ok((self.client(host)?, host.to_owned()))

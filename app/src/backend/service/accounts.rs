@@ -94,7 +94,7 @@ pub async fn change_password(
     let target = who.username().unwrap_or_default().to_owned();
     change(auth, who, Operation::ChangePassword, &target, async {
         let Actor::User { id, username } = &who.actor else {
-            return Err(AppError::Forbidden("only a signed-in user can change their password".into()));
+            return Err(AppError::Forbidden(crate::msg!(OnlyUsersChangePasswords)));
         };
         password::check_password_rules(new).map_err(AppError::BadRequest)?;
         let db = auth.db();
@@ -104,7 +104,7 @@ pub async fn change_password(
             .await
             .map_err(|_| AppError::Internal)?;
         if !ok {
-            return Err(AppError::BadRequest("the current password is wrong: type it again".into()));
+            return Err(AppError::BadRequest(crate::msg!(CurrentPasswordWrong)));
         }
         let hash = hash_blocking(new.to_owned()).await?;
         db.set_password(*id, &hash)?;
@@ -163,9 +163,7 @@ pub async fn update_user(
             && !account.info.disabled
             && (update.disabled == Some(true) || update.role.is_some_and(|r| r != Role::Admin));
         if loses_admin && db.count_enabled_admins()? <= 1 {
-            return Err(AppError::BadRequest(format!(
-                "{username} is the last enabled admin: make another admin first, or nobody could manage users"
-            )));
+            return Err(AppError::BadRequest(crate::msg!(LastAdmin, username)));
         }
         if let Some(new) = &update.password {
             password::check_password_rules(new).map_err(AppError::BadRequest)?;
@@ -188,9 +186,10 @@ pub async fn update_user(
 }
 
 fn find_user(auth: &Auth, username: &str) -> Result<Account, AppError> {
-    auth.db().user_by_name(username)?.map(|(account, _)| account).ok_or_else(|| {
-        AppError::NotFound(format!("no user named {username:?}: see the Users page for the list"))
-    })
+    auth.db()
+        .user_by_name(username)?
+        .map(|(account, _)| account)
+        .ok_or_else(|| AppError::NotFound(crate::msg!(NoSuchUser, &format!("{username:?}"))))
 }
 
 /// Tokens the caller may see: their own, or (admins, `all`) everyone's.
@@ -220,12 +219,8 @@ pub struct NewTokenRequest {
 fn token_owner(who: &Principal) -> Result<i64, AppError> {
     match &who.actor {
         Actor::User { id, .. } => Ok(*id),
-        Actor::Token { .. } => Err(AppError::Forbidden(
-            "an API token cannot manage tokens: sign in with a username and password".into(),
-        )),
-        _ => Err(AppError::BadRequest(
-            "tokens belong to an account: with AUTH=none there are none (turn AUTH on, or use `registry-manager token create --user NAME`)".into(),
-        )),
+        Actor::Token { .. } => Err(AppError::Forbidden(crate::msg!(TokenCannotManageTokens))),
+        _ => Err(AppError::BadRequest(crate::msg!(NoAccountsWithoutAuth))),
     }
 }
 
@@ -256,9 +251,7 @@ pub async fn create_token_for(
     change(auth, who, Operation::ManageAllTokens, &target, async {
         let account = find_user(auth, owner)?;
         if account.info.disabled {
-            return Err(AppError::BadRequest(format!(
-                "{owner} is disabled, so a token of theirs would not work: enable the account first"
-            )));
+            return Err(AppError::BadRequest(crate::msg!(OwnerDisabled, owner)));
         }
         issue_token(auth, account.id, account.info.role, request)
     })
@@ -274,19 +267,15 @@ pub fn issue_token(
 ) -> Result<CreatedToken, AppError> {
     let name = request.name.trim();
     if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(AppError::BadRequest(
-            "a token needs a name of 1 to 64 printable characters (e.g. ci-deploy)".into(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!(TokenNameInvalid)));
     }
     let role = request.role.unwrap_or(owner_role);
     if role > owner_role {
-        return Err(AppError::Forbidden(format!(
-            "a token cannot have more than its creator's role: you are {owner_role}, so choose {owner_role} or lower"
-        )));
+        return Err(AppError::Forbidden(crate::msg!(TokenRoleTooHigh, &owner_role, &owner_role)));
     }
     let days = request.expires_in_days;
     if days == Some(0) || days.is_some_and(|d| d > 3650) {
-        return Err(AppError::BadRequest("expiry must be 1 to 3650 days, or none".into()));
+        return Err(AppError::BadRequest(crate::msg!(TokenExpiryInvalid)));
     }
     let secret = secret::new_token_secret();
     let public_id = secret::new_public_id();
@@ -313,7 +302,7 @@ pub async fn revoke_token(auth: &Auth, who: &Principal, public_id: &str) -> Resu
         && matches!(who.actor, Actor::User { .. });
     let operation = if own { Operation::ManageOwnTokens } else { Operation::ManageAllTokens };
     change(auth, who, operation, &target, async {
-        let stored = stored.ok_or_else(|| AppError::NotFound(format!("no API token with id {public_id}")))?;
+        let stored = stored.ok_or_else(|| AppError::NotFound(crate::msg!(NoSuchToken, public_id)))?;
         db.revoke_token(public_id, now_ms())?;
         let mut info = stored.info;
         info.revoked_at.get_or_insert_with(|| crate::backend::store::format_time(now_ms()));

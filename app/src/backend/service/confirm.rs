@@ -23,9 +23,7 @@ pub fn confirm_repository_delete(repository: &str, confirmation: &str) -> Result
     if confirmation == repository {
         Ok(())
     } else {
-        Err(AppError::BadRequest(format!(
-            "deleting a repository removes all its tags: confirm by repeating its name exactly (\"{repository}\")"
-        )))
+        Err(AppError::BadRequest(crate::msg!(ConfirmRepositoryDelete, repository)))
     }
 }
 
@@ -36,9 +34,7 @@ pub fn confirm_batch_delete(count: usize, confirmation: &str) -> Result<(), AppE
     if confirmation.trim() == phrase {
         Ok(())
     } else {
-        Err(AppError::BadRequest(format!(
-            "deleting {count} repositories removes all their tags: confirm by typing \"{phrase}\""
-        )))
+        Err(AppError::BadRequest(crate::msg!(ConfirmBatchDelete, count, &phrase)))
     }
 }
 
@@ -53,6 +49,7 @@ mod tests {
             let Err(AppError::BadRequest(message)) = confirm_repository_delete("team/app", wrong) else {
                 panic!("{wrong:?} confirmed the delete");
             };
+            assert_eq!(message.code(), Some("confirm_repository_delete"));
             assert!(message.contains("\"team/app\""), "{message}");
         }
     }
@@ -64,6 +61,7 @@ mod tests {
         let Err(AppError::BadRequest(message)) = confirm_batch_delete(3, "delete 2 repositories") else {
             panic!("a wrong count confirmed the delete");
         };
+        assert_eq!(message.code(), Some("confirm_batch_delete"));
         assert!(message.contains("\"delete 3 repositories\""), "{message}");
     }
 

@@ -31,7 +31,7 @@ impl From<StoreError> for AppError {
     /// logged and shown as an internal error.
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Conflict(message) => AppError::BadRequest(message),
+            StoreError::Conflict(message) => AppError::BadRequest(message.into()),
             other => {
                 tracing::error!(error = %other, "store");
                 AppError::Internal
@@ -67,10 +67,7 @@ pub fn check<'a>(gate: impl Into<Gate<'a>>, who: &Principal, operation: Operatio
     let gate = gate.into();
     who.require(operation)?;
     if gate.read_only && operation.blocked_by_read_only() {
-        return Err(AppError::Forbidden(format!(
-            "this server is read-only, so it cannot {}: restart it without READ_ONLY=true to allow changes",
-            operation.describe()
-        )));
+        return Err(AppError::Forbidden(crate::msg!(ReadOnly, operation)));
     }
     Ok(())
 }

@@ -37,9 +37,9 @@ impl LiveStreams {
         let mut open = self.open.lock().expect("live streams lock");
         let count = open.entry(user.clone()).or_default();
         if *count >= self.per_user {
-            return Err(AppError::TooManyRequests(format!(
-                "{count} live job streams are already open for {} (MAX_STREAMS_PER_USER={}); \
-                 close jobs pages in other tabs or windows, or stop clients that watch jobs, and try again",
+            return Err(AppError::TooManyRequests(crate::msg!(
+                TooManyStreams,
+                &*count,
                 who.actor_name(),
                 self.per_user
             )));

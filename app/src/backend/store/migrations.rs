@@ -8,7 +8,8 @@
 
 use rusqlite_migration::{M, Migrations};
 
-const LIST: &[M<'static>] = &[M::up(JOBS), M::up(ACCESS), M::up(TAG_COUNTS), M::up(RETENTION_POLICIES)];
+const LIST: &[M<'static>] =
+    &[M::up(JOBS), M::up(ACCESS), M::up(TAG_COUNTS), M::up(RETENTION_POLICIES), M::up(MESSAGE_KEYS)];
 
 pub(super) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(LIST);
 
@@ -145,6 +146,15 @@ CREATE TABLE retention_policies (
 );
 ";
 
+/// Job log lines and item details keep the key and arguments of their message
+/// (`crate::messages::Keyed::to_stored`), so each reader sees them in their own language;
+/// `message` and `detail` keep the English text, which rows written before this migration (key
+/// NULL) and the original contract's `logs` show.
+const MESSAGE_KEYS: &str = "
+ALTER TABLE job_logs ADD COLUMN message_key TEXT;
+ALTER TABLE job_items ADD COLUMN detail_key TEXT;
+";
+
 #[cfg(test)]
 mod tests {
     use rusqlite::{Connection, params};
@@ -272,19 +282,23 @@ CREATE TABLE IF NOT EXISTS job_logs (
         assert_eq!(job.items.len(), 1);
         assert_eq!(job.items[0].status, ItemStatus::Failed);
         assert_eq!(
-            (job.items[0].source.as_str(), job.items[0].detail.as_deref(), job.items[0].digest.as_deref()),
+            (
+                job.items[0].source.as_str(),
+                job.items[0].detail.as_ref().map(ToString::to_string).as_deref(),
+                job.items[0].digest.as_deref()
+            ),
             ("team/app", Some("gone"), Some("sha256:abc"))
         );
         assert_eq!(job.logs.len(), 1);
         assert_eq!(
-            (job.logs[0].seq, job.logs[0].at.as_str(), job.logs[0].level, job.logs[0].message.as_str()),
+            (job.logs[0].seq, job.logs[0].at.as_str(), job.logs[0].level, &*job.logs[0].message.to_string()),
             (1, "2026-01-01T00:00:01.500Z", LogLevel::Warn, "careful")
         );
         assert_eq!(job.logs_dropped, 0);
         assert_eq!(store.list(10).unwrap(), std::slice::from_ref(&job.summary));
 
         // The old job keeps working: its log continues after the existing line.
-        store.append_log("j1", "t", LogLevel::Info, "more").unwrap();
+        store.append_log("j1", "t", LogLevel::Info, &"more".into()).unwrap();
         assert_eq!(store.job("j1").unwrap().unwrap().logs[1].seq, 2);
 
         // The new tables accept rows.

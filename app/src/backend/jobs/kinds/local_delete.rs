@@ -94,21 +94,16 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
         .iter()
         .map(|(info, selected)| {
             let others = also_removed(info, selected);
-            context.info(format!(
-                "{}: selected {}{}",
-                info.id,
-                selected.join(", "),
-                if others.is_empty() {
-                    String::new()
-                } else {
-                    format!("; also removes {}", others.join(", "))
-                }
-            ));
+            context.info(if others.is_empty() {
+                crate::msg!(LocalSelected, &info.id, selected.join(", "))
+            } else {
+                crate::msg!(LocalSelectedAlso, &info.id, selected.join(", "), others.join(", "))
+            });
             JobItem::pending(info.id.clone(), String::new())
         })
         .collect();
     for (reference, reason) in &resolved.missing {
-        context.error(format!("{reference}: {reason}"));
+        context.error(crate::msg!(Labelled, reference, reason.clone()));
         items.push(ItemOutcome::failed(reason.clone()).item(reference.clone(), String::new()));
     }
     context.set_items(items);
@@ -122,17 +117,20 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
             Ok(removed) => {
                 let tags: Vec<&str> =
                     removed.untagged.iter().map(String::as_str).filter(|t| !t.contains('@')).collect();
-                let tags =
-                    if tags.is_empty() { "no tags".to_owned() } else { format!("tags {}", tags.join(", ")) };
-                let deleted =
-                    if removed.deleted.iter().any(|d| d == &info.id) { "; image deleted" } else { "" };
-                ItemOutcome::succeeded(format!("removed {tags}{deleted}"), None)
+                let deleted = removed.deleted.iter().any(|d| d == &info.id);
+                let detail = match (tags.is_empty(), deleted) {
+                    (true, false) => crate::msg!(RemovedNoTags),
+                    (true, true) => crate::msg!(RemovedNoTagsDeleted),
+                    (false, false) => crate::msg!(RemovedTags, tags.join(", ")),
+                    (false, true) => crate::msg!(RemovedTagsDeleted, tags.join(", ")),
+                };
+                ItemOutcome::succeeded(detail, None)
             }
             Err(error) => error.into(),
         };
         match outcome.status {
-            ItemStatus::Succeeded => context.info(format!("{}: {}", info.id, outcome.detail)),
-            _ => context.error(format!("{}: {}", info.id, outcome.detail)),
+            ItemStatus::Succeeded => context.info(crate::msg!(Labelled, &info.id, outcome.detail.clone())),
+            _ => context.error(crate::msg!(Labelled, &info.id, outcome.detail.clone())),
         }
         context.finish_item(index, outcome);
     }
@@ -141,10 +139,16 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
         .items()
         .iter()
         .filter(|i| i.status == ItemStatus::Failed)
-        .map(|i| format!("{} ({})", i.source, i.detail.as_deref().unwrap_or("failed")))
+        .map(|i| {
+            format!(
+                "{} ({})",
+                i.source,
+                i.detail.as_ref().map_or_else(|| "failed".to_owned(), ToString::to_string)
+            )
+        })
         .collect();
     if !failed.is_empty() {
-        context.error(format!("not removed: {}", failed.join("; ")));
+        context.error(crate::msg!(NotRemoved, failed.join("; ")));
     }
     Ok(())
 }

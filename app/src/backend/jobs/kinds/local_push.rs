@@ -29,7 +29,7 @@ use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{ImageReference, Reference, ReferenceError, RepositoryName, Tag};
 use crate::model::{
     AppError, DEFAULT_ARCH_SUFFIXES, DeleteScope, ItemStatus, JobItem, LocalPushPreview,
-    LocalPushPreviewItem, LocalPushRequest,
+    LocalPushPreviewItem, LocalPushRequest, Message,
 };
 use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_name};
 
@@ -65,7 +65,8 @@ fn target_for(
     host: &str,
     arch: Option<&str>,
 ) -> Result<ImageReference, String> {
-    let (repository, tag) = local_push_name(reference, request.prefix_mode, &request.prefix_value, arch)?;
+    let (repository, tag) = local_push_name(reference, request.prefix_mode, &request.prefix_value, arch)
+        .map_err(|e| e.to_string())?;
     let refused = |reason: ReferenceError| format!("{reference} → {host}/{repository}:{tag}: {reason}");
     let name: RepositoryName = repository.parse().map_err(refused)?;
     let tag: Tag = tag.parse().map_err(refused)?;
@@ -86,22 +87,22 @@ fn target_for_image(
 /// Every reference's target (with the host's arch for `auto`), or every problem at once.
 fn targets(request: &LocalPushRequest, host: &str) -> Result<Vec<(String, String)>, AppError> {
     let refs = image_refs(&request.image_refs)?;
-    let mut errors = Vec::new();
+    let mut errors: Vec<Message> = Vec::new();
     // `auto` resolves to the host's alias here; the job and the preview use each image's own.
     let arch = arch_suffix(request.arch_mode, &request.arch_value, None).unwrap_or_else(|reason| {
-        errors.push(reason);
+        errors.push(reason.into());
         None
     });
     let mut out = Vec::new();
     for reference in refs {
         match target_for(&reference, request, host, arch.as_deref()) {
             Ok(target) => out.push((reference, target.to_string())),
-            Err(reason) => errors.push(reason),
+            Err(reason) => errors.push(reason.into()),
         }
     }
     errors.extend(collisions(&out));
     if !errors.is_empty() {
-        return Err(AppError::BadRequest(errors.join("; ")));
+        return Err(AppError::BadRequest(crate::messages::joined(errors)));
     }
     Ok(out)
 }
@@ -222,10 +223,10 @@ async fn multi_arch_tags(context: &JobContext, request: &LocalPushRequest, desti
     let memo = TargetMemo::new();
     for ((repository, base), indexes) in bases {
         let name = format!("{}/{repository}:{base}", destination.host);
-        let note = |message: String, failed: bool| {
+        let note = |message: Message, failed: bool| {
             for &index in &indexes {
                 context.amend_item(index, |outcome| {
-                    let outcome = outcome.noted(&message);
+                    let outcome = outcome.noted(message.clone());
                     if failed { outcome.with_status(ItemStatus::Failed) } else { outcome }
                 });
             }
@@ -233,15 +234,15 @@ async fn multi_arch_tags(context: &JobContext, request: &LocalPushRequest, desti
         let tags = match registry.list_tags(&repository).await {
             Ok(tags) => tags,
             Err(error) => {
-                context.error(format!("{name}: multi-arch tag not written, cannot list the tags: {error}"));
-                note(format!("multi-arch tag {name} not written: cannot list the tags: {error}"), true);
+                context.error(crate::msg!(MultiArchCannotList, &name, &error));
+                note(crate::msg!(MultiArchCannotList, &name, &error), true);
                 continue;
             }
         };
         let members = group_by_base(&tags, &suffixes).remove(&base).unwrap_or_default();
         if members.len() < 2 {
-            context.info(format!("{name}: no other architecture in the registry yet, no multi-arch tag"));
-            note(format!("multi-arch tag {name} waits for another architecture"), false);
+            context.info(crate::msg!(MultiArchWaits, &name));
+            note(crate::msg!(MultiArchWaits, &name), false);
             continue;
         }
         let named = |tag: Tag| Named { repository: repository.clone(), tag };
@@ -251,12 +252,12 @@ async fn multi_arch_tags(context: &JobContext, request: &LocalPushRequest, desti
         let outcome = merge_group(context, registry, &memo, &group, Some(&listed), write).await;
         match outcome.status {
             ItemStatus::Succeeded => {
-                context.info(format!("{name}: {}", outcome.detail));
-                note(format!("multi-arch tag {name}: {}", outcome.detail), false);
+                context.info(crate::msg!(Labelled, &name, outcome.detail.clone()));
+                note(crate::msg!(MultiArchWritten, &name, outcome.detail.clone()), false);
             }
             _ => {
-                context.error(format!("{name}: multi-arch tag not written: {}", outcome.detail));
-                note(format!("multi-arch tag {name} not written: {}", outcome.detail), true);
+                context.error(crate::msg!(MultiArchNotWritten, &name, outcome.detail.clone()));
+                note(crate::msg!(MultiArchNotWritten, &name, outcome.detail.clone()), true);
             }
         }
     }
@@ -280,15 +281,15 @@ async fn push_one(context: &JobContext, request: &LocalPushRequest, destination:
         }
         _ if succeeded => {}
         Some(tag) => match context.deps().docker.remove_reference(tag).await {
-            Ok(_) => outcome = outcome.noted(&format!("the local tag {tag} this job made was removed")),
-            Err(error) => outcome = outcome.noted(&format!("removing the local tag {tag} failed: {error}")),
+            Ok(_) => outcome = outcome.noted(crate::msg!(MadeLocalTagRemoved, tag)),
+            Err(error) => outcome = outcome.noted(crate::msg!(LocalTagRemoveFailed, tag, &error)),
         },
         None => {}
     }
     match outcome.status {
-        ItemStatus::Succeeded => context.info(format!("{source}: {}", outcome.detail)),
-        ItemStatus::Cancelled => context.warn(format!("{source}: {}", outcome.detail)),
-        _ => context.error(format!("{source}: {}", outcome.detail)),
+        ItemStatus::Succeeded => context.info(crate::msg!(Labelled, &source, outcome.detail.clone())),
+        ItemStatus::Cancelled => context.warn(crate::msg!(Labelled, &source, outcome.detail.clone())),
+        _ => context.error(crate::msg!(Labelled, &source, outcome.detail.clone())),
     }
     context.finish_item(index, outcome);
 }
@@ -308,7 +309,7 @@ async fn push_steps(
     let info = docker
         .find_image(source)
         .await?
-        .ok_or_else(|| ItemOutcome::failed(format!("no local image named {source}")))?;
+        .ok_or_else(|| ItemOutcome::failed(crate::msg!(NoLocalImage, source)))?;
     let image = target_for_image(source, request, &destination.host, &info.architecture)
         .map_err(ItemOutcome::failed)?;
     let target = image.to_string();
@@ -321,7 +322,7 @@ async fn push_steps(
     match &before {
         Some(existing) if existing.id == info.id => {}
         Some(existing) => {
-            context.warn(format!("{target} named image {} locally; it now names {}", existing.id, info.id));
+            context.warn(crate::msg!(LocalNameMoved, &target, &existing.id, &info.id));
             docker.tag_image(source, &image).await?;
         }
         None => {
@@ -331,13 +332,13 @@ async fn push_steps(
     }
     check_cancelled(context, "pushing")?;
 
-    context.info(format!("{source}: pushing {target}"));
+    context.info(crate::msg!(Pushing, source, &target));
     let push = PushTarget { target: &image, registry: &destination.client, auth: destination.auth.as_ref() };
     let (moved, digest) = push_verified(context, &push).await?;
     let mut outcome =
-        ItemOutcome::succeeded(format!("{}; verified {digest}", moved.describe("pushed")), Some(digest));
+        ItemOutcome::succeeded(crate::msg!(PushedVerified, moved.pushed(), &digest), Some(digest));
     if request.cleanup_registry_source_tag {
-        outcome = outcome.noted(&delete_old_registry_tag(context, source, &image, destination).await?);
+        outcome = outcome.noted(delete_old_registry_tag(context, source, &image, destination).await?);
     }
     Ok(outcome)
 }
@@ -355,14 +356,14 @@ async fn remove_source_tag(
     let named_by_tag =
         LocalReference::parse(source).is_ok_and(|r| !r.tag.is_empty()) && !looks_like_image_id(source);
     if source == target || !named_by_tag {
-        return outcome.noted(&format!("local tag {source} kept: it is the pushed name or not a tag"));
+        return outcome.noted(crate::msg!(LocalTagKept, source));
     }
     match context.deps().docker.remove_reference(source).await {
-        Ok(_) => outcome.noted(&format!("local tag {source} removed; the image stays as {target}")),
+        Ok(_) => outcome.noted(crate::msg!(LocalTagRemoved, source, target)),
         // The push went through, but the job left behind the tag it was asked to remove.
-        Err(error) => outcome
-            .noted(&format!("removing the local tag {source} failed: {error}"))
-            .with_status(ItemStatus::Failed),
+        Err(error) => {
+            outcome.noted(crate::msg!(LocalTagRemoveFailed, source, &error)).with_status(ItemStatus::Failed)
+        }
     }
 }
 
@@ -378,27 +379,25 @@ async fn delete_old_registry_tag(
     source: &str,
     target: &ImageReference,
     destination: &Destination,
-) -> Result<String, ItemOutcome> {
+) -> Result<Message, ItemOutcome> {
     let deps = context.deps();
-    let local = LocalReference::parse(source).map_err(ItemOutcome::failed)?;
+    let local = LocalReference::parse(source).map_err(|e| ItemOutcome::failed(e.message()))?;
     let Some(host) = local.registry.as_deref().filter(|h| deps.sources.is_ours(h)) else {
-        return Ok("the source is not from our registry: no registry tag to delete".to_owned());
+        return Ok(crate::msg!(SourceNotOurs));
     };
     let old = format!("{host}/{}:{}", local.repository, local.tag);
     let same_tag = target.repository == local.repository.as_str()
         && target.tag().is_some_and(|tag| *tag == local.tag.as_str());
     if deps.sources.is_ours(&destination.host) && same_tag {
-        return Ok(format!("{old} is the pushed tag itself: nothing deleted"));
+        return Ok(crate::msg!(OldTagIsPushed, &old));
     }
-    let parsed = |e: ReferenceError| ItemOutcome::failed(format!("the old registry tag {old}: {e}"));
+    let parsed = |e: ReferenceError| ItemOutcome::failed(crate::msg!(OldTagInvalid, &old, e.message()));
     let repository: RepositoryName = local.repository.parse().map_err(parsed)?;
     let reference: Reference = local.tag.parse().map_err(parsed)?;
     match delete_tag(&deps.registry, &repository, &reference, DeleteScope::Tag).await {
-        Ok(_) => Ok(format!("old registry tag {old} deleted")),
-        Err(AppError::NotFound(_)) => Ok(format!("old registry tag {old} was already gone")),
-        Err(error) => Err(ItemOutcome::failed(format!(
-            "pushed and verified, but deleting the old registry tag {old} failed: {error}"
-        ))),
+        Ok(_) => Ok(crate::msg!(OldTagDeleted, &old)),
+        Err(AppError::NotFound(_)) => Ok(crate::msg!(OldTagGone, &old)),
+        Err(error) => Err(ItemOutcome::failed(crate::msg!(OldTagDeleteFailed, &old, error.to_message()))),
     }
 }
 

@@ -40,7 +40,7 @@ enum Inputs {
 }
 
 fn bad(message: impl Into<String>) -> AppError {
-    AppError::BadRequest(message.into())
+    AppError::BadRequest(crate::model::Message::Text(message.into()))
 }
 
 /// `repository:tag` in our registry (a host, if given, must be ours).
@@ -166,7 +166,7 @@ async fn resolve(inputs: Inputs, registry: &RegistryClient) -> Result<Resolved, 
     });
     let tags = tags.map_err(|error| {
         if error.is_not_found() {
-            AppError::NotFound(format!("repository `{repository}` does not exist in the registry"))
+            AppError::NotFound(crate::msg!(RepositoryNotInRegistry, &repository))
         } else {
             error.into()
         }
@@ -272,9 +272,9 @@ pub async fn run(context: &JobContext, request: &MergeRequest) -> Result<(), App
                 merge_group(context, &context.deps().registry, memo, group, target_tags, write).await;
             let detail = &outcome.detail;
             match outcome.status {
-                ItemStatus::Succeeded => context.info(format!("{}: {detail}", group.target)),
-                ItemStatus::Skipped => context.warn(format!("{}: {detail}", group.target)),
-                ItemStatus::Failed => context.error(format!("{}: {detail}", group.target)),
+                ItemStatus::Succeeded => context.info(crate::msg!(Labelled, &group.target, detail.clone())),
+                ItemStatus::Skipped => context.warn(crate::msg!(Labelled, &group.target, detail.clone())),
+                ItemStatus::Failed => context.error(crate::msg!(Labelled, &group.target, detail.clone())),
                 _ => {}
             }
             context.finish_item(index, outcome);

@@ -14,7 +14,7 @@ use crate::backend::jobs::plan::{Plan, collisions, describe, repository_list};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{Reference, RepositoryName, Tag};
 use crate::model::{
-    AppError, ItemStatus, JobItem, RemotePrefixRequest, RenamePreview, RenamePreviewRepository,
+    AppError, ItemStatus, JobItem, Message, RemotePrefixRequest, RenamePreview, RenamePreviewRepository,
     RenamePreviewTag,
 };
 use crate::naming::{PrefixMode, apply_prefix, check_prefix};
@@ -40,12 +40,9 @@ struct Renames {
 fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Renames, AppError> {
     let sources = repository_list("repositories", &request.repositories)?;
     if request.prefix_mode == PrefixMode::None && same_registry {
-        return Err(AppError::BadRequest(
-            "prefix_mode none would copy each repository onto itself: choose add or remove, or another target_registry_host"
-                .to_owned(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!(PrefixNoneOntoItself)));
     }
-    check_prefix(request.prefix_mode, &request.prefix_value).map_err(AppError::BadRequest)?;
+    check_prefix(request.prefix_mode, &request.prefix_value)?;
     let mut out = Renames::default();
     for source in sources {
         match apply_prefix(source.as_str(), request.prefix_mode, &request.prefix_value) {
@@ -57,12 +54,12 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Renames
                     out.refused.push((source.to_string(), reason));
                 }
             },
-            Err(reason) => out.refused.push((source.to_string(), reason)),
+            Err(reason) => out.refused.push((source.to_string(), reason.to_string())),
         }
     }
     let collisions = collisions(&out.pairs);
     if !collisions.is_empty() {
-        return Err(AppError::BadRequest(collisions.join("; ")));
+        return Err(AppError::BadRequest(crate::messages::joined(collisions)));
     }
     Ok(out)
 }
@@ -187,8 +184,8 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
         .map(|(source, reason)| ItemOutcome::failed(reason.clone()).item(source.clone(), String::new()))
         .collect();
     for source in &unchanged {
-        context.info(format!("{source}: unchanged by the prefix rule, nothing to copy"));
-        let outcome = ItemOutcome::skipped("unchanged: the prefix rule leaves this name as it is");
+        context.info(crate::msg!(UnchangedByPrefix, &source));
+        let outcome = ItemOutcome::skipped(crate::msg!(UnchangedName));
         items.push(outcome.item(source.to_string(), format!("{host}/{source}")));
     }
     let mut work = Vec::new();
@@ -226,7 +223,7 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
     for ((source, target_repository), tags) in pairs.iter().zip(listed) {
         match tags {
             Ok(tags) if !tags.is_empty() => {
-                context.info(format!("{source}: {} tags → {host}/{target_repository}", tags.len()));
+                context.info(crate::msg!(TagsTo, &source, tags.len(), format!("{host}/{target_repository}")));
                 for tag in tags {
                     work.push(Work {
                         index: items.len(),
@@ -265,7 +262,7 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
         return Ok(());
     }
     if context.is_cancelled() {
-        context.warn("cancelled: old tags are left in place");
+        context.warn(crate::msg!(CancelledOldTagsLeft));
         return Ok(());
     }
     for (source, _) in &pairs {
@@ -278,7 +275,7 @@ fn failed_item(
     source: &RepositoryName,
     host: &str,
     target: &RepositoryName,
-    reason: impl Into<String>,
+    reason: impl Into<Message>,
 ) -> JobItem {
     ItemOutcome::failed(reason).item(source.to_string(), format!("{host}/{target}"))
 }
@@ -311,11 +308,18 @@ async fn copy_one(
     let outcome = ItemOutcome::of_copy(&result);
     let detail = &outcome.detail;
     match outcome.status {
-        ItemStatus::Succeeded => {
-            context.info(format!("{}:{} → {}:{} ({detail})", w.source, w.tag, w.target, w.tag))
+        ItemStatus::Succeeded => context.info(crate::msg!(
+            CopiedTo,
+            format!("{}:{}", w.source, w.tag),
+            format!("{}:{}", w.target, w.tag),
+            detail.clone()
+        )),
+        ItemStatus::Skipped => {
+            context.warn(crate::msg!(Labelled, format!("{}:{}", w.source, w.tag), detail.clone()))
         }
-        ItemStatus::Skipped => context.warn(format!("{}:{}: {detail}", w.source, w.tag)),
-        ItemStatus::Failed => context.error(format!("{}:{}: {detail}", w.source, w.tag)),
+        ItemStatus::Failed => {
+            context.error(crate::msg!(Labelled, format!("{}:{}", w.source, w.tag), detail.clone()))
+        }
         _ => {}
     }
     context.finish_item(w.index, outcome);
@@ -337,9 +341,9 @@ async fn cleanup(context: &JobContext, repository: &RepositoryName, work: &[Work
     let current = match tags_by_digest(&deps.registry, repository).await {
         Ok(current) => current,
         Err(error) => {
-            context.error(format!("{repository}: old tags not deleted, cannot list them again: {error}"));
+            context.error(crate::msg!(OldTagsNotListed, repository, &error));
             for (index, _) in renamed.values() {
-                note(context, *index, ItemStatus::Failed, format!("old tag not deleted: {error}"));
+                note(context, *index, ItemStatus::Failed, crate::msg!(OldTagNotDeleted, &error));
             }
             return;
         }
@@ -354,11 +358,8 @@ async fn cleanup(context: &JobContext, repository: &RepositoryName, work: &[Work
         }
         let remaining: Vec<&str> = tags.iter().filter(|t| !ours.contains(t)).map(Tag::as_str).collect();
         if !remaining.is_empty() {
-            let message = format!(
-                "old tag kept: {digest} is also tagged {} in {repository}, which was not renamed",
-                remaining.join(", ")
-            );
-            context.warn(format!("{repository}: {message}"));
+            let message = crate::msg!(OldTagKept, digest, remaining.join(", "), repository);
+            context.warn(crate::msg!(Labelled, repository, message.clone()));
             for tag in &ours {
                 note(context, renamed[tag].0, ItemStatus::Succeeded, message.clone());
             }
@@ -366,22 +367,24 @@ async fn cleanup(context: &JobContext, repository: &RepositoryName, work: &[Work
         }
         match deps.registry.delete_manifest(repository, digest).await {
             Ok(()) => {
-                context.info(format!(
-                    "{repository}: deleted {digest} (tags {})",
+                context.info(crate::msg!(
+                    DeletedDigest,
+                    repository,
+                    digest,
                     tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(", ")
                 ));
                 for tag in &ours {
-                    note(context, renamed[tag].0, ItemStatus::Succeeded, "old tag deleted".to_owned());
+                    note(context, renamed[tag].0, ItemStatus::Succeeded, crate::msg!(OldTagDeletedShort));
                 }
             }
             Err(error) => {
-                context.error(format!("{repository}: deleting {digest} failed: {error}"));
+                context.error(crate::msg!(DeletingDigestFailed, repository, digest, &error));
                 for tag in &ours {
                     note(
                         context,
                         renamed[tag].0,
                         ItemStatus::Failed,
-                        format!("copied and verified, but deleting the old tag failed: {error}"),
+                        crate::msg!(OldTagDeleteFailedAfterCopy, &error),
                     );
                 }
             }
@@ -390,8 +393,8 @@ async fn cleanup(context: &JobContext, repository: &RepositoryName, work: &[Work
 }
 
 /// The cleanup's word on a copied tag, after what its copy said.
-fn note(context: &JobContext, index: usize, status: ItemStatus, message: String) {
-    context.amend_item(index, |outcome| outcome.noted(&message).with_status(status));
+fn note(context: &JobContext, index: usize, status: ItemStatus, message: Message) {
+    context.amend_item(index, |outcome| outcome.noted(message).with_status(status));
 }
 
 #[cfg(test)]

@@ -31,17 +31,15 @@ pub async fn run(context: &JobContext, _request: &RepositoryDeleteRequest) -> Re
         };
         let outcome = match deleted {
             Ok(result) => {
-                let detail = format!(
-                    "deleted {} tags ({} images)",
-                    result.removed_tags.len(),
-                    result.deleted_digests.len()
-                );
-                context.info(format!("{}: {detail}", item.source));
+                let detail =
+                    crate::msg!(DeletedTags, result.removed_tags.len(), result.deleted_digests.len());
+                context.info(crate::msg!(Labelled, &item.source, detail.clone()));
                 ItemOutcome::succeeded(detail, None)
             }
             Err(error) => {
-                context.error(format!("{}: {error}", item.source));
-                ItemOutcome::failed(error.to_string())
+                let reason = error.to_message();
+                context.error(crate::msg!(Labelled, &item.source, reason.clone()));
+                ItemOutcome::failed(reason)
             }
         };
         context.finish_item(index, outcome);

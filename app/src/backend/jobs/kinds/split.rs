@@ -12,7 +12,7 @@ use crate::backend::registry::reference::{Digest, ImageReference, Reference, Rep
 use crate::model::{AppError, ItemStatus, JobItem, ManifestKind, SplitRequest};
 
 fn bad(message: impl Into<String>) -> AppError {
-    AppError::BadRequest(message.into())
+    AppError::BadRequest(crate::model::Message::Text(message.into()))
 }
 
 /// The request, checked.
@@ -99,7 +99,7 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
     let manifest = registry
         .fetch_manifest(repository, &Reference::Tag(tag.clone()))
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("`{repository}:{tag}` does not exist in the registry")))?;
+        .ok_or_else(|| AppError::NotFound(crate::msg!(TagNotInRegistry, &format!("{repository}:{tag}"))))?;
     if manifest.kind != ManifestKind::Index {
         return Err(bad(format!(
             "{repository}:{tag} is a single image, not a multi-arch index: there is nothing to split"
@@ -174,8 +174,8 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
         let result = copy_image(registry, registry, &spec, context, context.cancel_token(), &memo).await;
         let outcome = ItemOutcome::of_copy(&result);
         match outcome.status {
-            ItemStatus::Skipped => context.warn(format!("{}: {}", w.tag, outcome.detail)),
-            ItemStatus::Failed => context.error(format!("{}: {}", w.tag, outcome.detail)),
+            ItemStatus::Skipped => context.warn(crate::msg!(Labelled, &w.tag, outcome.detail.clone())),
+            ItemStatus::Failed => context.error(crate::msg!(Labelled, &w.tag, outcome.detail.clone())),
             _ => {}
         }
         context.finish_item(w.index, outcome);

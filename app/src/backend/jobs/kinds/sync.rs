@@ -43,7 +43,7 @@ impl SyncPlan {
             .head_manifest(&self.source.repository, &self.source.manifest_reference())
             .await?
             .map(|digest| digest.to_string())
-            .ok_or_else(|| AppError::NotFound(format!("{} does not exist", self.source.normalized())))
+            .ok_or_else(|| AppError::NotFound(crate::msg!(DoesNotExist, self.source.normalized())))
     }
 
     pub fn into_plan(self) -> Plan {
@@ -65,22 +65,27 @@ fn sync_target(
     let repository = match repository.map(str::trim).filter(|r| !r.is_empty()) {
         Some(given) => {
             let given = given.trim_matches('/');
-            given
-                .parse::<RepositoryName>()
-                .map_err(|reason| AppError::BadRequest(format!("target_repository {given:?}: {reason}")))?
+            given.parse::<RepositoryName>().map_err(|reason| {
+                AppError::BadRequest(crate::msg!(
+                    FieldInvalid,
+                    "target_repository",
+                    &format!("{given:?}"),
+                    reason.message()
+                ))
+            })?
         }
         None => source.default_target_repository(),
     };
     let tag = match tag.map(str::trim).filter(|t| !t.is_empty()) {
-        Some(given) => given
-            .parse::<Tag>()
-            .map_err(|reason| AppError::BadRequest(format!("target_tag {given:?}: {reason}")))?,
-        None => source.tag.clone().ok_or_else(|| {
-            AppError::BadRequest(
-                "source_image names a digest without a tag: give target_tag, the tag to create in our registry"
-                    .to_owned(),
-            )
+        Some(given) => given.parse::<Tag>().map_err(|reason| {
+            AppError::BadRequest(crate::msg!(
+                FieldInvalid,
+                "target_tag",
+                &format!("{given:?}"),
+                reason.message()
+            ))
         })?,
+        None => source.tag.clone().ok_or_else(|| AppError::BadRequest(crate::msg!(DigestWithoutTag)))?,
     };
     Ok((repository, tag))
 }
@@ -91,9 +96,7 @@ fn platforms(values: &[String]) -> Result<Vec<String>, AppError> {
     for value in values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()) {
         let parts: Vec<&str> = value.split('/').collect();
         if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.is_empty()) {
-            return Err(AppError::BadRequest(format!(
-                "platform {value:?} is not os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8"
-            )));
+            return Err(AppError::BadRequest(crate::msg!(PlatformInvalid, &format!("{value:?}"))));
         }
         if !out.iter().any(|p| p == value) {
             out.push(value.to_owned());
@@ -108,20 +111,14 @@ pub fn plan(request: &SyncRequest, deps: &Deps) -> Result<SyncPlan, AppError> {
         sync_target(&source, request.target_repository.as_deref(), request.target_tag.as_deref())?;
     let platforms = platforms(&request.platforms)?;
     if request.engine == SyncEngine::Docker && platforms.len() > 1 {
-        return Err(AppError::BadRequest(
-            "engine docker pulls one platform at a time: name at most one in platforms, or use engine registry to keep several"
-                .to_owned(),
-        ));
+        return Err(AppError::BadRequest(crate::msg!(DockerOnePlatform)));
     }
     if deps.sources.is_ours(&source.registry)
         && target_repository == source.repository
         && source.tag.as_ref() == Some(&target_tag)
         && source.digest.is_none()
     {
-        return Err(AppError::BadRequest(format!(
-            "{} is already that image in our registry: choose another target_repository or target_tag",
-            source.normalized()
-        )));
+        return Err(AppError::BadRequest(crate::msg!(AlreadyThatImage, source.normalized())));
     }
     let target =
         ImageReference::new(Some(deps.sources.push_host().to_owned()), target_repository, target_tag);
@@ -173,7 +170,7 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppE
     }
     let source = deps.sources.client(&plan.source.registry)?;
     if request.cleanup_local_images {
-        context.info("cleanup_local_images: this copy goes registry to registry and writes nothing locally");
+        context.info(crate::msg!(CleanupNothingLocal));
     }
     context.start_item(0);
     let spec = CopySpec {
@@ -184,13 +181,13 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppE
         platforms: plan.platforms.clone(),
         overwrite: plan.overwrite,
     };
-    context.info(format!("copying {} → {}", plan.source.normalized(), plan.target));
+    context.info(crate::msg!(Copying, plan.source.normalized(), &plan.target));
     let result =
         copy_image(&source, &deps.registry, &spec, context, context.cancel_token(), &TargetMemo::new()).await;
     let outcome = match &result {
         // A rename skips a conflict; a sync asked for this one tag, so not writing it is a failure.
-        Err(conflict @ CopyError::Conflict { .. }) => {
-            ItemOutcome::failed(format!("{conflict}: {OVERWRITE_HINT}"))
+        Err(CopyError::Conflict { reference, existing, incoming }) => {
+            ItemOutcome::failed(crate::msg!(SyncConflict, reference, existing, incoming))
         }
         _ => ItemOutcome::of_copy(&result),
     };
@@ -199,12 +196,9 @@ pub async fn run(context: &JobContext, request: &SyncRequest) -> Result<(), AppE
     Ok(())
 }
 
-/// How to replace a target tag that holds another digest.
-const OVERWRITE_HINT: &str = "to replace it, start the sync with overwrite: true (tick Overwrite)";
-
 fn log_outcome(context: &JobContext, plan: &SyncPlan, outcome: &ItemOutcome) {
     match (&outcome.status, &outcome.digest) {
-        (ItemStatus::Succeeded, Some(digest)) => context.info(format!("verified {} → {digest}", plan.target)),
+        (ItemStatus::Succeeded, Some(digest)) => context.info(crate::msg!(Verified, &plan.target, digest)),
         (ItemStatus::Failed, _) => context.error(outcome.detail.clone()),
         _ => {}
     }
@@ -226,15 +220,15 @@ async fn run_docker(context: &JobContext, plan: &SyncPlan) {
     // Remove the target tag first: the pulled image then loses its last name the job gave it.
     for reference in created.iter().rev() {
         match deps.docker.remove_reference(reference).await {
-            Ok(_) => notes.push(format!("removed local {reference}")),
+            Ok(_) => notes.push(crate::msg!(RemovedLocal, reference)),
             Err(error) => {
-                context.warn(format!("could not remove local {reference}: {error}"));
-                notes.push(format!("could not remove local {reference}: {error}"));
+                context.warn(crate::msg!(LocalRemoveFailed, reference, &error));
+                notes.push(crate::msg!(LocalRemoveFailed, reference, &error));
             }
         }
     }
     log_outcome(context, plan, &outcome);
-    context.finish_item(0, notes.iter().fold(outcome, |outcome, note| outcome.noted(note)));
+    context.finish_item(0, notes.into_iter().fold(outcome, |outcome, note| outcome.noted(note)));
 }
 
 /// Pull, tag, push, verify: the item's outcome, whether it got to the end (`Ok`) or stopped on
@@ -257,7 +251,7 @@ async fn docker_steps(
     let was_present = docker.find_image(pull_reference).await?.is_some();
     let source_auth =
         RegistryAuth::for_host(&deps.sources.credentials_for(&plan.source.registry), &plan.source.registry);
-    context.info(format!("pulling {pull_reference} through the Docker daemon at {}", docker.host()));
+    context.info(crate::msg!(PullingThroughDaemon, pull_reference, docker.host()));
     let platform = plan.platforms.first().map(String::as_str);
     let pull = docker.pull(pull_reference, platform, source_auth.as_ref()).await?;
     if !was_present {
@@ -265,7 +259,7 @@ async fn docker_steps(
     }
     let pulled = follow_transfer(context, pull, "the pull").await?;
     if context.is_cancelled() {
-        return Err(ItemOutcome::cancelled("cancelled before tagging"));
+        return Err(ItemOutcome::cancelled(crate::msg!(CancelledBeforeTagging)));
     }
     let target = &plan.target.to_string();
     if docker.find_image(target).await?.is_none() {
@@ -275,7 +269,7 @@ async fn docker_steps(
         docker.tag_image(pull_reference, &plan.target).await?;
     }
     if context.is_cancelled() {
-        return Err(ItemOutcome::cancelled("cancelled before pushing"));
+        return Err(ItemOutcome::cancelled(crate::msg!(CancelledBeforePushing)));
     }
     let push_host = deps.sources.push_host();
     let auth = RegistryAuth::for_host(&deps.sources.credentials_for(push_host), push_host);
@@ -284,7 +278,7 @@ async fn docker_steps(
         &PushTarget { target: &plan.target, registry: &deps.registry, auth: auth.as_ref() },
     )
     .await?;
-    let detail = format!("{}; {}; verified {served}", pulled.describe("pulled"), pushed.describe("pushed"));
+    let detail = crate::msg!(PulledPushedVerified, pulled.pulled(), pushed.pushed(), &served);
     Ok(ItemOutcome::succeeded(detail, Some(served)))
 }
 
@@ -292,7 +286,7 @@ async fn docker_steps(
 /// engine before it pulls anything (the registry engine's copy checks the same on its own).
 async fn refuse_conflict(context: &JobContext, plan: &SyncPlan) -> Result<(), ItemOutcome> {
     let deps = context.deps();
-    let failed = |error: AppError| ItemOutcome::failed(error.to_string());
+    let failed = |error: AppError| ItemOutcome::failed(error.to_message());
     let Some(existing) = plan.target_digest(deps).await.map_err(failed)? else {
         return Ok(());
     };
@@ -300,8 +294,7 @@ async fn refuse_conflict(context: &JobContext, plan: &SyncPlan) -> Result<(), It
     if existing == incoming {
         return Ok(());
     }
-    let conflict = CopyError::Conflict { reference: plan.target.without_host(), existing, incoming };
-    Err(ItemOutcome::failed(format!("{conflict}: {OVERWRITE_HINT}")))
+    Err(ItemOutcome::failed(crate::msg!(SyncConflict, plan.target.without_host(), existing, incoming)))
 }
 
 #[cfg(test)]

@@ -179,7 +179,7 @@ fn ItemRow(item: JobItem) -> impl IntoView {
             <td><code>{item.source}</code></td>
             <td><code>{item.target}</code></td>
             <td><Badge tone=item_status_tone(item.status) text=item_status_label(item.status) /></td>
-            <td>{item.detail}</td>
+            <td>{item.detail.map(|detail| detail.to_string())}</td>
             <td>
                 {(!digest.is_empty()).then(|| view! {
                     <code title=digest.clone()>{format::short_digest(&digest)}</code>
@@ -236,7 +236,7 @@ fn LogRow(line: LogLine) -> impl IntoView {
             " "
             <span class="log-level">{line.level.as_str()}</span>
             " "
-            <span class="log-message">{line.message}</span>
+            <span class="log-message">{line.message.to_string()}</span>
         </li>
     }
 }

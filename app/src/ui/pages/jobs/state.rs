@@ -54,12 +54,7 @@ mod tests {
     }
 
     fn line(seq: u64, message: &str) -> LogLine {
-        LogLine {
-            seq,
-            at: "2026-11-26T10:00:00Z".to_owned(),
-            level: LogLevel::Info,
-            message: message.to_owned(),
-        }
+        LogLine { seq, at: "2026-11-26T10:00:00Z".to_owned(), level: LogLevel::Info, message: message.into() }
     }
 
     fn job(status: JobStatus, items: Vec<JobItem>, logs: Vec<LogLine>) -> Job {

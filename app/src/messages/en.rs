@@ -1,0 +1,248 @@
+//! The server's messages in English: the reference every other language follows.
+
+use super::Key::{self, *};
+
+/// The English template of `key`.
+pub(super) fn text(key: Key) -> &'static str {
+    match key {
+        AuthRequired => "authentication required: {}",
+        SessionEnded => "your session has ended (expired, logged out, or the account changed): {}",
+        TokenInvalid => {
+            "the API token is not valid (unknown, expired, revoked, or its account disabled): create a new one on the Tokens page, or {}"
+        }
+        WrongPassword => "wrong username or password: {}",
+        HowToSignInUi => "sign in at /login",
+        HowToSignInApi => {
+            "sign in at /login, or send an API token (`Authorization: Bearer rmt_…`, made on the Tokens page) or Basic credentials"
+        }
+        RoleTooLow => "{} has the {} role; to {} you need the {} role: ask an admin",
+        ReadOnly => {
+            "this server is read-only, so it cannot {}: restart it without READ_ONLY=true to allow changes"
+        }
+        CrossSiteOrigin => {
+            "cross-site request refused: a page at {} may not send {} {} here, as it could act in your name. Use this server's own pages; scripts send an API token (Authorization: Bearer rmt_…) or Basic credentials to /api; to let that site's pages in, add its origin to ALLOWED_ORIGINS"
+        }
+        CrossSiteFetch => {
+            "cross-site request refused: the browser says {} {} came from another site's page (Sec-Fetch-Site: {}), which could act in your name. Use this server's own pages; scripts send an API token (Authorization: Bearer rmt_…) or Basic credentials to /api"
+        }
+        CrossSiteUnknown => {
+            "request refused: {} {} carries neither Origin nor Sec-Fetch-Site, so it may come from another site's page. Use this server's own pages; scripts send an API token (Authorization: Bearer rmt_…) or Basic credentials to /api, or send `Origin: <this server's URL>` with the session cookie"
+        }
+        LoginInvalid => "wrong username or password (or the account is disabled): check both and try again",
+        LoginThrottled => "too many failed logins: wait {} s before trying again",
+        TooManyStreams => {
+            "{} live job streams are already open for {} (MAX_STREAMS_PER_USER={}); close jobs pages in other tabs or windows, or stop clients that watch jobs, and try again"
+        }
+        NoSuchApiRoute => "no such API route: see the README for the routes under /api",
+        NoSuchRepositoryRoute => {
+            "no such API route: use /api/repositories/{repo}/tags or /api/repositories/{repo}/tags/{tag}"
+        }
+        NameTheTagToDelete => "name the tag to delete: DELETE /api/repositories/{}/tags/{tag}",
+        InvalidBody => "invalid request body: {}",
+        BodyUnreadable => "the request body could not be read",
+        BodyTooLarge => {
+            "the request body is larger than {} MiB, the most this server reads; send fewer items per request"
+        }
+        LoginBodyTooLarge => "the request body is too large (64 KiB at most)",
+        InvalidLogin => "invalid login request ({}): send username and password",
+        PasswordsDiffer => "the two passwords differ: type the same password twice",
+        NoSuchLanguage => "no language {}: choose one of {}",
+        NoSuchTheme => "no theme {}: choose one of {}",
+        NotInRepository => "`{}` does not exist in repository `{}`",
+        TagNotInRegistry => "`{}` does not exist in the registry",
+        RepositoryNotInRegistry => "repository `{}` does not exist in the registry",
+        NotFoundInRegistry => "not found in the registry: {}",
+        DigestNotTag => {
+            "`{}` is a digest, not a tag: to delete the image with every tag on it use scope=image"
+        }
+        LastNotRepositoryName => "`last` is not a repository name: {}",
+        DeletedPartWay => "deleted {} of {} images of `{}` (tags {}), then: {}",
+        ConfirmRepositoryDelete => {
+            "deleting a repository removes all its tags: confirm by repeating its name exactly (\"{}\")"
+        }
+        ConfirmBatchDelete => "deleting {} repositories removes all their tags: confirm by typing \"{}\"",
+        PasswordTooShort => "the password is too short: use {} to {} characters",
+        PasswordTooLong => "the password is too long: use {} to {} characters",
+        SetupLinkInvalid => {
+            "this setup link is not valid any more (used, or older than an hour): restart the server for a new one, or set ADMIN_PASSWORD"
+        }
+        UsernameInvalid => "username {} is not valid: use 1 to 64 letters, digits, '.', '_', '-' or '@'",
+        Labelled => "{}: {}",
+        OnlyUsersChangePasswords => "only a signed-in user can change their password",
+        CurrentPasswordWrong => "the current password is wrong: type it again",
+        LastAdmin => "{} is the last enabled admin: make another admin first, or nobody could manage users",
+        NoSuchUser => "no user named {}: see the Users page for the list",
+        TokenCannotManageTokens => "an API token cannot manage tokens: sign in with a username and password",
+        NoAccountsWithoutAuth => {
+            "tokens belong to an account: with AUTH=none there are none (turn AUTH on, or use `registry-manager token create --user NAME`)"
+        }
+        OwnerDisabled => "{} is disabled, so a token of theirs would not work: enable the account first",
+        TokenNameInvalid => "a token needs a name of 1 to 64 printable characters (e.g. ci-deploy)",
+        TokenRoleTooHigh => {
+            "a token cannot have more than its creator's role: you are {}, so choose {} or lower"
+        }
+        TokenExpiryInvalid => "expiry must be 1 to 3650 days, or none",
+        NoSuchToken => "no API token with id {}",
+        QueueFull => {
+            "{} jobs are already waiting for a worker (MAX_QUEUED_JOBS={}); start this one once some have started, or cancel queued ones"
+        }
+        JobNotFound => "no job with id {}: it never existed or was removed by SYNC_JOB_RETENTION",
+        JobAlreadyFinished => "job {} has already finished ({}); there is nothing to cancel",
+        JobStillRunning => "job {} is still {}; retry it once it has finished",
+        NothingToRetry => "job {} has no failed, cancelled or interrupted items to retry",
+        Collision => "{} and {} would both become {}",
+        ListEmpty => "{} is empty: name at least one repository",
+        ImageRefsEmpty => "image_refs is empty: name at least one local image (repository:tag or image ID)",
+        RefEmptyRepository => {
+            "the repository name is empty: use lower-case letters and digits, separated inside a path component by `.`, `_`, `__` or one or more `-`, with `/` between components (e.g. `team/app-server`)"
+        }
+        RefRepositoryTooLong => "the repository name is {} characters long; the registry accepts at most {}",
+        RefUpperCase => {
+            "the repository name `{}` contains upper-case letters; repository names are lower-case (`{}`)"
+        }
+        RefCharacter => {
+            "the repository name `{}` contains `{}`; use only lower-case letters and digits, separated inside a path component by `.`, `_`, `__` or one or more `-`, with `/` between components (e.g. `team/app-server`)"
+        }
+        RefEmptyComponent => {
+            "the repository name `{}` has an empty path component: remove the leading, trailing or doubled `/`"
+        }
+        RefComponentEdge => "the path component `{}` of `{}` must start and end with a letter or digit",
+        RefSeparator => {
+            "the path component `{}` of `{}` has the separator `{}`; between letters and digits only `.`, `_`, `__` or one or more `-` are allowed"
+        }
+        RefEmptyTag => "the tag is empty: a tag is 1 to 128 letters, digits, `_`, `.` or `-`",
+        RefTagTooLong => "the tag is {} characters long; at most {} are allowed",
+        RefTagStart => "the tag `{}` starts with `{}`; a tag starts with a letter, digit or `_`",
+        RefTagCharacter => "the tag `{}` contains `{}`; use only letters, digits, `_`, `.` and `-`",
+        RefDigest => {
+            "`{}` is not a valid digest ({}); a digest is `sha256:` followed by 64 lower-case hex digits"
+        }
+        RefImage => "`{}` is not an image reference: {}; expected [host[:port]/]repository[:tag][@digest]",
+        SourceImageEmpty => {
+            "source_image is empty: give an image reference such as `team/app:1.0` or `host:5000/team/app:1.0`"
+        }
+        SourceImageInvalid => {
+            "source_image {} is not an image reference ({}); expected [host[:port]/]name[:tag][@sha256:digest]"
+        }
+        DaemonPullRefused => "refused to have the Docker daemon pull from {}: {}",
+        RegistryHostInvalid => "registry host {} is not a host[:port]: {}",
+        TargetHostForm => "target_registry_host {} must be host[:port], without scheme or path",
+        TargetHostNotAllowed => {
+            "target_registry_host {} is not a registry jobs may write to: it must be our registry (REGISTRY_PUSH_HOST, {}) or match TARGET_REGISTRIES"
+        }
+        DoesNotExist => "{} does not exist",
+        FieldInvalid => "{} {}: {}",
+        DigestWithoutTag => {
+            "source_image names a digest without a tag: give target_tag, the tag to create in our registry"
+        }
+        PlatformInvalid => "platform {} is not os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8",
+        DockerOnePlatform => {
+            "engine docker pulls one platform at a time: name at most one in platforms, or use engine registry to keep several"
+        }
+        AlreadyThatImage => {
+            "{} is already that image in our registry: choose another target_repository or target_tag"
+        }
+        PrefixNoneOntoItself => {
+            "prefix_mode none would copy each repository onto itself: choose add or remove, or another target_registry_host"
+        }
+        PrefixEmptyAdd => "prefix_value is empty: give the namespace to add (for example `x86`)",
+        PrefixEmptyRemove => "prefix_value is empty: give the namespace to remove (for example `x86`)",
+        PrefixEmptyComponent => "prefix_value {} has an empty path component (`//`)",
+        RepositoryNameEmpty => "the repository name is empty",
+        PrefixItself => "{} is the prefix itself: removing `{}/` would leave no name",
+        ImageReferenceEmpty => "the image reference is empty",
+        PushByDigest => "{}: pushing by digest is not possible; name a tag",
+        NotRepositoryTag => "{} is not repository[:tag]",
+        AlreadyPresent => "already present with the same digest: nothing copied",
+        Copied => "{} blobs mounted, {} streamed ({}), {} already present",
+        ConflictNotOverwritten => "conflict: the target tag holds {}, not the source's {}; not overwritten",
+        CopyCancelled => "cancelled; the target tag was not written",
+        Noted => "{}; {}",
+        CancelledBeforeStart => "cancelled before it started; nothing was written",
+        CancelledBeforeEnd => "cancelled before it finished",
+        NotRun => "not run",
+        DeletedTags => "deleted {} tags ({} images)",
+        CopiedTo => "{} → {} ({})",
+        MadeLocalTagRemoved => "the local tag {} this job made was removed",
+        LocalTagRemoveFailed => "removing the local tag {} failed: {}",
+        LocalTagKept => "local tag {} kept: it is the pushed name or not a tag",
+        LocalTagRemoved => "local tag {} removed; the image stays as {}",
+        SourceNotOurs => "the source is not from our registry: no registry tag to delete",
+        OldTagIsPushed => "{} is the pushed tag itself: nothing deleted",
+        OldTagInvalid => "the old registry tag {}: {}",
+        OldTagDeleted => "old registry tag {} deleted",
+        OldTagGone => "old registry tag {} was already gone",
+        OldTagDeleteFailed => "pushed and verified, but deleting the old registry tag {} failed: {}",
+        CleanupNothingLocal => {
+            "cleanup_local_images: this copy goes registry to registry and writes nothing locally"
+        }
+        Copying => "copying {} → {}",
+        SyncConflict => {
+            "the target tag {} holds {}, not the source's {}; not overwritten: to replace it, start the sync with overwrite: true (tick Overwrite)"
+        }
+        Verified => "verified {} → {}",
+        RemovedLocal => "removed local {}",
+        LocalRemoveFailed => "could not remove local {}: {}",
+        AlreadyPointsTo => "{} already points to {}: nothing to copy",
+        Overwriting => "overwriting {}: it held {}, now {}",
+        WroteChildren => "wrote {} child manifests by digest",
+        Wrote => "wrote {} → {}",
+        Read => "read {}: {} ({})",
+        IndexLacksPlatform => "the index has no {} image; copying the platforms it has",
+        KeptOnePlatform => "kept {} of the index: the target gets that platform's manifest {}",
+        KeptPlatforms => {
+            "kept {} of {} platforms ({}): the new index {} differs from the source's {} because of the platform filter"
+        }
+        FilterNotIndex => "not an index: the platform filter does not apply",
+        BlobsAlreadyIn => "{} already in {} ({})",
+        BlobsMounted => "mounted {} from {} ({})",
+        OneBlob => "1 blob",
+        Blobs => "{} blobs",
+        Streamed => "streamed {} ({})",
+        LayersPushed => "pushed {} layers ({}), {} already present",
+        LayersPulled => "pulled {} layers ({}), {} already present",
+        PulledPushedVerified => "{}; {}; verified {}",
+        PullingThroughDaemon => "pulling {} through the Docker daemon at {}",
+        CancelledBeforeTagging => "cancelled before tagging",
+        CancelledBeforePushing => "cancelled before pushing",
+        MultiArchCannotList => "multi-arch tag {} not written: cannot list the tags: {}",
+        MultiArchWaits => "multi-arch tag {} waits for another architecture: none in the registry yet",
+        MultiArchWritten => "multi-arch tag {}: {}",
+        MultiArchNotWritten => "multi-arch tag {} not written: {}",
+        NoLocalImage => "no local image named {}",
+        LocalNameMoved => "{} named image {} locally; it now names {}",
+        Pushing => "{}: pushing {}",
+        PushedVerified => "{}; verified {}",
+        LocalSelected => "{}: selected {}",
+        LocalSelectedAlso => "{}: selected {}; also removes {}",
+        RemovedNoTags => "removed no tags",
+        RemovedNoTagsDeleted => "removed no tags; image deleted",
+        RemovedTags => "removed tags {}",
+        RemovedTagsDeleted => "removed tags {}; image deleted",
+        NotRemoved => "not removed: {}",
+        UnchangedByPrefix => "{}: unchanged by the prefix rule, nothing to copy",
+        UnchangedName => "unchanged: the prefix rule leaves this name as it is",
+        TagsTo => "{}: {} tags → {}",
+        CancelledOldTagsLeft => "cancelled: old tags are left in place",
+        OldTagsNotListed => "{}: old tags not deleted, cannot list them again: {}",
+        OldTagNotDeleted => "old tag not deleted: {}",
+        OldTagKept => "old tag kept: {} is also tagged {} in {}, which was not renamed",
+        DeletedDigest => "{}: deleted {} (tags {})",
+        OldTagDeletedShort => "old tag deleted",
+        DeletingDigestFailed => "{}: deleting {} failed: {}",
+        OldTagDeleteFailedAfterCopy => "copied and verified, but deleting the old tag failed: {}",
+        CancelledVerifying => "cancelled while verifying the pushed tag",
+        PushedNotVerified => "pushed, but the tag could not be verified: {}",
+        ServedDiffers => "pushed {}, but the registry serves {} under {}",
+        PushedMissing => "pushed, but the registry has no {}",
+        JobQueued => "queued: {} → {}",
+        JobStarted => "started",
+        CancelRequested => "cancel requested: stopping at the next step",
+        StepAbandoned => "the current step did not stop by itself; it was abandoned",
+        JobFinished => "finished: {}",
+        JobFinishedWith => "finished: {} ({})",
+        ServerStopped => {
+            "the server stopped while this job was {}; nothing more was done. Tags are written last, so none is half-written. Retry runs what is left."
+        }
+    }
+}

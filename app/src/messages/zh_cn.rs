@@ -1,0 +1,265 @@
+//! The server's messages in Simplified Chinese, with the terms the original's users know
+//! (仓库, 标签, 任务, 摘要, 远程同步, 本地镜像批量上传, 远程前缀重命名) and those of the UI's table
+//! (`ui/strings/zh_cn.rs`). Names of variables, routes and values stay as they are typed.
+
+use super::Key::{self, *};
+use crate::model::Operation;
+
+/// The Chinese template of `key`.
+pub(super) fn text(key: Key) -> &'static str {
+    match key {
+        AuthRequired => "需要身份验证：{}",
+        SessionEnded => "你的会话已结束（已过期、已退出登录，或账号已变更）：{}",
+        TokenInvalid => "API 令牌无效（未知、已过期、已吊销，或其账号已停用）：请在“令牌”页面新建一个，或{}",
+        WrongPassword => "用户名或密码错误：{}",
+        HowToSignInUi => "请在 /login 登录",
+        HowToSignInApi => {
+            "请在 /login 登录，或发送 API 令牌（`Authorization: Bearer rmt_…`，在“令牌”页面创建）或 Basic 凭据"
+        }
+        RoleTooLow => "{} 的角色是 {}；要{}，需要 {} 角色：请联系管理员",
+        ReadOnly => "此服务器为只读模式，无法{}：去掉 READ_ONLY=true 后重启即可允许修改",
+        CrossSiteOrigin => {
+            "已拒绝跨站请求：{} 上的页面不能向这里发送 {} {}，因为它可能以你的身份操作。请使用本服务器自己的页面；脚本请向 /api 发送 API 令牌（Authorization: Bearer rmt_…）或 Basic 凭据；若要允许该站点的页面，请把它的源加入 ALLOWED_ORIGINS"
+        }
+        CrossSiteFetch => {
+            "已拒绝跨站请求：浏览器表明 {} {} 来自其他站点的页面（Sec-Fetch-Site: {}），它可能以你的身份操作。请使用本服务器自己的页面；脚本请向 /api 发送 API 令牌（Authorization: Bearer rmt_…）或 Basic 凭据"
+        }
+        CrossSiteUnknown => {
+            "已拒绝请求：{} {} 既没有 Origin 也没有 Sec-Fetch-Site，可能来自其他站点的页面。请使用本服务器自己的页面；脚本请向 /api 发送 API 令牌（Authorization: Bearer rmt_…）或 Basic 凭据，或随会话 Cookie 发送 `Origin: <本服务器的 URL>`"
+        }
+        LoginInvalid => "用户名或密码错误（或账号已停用）：请检查后重试",
+        LoginThrottled => "登录失败次数过多：请等待 {} 秒后再试",
+        TooManyStreams => {
+            "已有 {} 个任务实时流为 {} 打开（MAX_STREAMS_PER_USER={}）；请关闭其他标签页或窗口中的任务页面，或停止监视任务的客户端，然后重试"
+        }
+        NoSuchApiRoute => "没有这个 API 路由：/api 下的路由见 README",
+        NoSuchRepositoryRoute => {
+            "没有这个 API 路由：请使用 /api/repositories/{repo}/tags 或 /api/repositories/{repo}/tags/{tag}"
+        }
+        NameTheTagToDelete => "请指明要删除的标签：DELETE /api/repositories/{}/tags/{tag}",
+        InvalidBody => "请求体无效：{}",
+        BodyUnreadable => "无法读取请求体",
+        BodyTooLarge => "请求体超过 {} MiB，超出服务器可读取的上限；请每次发送更少的条目",
+        LoginBodyTooLarge => "请求体过大（最多 64 KiB）",
+        InvalidLogin => "登录请求无效（{}）：请发送用户名和密码",
+        PasswordsDiffer => "两次输入的密码不一致：请输入相同的密码",
+        NoSuchLanguage => "没有语言 {}：请从 {} 中选择",
+        NoSuchTheme => "没有主题 {}：请从 {} 中选择",
+        NotInRepository => "`{}` 在仓库 `{}` 中不存在",
+        TagNotInRegistry => "镜像仓库中不存在 `{}`",
+        RepositoryNotInRegistry => "镜像仓库中不存在仓库 `{}`",
+        NotFoundInRegistry => "在镜像仓库中未找到：{}",
+        DigestNotTag => "`{}` 是摘要，不是标签：要删除该镜像及其所有标签，请使用 scope=image",
+        LastNotRepositoryName => "`last` 不是仓库名：{}",
+        DeletedPartWay => "已删除 {} 个镜像（共 {} 个，仓库 `{}`，标签 {}），随后出错：{}",
+        ConfirmRepositoryDelete => "删除仓库会删除其全部标签：请准确输入仓库名（“{}”）以确认",
+        ConfirmBatchDelete => "删除 {} 个仓库会删除它们的全部标签：请输入“{}”以确认",
+        PasswordTooShort => "密码太短：请使用 {} 到 {} 个字符",
+        PasswordTooLong => "密码太长：请使用 {} 到 {} 个字符",
+        SetupLinkInvalid => {
+            "此初始化链接已失效（已使用，或超过一小时）：请重启服务器以获取新链接，或设置 ADMIN_PASSWORD"
+        }
+        UsernameInvalid => "用户名 {} 无效：请使用 1 到 64 个字母、数字、'.'、'_'、'-' 或 '@'",
+        Labelled => "{}：{}",
+        OnlyUsersChangePasswords => "只有已登录的用户才能修改自己的密码",
+        CurrentPasswordWrong => "当前密码错误：请重新输入",
+        LastAdmin => "{} 是最后一个启用的管理员：请先设置另一个管理员，否则将无人能管理用户",
+        NoSuchUser => "没有名为 {} 的用户：用户列表见“用户”页面",
+        TokenCannotManageTokens => "API 令牌不能管理令牌：请用用户名和密码登录",
+        NoAccountsWithoutAuth => {
+            "令牌属于账号：AUTH=none 时没有账号（请开启 AUTH，或使用 `registry-manager token create --user NAME`）"
+        }
+        OwnerDisabled => "{} 已停用，其令牌将无法使用：请先启用该账号",
+        TokenNameInvalid => "令牌需要 1 到 64 个可打印字符的名称（例如 ci-deploy）",
+        TokenRoleTooHigh => "令牌的角色不能高于创建者：你的角色是 {}，请选择 {} 或更低的角色",
+        TokenExpiryInvalid => "有效期须为 1 到 3650 天，或不设",
+        NoSuchToken => "没有 ID 为 {} 的 API 令牌",
+        QueueFull => {
+            "已有 {} 个任务在等待执行（MAX_QUEUED_JOBS={}）；请等其中一些开始后再启动此任务，或取消排队中的任务"
+        }
+        JobNotFound => "没有 ID 为 {} 的任务：它从未存在，或已按 SYNC_JOB_RETENTION 被清理",
+        JobAlreadyFinished => "任务 {} 已结束（{}）；没有可取消的内容",
+        JobStillRunning => "任务 {} 仍为 {} 状态；请在结束后再重试",
+        NothingToRetry => "任务 {} 没有失败、已取消或已中断的条目可重试",
+        Collision => "{} 和 {} 都会变成 {}",
+        ListEmpty => "{} 为空：请至少指定一个仓库",
+        ImageRefsEmpty => "image_refs 为空：请至少指定一个本地镜像（repository:tag 或镜像 ID）",
+        RefEmptyRepository => {
+            "仓库名为空：请使用小写字母和数字，路径段内可用 `.`、`_`、`__` 或一个及以上 `-` 分隔，路径段之间用 `/`（例如 `team/app-server`）"
+        }
+        RefRepositoryTooLong => "仓库名长 {} 个字符；镜像仓库最多接受 {} 个",
+        RefUpperCase => "仓库名 `{}` 含有大写字母；仓库名须为小写（`{}`）",
+        RefCharacter => {
+            "仓库名 `{}` 含有 `{}`；只能使用小写字母和数字，路径段内可用 `.`、`_`、`__` 或一个及以上 `-` 分隔，路径段之间用 `/`（例如 `team/app-server`）"
+        }
+        RefEmptyComponent => "仓库名 `{}` 含有空的路径段：请去掉开头、结尾或重复的 `/`",
+        RefComponentEdge => "路径段 `{}`（属于 `{}`）须以字母或数字开头和结尾",
+        RefSeparator => {
+            "路径段 `{}`（属于 `{}`）含有分隔符 `{}`；字母和数字之间只允许 `.`、`_`、`__` 或一个及以上 `-`"
+        }
+        RefEmptyTag => "标签为空：标签由 1 到 128 个字母、数字、`_`、`.` 或 `-` 组成",
+        RefTagTooLong => "标签长 {} 个字符；最多允许 {} 个",
+        RefTagStart => "标签 `{}` 以 `{}` 开头；标签须以字母、数字或 `_` 开头",
+        RefTagCharacter => "标签 `{}` 含有 `{}`；只能使用字母、数字、`_`、`.` 和 `-`",
+        RefDigest => "`{}` 不是有效的摘要（{}）；摘要是 `sha256:` 后跟 64 个小写十六进制数字",
+        RefImage => "`{}` 不是镜像引用：{}；格式应为 [host[:port]/]repository[:tag][@digest]",
+        SourceImageEmpty => {
+            "source_image 为空：请给出镜像引用，例如 `team/app:1.0` 或 `host:5000/team/app:1.0`"
+        }
+        SourceImageInvalid => {
+            "source_image {} 不是镜像引用（{}）；格式应为 [host[:port]/]name[:tag][@sha256:digest]"
+        }
+        DaemonPullRefused => "拒绝让 Docker 守护进程从 {} 拉取：{}",
+        RegistryHostInvalid => "镜像仓库主机 {} 不是 host[:port] 格式：{}",
+        TargetHostForm => "target_registry_host {} 须为 host[:port]，不带协议或路径",
+        TargetHostNotAllowed => {
+            "target_registry_host {} 不是任务可写入的镜像仓库：它必须是本仓库（REGISTRY_PUSH_HOST，{}）或匹配 TARGET_REGISTRIES"
+        }
+        DoesNotExist => "{} 不存在",
+        FieldInvalid => "{} {}：{}",
+        DigestWithoutTag => "source_image 指定了摘要但没有标签：请给出 target_tag，即要在本仓库中创建的标签",
+        PlatformInvalid => "平台 {} 不是 os/arch[/variant] 格式，例如 linux/amd64 或 linux/arm64/v8",
+        DockerOnePlatform => {
+            "docker 引擎一次只能拉取一个平台：platforms 中最多指定一个，或使用 registry 引擎以保留多个平台"
+        }
+        AlreadyThatImage => "{} 已经是本仓库中的这个镜像：请选择其他 target_repository 或 target_tag",
+        PrefixNoneOntoItself => {
+            "prefix_mode 为 none 会把每个仓库复制到它自身：请选择 add 或 remove，或换一个 target_registry_host"
+        }
+        PrefixEmptyAdd => "prefix_value 为空：请给出要添加的命名空间（例如 `x86`）",
+        PrefixEmptyRemove => "prefix_value 为空：请给出要去掉的命名空间（例如 `x86`）",
+        PrefixEmptyComponent => "prefix_value {} 含有空的路径段（`//`）",
+        RepositoryNameEmpty => "仓库名为空",
+        PrefixItself => "{} 就是前缀本身：去掉 `{}/` 后将没有名称",
+        ImageReferenceEmpty => "镜像引用为空",
+        PushByDigest => "{}：不能按摘要上传，请指定标签",
+        NotRepositoryTag => "{} 不是 repository[:tag] 格式",
+        AlreadyPresent => "已存在且摘要相同：无需复制",
+        Copied => "挂载 {} 个 blob，传输 {} 个（{}），{} 个已存在",
+        ConflictNotOverwritten => "冲突：目标标签指向 {}，而不是源的 {}；未覆盖",
+        CopyCancelled => "已取消；未写入目标标签",
+        Noted => "{}；{}",
+        CancelledBeforeStart => "在开始前已取消；未写入任何内容",
+        CancelledBeforeEnd => "在完成前已取消",
+        NotRun => "未执行",
+        DeletedTags => "已删除 {} 个标签（{} 个镜像）",
+        CopiedTo => "{} → {}（{}）",
+        MadeLocalTagRemoved => "已删除本任务创建的本地标签 {}",
+        LocalTagRemoveFailed => "删除本地标签 {} 失败：{}",
+        LocalTagKept => "保留本地标签 {}：它就是上传的名称，或不是标签",
+        LocalTagRemoved => "已删除本地标签 {}；镜像保留为 {}",
+        SourceNotOurs => "源不在本仓库中：没有要删除的仓库标签",
+        OldTagIsPushed => "{} 就是上传的标签本身：未删除任何内容",
+        OldTagInvalid => "旧的仓库标签 {}：{}",
+        OldTagDeleted => "已删除旧的仓库标签 {}",
+        OldTagGone => "旧的仓库标签 {} 已不存在",
+        OldTagDeleteFailed => "已上传并校验，但删除旧的仓库标签 {} 失败：{}",
+        CleanupNothingLocal => "cleanup_local_images：此次复制在镜像仓库之间进行，不在本地写入任何内容",
+        Copying => "正在复制 {} → {}",
+        SyncConflict => {
+            "目标标签 {} 指向 {}，而不是源的 {}；未覆盖：如需替换，请以 overwrite: true 启动同步（勾选“覆盖”）"
+        }
+        Verified => "已校验 {} → {}",
+        RemovedLocal => "已删除本地 {}",
+        LocalRemoveFailed => "无法删除本地 {}：{}",
+        AlreadyPointsTo => "{} 已指向 {}：无需复制",
+        Overwriting => "覆盖 {}：原为 {}，现为 {}",
+        WroteChildren => "已按摘要写入 {} 个子清单",
+        Wrote => "已写入 {} → {}",
+        Read => "已读取 {}：{}（{}）",
+        IndexLacksPlatform => "索引中没有 {} 镜像；复制其已有的平台",
+        KeptOnePlatform => "保留索引中的 {}：目标获得该平台的清单 {}",
+        KeptPlatforms => "保留 {} 个平台（共 {} 个：{}）：由于平台过滤，新索引 {} 与源的 {} 不同",
+        FilterNotIndex => "不是索引：平台过滤不适用",
+        BlobsAlreadyIn => "{} 已在 {} 中（{}）",
+        BlobsMounted => "挂载 {}，来自 {}（{}）",
+        OneBlob => "1 个 blob",
+        Blobs => "{} 个 blob",
+        Streamed => "已传输 {}（{}）",
+        LayersPushed => "已上传 {} 个层（{}），{} 个已存在",
+        LayersPulled => "已拉取 {} 个层（{}），{} 个已存在",
+        PulledPushedVerified => "{}；{}；已校验 {}",
+        PullingThroughDaemon => "正在拉取 {}（通过 {} 的 Docker 守护进程）",
+        CancelledBeforeTagging => "在打标签前已取消",
+        CancelledBeforePushing => "在上传前已取消",
+        MultiArchCannotList => "未写入多架构标签 {}：无法列出标签：{}",
+        MultiArchWaits => "多架构标签 {} 等待其他架构：镜像仓库中还没有",
+        MultiArchWritten => "多架构标签 {}：{}",
+        MultiArchNotWritten => "未写入多架构标签 {}：{}",
+        NoLocalImage => "没有名为 {} 的本地镜像",
+        LocalNameMoved => "{} 在本地原指向镜像 {}；现在指向 {}",
+        Pushing => "{}：正在上传 {}",
+        PushedVerified => "{}；已校验 {}",
+        LocalSelected => "{}：已选 {}",
+        LocalSelectedAlso => "{}：已选 {}；同时删除 {}",
+        RemovedNoTags => "未删除任何标签",
+        RemovedNoTagsDeleted => "未删除任何标签；镜像已删除",
+        RemovedTags => "已删除标签 {}",
+        RemovedTagsDeleted => "已删除标签 {}；镜像已删除",
+        NotRemoved => "未删除：{}",
+        UnchangedByPrefix => "{}：前缀规则不改变其名称，无需复制",
+        UnchangedName => "未改变：前缀规则保留此名称",
+        TagsTo => "{}：{} 个标签 → {}",
+        CancelledOldTagsLeft => "已取消：旧标签保持不变",
+        OldTagsNotListed => "{}：未删除旧标签，无法再次列出：{}",
+        OldTagNotDeleted => "未删除旧标签：{}",
+        OldTagKept => "保留旧标签：{} 还带有标签 {}（在 {} 中），该标签未被重命名",
+        DeletedDigest => "{}：已删除 {}（标签 {}）",
+        OldTagDeletedShort => "已删除旧标签",
+        DeletingDigestFailed => "{}：删除 {} 失败：{}",
+        OldTagDeleteFailedAfterCopy => "已复制并校验，但删除旧标签失败：{}",
+        CancelledVerifying => "在校验已上传的标签时已取消",
+        PushedNotVerified => "已上传，但无法校验该标签：{}",
+        ServedDiffers => "已上传 {}，但镜像仓库提供的是 {}（在 {} 下）",
+        PushedMissing => "已上传，但镜像仓库中没有 {}",
+        JobQueued => "已排队：{} → {}",
+        JobStarted => "已开始",
+        CancelRequested => "已请求取消：将在下一步停止",
+        StepAbandoned => "当前步骤未能自行停止，已放弃",
+        JobFinished => "已结束：{}",
+        JobFinishedWith => "已结束：{}（{}）",
+        ServerStopped => {
+            "任务处于 {} 状态时服务器停止了；之后没有再执行任何操作。标签最后写入，因此没有写了一半的标签。重试会执行剩余部分。"
+        }
+    }
+}
+
+/// What an operation is called in Chinese, as it follows "无法…" / "要…".
+pub(super) fn operation(operation: Operation) -> &'static str {
+    use Operation::*;
+    match operation {
+        ListRepositories => "列出仓库",
+        ListTags => "列出标签",
+        TagDetail => "读取标签",
+        ListJobs => "列出任务",
+        GetJob => "读取任务",
+        ListLocalImages => "列出本地镜像",
+        PreviewSync => "预览远程同步",
+        PreviewRemotePrefix => "预览远程前缀重命名",
+        PreviewLocalPush => "预览本地镜像批量上传",
+        PreviewLocalDelete => "预览本地镜像删除",
+        PreviewMerge => "预览多架构合并",
+        ReadStatus => "读取详细状态",
+        ReadStorage => "读取存储用量",
+        ManageOwnTokens => "管理你的 API 令牌",
+        StartSync => "启动远程同步",
+        StartRemotePrefix => "启动远程前缀重命名",
+        StartLocalPush => "本地镜像批量上传",
+        StartLocalDelete => "删除本地镜像",
+        StartMerge => "将多个架构合并为多架构标签",
+        StartSplit => "拆分多架构标签",
+        CancelJob => "取消任务",
+        RetryJob => "重试任务",
+        DeleteTag => "删除标签",
+        DeleteImage => "删除镜像及其所有标签",
+        DeleteRepository => "删除仓库",
+        StartRepositoryDelete => "批量删除仓库",
+        ManageUsers => "管理用户",
+        ManageAllTokens => "管理其他用户的 API 令牌",
+        ReadAudit => "读取审计日志",
+        Login => "登录",
+        Logout => "退出登录",
+        Setup => "创建首个管理员",
+        ChangePassword => "修改密码",
+    }
+}

@@ -1,0 +1,162 @@
+//! The server's messages in the reader's language: REST error `detail`s follow `Accept-Language`
+//! or the `lang` cookie (same status, same `code`), server functions return their errors already
+//! rendered, and job log lines read in zh-CN through `log_entries`, the server function and the
+//! live stream, while the original contract's `logs` stay English for the scripts that grep them.
+
+mod common;
+
+use app::api::jobs;
+use app::model::{AppError, Job};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{dead_port, router, send};
+
+/// The app, its registry a port nothing listens on: what is checked here needs no registry.
+fn app() -> common::TestApp {
+    router(&["--registry-api-url", &format!("http://127.0.0.1:{}", dead_port())])
+}
+
+/// A request as the admin's API token, with these extra headers; the answer as JSON.
+async fn api(
+    app: &common::TestApp,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+    headers: &[(&str, &str)],
+) -> (StatusCode, serde_json::Value) {
+    let mut request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("authorization", format!("Bearer {}", app.admin_token))
+        .header("content-type", "application/json");
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let body = body.map_or_else(Body::empty, |b| Body::from(b.to_string()));
+    let (status, _, bytes) = send(app, request.body(body).unwrap()).await;
+    (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+/// A server function called as the browser calls it, signed in with the admin's session and the
+/// language cookie `lang` (none for `None`).
+async fn rpc_in<Args: serde::Serialize, Out: serde::de::DeserializeOwned>(
+    app: &common::TestApp,
+    endpoint: &str,
+    args: &Args,
+    lang: Option<&str>,
+) -> Result<Out, (StatusCode, AppError)> {
+    let mut cookie = format!("rm_session={}", app.admin_session);
+    if let Some(lang) = lang {
+        cookie.push_str(&format!("; lang={lang}"));
+    }
+    let request = Request::post(format!("/rpc/{endpoint}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .header("cookie", cookie)
+        .body(Body::from(serde_qs::to_string(args).unwrap()))
+        .unwrap();
+    let (status, _, body) = send(app, request).await;
+    if status.is_success() {
+        Ok(serde_json::from_slice(&body).expect("answer decodes"))
+    } else {
+        Err((status, serde_json::from_slice(&body).expect("error decodes")))
+    }
+}
+
+fn detail(body: &serde_json::Value) -> &str {
+    body["detail"].as_str().unwrap_or_else(|| panic!("no detail: {body}"))
+}
+
+#[tokio::test]
+async fn a_rest_validation_error_is_english_by_default_and_chinese_when_asked_with_the_same_code() {
+    let app = app();
+    let empty = serde_json::json!({ "repositories": [] });
+    let (status, en) = api(&app, "POST", "/api/repository-delete-jobs", Some(empty.clone()), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{en}");
+    assert_eq!(en["error"], "bad_request");
+    assert_eq!(en["code"], "list_empty");
+    assert_eq!(detail(&en), "repositories is empty: name at least one repository");
+    for headers in [&[("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")][..], &[("cookie", "lang=zh-CN")][..]] {
+        let (status, zh) =
+            api(&app, "POST", "/api/repository-delete-jobs", Some(empty.clone()), headers).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{headers:?}: {zh}");
+        assert_eq!((&zh["error"], &zh["code"]), (&en["error"], &en["code"]), "{headers:?}");
+        assert_eq!(detail(&zh), "repositories 为空：请至少指定一个仓库", "{headers:?}");
+    }
+    // The cookie wins over Accept-Language, as for pages.
+    let (_, en_again) = api(
+        &app,
+        "POST",
+        "/api/repository-delete-jobs",
+        Some(empty),
+        &[("cookie", "lang=en"), ("accept-language", "zh-CN")],
+    )
+    .await;
+    assert_eq!(en_again, en);
+}
+
+#[tokio::test]
+async fn not_found_and_unauthorized_answers_are_in_the_requests_language() {
+    let app = app();
+    let (status, zh) =
+        api(&app, "GET", "/api/sync-jobs/no-such-job", None, &[("accept-language", "zh-CN")]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(zh["code"], "job_not_found");
+    assert!(detail(&zh).starts_with("没有 ID 为 no-such-job 的任务"), "{zh}");
+    // Refused before any handler runs (the middleware's 401) is localized too.
+    let request =
+        Request::get("/api/sync-jobs").header("accept-language", "zh-CN").body(Body::empty()).unwrap();
+    let (status, _, body) = send(&app.bare, request).await;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["code"], "auth_required");
+    assert!(detail(&body).starts_with("需要身份验证：请在 /login 登录"), "{body}");
+}
+
+#[tokio::test]
+async fn a_server_function_error_comes_rendered_in_the_sessions_language() {
+    let app = app();
+    let args = jobs::GetJob { id: "no-such-job".to_owned() };
+    let Err((status, AppError::NotFound(zh))) = rpc_in::<_, Job>(&app, "get-job", &args, Some("zh-CN")).await
+    else {
+        panic!("an unknown job was found");
+    };
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(zh.to_string(), "没有 ID 为 no-such-job 的任务：它从未存在，或已按 SYNC_JOB_RETENTION 被清理");
+    let Err((_, AppError::NotFound(en))) = rpc_in::<_, Job>(&app, "get-job", &args, None).await else {
+        panic!("an unknown job was found");
+    };
+    assert!(en.to_string().starts_with("no job with id no-such-job:"), "{en}");
+}
+
+#[tokio::test]
+async fn job_log_lines_read_in_the_viewers_language_while_the_original_logs_stay_english() {
+    let app = app();
+    // Deleting a repository from a registry that does not answer: the job runs and fails.
+    let body = serde_json::json!({ "repositories": ["team/app"] });
+    let (status, started) = api(&app, "POST", "/api/repository-delete-jobs", Some(body), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+    common::wait_job(&app, &id).await;
+
+    let (status, zh) =
+        api(&app, "GET", &format!("/api/sync-jobs/{id}"), None, &[("accept-language", "zh-CN")]).await;
+    assert_eq!(status, StatusCode::OK);
+    let entries: Vec<&str> =
+        zh["log_entries"].as_array().unwrap().iter().map(|line| line["message"].as_str().unwrap()).collect();
+    assert!(entries[0].starts_with("已排队："), "{entries:?}");
+    assert!(entries.contains(&"已开始"), "{entries:?}");
+    assert!(entries.last().unwrap().starts_with("已结束：failed"), "{entries:?}");
+    let logs: Vec<&str> = zh["logs"].as_array().unwrap().iter().map(|line| line.as_str().unwrap()).collect();
+    assert!(logs[0].contains(" queued: "), "{logs:?}");
+    assert!(logs.iter().any(|line| line.ends_with(" started")), "{logs:?}");
+    let chinese = |line: &&str| line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || c == '：');
+    assert!(!logs.iter().any(chinese), "the original's logs stay English: {logs:?}");
+    assert!(logs.last().unwrap().contains(" finished: failed"), "{logs:?}");
+
+    // The same job through the UI's server function, in the session's language.
+    let job: Job = rpc_in(&app, "get-job", &jobs::GetJob { id: id.clone() }, Some("zh-CN")).await.unwrap();
+    assert!(job.logs[0].message.to_string().starts_with("已排队："), "{:?}", job.logs);
+    let job: Job = rpc_in(&app, "get-job", &jobs::GetJob { id }, None).await.unwrap();
+    assert!(job.logs[0].message.to_string().starts_with("queued: "), "{:?}", job.logs);
+}
