@@ -244,5 +244,35 @@ pub(super) fn text(key: Key) -> &'static str {
         ServerStopped => {
             "the server stopped while this job was {}; nothing more was done. Tags are written last, so none is half-written. Retry runs what is left."
         }
+        RetentionPolicyNotFound => {
+            "retention policy {} does not exist: list them with GET /api/retention-policies"
+        }
+        RetentionPolicyIdInvalid => {
+            "`{}` is not a retention policy id: ids are whole numbers (GET /api/retention-policies)"
+        }
+        RetentionPolicyIdOrRules => "give policy_id (a stored policy) or policy (the rules to run)",
+        RetentionPolicyIdAndRules => {
+            "give either policy_id (a stored policy) or policy (its rules), not both"
+        }
+        FieldTooLong => "{} is longer than {} characters",
+        RegexInvalid => "{} `{}` is not a valid regular expression: {}. Example: ^v\\d+\\.\\d+\\.\\d+$",
+        NumberOutOfRange => "{} is {}: it must be a whole number from 0 to {}, or left out",
+        PolicyNameEmpty => "name is empty: give the policy a name, e.g. \"nightly cleanup\"",
+        PolicyNameTooLong => "name is longer than 200 characters",
+        PolicyRepositoriesEmpty => {
+            "repositories is empty: give a glob over repository names, e.g. `team/*` or `**` for all"
+        }
+        PolicyGlobInvalid => {
+            "repositories `{}` is not a valid glob: {}. Use `*` within a path segment and `**` across, e.g. `team/**`"
+        }
+        PolicyDeletesNothing => {
+            "the policy deletes nothing: set keep_last (keep the newest N tags, delete the rest) or older_than_days (delete tags older than D days), or both"
+        }
+        ScheduleFieldCount => {
+            "schedule `{}` has {} fields; it needs 5 fields (minute hour day-of-month month day-of-week, UTC), e.g. `0 3 * * *` for 03:00 UTC every day, `*/15 * * * *` every 15 minutes"
+        }
+        ScheduleInvalid => {
+            "schedule `{}` is not a valid cron expression: {}; e.g. `0 3 * * *` for 03:00 UTC every day, `*/15 * * * *` every 15 minutes"
+        }
     }
 }

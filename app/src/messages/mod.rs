@@ -362,6 +362,21 @@ keys! {
     JobFinished,
     JobFinishedWith,
     ServerStopped,
+    // Retention policies.
+    RetentionPolicyNotFound,
+    RetentionPolicyIdInvalid,
+    RetentionPolicyIdOrRules,
+    RetentionPolicyIdAndRules,
+    FieldTooLong,
+    RegexInvalid,
+    NumberOutOfRange,
+    PolicyNameEmpty,
+    PolicyNameTooLong,
+    PolicyRepositoriesEmpty,
+    PolicyGlobInvalid,
+    PolicyDeletesNothing,
+    ScheduleFieldCount,
+    ScheduleInvalid,
 }
 
 impl Key {

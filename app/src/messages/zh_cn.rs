@@ -221,6 +221,28 @@ pub(super) fn text(key: Key) -> &'static str {
         ServerStopped => {
             "任务处于 {} 状态时服务器停止了；之后没有再执行任何操作。标签最后写入，因此没有写了一半的标签。重试会执行剩余部分。"
         }
+        RetentionPolicyNotFound => "保留策略 {} 不存在：可用 GET /api/retention-policies 列出所有策略",
+        RetentionPolicyIdInvalid => "`{}` 不是保留策略 ID：ID 是整数（见 GET /api/retention-policies）",
+        RetentionPolicyIdOrRules => "请给出 policy_id（已保存的策略）或 policy（要执行的规则）",
+        RetentionPolicyIdAndRules => "policy_id（已保存的策略）与 policy（其规则）只能给出一个，不能同时给出",
+        FieldTooLong => "{} 超过 {} 个字符",
+        RegexInvalid => "{} `{}` 不是有效的正则表达式：{}。示例：^v\\d+\\.\\d+\\.\\d+$",
+        NumberOutOfRange => "{} 为 {}：必须是 0 到 {} 之间的整数，或留空",
+        PolicyNameEmpty => "名称为空：请为策略命名，例如“每晚清理”",
+        PolicyNameTooLong => "名称超过 200 个字符",
+        PolicyRepositoriesEmpty => "仓库为空：请给出匹配仓库名的通配符，例如 `team/*`，或用 `**` 匹配全部",
+        PolicyGlobInvalid => {
+            "仓库 `{}` 不是有效的通配符：{}。`*` 匹配路径的一段，`**` 可跨越多段，例如 `team/**`"
+        }
+        PolicyDeletesNothing => {
+            "该策略不会删除任何标签：请设置 keep_last（保留最新的 N 个标签，删除其余）或 older_than_days（删除早于 D 天的标签），或两者都设置"
+        }
+        ScheduleFieldCount => {
+            "计划 `{}` 有 {} 个字段；需要 5 个字段（分 时 日 月 周，UTC），例如 `0 3 * * *` 表示每天 UTC 03:00，`*/15 * * * *` 表示每 15 分钟"
+        }
+        ScheduleInvalid => {
+            "计划 `{}` 不是有效的 cron 表达式：{}；例如 `0 3 * * *` 表示每天 UTC 03:00，`*/15 * * * *` 表示每 15 分钟"
+        }
     }
 }
 
@@ -261,5 +283,9 @@ pub(super) fn operation(operation: Operation) -> &'static str {
         Logout => "退出登录",
         Setup => "创建首个管理员",
         ChangePassword => "修改密码",
+        ListRetentionPolicies => "查看保留策略",
+        PreviewRetention => "试运行保留策略",
+        ManageRetentionPolicies => "管理保留策略",
+        StartRetention => "执行保留策略",
     }
 }

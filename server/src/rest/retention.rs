@@ -14,11 +14,7 @@ use crate::middleware::Caller;
 
 /// A policy id from the path; anything but a whole number is a 400 that says so.
 fn id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| {
-        AppError::BadRequest(format!(
-            "`{raw}` is not a retention policy id: ids are whole numbers (GET /api/retention-policies)"
-        ))
-    })
+    raw.parse().map_err(|_| AppError::BadRequest(app::msg!(RetentionPolicyIdInvalid, raw)))
 }
 
 /// `GET /api/retention-policies` → `{policies: [{id, name, repositories, keep_last, keep_regex,

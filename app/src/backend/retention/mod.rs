@@ -16,7 +16,8 @@ use globset::GlobMatcher;
 use regex::Regex;
 
 use crate::backend::registry::reference::{Digest, Tag};
-use crate::model::{AppError, RetentionPolicySpec};
+use crate::model::{AppError, Message, RetentionPolicySpec};
+use crate::msg;
 
 /// The longest name, pattern or regex a policy may hold.
 const MAX_TEXT: usize = 1000;
@@ -38,27 +39,25 @@ pub struct CompiledPolicy {
     pub schedule: Option<schedule::Schedule>,
 }
 
-fn bad(message: String) -> AppError {
+fn bad(message: Message) -> AppError {
     AppError::BadRequest(message)
 }
 
 fn regex(field: &str, value: &Option<String>) -> Result<Option<Regex>, AppError> {
     let Some(value) = value.as_deref().filter(|v| !v.is_empty()) else { return Ok(None) };
     if value.len() > MAX_TEXT {
-        return Err(bad(format!("{field} is longer than {MAX_TEXT} characters")));
+        return Err(bad(msg!(FieldTooLong, field, MAX_TEXT)));
     }
-    regex::RegexBuilder::new(value).size_limit(REGEX_SIZE_LIMIT).build().map(Some).map_err(|e| {
-        bad(format!(
-            "{field} `{value}` is not a valid regular expression: {e}. Example: ^v\\d+\\.\\d+\\.\\d+$"
-        ))
-    })
+    regex::RegexBuilder::new(value)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map(Some)
+        .map_err(|e| bad(msg!(RegexInvalid, field, value, e.to_string())))
 }
 
 fn number(field: &str, value: Option<i64>) -> Result<Option<i64>, AppError> {
     match value {
-        Some(n) if !(0..=MAX_NUMBER).contains(&n) => {
-            Err(bad(format!("{field} is {n}: it must be a whole number from 0 to {MAX_NUMBER}, or left out")))
-        }
+        Some(n) if !(0..=MAX_NUMBER).contains(&n) => Err(bad(msg!(NumberOutOfRange, field, n, MAX_NUMBER))),
         other => Ok(other),
     }
 }
@@ -84,37 +83,26 @@ impl CompiledPolicy {
     /// the patterns. Expects a [`normalize`]d spec.
     pub fn compile(spec: &RetentionPolicySpec) -> Result<CompiledPolicy, AppError> {
         if spec.name.is_empty() {
-            return Err(bad("name is empty: give the policy a name, e.g. \"nightly cleanup\"".to_owned()));
+            return Err(bad(msg!(PolicyNameEmpty)));
         }
         if spec.name.len() > 200 {
-            return Err(bad("name is longer than 200 characters".to_owned()));
+            return Err(bad(msg!(PolicyNameTooLong)));
         }
         if spec.repositories.is_empty() {
-            return Err(bad(
-                "repositories is empty: give a glob over repository names, e.g. `team/*` or `**` for all"
-                    .to_owned(),
-            ));
+            return Err(bad(msg!(PolicyRepositoriesEmpty)));
         }
         if spec.repositories.len() > MAX_TEXT {
-            return Err(bad(format!("repositories is longer than {MAX_TEXT} characters")));
+            return Err(bad(msg!(FieldTooLong, "repositories", MAX_TEXT)));
         }
         let repositories = globset::GlobBuilder::new(&spec.repositories)
             .literal_separator(true)
             .build()
-            .map_err(|e| {
-                bad(format!(
-                    "repositories `{}` is not a valid glob: {}. Use `*` within a path segment and `**` across, e.g. `team/**`",
-                    spec.repositories,
-                    e.kind()
-                ))
-            })?
+            .map_err(|e| bad(msg!(PolicyGlobInvalid, spec.repositories.as_str(), e.kind().to_string())))?
             .compile_matcher();
         let keep_last = number("keep_last", spec.keep_last)?.map(|n| n as usize);
         let older_than_days = number("older_than_days", spec.older_than_days)?.map(|n| n as u32);
         if keep_last.is_none() && older_than_days.is_none() {
-            return Err(bad(
-                "the policy deletes nothing: set keep_last (keep the newest N tags, delete the rest) or older_than_days (delete tags older than D days), or both".to_owned(),
-            ));
+            return Err(bad(msg!(PolicyDeletesNothing)));
         }
         let keep_regex = regex("keep_regex", &spec.keep_regex)?;
         let protect_regex = regex("protect_regex", &spec.protect_regex)?;

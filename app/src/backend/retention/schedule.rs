@@ -5,6 +5,7 @@
 use std::str::FromStr;
 
 use crate::model::AppError;
+use crate::msg;
 
 /// A checked schedule.
 #[derive(Clone, Debug)]
@@ -17,18 +18,12 @@ impl Schedule {
     /// have one (a minute is the finest step a retention run needs), so the field count is checked
     /// first and said plainly.
     pub fn parse(expression: &str) -> Result<Schedule, AppError> {
-        let example = "e.g. `0 3 * * *` for 03:00 UTC every day, `*/15 * * * *` every 15 minutes";
         let fields = expression.split_whitespace().count();
         if fields != 5 {
-            return Err(AppError::BadRequest(format!(
-                "schedule `{expression}` has {fields} fields; it needs 5 fields (minute hour day-of-month month day-of-week, UTC), {example}"
-            )));
+            return Err(AppError::BadRequest(msg!(ScheduleFieldCount, expression, fields)));
         }
-        let cron = croner::Cron::from_str(expression).map_err(|e| {
-            AppError::BadRequest(format!(
-                "schedule `{expression}` is not a valid cron expression: {e}; {example}"
-            ))
-        })?;
+        let cron = croner::Cron::from_str(expression)
+            .map_err(|e| AppError::BadRequest(msg!(ScheduleInvalid, expression, e.to_string())))?;
         Ok(Schedule { cron })
     }
 

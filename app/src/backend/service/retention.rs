@@ -15,6 +15,7 @@ use crate::model::{
     AppError, JobRequest, JobSummary, Operation, RetentionJobRequest, RetentionPolicy, RetentionPolicyList,
     RetentionPolicySpec, RetentionRequest,
 };
+use crate::msg;
 
 impl Audited for RetentionPolicy {}
 
@@ -22,9 +23,7 @@ impl Audited for RetentionPolicy {}
 pub const SCHEDULER_TICK: Duration = Duration::from_secs(5);
 
 fn not_found(id: i64) -> AppError {
-    AppError::NotFound(format!(
-        "retention policy {id} does not exist: list them with GET /api/retention-policies"
-    ))
+    AppError::NotFound(msg!(RetentionPolicyNotFound, id))
 }
 
 /// The rules as stored and run: trimmed, then every rule checked (see `CompiledPolicy::compile`).
@@ -107,14 +106,10 @@ pub async fn start(
             }
             (None, Some(spec)) => (None, spec.clone()),
             (Some(_), Some(_)) => {
-                return Err(AppError::BadRequest(
-                    "give either policy_id (a stored policy) or policy (its rules), not both".to_owned(),
-                ));
+                return Err(AppError::BadRequest(msg!(RetentionPolicyIdAndRules)));
             }
             (None, None) => {
-                return Err(AppError::BadRequest(
-                    "give policy_id (a stored policy) or policy (the rules to run)".to_owned(),
-                ));
+                return Err(AppError::BadRequest(msg!(RetentionPolicyIdOrRules)));
             }
         };
         let policy = validated(&spec)?;
