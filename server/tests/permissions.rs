@@ -121,6 +121,8 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rest("POST", "/api/merge-jobs", "/api/merge-jobs", Some(merge.clone()), R(O), 200),
         rest("POST", "/api/merge-jobs/preview", "/api/merge-jobs/preview", Some(merge.clone()), R(V), 200),
         rest("POST", "/api/split-jobs", "/api/split-jobs", Some(split.clone()), R(O), 200),
+        // The matrix's registry is external: an admin gets past the check to learn that (400).
+        rest("POST", "/api/gc-jobs", "/api/gc-jobs", Some(json!({"dry_run": true})), R(A), 400),
         rest("GET", "/api/local-images", "/api/local-images", None, R(V), 200),
         rest("POST", "/api/local-push-jobs", "/api/local-push-jobs", Some(push.clone()), R(O), 200),
         rest(
@@ -179,6 +181,7 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rpc("preview-merge", json!({"request": merge}), R(V), 200),
         rpc("start-merge", json!({"request": merge}), R(O), 200),
         rpc("start-split", json!({"request": split}), R(O), 200),
+        rpc("start-gc", json!({"request": {"dry_run": true, "delete_untagged": false}}), R(A), 400),
         rpc("list-local-images", json!({"include_dangling": false}), R(V), 200),
         rpc("preview-local-push", json!({"request": push}), R(V), 200),
         rpc("preview-local-delete", gone.clone(), R(V), 200),

@@ -28,6 +28,8 @@ pub enum JobKind {
     Merge,
     /// Write one tag per platform of a multi-arch tag.
     Split,
+    /// Garbage collection of the registry's storage (a registry the manager operates).
+    Gc,
 }
 
 impl JobKind {
@@ -243,6 +245,18 @@ pub struct RepositoryDeleteRequest {
     pub repositories: Vec<String>,
 }
 
+/// `POST /api/gc-jobs`: garbage collection. A dry run reports what would go and the bytes it
+/// would free; a real run makes the registry read-only for the sweep, then restores it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GcRequest {
+    /// Only report; delete nothing. Absent: `false` (a REST caller confirms by sending `false`).
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
+    pub dry_run: bool,
+    /// Also delete manifests no tag refers to (`garbage-collect --delete-untagged`).
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
+    pub delete_untagged: bool,
+}
+
 /// A job's typed request, as submitted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -254,6 +268,7 @@ pub enum JobRequest {
     LocalDelete(LocalDeleteRequest),
     Merge(MergeRequest),
     Split(SplitRequest),
+    Gc(GcRequest),
 }
 
 impl JobRequest {
@@ -266,6 +281,7 @@ impl JobRequest {
             Self::LocalDelete(_) => JobKind::LocalDelete,
             Self::Merge(_) => JobKind::Merge,
             Self::Split(_) => JobKind::Split,
+            Self::Gc(_) => JobKind::Gc,
         }
     }
 }

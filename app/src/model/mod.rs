@@ -20,9 +20,9 @@ pub use auth::{
 pub use error::AppError;
 pub use health::{Health, HealthView, PublicHealth, RegistryAuthMode, UiConfig};
 pub use jobs::{
-    ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
-    LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository, RenamePreviewTag,
-    RepositoryDeleteRequest, SyncEngine, SyncPreview, SyncRequest,
+    GcRequest, ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary,
+    LogLevel, LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository,
+    RenamePreviewTag, RepositoryDeleteRequest, SyncEngine, SyncPreview, SyncRequest,
 };
 pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,

@@ -23,6 +23,7 @@ impl JobKind {
             Self::LocalDelete => "local-delete",
             Self::Merge => "merge",
             Self::Split => "split",
+            Self::Gc => "gc",
         }
     }
 }
@@ -115,6 +116,7 @@ mod tests {
             (JobKind::LocalDelete, "local-delete"),
             (JobKind::Merge, "merge"),
             (JobKind::Split, "split"),
+            (JobKind::Gc, "gc"),
         ];
         for (kind, name) in kinds {
             assert_eq!(kind.original_name(), name);

@@ -61,6 +61,8 @@ pub enum Operation {
     DeleteImage,
     DeleteRepository,
     StartRepositoryDelete,
+    /// Garbage collection of the registry's storage (`POST /api/gc-jobs`), dry run or real.
+    StartGc,
     ManageUsers,
     ManageAllTokens,
     ReadAudit,
@@ -83,6 +85,7 @@ impl Operation {
             DeleteImage
             | DeleteRepository
             | StartRepositoryDelete
+            | StartGc
             | ManageUsers
             | ManageAllTokens
             | ReadAudit => Role::Admin,
@@ -158,6 +161,7 @@ impl Operation {
             DeleteImage => "delete an image with all its tags",
             DeleteRepository => "delete a repository",
             StartRepositoryDelete => "delete repositories",
+            StartGc => "run garbage collection",
             ManageUsers => "manage users",
             ManageAllTokens => "manage other users' API tokens",
             ReadAudit => "read the audit log",
@@ -197,6 +201,7 @@ mod tests {
             (StartRepositoryDelete, Some(Role::Admin)),
             (ReadAudit, Some(Role::Admin)),
             (ReadStorage, Some(Role::Viewer)),
+            (StartGc, Some(Role::Admin)),
             (Login, None),
         ];
         for (operation, role) in cases {

@@ -44,6 +44,8 @@ impl Job {
             // (the same index digest, the same child digest) and left as it is.
             JobRequest::Merge(r) => JobRequest::Merge(r.clone()),
             JobRequest::Split(r) => JobRequest::Split(r.clone()),
+            // A collection finds again what is left to collect.
+            JobRequest::Gc(r) => JobRequest::Gc(*r),
         })
     }
 

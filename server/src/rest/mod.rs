@@ -5,6 +5,7 @@
 //! matrix test enumerates them from here, so a route added without its row fails that test.
 
 mod accounts;
+mod gc;
 mod health;
 mod jobs;
 mod json;
@@ -69,6 +70,7 @@ pub fn api() -> Api {
         .post("/merge-jobs", jobs::start_merge)
         .post("/merge-jobs/preview", jobs::preview_merge)
         .post("/split-jobs", jobs::start_split)
+        .post("/gc-jobs", gc::start)
         .get("/local-images", local::list)
         .post("/local-push-jobs", local::start_push)
         .post("/local-push-jobs/preview", local::preview_push)

@@ -22,6 +22,7 @@ pub fn start_operation(kind: JobKind) -> Operation {
         JobKind::LocalDelete => Operation::StartLocalDelete,
         JobKind::Merge => Operation::StartMerge,
         JobKind::Split => Operation::StartSplit,
+        JobKind::Gc => Operation::StartGc,
     }
 }
 
@@ -49,6 +50,11 @@ fn request_target(request: &JobRequest) -> String {
             (_, target) => format!("{} → {}", list(&r.sources), target.as_deref().unwrap_or_default()),
         },
         JobRequest::Split(r) => r.source.clone(),
+        JobRequest::Gc(r) => format!(
+            "registry storage ({}{})",
+            if r.dry_run { "dry run" } else { "sweep" },
+            if r.delete_untagged { ", untagged manifests too" } else { "" }
+        ),
     }
 }
 

@@ -5,6 +5,7 @@
 //! This file only picks the kind; no kind imports another (what two kinds share sits one level
 //! up, in `jobs/plan.rs` and `jobs/daemon.rs`).
 
+mod gc;
 mod local_delete;
 mod local_push;
 mod merge;
@@ -33,6 +34,7 @@ pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
         JobRequest::LocalDelete(r) => local_delete::plan(r),
         JobRequest::Merge(r) => merge::plan(r, deps),
         JobRequest::Split(r) => split::plan(r, deps),
+        JobRequest::Gc(r) => gc::plan(r, deps),
     }
 }
 
@@ -46,5 +48,6 @@ pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), AppEr
         JobRequest::LocalDelete(r) => local_delete::run(context, r).await,
         JobRequest::Merge(r) => merge::run(context, r).await,
         JobRequest::Split(r) => split::run(context, r).await,
+        JobRequest::Gc(r) => gc::run(context, r).await,
     }
 }

@@ -45,6 +45,7 @@ pub fn kind_label(kind: JobKind) -> &'static str {
         JobKind::LocalDelete => s.kind_local_delete,
         JobKind::Merge => s.kind_merge,
         JobKind::Split => s.kind_split,
+        JobKind::Gc => s.kind_gc,
     }
 }
 
