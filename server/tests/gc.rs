@@ -153,6 +153,11 @@ async fn gc_frees_exactly_what_the_dry_run_predicts_refuses_pushes_meanwhile_and
     );
     assert_eq!(health["registry_api_url"], format!("http://{addr}"), "REGISTRY_API_URL defaults to it");
 
+    // The Storage page offers the dry run to an admin.
+    let (_, _, body) = common::get(&app, "/storage").await;
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("Reclaim space…") && !html.contains("gc-manual"), "{html}");
+
     // The dry run: what would go, and the bytes; nothing deleted.
     let before = blob_bytes(&storage);
     let (status, job) = post_json(&app, "/api/gc-jobs", json!({"dry_run": true})).await;
@@ -260,6 +265,13 @@ async fn an_external_registry_is_not_collected_and_the_answer_says_what_to_run()
         (Some("external"), Some(false))
     );
     assert!(health["gc_unavailable_reason"].as_str().unwrap().contains("garbage-collect"), "{health}");
+    // The Storage page says what to run on the registry's host instead of offering the button.
+    let (status, _, body) = common::get(&app, "/storage").await;
+    assert_eq!(status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("data-testid=\"gc-manual\""), "{html}");
+    assert!(html.contains("registry garbage-collect /etc/docker/registry/config.yml"), "{html}");
+    assert!(!html.contains("Reclaim space…"), "{html}");
 }
 
 const BIN: &str = env!("CARGO_BIN_EXE_registry-manager");

@@ -14,6 +14,7 @@ mod repository_actions;
 mod setup;
 mod status;
 mod storage;
+mod storage_gc;
 mod tag;
 mod token_dialogs;
 mod tokens;
