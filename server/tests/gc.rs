@@ -250,6 +250,57 @@ async fn a_failing_sweep_still_gives_the_registry_its_normal_service_back() {
     stop(app).await;
 }
 
+/// A registry binary whose dry run takes seconds, so a cancel lands before the sweep.
+fn slow_dry_run_binary(dir: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt as _;
+    let real = app::backend::registry_process::find_binary().expect("docker-registry is installed");
+    let path = dir.join("registry-slow-dry-run");
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in\n  *garbage-collect*--dry-run*) sleep 5 ;;\nesac\nexec {} \"$@\"\n",
+        real.display()
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn a_gc_cancelled_before_its_sweep_deletes_nothing_and_never_makes_the_registry_read_only() {
+    let data = temp_dir().unwrap();
+    let storage = data.path().join("registry/storage");
+    let fixture = Registry::builder().storage_dir(&storage).start().await.unwrap();
+    let gone = fixture.push_image("gc/app", "old", &ImageSpec::docker().layers(&[5_000])).await.unwrap();
+    assert_eq!(fixture.delete_manifest("gc/app", &gone.digest).await.unwrap(), 202);
+    drop(fixture);
+    let tools = temp_dir().unwrap();
+    let binary = slow_dry_run_binary(tools.path());
+    let addr = format!("127.0.0.1:{}", free_port().unwrap());
+    let app = embedded_app(data.path(), &addr, &["--embedded-registry-bin", binary.to_str().unwrap()]).await;
+    let before = blob_bytes(&storage);
+    let (status, job) = post_json(&app, "/api/gc-jobs", json!({"dry_run": false})).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, _) = post_json(&app, &format!("/api/sync-jobs/{id}/cancel"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let client = http();
+    // Until the job has ended, the registry keeps taking pushes.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        assert_eq!(try_push(&client, &addr).await, Some(StatusCode::ACCEPTED), "never read-only");
+        let (_, job) = get_json(&app, &format!("/api/sync-jobs/{id}")).await;
+        if !matches!(job["state"].as_str(), Some("queued" | "running")) {
+            assert_eq!(job["state"], "cancelled", "{job:#}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the cancelled gc did not end: {job:#}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(blob_bytes(&storage), before, "nothing was swept");
+    assert!(!wait_job(&app, &id).await["logs"].to_string().contains("read-only for"));
+    stop(app).await;
+}
+
 #[tokio::test]
 async fn an_external_registry_is_not_collected_and_the_answer_says_what_to_run() {
     let registry = Registry::start(rm_harness::Flavour::Plain).await.unwrap();
