@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: builds the release app and serves it on LISTEN_ADDR (default http://127.0.0.1:8080).
-# Without REGISTRY_API_URL it uses a registry on 127.0.0.1:5000, starting a local docker-registry
-# there (data under $DATA_DIR/registry) if nothing answers yet; that registry stops with the app.
+# Without REGISTRY_API_URL it uses a registry on EMBEDDED_REGISTRY_ADDR (127.0.0.1:5000), or, if
+# nothing answers there, has the server run one itself (REGISTRY_MODE=embedded, data under
+# $DATA_DIR/registry); that registry stops with the app.
 # Extra arguments go to the registry-manager binary (see `--help`).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -15,41 +16,20 @@ cargo leptos build --release --split --precompress
 
 export DATA_DIR="${DATA_DIR:-$ROOT/data}"
 mkdir -p "$DATA_DIR"
-registry_pid=""
-stop_registry() {
-  if [ -n "$registry_pid" ]; then
-    kill "$registry_pid" 2>/dev/null || true
-    wait "$registry_pid" 2>/dev/null || true
-  fi
-}
-trap stop_registry EXIT
 
-if [ -z "${REGISTRY_API_URL:-}" ]; then
-  answer=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 http://127.0.0.1:5000/v2/ || true)
+# Without REGISTRY_API_URL: a registry already answering on EMBEDDED_REGISTRY_ADDR is used as it
+# is; otherwise the server runs one itself (REGISTRY_MODE=embedded: docker-registry with its data
+# and config under $DATA_DIR/registry, restarted if it dies, stopped with the app), which also
+# lets it run garbage collection.
+if [ -z "${REGISTRY_API_URL:-}" ] && [ -z "${REGISTRY_MODE:-}" ]; then
+  registry_addr="${EMBEDDED_REGISTRY_ADDR:-127.0.0.1:5000}"
+  answer=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$registry_addr/v2/" || true)
   if [ "$answer" = "200" ] || [ "$answer" = "401" ]; then
-    log "using the registry already answering on http://127.0.0.1:5000"
+    log "using the registry already answering on http://$registry_addr (REGISTRY_MODE=external)"
+    export REGISTRY_API_URL="http://$registry_addr"
   else
-    mkdir -p "$DATA_DIR/registry/storage"
-    cat > "$DATA_DIR/registry/config.yml" <<YAML
-version: 0.1
-log:
-  level: warn
-storage:
-  filesystem:
-    rootdirectory: $DATA_DIR/registry/storage
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:5000
-YAML
-    log "starting docker-registry on http://127.0.0.1:5000 (data in $DATA_DIR/registry, log in registry.log)"
-    docker-registry serve "$DATA_DIR/registry/config.yml" >"$DATA_DIR/registry/registry.log" 2>&1 &
-    registry_pid=$!
-    for _ in $(seq 50); do
-      curl -fs -o /dev/null --max-time 1 http://127.0.0.1:5000/v2/ && break
-      kill -0 "$registry_pid" 2>/dev/null || { cat "$DATA_DIR/registry/registry.log" >&2; exit 1; }
-      sleep 0.2
-    done
+    log "REGISTRY_MODE=embedded: the server runs docker-registry on http://$registry_addr (data in $DATA_DIR/registry, log in registry.log)"
+    export REGISTRY_MODE=embedded
   fi
 fi
 

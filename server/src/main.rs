@@ -1,5 +1,6 @@
-//! `registry-manager`: parses the configuration, builds the state, serves the app until SIGINT or
-//! SIGTERM, then drains open requests. With a command (`user …`, `token …`) it runs that on
+//! `registry-manager`: parses the configuration, builds the state (starting the embedded registry
+//! with `REGISTRY_MODE=embedded`), serves the app until SIGINT or SIGTERM, then drains open
+//! requests and stops that registry. With a command (`user …`, `token …`) it runs that on
 //! DATA_DIR instead ([`app::backend::cli`]) and exits; `healthcheck` asks the running server's
 //! `/api/health` (the container image's HEALTHCHECK).
 
@@ -55,6 +56,25 @@ async fn run() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let embedded = state.embedded.clone();
+    if let Some(registry) = &embedded {
+        match registry.wait_ready().await {
+            Ok(()) => tracing::info!(
+                "REGISTRY_MODE=embedded: {} serves http://{} (data and config in {})",
+                registry.binary().display(),
+                registry.addr(),
+                state.config.data_dir.join("registry").display()
+            ),
+            Err(e) => {
+                eprintln!(
+                    "error: REGISTRY_MODE=embedded: {e} (see {})",
+                    state.config.data_dir.join("registry/registry.log").display()
+                );
+                registry.stop().await;
+                return std::process::ExitCode::from(2);
+            }
+        }
+    }
     if let Err(message) = announce_login(&state) {
         eprintln!("error: {message}");
         return std::process::ExitCode::from(2);
@@ -77,7 +97,12 @@ async fn run() -> std::process::ExitCode {
         }
     };
     tracing::info!("Registry Manager listening on http://{listen_addr}");
-    if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+    let served = axum::serve(listener, router).with_graceful_shutdown(shutdown).await;
+    if let Some(registry) = &embedded {
+        registry.stop().await;
+        tracing::info!("the embedded registry stopped");
+    }
+    if let Err(e) = served {
         eprintln!("error: server failed: {e}");
         return std::process::ExitCode::FAILURE;
     }

@@ -154,6 +154,8 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
             R(A),
             200,
         ),
+        // The matrix's registry is external: an admin gets past the check to learn that (400).
+        rest("POST", "/api/gc-jobs", "/api/gc-jobs", Some(json!({"dry_run": true})), R(A), 400),
         rest("GET", "/api/local-images", "/api/local-images", None, R(V), 200),
         rest("POST", "/api/local-push-jobs", "/api/local-push-jobs", Some(push.clone()), R(O), 200),
         rest(
@@ -216,6 +218,7 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rpc("save-retention-policy", json!({"id": policy, "spec": rules}), R(A), 200),
         rpc("delete-retention-policy", json!({"id": 999999}), R(A), 404),
         rpc("start-retention", json!({"request": {"policy": rules, "dry_run": true}}), R(O), 200),
+        rpc("start-gc", json!({"request": {"dry_run": true, "delete_untagged": false}}), R(A), 400),
         rpc("list-local-images", json!({"include_dangling": false}), R(V), 200),
         rpc("preview-local-push", json!({"request": push}), R(V), 200),
         rpc("preview-local-delete", gone.clone(), R(V), 200),

@@ -19,9 +19,26 @@ use crate::model::Role;
 #[command(name = "registry-manager", version, about, max_term_width = 100)]
 pub struct Config {
     /// Base URL of the registry's HTTP API (http:// or https://), without credentials (they go in
-    /// REGISTRY_USERNAME and REGISTRY_PASSWORD).
-    #[arg(long, env = "REGISTRY_API_URL", default_value = "http://127.0.0.1:5000", value_parser = Quiet(parse_registry_url))]
-    pub registry_api_url: Url,
+    /// REGISTRY_USERNAME and REGISTRY_PASSWORD). Defaults to http://127.0.0.1:5000, or to
+    /// EMBEDDED_REGISTRY_ADDR with REGISTRY_MODE=embedded.
+    #[arg(long = "registry-api-url", env = "REGISTRY_API_URL", value_parser = Quiet(parse_registry_url))]
+    registry_api_url_given: Option<Url>,
+
+    /// `external` (default): use the registry at REGISTRY_API_URL as it is. `embedded`: start and
+    /// supervise Debian's docker-registry on EMBEDDED_REGISTRY_ADDR, with its storage and config
+    /// under DATA_DIR/registry (deletes enabled), restart it if it dies, stop it on shutdown; the
+    /// manager can then run garbage collection on it.
+    #[arg(long, env = "REGISTRY_MODE", value_enum, default_value = "external")]
+    pub registry_mode: RegistryMode,
+
+    /// Address the embedded registry listens on (REGISTRY_MODE=embedded).
+    #[arg(long, env = "EMBEDDED_REGISTRY_ADDR", default_value = "127.0.0.1:5000", value_parser = parse_embedded_addr)]
+    pub embedded_registry_addr: SocketAddr,
+
+    /// The registry binary the embedded mode runs. Defaults to `docker-registry` (Debian's name),
+    /// else `registry`, found on PATH.
+    #[arg(long, env = "EMBEDDED_REGISTRY_BIN")]
+    pub embedded_registry_bin: Option<PathBuf>,
 
     /// host[:port] that users `docker push`/`docker pull` against. Defaults to the host:port of
     /// REGISTRY_API_URL.
@@ -194,6 +211,20 @@ pub struct Config {
     pub command: Option<Command>,
 }
 
+/// Who runs the registry: someone else (`external`), or this server (`embedded`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
+pub enum RegistryMode {
+    External,
+    Embedded,
+}
+
+impl RegistryMode {
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// `registry-manager user …` / `token …`: for scripts, and for recovery when no admin can sign in.
 /// Run on the server's host with its DATA_DIR; every change is audited with the actor `cli`.
 /// `healthcheck` probes the running server instead.
@@ -335,14 +366,27 @@ impl Config {
         format!("http://{addr}")
     }
 
+    /// The registry's API URL: REGISTRY_API_URL, else the embedded registry's address in embedded
+    /// mode, else http://127.0.0.1:5000 (the original's default).
+    pub fn registry_api_url(&self) -> Url {
+        if let Some(url) = &self.registry_api_url_given {
+            return url.clone();
+        }
+        let addr = match self.registry_mode {
+            RegistryMode::Embedded => self.embedded_registry_addr,
+            RegistryMode::External => SocketAddr::from(([127, 0, 0, 1], 5000)),
+        };
+        Url::parse(&format!("http://{addr}")).expect("a socket address makes a valid URL")
+    }
+
     /// The host users push to: REGISTRY_PUSH_HOST, else host[:port] of REGISTRY_API_URL.
     pub fn registry_push_host(&self) -> String {
-        self.registry_push_host.clone().unwrap_or_else(|| host_port(&self.registry_api_url))
+        self.registry_push_host.clone().unwrap_or_else(|| host_port(&self.registry_api_url()))
     }
 
     /// host[:port] of REGISTRY_API_URL.
     pub fn registry_api_host(&self) -> String {
-        host_port(&self.registry_api_url)
+        host_port(&self.registry_api_url())
     }
 }
 
@@ -386,6 +430,13 @@ fn host_port(url: &Url) -> String {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
     }
+}
+
+fn parse_embedded_addr(value: &str) -> Result<SocketAddr, String> {
+    value
+        .trim()
+        .parse::<SocketAddr>()
+        .map_err(|_| format!("EMBEDDED_REGISTRY_ADDR must be ip:port (e.g. 127.0.0.1:5000), not {value:?}"))
 }
 
 fn parse_job_workers(value: &str) -> Result<usize, String> {
@@ -677,7 +728,7 @@ mod tests {
     #[test]
     fn defaults_match_the_original_tool() {
         let config = parse(&[]).unwrap();
-        assert_eq!(config.registry_api_url.as_str(), "http://127.0.0.1:5000/");
+        assert_eq!(config.registry_api_url().as_str(), "http://127.0.0.1:5000/");
         assert_eq!(config.registry_push_host(), "127.0.0.1:5000");
         assert_eq!(config.request_timeout_sec, 20);
         assert_eq!(config.max_catalog_results, 200);
@@ -693,6 +744,22 @@ mod tests {
     }
 
     #[test]
+    fn embedded_mode_points_the_api_url_at_its_registry_unless_given() {
+        let config = parse(&[]).unwrap();
+        assert_eq!(config.registry_mode, RegistryMode::External);
+        let config =
+            parse(&["--registry-mode", "embedded", "--embedded-registry-addr", "127.0.0.1:5999"]).unwrap();
+        assert_eq!(config.registry_api_url().as_str(), "http://127.0.0.1:5999/");
+        assert_eq!(config.registry_push_host(), "127.0.0.1:5999");
+        let config =
+            parse(&["--registry-mode", "embedded", "--registry-api-url", "http://127.0.0.1:6000"]).unwrap();
+        assert_eq!(config.registry_api_url().as_str(), "http://127.0.0.1:6000/");
+        let error = parse(&["--embedded-registry-addr", "localhost"]).unwrap_err();
+        assert!(error.contains("EMBEDDED_REGISTRY_ADDR must be ip:port"), "{error}");
+        assert!(parse(&["--registry-mode", "other"]).is_err());
+    }
+
+    #[test]
     fn push_host_follows_the_api_url_unless_given() {
         let config = parse(&["--registry-api-url", "https://127.0.0.1:5443/"]).unwrap();
         assert_eq!(config.registry_push_host(), "127.0.0.1:5443");
@@ -705,7 +772,7 @@ mod tests {
     #[test]
     fn registry_urls_in_the_originals_looser_forms_are_corrected_with_a_warning() {
         let config = parse(&["--registry-api-url", "127.0.0.1:5000"]).unwrap();
-        assert_eq!(config.registry_api_url.as_str(), "http://127.0.0.1:5000/");
+        assert_eq!(config.registry_api_url().as_str(), "http://127.0.0.1:5000/");
         let config = parse(&[
             "--registry-api-url",
             "localhost:5000",
@@ -714,7 +781,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            (config.registry_api_url.as_str(), config.registry_push_host().as_str()),
+            (config.registry_api_url().as_str(), config.registry_push_host().as_str()),
             ("http://localhost:5000/", "localhost:5000")
         );
         // The warnings (other tests may add theirs meanwhile: look for these two).

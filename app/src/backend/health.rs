@@ -10,8 +10,9 @@ use crate::model::Health;
 pub async fn check(state: &AppState) -> Health {
     let (registry, docker) = tokio::join!(state.registry.ping(), state.docker.version());
     let host_machine = std::env::consts::ARCH.to_owned();
+    let (gc_available, gc_unavailable_reason) = super::service::gc::availability(state);
     Health {
-        registry_api_url: state.config.registry_api_url.to_string().trim_end_matches('/').to_owned(),
+        registry_api_url: state.config.registry_api_url().to_string().trim_end_matches('/').to_owned(),
         registry_push_host: state.config.registry_push_host(),
         registry_healthy: registry.result.is_ok(),
         detected_arch: detected_arch(),
@@ -27,5 +28,8 @@ pub async fn check(state: &AppState) -> Health {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or_default(),
+        registry_mode: state.config.registry_mode.as_str().to_owned(),
+        gc_available,
+        gc_unavailable_reason,
     }
 }

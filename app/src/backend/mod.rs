@@ -14,6 +14,7 @@ pub mod http_policy;
 pub mod jobs;
 pub mod redact;
 pub mod registry;
+pub mod registry_process;
 pub mod retention;
 pub mod service;
 pub mod state;

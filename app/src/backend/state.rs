@@ -8,13 +8,14 @@ use leptos::config::LeptosOptions;
 
 use super::auth::authenticator::{Auth, AuthSettings};
 use super::browse::TagIndex;
-use super::config::Config;
+use super::config::{Config, RegistryMode};
 use super::docker::DockerClient;
 use super::jobs::{Deps, JobManager, JobsConfig, Store};
 use super::registry::{
     Credentials, DockerConfig, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError,
     SourceRegistries, SourceSettings,
 };
+use super::registry_process::{EmbeddedRegistry, find_binary};
 use super::service::streams::LiveStreams;
 use super::storage::StorageIndex;
 use super::store::{Db, StoreError};
@@ -34,6 +35,8 @@ pub struct AppState {
     pub auth: Auth,
     /// Live job streams open per user (`MAX_STREAMS_PER_USER`).
     pub streams: LiveStreams,
+    /// The registry this server runs itself (`REGISTRY_MODE=embedded`).
+    pub embedded: Option<EmbeddedRegistry>,
 }
 
 /// Why the server cannot start.
@@ -48,8 +51,27 @@ pub enum StartupError {
 }
 
 impl AppState {
+    /// Builds the state; in embedded mode it also starts the registry (call
+    /// [`EmbeddedRegistry::wait_ready`] before serving). Needs a tokio runtime.
     pub fn new(config: Config, leptos_options: LeptosOptions) -> Result<Self, StartupError> {
         config.validate().map_err(StartupError::Config)?;
+        let embedded = match config.registry_mode {
+            RegistryMode::External => None,
+            RegistryMode::Embedded => {
+                let binary = config.embedded_registry_bin.clone().or_else(find_binary).ok_or_else(|| {
+                    StartupError::Config(
+                        "REGISTRY_MODE=embedded needs the registry binary: install Debian's docker-registry \
+                         (apt-get install docker-registry), put `registry` on PATH, or set EMBEDDED_REGISTRY_BIN"
+                            .to_owned(),
+                    )
+                })?;
+                let dir = config.data_dir.join("registry");
+                Some(
+                    EmbeddedRegistry::start(binary, dir, config.embedded_registry_addr)
+                        .map_err(StartupError::Config)?,
+                )
+            }
+        };
         let credentials = match (&config.registry_username, &config.registry_password) {
             (Some(username), Some(password)) => {
                 Credentials::Basic { username: username.clone(), password: password.clone() }
@@ -60,12 +82,12 @@ impl AppState {
         // Our registry and the listed sources and targets may be at any address; everything else
         // only at public ones.
         let outbound = Arc::new(OutboundPolicy::new(
-            &config.registry_api_url,
+            &config.registry_api_url(),
             config.source_registries.iter().chain(&config.target_registries).cloned(),
             config.token_realm_hosts.clone(),
         ));
         let registry = RegistryClient::new(RegistryClientOptions {
-            base_url: config.registry_api_url.clone(),
+            base_url: config.registry_api_url(),
             credentials,
             timeout,
             ca_cert: config.registry_ca_cert.clone(),
@@ -108,6 +130,7 @@ impl AppState {
                 registry: registry.clone(),
                 sources,
                 docker: docker.clone(),
+                embedded: embedded.clone(),
                 local_push_concurrency: config.local_push_concurrency,
                 storage: storage.clone(),
                 gc: Default::default(),
@@ -129,7 +152,7 @@ impl AppState {
             },
         );
         let streams = LiveStreams::new(config.max_streams_per_user);
-        Ok(Self {
+        let state = Self {
             leptos_options,
             config: Arc::new(config),
             registry,
@@ -139,6 +162,9 @@ impl AppState {
             jobs,
             auth,
             streams,
-        })
+            embedded,
+        };
+        crate::backend::service::gc::GcAfterRetention::install(&state);
+        Ok(state)
     }
 }

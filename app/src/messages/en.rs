@@ -274,5 +274,25 @@ pub(super) fn text(key: Key) -> &'static str {
         ScheduleInvalid => {
             "schedule `{}` is not a valid cron expression: {}; e.g. `0 3 * * *` for 03:00 UTC every day, `*/15 * * * *` every 15 minutes"
         }
+        GcNotOperated => {
+            "this server does not run the registry (REGISTRY_MODE=external), so it cannot collect its garbage. On the registry's host run `registry garbage-collect /etc/docker/registry/config.yml` (`docker-registry` on Debian; add --delete-untagged to drop untagged manifests) while the registry is read-only (storage.maintenance.readonly.enabled: true) or stopped, so no push races the sweep; deleting needs storage.delete.enabled: true. Or let this server run the registry: REGISTRY_MODE=embedded"
+        }
+        GcAlreadyRunning => "another garbage collection is running on this registry; wait for it to finish",
+        GcDryRunCommand => "dry run: {} garbage-collect --dry-run{}",
+        GcFound => "{} blobs in use; {} blobs and {} manifests can go, freeing {} ({} bytes)",
+        GcBlobItem => "blob, {} bytes",
+        GcUntaggedManifest => "untagged manifest",
+        GcWouldDelete => "would be deleted",
+        GcNothingToCollect => "nothing to collect: the registry was left as it is",
+        GcReadOnlyRestartFailed => "could not restart the registry read-only, so nothing was swept: {}",
+        GcRestoreFailed => {
+            "the registry could not be restarted in normal service: {}; retrying in the background"
+        }
+        GcReadOnlyFor => "the registry was read-only for {} s",
+        GcReadOnlyForWritable => "the registry was read-only for {} s; it takes pushes again",
+        GcDeleted => "deleted",
+        GcStillStored => "still in storage after the sweep",
+        GcFreed => "freed {} ({} bytes; the dry run predicted {} bytes); {} blobs and {} manifests deleted",
+        ServerStopping => "the server is stopping: try again once it is back",
     }
 }

@@ -377,6 +377,23 @@ keys! {
     PolicyDeletesNothing,
     ScheduleFieldCount,
     ScheduleInvalid,
+    // Garbage collection.
+    GcNotOperated,
+    GcAlreadyRunning,
+    GcDryRunCommand,
+    GcFound,
+    GcBlobItem,
+    GcUntaggedManifest,
+    GcWouldDelete,
+    GcNothingToCollect,
+    GcReadOnlyRestartFailed,
+    GcRestoreFailed,
+    GcReadOnlyFor,
+    GcReadOnlyForWritable,
+    GcDeleted,
+    GcStillStored,
+    GcFreed,
+    ServerStopping,
 }
 
 impl Key {

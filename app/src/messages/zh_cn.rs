@@ -243,6 +243,24 @@ pub(super) fn text(key: Key) -> &'static str {
         ScheduleInvalid => {
             "计划 `{}` 不是有效的 cron 表达式：{}；例如 `0 3 * * *` 表示每天 UTC 03:00，`*/15 * * * *` 表示每 15 分钟"
         }
+        GcNotOperated => {
+            "本服务器并不运行该镜像仓库（REGISTRY_MODE=external），因此无法对其进行垃圾回收。请在镜像仓库所在主机上，在仓库只读（storage.maintenance.readonly.enabled: true）或停止期间运行 `registry garbage-collect /etc/docker/registry/config.yml`（Debian 上为 `docker-registry`；加 --delete-untagged 可删除无标签的清单），以免推送与清理同时进行；删除需要 storage.delete.enabled: true。也可以让本服务器运行镜像仓库：REGISTRY_MODE=embedded"
+        }
+        GcAlreadyRunning => "该镜像仓库上已有一个垃圾回收正在运行；请等待其结束",
+        GcDryRunCommand => "试运行：{} garbage-collect --dry-run{}",
+        GcFound => "{} 个数据块仍在使用；可删除 {} 个数据块和 {} 个清单，释放 {}（{} 字节）",
+        GcBlobItem => "数据块，{} 字节",
+        GcUntaggedManifest => "无标签的清单",
+        GcWouldDelete => "将被删除",
+        GcNothingToCollect => "没有可回收的内容：镜像仓库保持原样",
+        GcReadOnlyRestartFailed => "无法以只读方式重启镜像仓库，因此没有进行清理：{}",
+        GcRestoreFailed => "无法将镜像仓库重启为正常服务：{}；正在后台重试",
+        GcReadOnlyFor => "镜像仓库只读了 {} 秒",
+        GcReadOnlyForWritable => "镜像仓库只读了 {} 秒；现已重新接受推送",
+        GcDeleted => "已删除",
+        GcStillStored => "清理后仍在存储中",
+        GcFreed => "已释放 {}（{} 字节；试运行预计 {} 字节）；删除了 {} 个数据块和 {} 个清单",
+        ServerStopping => "服务器正在停止：请在其恢复后重试",
     }
 }
 
@@ -287,5 +305,6 @@ pub(super) fn operation(operation: Operation) -> &'static str {
         PreviewRetention => "试运行保留策略",
         ManageRetentionPolicies => "管理保留策略",
         StartRetention => "执行保留策略",
+        StartGc => "进行垃圾回收",
     }
 }

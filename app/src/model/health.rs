@@ -44,6 +44,12 @@ pub struct Health {
     pub host_machine: String,
     /// Server-side wall-clock time of the check, milliseconds since the Unix epoch.
     pub checked_at_unix_ms: u64,
+    /// `REGISTRY_MODE`: `embedded` (this server runs the registry) or `external`.
+    pub registry_mode: String,
+    /// Whether the manager can run garbage collection on the registry.
+    pub gc_available: bool,
+    /// Why it cannot, and what to do instead.
+    pub gc_unavailable_reason: Option<String>,
 }
 
 /// Server settings the UI adapts to.

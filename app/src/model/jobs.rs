@@ -31,6 +31,8 @@ pub enum JobKind {
     Split,
     /// Delete the tags a retention policy lets go (or, as a dry run, list them).
     Retention,
+    /// Garbage collection of the registry's storage (a registry the manager operates).
+    Gc,
 }
 
 impl JobKind {
@@ -249,6 +251,23 @@ pub struct RepositoryDeleteRequest {
     pub repositories: Vec<String>,
 }
 
+/// A `gc` job item's `target`: the kind of object the sweep deletes (language-neutral, so the
+/// views can count them whatever language the details are in).
+pub const GC_ITEM_BLOB: &str = "blob";
+pub const GC_ITEM_MANIFEST: &str = "manifest";
+
+/// `POST /api/gc-jobs`: garbage collection. A dry run reports what would go and the bytes it
+/// would free; a real run makes the registry read-only for the sweep, then restores it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GcRequest {
+    /// Only report; delete nothing. Absent: `false` (a REST caller confirms by sending `false`).
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
+    pub dry_run: bool,
+    /// Also delete manifests no tag refers to (`garbage-collect --delete-untagged`).
+    #[serde(default, deserialize_with = "super::nulls::or_default")]
+    pub delete_untagged: bool,
+}
+
 /// A job's typed request, as submitted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -261,6 +280,7 @@ pub enum JobRequest {
     Merge(MergeRequest),
     Split(SplitRequest),
     Retention(RetentionRequest),
+    Gc(GcRequest),
 }
 
 impl JobRequest {
@@ -274,6 +294,7 @@ impl JobRequest {
             Self::Merge(_) => JobKind::Merge,
             Self::Split(_) => JobKind::Split,
             Self::Retention(_) => JobKind::Retention,
+            Self::Gc(_) => JobKind::Gc,
         }
     }
 }

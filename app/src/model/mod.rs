@@ -24,9 +24,9 @@ pub use error::AppError;
 pub use error::Localizable;
 pub use health::{Health, HealthView, PublicHealth, RegistryAuthMode, UiConfig};
 pub use jobs::{
-    ItemStatus, Job, JobEvent, JobItem, JobKind, JobList, JobRequest, JobStatus, JobSummary, LogLevel,
-    LogLine, Progress, RemotePrefixRequest, RenamePreview, RenamePreviewRepository, RenamePreviewTag,
-    RepositoryDeleteRequest, SyncEngine, SyncPreview, SyncRequest,
+    GC_ITEM_BLOB, GC_ITEM_MANIFEST, GcRequest, ItemStatus, Job, JobEvent, JobItem, JobKind, JobList,
+    JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress, RemotePrefixRequest, RenamePreview,
+    RenamePreviewRepository, RenamePreviewTag, RepositoryDeleteRequest, SyncEngine, SyncPreview, SyncRequest,
 };
 pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,

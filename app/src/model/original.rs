@@ -24,6 +24,7 @@ impl JobKind {
             Self::Merge => "merge",
             Self::Split => "split",
             Self::Retention => "retention",
+            Self::Gc => "gc",
         }
     }
 }
@@ -126,6 +127,7 @@ mod tests {
             (JobKind::Merge, "merge"),
             (JobKind::Split, "split"),
             (JobKind::Retention, "retention"),
+            (JobKind::Gc, "gc"),
         ];
         for (kind, name) in kinds {
             assert_eq!(kind.original_name(), name);

@@ -65,6 +65,8 @@ pub enum Operation {
     DeleteImage,
     DeleteRepository,
     StartRepositoryDelete,
+    /// Garbage collection of the registry's storage (`POST /api/gc-jobs`), dry run or real.
+    StartGc,
     ManageUsers,
     ManageAllTokens,
     ReadAudit,
@@ -104,6 +106,7 @@ impl Operation {
             DeleteImage
             | DeleteRepository
             | StartRepositoryDelete
+            | StartGc
             | ManageUsers
             | ManageAllTokens
             | ReadAudit
@@ -187,6 +190,7 @@ impl Operation {
             DeleteImage => "delete an image with all its tags",
             DeleteRepository => "delete a repository",
             StartRepositoryDelete => "delete repositories",
+            StartGc => "run garbage collection",
             ManageUsers => "manage users",
             ManageAllTokens => "manage other users' API tokens",
             ReadAudit => "read the audit log",
@@ -230,6 +234,7 @@ mod tests {
             (PreviewRetention, Some(Role::Operator)),
             (ManageRetentionPolicies, Some(Role::Admin)),
             (StartRetention, Some(Role::Admin)),
+            (StartGc, Some(Role::Admin)),
             (Login, None),
         ];
         for (operation, role) in cases {

@@ -47,6 +47,8 @@ impl Job {
             // A retention run decides again from what the registry holds now: tags deleted
             // already are gone from its view, the rest are decided by the same rules.
             JobRequest::Retention(r) => JobRequest::Retention(r.clone()),
+            // A collection finds again what is left to collect.
+            JobRequest::Gc(r) => JobRequest::Gc(*r),
         })
     }
 

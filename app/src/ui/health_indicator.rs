@@ -177,6 +177,9 @@ mod tests {
             docker_version: None,
             host_machine: "x86_64".to_owned(),
             checked_at_unix_ms: 0,
+            registry_mode: "external".to_owned(),
+            gc_available: false,
+            gc_unavailable_reason: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! matrix test enumerates them from here, so a route added without its row fails that test.
 
 mod accounts;
+mod gc;
 mod health;
 mod jobs;
 mod json;
@@ -80,6 +81,7 @@ pub fn api() -> Api {
         .put("/retention-policies/{id}", retention::update)
         .delete("/retention-policies/{id}", retention::delete)
         .post("/retention-jobs", retention::start)
+        .post("/gc-jobs", gc::start)
         .get("/local-images", local::list)
         .post("/local-push-jobs", local::start_push)
         .post("/local-push-jobs/preview", local::preview_push)

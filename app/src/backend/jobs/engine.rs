@@ -94,7 +94,23 @@ fn store_error(error: StoreError) -> AppError {
     AppError::Internal
 }
 
+/// A handle on the [`JobManager`] that does not keep it alive: for what the jobs' own
+/// dependencies hold (the `gc_after` starter), which would otherwise form a cycle.
+#[derive(Clone)]
+pub struct WeakJobManager(std::sync::Weak<Inner>);
+
+impl WeakJobManager {
+    /// The manager, unless the server has dropped it (shutting down).
+    pub fn upgrade(&self) -> Option<JobManager> {
+        self.0.upgrade().map(|inner| JobManager { inner })
+    }
+}
+
 impl JobManager {
+    pub fn downgrade(&self) -> WeakJobManager {
+        WeakJobManager(Arc::downgrade(&self.inner))
+    }
+
     /// Opens the history, marks jobs a stopped server left unfinished as `interrupted`, and
     /// applies the retention.
     pub fn new(store: Store, deps: Deps, config: JobsConfig) -> Result<Self, StoreError> {

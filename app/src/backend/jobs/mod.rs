@@ -16,7 +16,7 @@ mod plan;
 pub mod store;
 
 pub use context::{Deps, GcHook, JobContext, StartGc, now};
-pub use engine::{JobManager, JobsConfig, final_status};
+pub use engine::{JobManager, JobsConfig, WeakJobManager, final_status};
 pub use outcome::ItemOutcome;
 pub use plan::Plan;
 pub use store::{Store, StoreError};

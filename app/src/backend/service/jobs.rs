@@ -23,6 +23,7 @@ pub fn start_operation(kind: JobKind) -> Operation {
         JobKind::Merge => Operation::StartMerge,
         JobKind::Split => Operation::StartSplit,
         JobKind::Retention => Operation::StartRetention,
+        JobKind::Gc => Operation::StartGc,
     }
 }
 
@@ -51,6 +52,11 @@ fn request_target(request: &JobRequest) -> String {
         },
         JobRequest::Split(r) => r.source.clone(),
         JobRequest::Retention(r) => super::retention::job_target(r),
+        JobRequest::Gc(r) => format!(
+            "registry storage ({}{})",
+            if r.dry_run { "dry run" } else { "sweep" },
+            if r.delete_untagged { ", untagged manifests too" } else { "" }
+        ),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 mod confirm;
+pub mod gc;
 pub mod jobs;
 pub mod local;
 pub mod registry;

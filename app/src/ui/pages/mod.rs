@@ -15,6 +15,7 @@ mod retention;
 mod setup;
 mod status;
 mod storage;
+mod storage_gc;
 mod tag;
 mod token_dialogs;
 mod tokens;

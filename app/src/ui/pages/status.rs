@@ -57,6 +57,9 @@ fn HealthView(health: Health) -> impl IntoView {
     } else {
         s.status_credentials_unset
     };
+    let mode =
+        if health.registry_mode == "embedded" { s.status_mode_embedded } else { s.status_mode_external };
+    let gc = if health.gc_available { s.status_gc_available } else { s.status_gc_unavailable };
     view! {
         <p class="muted checked-at">{s.status_checked_at} " " <LocalTime at=rfc3339_utc(health.checked_at_unix_ms as i64) style=TimeStyle::ClockMillis /></p>
         <div class="cards">
@@ -71,6 +74,10 @@ fn HealthView(health: Health) -> impl IntoView {
                     <dd>{auth_mode(health.registry_auth)}</dd>
                     <dt>{s.status_credentials}</dt>
                     <dd>{credentials}</dd>
+                    <dt>{s.status_registry_mode}</dt>
+                    <dd data-testid="registry-mode">{mode}</dd>
+                    <dt>{s.status_gc}</dt>
+                    <dd data-testid="gc-availability">{gc}</dd>
                     {health.registry_error.map(|e| view! { <dt>{s.status_reason}</dt><dd class="reason">{e}</dd> })}
                 </dl>
             </section>

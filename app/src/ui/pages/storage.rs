@@ -1,11 +1,13 @@
 //! `/storage`: what the registry's tagged content takes, dedup-aware: the total, the top
 //! repositories as a bar chart (SVG drawn here: bars and labels need no chart library), and every
-//! repository in a table sortable by link (`?sort=`), so it works before hydration.
+//! repository in a table sortable by link (`?sort=`), so it works before hydration. Admins get
+//! "Reclaim space" below it (`storage_gc.rs`).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::PageHeader;
+use super::storage_gc::ReclaimSpace;
 use crate::api::registry::get_storage;
 use crate::model::{RepositoryUsage, StorageUsage};
 use crate::ui::components::ErrorList;
@@ -74,6 +76,7 @@ pub fn StoragePage() -> impl IntoView {
                     }}
                 </ErrorBoundary>
             </Transition>
+            <ReclaimSpace />
         </section>
     }
 }

@@ -5,6 +5,7 @@
 //! This file only picks the kind; no kind imports another (what two kinds share sits one level
 //! up, in `jobs/plan.rs` and `jobs/daemon.rs`).
 
+mod gc;
 mod local_delete;
 mod local_push;
 mod merge;
@@ -35,6 +36,7 @@ pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
         JobRequest::Merge(r) => merge::plan(r, deps),
         JobRequest::Split(r) => split::plan(r, deps),
         JobRequest::Retention(r) => retention::plan(r, deps),
+        JobRequest::Gc(r) => gc::plan(r, deps),
     }
 }
 
@@ -49,5 +51,6 @@ pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), AppEr
         JobRequest::Merge(r) => merge::run(context, r).await,
         JobRequest::Split(r) => split::run(context, r).await,
         JobRequest::Retention(r) => retention::run(context, r).await,
+        JobRequest::Gc(r) => gc::run(context, r).await,
     }
 }

@@ -46,6 +46,7 @@ pub fn kind_label(kind: JobKind) -> &'static str {
         JobKind::Merge => s.kind_merge,
         JobKind::Split => s.kind_split,
         JobKind::Retention => s.kind_retention,
+        JobKind::Gc => s.kind_gc,
     }
 }
 
