@@ -399,3 +399,53 @@ fn the_embedded_registry_is_restarted_when_it_dies_and_never_outlives_the_server
     wait_gone(child);
     assert!(std::net::TcpStream::connect(&addr).is_err(), "nothing answers on {addr} any more");
 }
+
+/// A retention run whose policy says `gc_after` starts a real collection once it has deleted tags
+/// (where this server runs the registry), recorded in the audit log as the `scheduler`: the deleted
+/// tag's bytes leave the disk and the protected tag stays whole.
+#[tokio::test]
+async fn a_retention_run_with_gc_after_collects_the_garbage_it_left() {
+    let data = temp_dir().unwrap();
+    let storage = data.path().join("registry/storage");
+    let fixture = Registry::builder().storage_dir(&storage).start().await.unwrap();
+    let kept = fixture.push_image("gcr/app", "keep", &ImageSpec::docker().layers(&[9_000])).await.unwrap();
+    let dropped = fixture.push_image("gcr/app", "drop", &ImageSpec::oci().layers(&[21_000])).await.unwrap();
+    drop(fixture);
+
+    let addr = format!("127.0.0.1:{}", free_port().unwrap());
+    let app = embedded_app(data.path(), &addr, &[]).await;
+    let before = blob_bytes(&storage);
+    let policy = json!({
+        "name": "gc after", "repositories": "gcr/**", "keep_last": 0, "protect_regex": "^keep$", "gc_after": true
+    });
+    let (status, job) =
+        post_json(&app, "/api/retention-jobs", json!({"policy": policy, "dry_run": false})).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    let run = wait_job(&app, job["id"].as_str().unwrap()).await;
+    assert_eq!(run["state"], "succeeded", "{run:#}");
+    assert!(run["logs"].to_string().contains("started garbage collection job"), "{run:#}");
+
+    let (_, list) = get_json(&app, "/api/sync-jobs").await;
+    let gc =
+        list["jobs"].as_array().unwrap().iter().find(|j| j["job_type"] == "gc").expect("a gc job").clone();
+    let gc = wait_job(&app, gc["id"].as_str().unwrap()).await;
+    assert_eq!(gc["state"], "succeeded", "{gc:#}");
+    let freed = before - blob_bytes(&storage);
+    assert!(freed > 21_000, "the dropped image's layer left the disk: {freed} bytes freed");
+    assert_eq!(gc["progress"]["bytes_done"], freed, "{gc:#}");
+    let (_, audit) = get_json(&app, "/api/audit?limit=20").await;
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["actor"] == "scheduler" && e["operation"] == "start-gc"),
+        "{audit:#}"
+    );
+    stop(app).await;
+
+    let check = Registry::builder().storage_dir(&storage).start().await.unwrap();
+    assert_pulls(&check, &[&kept]).await;
+    assert_eq!(check.manifest_digest("gcr/app", "drop").await.unwrap(), None);
+    let _ = dropped;
+}
