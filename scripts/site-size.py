@@ -3,8 +3,7 @@
 `cargo leptos build --release --split --precompress` (target/site/pkg by default).
 
 A first page is the main JS and WASM, the split loader and the WASM chunks the split manifest
-lists for that page's lazy routes: its own and, for a signed-in page, the signed-in frame's
-(topbar, navigation, session: a lazy parent route, app/src/ui/mod.rs). Raw is the files' size; gzip and brotli are the sizes of the
+lists for that page's lazy route. Raw is the files' size; gzip and brotli are the sizes of the
 `.gz`/`.br` files beside them, which are what the server sends (server/src/static_files.rs).
 Prints one table row per page and the 350 KiB gzip target (issue 14). Exits 1 if the site is
 missing or not split.
@@ -18,15 +17,13 @@ import os
 import sys
 
 TARGET_GZIP = 350 * 1024
-# The signed-in pages' frame, a lazy parent route every page but /login and /setup loads.
-SIGNED_IN = "__signed_in_route_view"
-# (label, path, manifest key prefixes: the lazy routes' views, app/src/ui/lazy_pages.rs)
+# (label, path, manifest key prefix: the lazy route's view, app/src/ui/lazy_pages.rs)
 PAGES = [
-    ("sign-in page", "/login", ["__login_route_view"]),
-    ("repositories", "/", [SIGNED_IN, "__repositories_route_view"]),
-    ("repository", "/repositories/…", [SIGNED_IN, "__repository_route_lazy_view"]),
-    ("jobs", "/jobs", [SIGNED_IN, "__jobs_route_view"]),
-    ("local images", "/local-images", [SIGNED_IN, "__local_images_route_view"]),
+    ("sign-in page", "/login", "__login_route_view"),
+    ("repositories", "/", "__repositories_route_view"),
+    ("repository", "/repositories/…", "__repository_route_lazy_view"),
+    ("jobs", "/jobs", "__jobs_route_view"),
+    ("local images", "/local-images", "__local_images_route_view"),
 ]
 
 
@@ -75,19 +72,12 @@ def main():
     print(f"  {'page':<28} {'files':>5} {'raw':>12} {'gzip':>12} {'brotli':>12}   target: gzip ≤ 350 KiB")
     raw, gz, br = total(shell)
     print(f"  {'shell (every page)':<28} {len(shell):>5} {kib(raw)} {kib(gz)} {kib(br)}")
-    for label, path, prefixes in PAGES:
-        chunks = set()
-        missing = []
-        for prefix in prefixes:
-            keys = [k for k in manifest if k.startswith(prefix + "_")]
-            if keys:
-                chunks.update(manifest[keys[0]])
-            else:
-                missing.append(prefix)
-        if missing:
-            print(f"  {label + ' ' + path:<28} (no lazy route {', '.join(missing)} in the manifest)")
+    for label, path, prefix in PAGES:
+        keys = [k for k in manifest if k.startswith(prefix + "_")]
+        if not keys:
+            print(f"  {label + ' ' + path:<28} (no lazy route {prefix} in the manifest)")
             continue
-        files = shell + sorted(chunk + ".wasm" for chunk in chunks)
+        files = shell + [chunk + ".wasm" for chunk in manifest[keys[0]]]
         raw, gz, br = total(files)
         verdict = "ok" if gz <= TARGET_GZIP else f"over by {(gz - TARGET_GZIP) / 1024:.1f} KiB"
         print(f"  {label + ' ' + path:<28} {len(files):>5} {kib(raw)} {kib(gz)} {kib(br)}   {verdict}")

@@ -21,19 +21,9 @@ use crate::middleware::provide_csp_nonce;
 /// that moment waits for its data forever (leptos issue 4773). The binary builds its router before
 /// it serves; the tests build one per test, in parallel, and hung now and then until the list was
 /// made once, before any router can serve.
-/// The app's catch-all route (an unknown path's "Page not found" inside the signed-in frame,
-/// `app::ui::NOT_FOUND_SPLAT`) is left out: registered, it would take every path from the
-/// fallback below, static files included. The fallback renders the same app for such a path,
-/// whose router then shows that page with the 404 it sets.
 fn page_routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES
-        .get_or_init(|| {
-            let mut routes = generate_route_list(App);
-            routes.retain(|route| !route.path().ends_with(app::ui::NOT_FOUND_SPLAT));
-            routes
-        })
-        .clone()
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// The switches that only set a preference cookie and return to the page (see [`crate::lang`]):

@@ -1,9 +1,7 @@
 //! Every page as a lazy route. Built with `cargo leptos build --split`, each page's view code
 //! (its components, and the render and deserialisation code monomorphised for them) goes into
 //! a WASM chunk of its own, fetched when the page is first shown: a first visit downloads the
-//! shell (router, reactive runtime) and one page instead of the whole application. The frame
-//! of the signed-in pages (topbar, navigation, session) is a lazy parent route of its own, so
-//! the public pages (`/login`, `/setup`) do without it.
+//! shell (router, layout, reactive runtime) and one page instead of the whole application.
 //!
 //! The pages keep creating their own resources when they render, so a route's data is requested
 //! once its chunk has loaded; on the first page the data comes with the server-rendered HTML.
@@ -17,26 +15,9 @@ use super::pages::{
     AuditPage, JobPage, JobsPage, LocalImagesPage, LoginPage, RepositoriesPage, RepositoryRoute, SetupPage,
     StatusPage, StoragePage, TokensPage, UsersPage,
 };
-use super::{PublicFrame, SignedInLayout};
 
-/// `lazy_page!(Route => Page)`: a unit struct `Route` whose lazy view is `<Page />`;
-/// `lazy_page!(public Route => Page)`: the same inside the public pages' [`PublicFrame`].
+/// `lazy_page!(Route, Page)`: a unit struct `Route` whose lazy view is `<Page />`.
 macro_rules! lazy_page {
-    ($(#[$doc:meta])* public $route:ident => $page:ident) => {
-        $(#[$doc])*
-        pub struct $route;
-
-        #[lazy_route]
-        impl LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(_this: Self) -> AnyView {
-                view! { <PublicFrame><$page /></PublicFrame> }.into_any()
-            }
-        }
-    };
     ($(#[$doc:meta])* $route:ident => $page:ident) => {
         $(#[$doc])*
         pub struct $route;
@@ -54,11 +35,6 @@ macro_rules! lazy_page {
     };
 }
 
-lazy_page!(
-    /// The frame of every signed-in page (`ui::Layout`'s parent route): topbar, health light,
-    /// navigation, session. Shared by those pages' chunks, never loaded by `/login`.
-    SignedInRoute => SignedInLayout
-);
 lazy_page!(
     /// `/`
     RepositoriesRoute => RepositoriesPage
@@ -101,9 +77,9 @@ lazy_page!(
 );
 lazy_page!(
     /// `/login`
-    public LoginRoute => LoginPage
+    LoginRoute => LoginPage
 );
 lazy_page!(
     /// `/setup`
-    public SetupRoute => SetupPage
+    SetupRoute => SetupPage
 );

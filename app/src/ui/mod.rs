@@ -14,7 +14,7 @@ pub mod theme;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
-use leptos_router::components::{A, Outlet, ParentRoute, Route, Router, Routes};
+use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::{Lazy, path};
 
@@ -22,7 +22,7 @@ use crate::model::Operation;
 use health_indicator::HealthIndicator;
 use lazy_pages::{
     AuditRoute, JobRoute, JobsRoute, LocalImagesRoute, LoginRoute, RepositoriesRoute, RepositoryRouteLazy,
-    SetupRoute, SignedInRoute, StatusRoute, StorageRoute, TokensRoute, UsersRoute,
+    SetupRoute, StatusRoute, StorageRoute, TokensRoute, UsersRoute,
 };
 use pages::NotFound;
 use session::{Allowed, use_session};
@@ -74,65 +74,35 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The routes. The signed-in pages sit under one lazy parent route, [`SignedInLayout`], so the
-/// chrome around them (topbar with the health light, theme and language switches, navigation,
-/// the session, keyboard shortcuts) is a WASM chunk of its own: the public pages (`/login`,
-/// `/setup`), a new visitor's first page, download none of it (issue 14, front-end weight).
-/// An unknown path is the parent's catch-all child, so a signed-in user sees "Page not found"
-/// inside the usual chrome; the server registers no route for it (`server/src/routes.rs`) and
-/// answers it from its fallback, with the 404 that [`NotFound`] sets.
+/// The shell around every page: topbar and navigation, except on the public pages (`/login`,
+/// `/setup`), which are a bare centred card. Fetches the signed-in user once (see [`session`]).
 #[component]
 fn Layout() -> impl IntoView {
-    view! {
-        <Routes fallback=|| view! { <PublicFrame><NotFound /></PublicFrame> }>
-            <Route path=path!("login") view={Lazy::<LoginRoute>::new()} />
-            <Route path=path!("setup") view={Lazy::<SetupRoute>::new()} />
-            <ParentRoute path=path!("") view={Lazy::<SignedInRoute>::new()}>
-                <Route path=path!("") view={Lazy::<RepositoriesRoute>::new()} />
-                <Route path=path!("repositories/*path") view={Lazy::<RepositoryRouteLazy>::new()} />
-                <Route path=path!("local-images") view={Lazy::<LocalImagesRoute>::new()} />
-                <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
-                <Route path=path!("jobs/:id") view={Lazy::<JobRoute>::new()} />
-                <Route path=path!("storage") view={Lazy::<StorageRoute>::new()} />
-                <Route path=path!("status") view={Lazy::<StatusRoute>::new()} />
-                <Route path=path!("tokens") view={Lazy::<TokensRoute>::new()} />
-                <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
-                <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
-                <Route path=path!("*not_found") view=NotFound />
-            </ParentRoute>
-        </Routes>
-    }
-}
-
-/// The path segment of the catch-all route ([`Layout`]), which the server must not register.
-pub const NOT_FOUND_SPLAT: &str = "{*not_found}";
-
-/// The frame of the public pages: a bare centred card, no topbar or navigation (the visitor is
-/// not signed in).
-#[component]
-pub fn PublicFrame(children: Children) -> impl IntoView {
-    view! {
-        <div class="layout layout-public">
-            <main id="main" class="content">
-                {children()}
-            </main>
-        </div>
-    }
-}
-
-/// The frame of every signed-in page: topbar and navigation around the page ([`Outlet`]).
-/// Fetches the signed-in user once (see [`session`]). The view of the lazy parent route
-/// [`SignedInRoute`].
-#[component]
-pub fn SignedInLayout() -> impl IntoView {
-    session::provide_session();
+    let location = use_location();
+    let public = Memo::new(move |_| session::is_public(&location.pathname.read()));
+    session::provide_session(Signal::derive(move || !public.get()));
     shortcuts::focus_search_on_slash();
     view! {
-        <div class="layout">
-            <Topbar />
-            <Sidebar />
+        <div class="layout" class:layout-public=public>
+            <Show when=move || !public.get()>
+                <Topbar />
+                <Sidebar />
+            </Show>
             <main id="main" class="content">
-                <Outlet />
+                <Routes fallback=NotFound>
+                    <Route path=path!("") view={Lazy::<RepositoriesRoute>::new()} />
+                    <Route path=path!("repositories/*path") view={Lazy::<RepositoryRouteLazy>::new()} />
+                    <Route path=path!("local-images") view={Lazy::<LocalImagesRoute>::new()} />
+                    <Route path=path!("jobs") view={Lazy::<JobsRoute>::new()} />
+                    <Route path=path!("jobs/:id") view={Lazy::<JobRoute>::new()} />
+                    <Route path=path!("storage") view={Lazy::<StorageRoute>::new()} />
+                    <Route path=path!("status") view={Lazy::<StatusRoute>::new()} />
+                    <Route path=path!("tokens") view={Lazy::<TokensRoute>::new()} />
+                    <Route path=path!("users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("audit") view={Lazy::<AuditRoute>::new()} />
+                    <Route path=path!("login") view={Lazy::<LoginRoute>::new()} />
+                    <Route path=path!("setup") view={Lazy::<SetupRoute>::new()} />
+                </Routes>
             </main>
         </div>
     }

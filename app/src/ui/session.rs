@@ -1,4 +1,4 @@
-//! Who is signed in: fetched once by the signed-in pages' frame, provided as context, read by pages to hide what
+//! Who is signed in: fetched once by the shell, provided as context, read by pages to hide what
 //! the role may not do. The rules are `model::Operation`'s table; nothing here restates them.
 //!
 //! Read the session only under a `<Suspense>`/`<Transition>` (`.await` it in a `Suspend`, or use
@@ -10,6 +10,16 @@ use leptos::prelude::*;
 use crate::api::accounts::get_me;
 use crate::model::{Me, Operation, Role};
 use crate::ui::strings::strings;
+
+/// Pages served without a session (the server lets them through): they render no shell and ask
+/// the server nothing, so a signed-out visitor gets no failing request.
+const PUBLIC_PATHS: [&str; 2] = ["/login", "/setup"];
+
+/// Whether `path` is one of the [`PUBLIC_PATHS`].
+pub fn is_public(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    PUBLIC_PATHS.contains(&path)
+}
 
 /// Whether `me` may do `operation`; nobody may while the user is unknown.
 pub fn allows(me: Option<&Me>, operation: Operation) -> bool {
@@ -34,16 +44,18 @@ impl Session {
     }
 }
 
-/// Fetches the user and provides the session. Called by the signed-in pages' frame
-/// ([`crate::ui::SignedInLayout`]): the public pages (`/login`, `/setup`) render outside it, so
-/// they ask the server nothing and a signed-out visitor gets no failing request.
-pub fn provide_session() -> Session {
+/// Fetches the user (only while `signed_in`, i.e. off the public pages) and provides the session.
+pub fn provide_session(signed_in: Signal<bool>) -> Session {
     let me = Resource::new(
-        || (),
-        |_| async move {
-            // A failure (session gone, server down) reads as "nobody": nothing role-gated shows,
-            // and the next page load goes through the server's redirect to /login.
-            get_me().await.ok()
+        move || signed_in.get(),
+        |signed_in| async move {
+            if signed_in {
+                // A failure (session gone, server down) reads as "nobody": nothing role-gated shows,
+                // and the next page load goes through the server's redirect to /login.
+                get_me().await.ok()
+            } else {
+                None
+            }
         },
     );
     let session = Session { me };
@@ -115,11 +127,20 @@ pub fn role_options(
 
 #[cfg(test)]
 mod tests {
-    use super::allows;
+    use super::{allows, is_public};
     use crate::model::{Me, Operation, Role};
 
     fn me(role: Role) -> Me {
         Me { username: "u".to_owned(), role, auth_enabled: true }
+    }
+
+    #[test]
+    fn only_login_and_setup_render_without_a_session() {
+        assert!(is_public("/login"));
+        assert!(is_public("/setup/"));
+        assert!(!is_public("/"));
+        assert!(!is_public("/login-help"));
+        assert!(!is_public("/tokens"));
     }
 
     #[test]
