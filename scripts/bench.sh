@@ -7,7 +7,8 @@
 # repositories / 100,000 tags) is generated once into bench/data/scale.img (mounted on
 # bench/data/scale while running) and reused.
 # It also builds the release site and prints the front-end weight: the JS and WASM a first visit
-# to a page downloads, raw, gzip and brotli as served, beside the 350 KiB gzip target
+# to a page downloads, raw, gzip and brotli as served (the .gz copies rewritten at level 9 by
+# scripts/recompress.py, as `make run` and the image do), beside the 350 KiB gzip target
 # (scripts/site-size.py).
 # A first argument `browse`, `jobs`, `local` (the local-image push alone, also part of `jobs`),
 # `auth` (access control), `site` (the front-end weight alone) or `all` (default; or BENCH=… in the environment, as in
@@ -43,6 +44,7 @@ if [ "$group" = all ] || [ "$group" = site ]; then
   # The site as `make run` serves it; the server is built below (or not needed for `site`).
   log "cargo leptos build --release --split --precompress --frontend-only (nice -n ${BENCH_BUILD_NICE:-10})"
   nice -n "${BENCH_BUILD_NICE:-10}" cargo leptos build --release --split --precompress --frontend-only
+  python3 "$ROOT/scripts/recompress.py" "$ROOT/target/site"
   python3 "$ROOT/scripts/site-size.py" "$ROOT/target/site/pkg"
   if [ "$group" = site ]; then exit 0; fi
 fi
