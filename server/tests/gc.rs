@@ -209,28 +209,38 @@ async fn gc_frees_exactly_what_the_dry_run_predicts_refuses_pushes_meanwhile_and
     assert_eq!(check.manifest_digest("gc/app", "old").await.unwrap(), None);
 }
 
-/// A registry binary that serves as Debian's does but whose real sweep fails: a forced failure.
-fn failing_gc_binary(dir: &Path) -> PathBuf {
+/// A registry binary that runs Debian's, except that `garbage-collect` does first what `case`
+/// says (shell `case` arms over the arguments): a forced failure or a slow dry run.
+fn wrapped_binary(dir: &Path, name: &str, case: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt as _;
     let real = app::backend::registry_process::find_binary().expect("docker-registry is installed");
-    let path = dir.join("registry-failing-gc");
-    let script = format!(
-        "#!/bin/sh\ncase \"$*\" in\n  *garbage-collect*--dry-run*) ;;\n  *garbage-collect*) echo 'sweep failed on purpose' >&2; exit 3 ;;\nesac\nexec {} \"$@\"\n",
-        real.display()
-    );
+    let path = dir.join(name);
+    let script = format!("#!/bin/sh\ncase \"$*\" in\n{case}esac\nexec {} \"$@\"\n", real.display());
     std::fs::write(&path, script).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
     path
 }
 
-#[tokio::test]
-async fn a_failing_sweep_still_gives_the_registry_its_normal_service_back() {
+/// A registry binary whose real sweep fails: a forced failure.
+fn failing_gc_binary(dir: &Path) -> PathBuf {
+    let case = "  *garbage-collect*--dry-run*) ;;\n  *garbage-collect*) echo 'sweep failed on purpose' >&2; exit 3 ;;\n";
+    wrapped_binary(dir, "registry-failing-gc", case)
+}
+
+/// A storage directory holding one deleted image (its blobs left for a collection), for the
+/// server to run its registry on; and the directory's owner.
+async fn storage_with_one_deleted_image() -> (tempfile::TempDir, PathBuf) {
     let data = temp_dir().unwrap();
     let storage = data.path().join("registry/storage");
     let fixture = Registry::builder().storage_dir(&storage).start().await.unwrap();
     let gone = fixture.push_image("gc/app", "old", &ImageSpec::docker().layers(&[5_000])).await.unwrap();
     assert_eq!(fixture.delete_manifest("gc/app", &gone.digest).await.unwrap(), 202);
-    drop(fixture);
+    (data, storage)
+}
+
+#[tokio::test]
+async fn a_failing_sweep_still_gives_the_registry_its_normal_service_back() {
+    let (data, storage) = storage_with_one_deleted_image().await;
     let tools = temp_dir().unwrap();
     let binary = failing_gc_binary(tools.path());
     let addr = format!("127.0.0.1:{}", free_port().unwrap());
@@ -252,26 +262,12 @@ async fn a_failing_sweep_still_gives_the_registry_its_normal_service_back() {
 
 /// A registry binary whose dry run takes seconds, so a cancel lands before the sweep.
 fn slow_dry_run_binary(dir: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt as _;
-    let real = app::backend::registry_process::find_binary().expect("docker-registry is installed");
-    let path = dir.join("registry-slow-dry-run");
-    let script = format!(
-        "#!/bin/sh\ncase \"$*\" in\n  *garbage-collect*--dry-run*) sleep 5 ;;\nesac\nexec {} \"$@\"\n",
-        real.display()
-    );
-    std::fs::write(&path, script).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    path
+    wrapped_binary(dir, "registry-slow-dry-run", "  *garbage-collect*--dry-run*) sleep 5 ;;\n")
 }
 
 #[tokio::test]
 async fn a_gc_cancelled_before_its_sweep_deletes_nothing_and_never_makes_the_registry_read_only() {
-    let data = temp_dir().unwrap();
-    let storage = data.path().join("registry/storage");
-    let fixture = Registry::builder().storage_dir(&storage).start().await.unwrap();
-    let gone = fixture.push_image("gc/app", "old", &ImageSpec::docker().layers(&[5_000])).await.unwrap();
-    assert_eq!(fixture.delete_manifest("gc/app", &gone.digest).await.unwrap(), 202);
-    drop(fixture);
+    let (data, storage) = storage_with_one_deleted_image().await;
     let tools = temp_dir().unwrap();
     let binary = slow_dry_run_binary(tools.path());
     let addr = format!("127.0.0.1:{}", free_port().unwrap());
