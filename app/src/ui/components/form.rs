@@ -92,6 +92,28 @@ pub fn reason(error: impl std::fmt::Display) -> impl IntoView {
     view! { <p class="reason" role="alert">{error.to_string()}</p> }
 }
 
+/// The footer of a dialog that asks before something that cannot be undone: the action as a
+/// danger button (disabled while `busy`, e.g. while its request is on its way), then Cancel.
+#[component]
+pub fn ConfirmActions(
+    label: &'static str,
+    #[prop(into)] busy: Signal<bool>,
+    on_confirm: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let s = strings();
+    view! {
+        <div class="dialog-actions">
+            <button type="button" class="button danger" disabled=move || busy.get() on:click=move |_| on_confirm.run(())>
+                {label}
+            </button>
+            <button type="button" class="button secondary" on:click=move |_| on_cancel.run(())>
+                {s.cancel}
+            </button>
+        </div>
+    }
+}
+
 /// The footer of a dialog whose action must be previewed first: the hint while the current
 /// settings have no clean preview, then Preview, Start (enabled only for a clean preview of the
 /// current settings) and Cancel.

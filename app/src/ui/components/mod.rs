@@ -14,7 +14,8 @@ pub use copy_button::CopyButton;
 pub use dialog::Dialog;
 pub use error_list::ErrorList;
 pub use form::{
-    PreviewStartActions, Previewed, checkbox, choice, password_field, preview_errors, reason, text_field,
+    ConfirmActions, PreviewStartActions, Previewed, checkbox, choice, password_field, preview_errors, reason,
+    text_field,
 };
 pub use local_time::{LocalTime, TimeStyle};
 pub use progress_bar::ProgressBar;

@@ -11,7 +11,7 @@ use crate::api::retention::{
     DeleteRetentionPolicy, SaveRetentionPolicy, StartRetention, list_retention_policies,
 };
 use crate::model::{Operation, RetentionJobRequest, RetentionPolicy, RetentionPolicySpec};
-use crate::ui::components::{Dialog, ErrorList, checkbox, reason, text_field};
+use crate::ui::components::{ConfirmActions, Dialog, ErrorList, checkbox, reason, text_field};
 use crate::ui::session::Allowed;
 use crate::ui::strings::{fill, strings};
 
@@ -243,23 +243,16 @@ fn RunDialog(policy: RetentionPolicy, open: RwSignal<Option<Open>>) -> impl Into
         <Dialog title=fill(s.retention_run_title, &[&policy.spec.name]) on_close=move || open.set(None)>
             <p>{fill(s.retention_run_confirm, &[&policy.spec.repositories])}</p>
             {move || run.value().get().and_then(Result::err).map(reason)}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="button danger"
-                    disabled=move || run.pending().get()
-                    on:click=move |_| {
-                        run.dispatch(StartRetention {
-                            request: RetentionJobRequest { policy_id: Some(id), policy: None, dry_run: false },
-                        });
-                    }
-                >
-                    {s.retention_run_now}
-                </button>
-                <button type="button" class="button secondary" on:click=move |_| open.set(None)>
-                    {s.cancel}
-                </button>
-            </div>
+            <ConfirmActions
+                label=s.retention_run_now
+                busy=run.pending()
+                on_confirm=Callback::new(move |()| {
+                    run.dispatch(StartRetention {
+                        request: RetentionJobRequest { policy_id: Some(id), policy: None, dry_run: false },
+                    });
+                })
+                on_cancel=Callback::new(move |()| open.set(None))
+            />
         </Dialog>
     }
 }
@@ -283,21 +276,14 @@ fn DeleteDialog(
         <Dialog title=fill(s.retention_delete_title, &[&policy.spec.name]) on_close=move || open.set(None)>
             <p>{s.retention_delete_confirm}</p>
             {move || delete.value().get().and_then(Result::err).map(reason)}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="button danger"
-                    disabled=move || delete.pending().get()
-                    on:click=move |_| {
-                        delete.dispatch(DeleteRetentionPolicy { id });
-                    }
-                >
-                    {s.delete}
-                </button>
-                <button type="button" class="button secondary" on:click=move |_| open.set(None)>
-                    {s.cancel}
-                </button>
-            </div>
+            <ConfirmActions
+                label=s.delete
+                busy=delete.pending()
+                on_confirm=Callback::new(move |()| {
+                    delete.dispatch(DeleteRetentionPolicy { id });
+                })
+                on_cancel=Callback::new(move |()| open.set(None))
+            />
         </Dialog>
     }
 }

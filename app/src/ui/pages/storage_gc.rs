@@ -9,7 +9,7 @@ use super::jobs::{job_href, open_started_job};
 use crate::api::jobs::{StartGc, start_gc};
 use crate::api::status::get_status;
 use crate::model::{GcRequest, JobEvent, JobItem, JobStatus, JobSummary, Operation};
-use crate::ui::components::{Dialog, checkbox, reason};
+use crate::ui::components::{ConfirmActions, Dialog, checkbox, reason};
 use crate::ui::format;
 use crate::ui::live::{Flow, watch_job_events};
 use crate::ui::session::Allowed;
@@ -170,21 +170,14 @@ fn DryRun(job: JobSummary, delete_untagged: bool) -> impl IntoView {
             <Dialog title=s.gc_confirm_title on_close=move || confirming.set(false)>
                 <p>{s.gc_confirm_text}</p>
                 {move || start.value().get().and_then(Result::err).map(reason)}
-                <div class="dialog-actions">
-                    <button
-                        type="button"
-                        class="button danger"
-                        disabled=move || start.pending().get()
-                        on:click=move |_| {
-                            start.dispatch(StartGc { request: GcRequest { dry_run: false, delete_untagged } });
-                        }
-                    >
-                        {s.gc_confirm}
-                    </button>
-                    <button type="button" class="button secondary" on:click=move |_| confirming.set(false)>
-                        {s.cancel}
-                    </button>
-                </div>
+                <ConfirmActions
+                    label=s.gc_confirm
+                    busy=start.pending()
+                    on_confirm=Callback::new(move |()| {
+                        start.dispatch(StartGc { request: GcRequest { dry_run: false, delete_untagged } });
+                    })
+                    on_cancel=Callback::new(move |()| confirming.set(false))
+                />
             </Dialog>
         </Show>
     }

@@ -6,7 +6,7 @@ use strum::VariantArray as _;
 
 use crate::api::accounts::{CreateToken, RevokeToken};
 use crate::model::{CreatedToken, Role, TokenInfo};
-use crate::ui::components::{CopyButton, Dialog, reason, text_field};
+use crate::ui::components::{ConfirmActions, CopyButton, Dialog, reason, text_field};
 use crate::ui::session::{role_options, use_session};
 use crate::ui::strings::{fill, strings};
 
@@ -173,21 +173,14 @@ pub fn RevokeDialog(
                 <code>{token.prefix.clone()}</code>
             </p>
             {move || action.value().get().and_then(Result::err).map(reason)}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="button danger"
-                    disabled=move || action.pending().get()
-                    on:click=move |_| {
-                        action.dispatch(RevokeToken { id: id.clone() });
-                    }
-                >
-                    {s.revoke}
-                </button>
-                <button type="button" class="button secondary" on:click=move |_| revoking.set(None)>
-                    {s.cancel}
-                </button>
-            </div>
+            <ConfirmActions
+                label=s.revoke
+                busy=action.pending()
+                on_confirm=Callback::new(move |()| {
+                    action.dispatch(RevokeToken { id: id.clone() });
+                })
+                on_cancel=Callback::new(move |()| revoking.set(None))
+            />
         </Dialog>
     }
 }
