@@ -294,5 +294,31 @@ pub(super) fn text(key: Key) -> &'static str {
         GcStillStored => "still in storage after the sweep",
         GcFreed => "freed {} ({} bytes; the dry run predicted {} bytes); {} blobs and {} manifests deleted",
         ServerStopping => "the server is stopping: try again once it is back",
+        RetentionMatched => "{} repositories match `{}`",
+        RetentionMatchedDryRun => "{} repositories match `{}`; dry run: nothing is deleted",
+        RetentionTagsUnreadable => "{}: cannot read its tags: {}",
+        RetentionTagsUnreadableItem => "cannot read its tags: {}",
+        RetentionCounted => "{}: {} tags, {} go, {} stay",
+        RetentionBytesUnknownBecause => "{}: bytes freed unknown: {}",
+        RetentionStorageUnreadable => "the storage usage could not be read: {}",
+        RetentionFrees => "frees {} after a garbage collection",
+        RetentionBytesUnknown => "bytes freed unknown",
+        RetentionImageGoesWith => "{}; the image goes with its tags {}",
+        RetentionOnlyTag => "only the tag: {} still point at its image",
+        RetentionBeyondKeepLast => "not one of the newest {}",
+        RetentionOlderThan => "created {} days ago, older than {} days",
+        RetentionWouldDelete => "would delete: {}",
+        RetentionDryRunTotal => "dry run: {} tags would go, freeing {} after a garbage collection",
+        RetentionDeletedCount => "deleted {} tags",
+        RetentionDeleted => "deleted: {}",
+        RetentionDeletedDigest => "{}: deleted {} with {}",
+        RetentionCancelledBeforeTag => "cancelled before this tag was deleted",
+        RetentionDeletedTag => "{}: deleted the tag {}",
+        RetentionDeletingTagFailed => "{}: deleting the tag {} failed: {}",
+        GcAfterStarted => "gc_after: started garbage collection job {}",
+        GcAfterNotStarted => "gc_after: garbage collection not started: {}",
+        GcAfterUnavailable => {
+            "gc_after: GC not available for this registry; the bytes are reclaimed when the registry's garbage-collect runs"
+        }
     }
 }

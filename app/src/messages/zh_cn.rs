@@ -261,6 +261,32 @@ pub(super) fn text(key: Key) -> &'static str {
         GcStillStored => "清理后仍在存储中",
         GcFreed => "已释放 {}（{} 字节；试运行预计 {} 字节）；删除了 {} 个数据块和 {} 个清单",
         ServerStopping => "服务器正在停止：请在其恢复后重试",
+        RetentionMatched => "{} 个仓库匹配 `{}`",
+        RetentionMatchedDryRun => "{} 个仓库匹配 `{}`；试运行：不会删除任何内容",
+        RetentionTagsUnreadable => "{}：无法读取其标签：{}",
+        RetentionTagsUnreadableItem => "无法读取其标签：{}",
+        RetentionCounted => "{}：{} 个标签，删除 {} 个，保留 {} 个",
+        RetentionBytesUnknownBecause => "{}：释放的字节数未知：{}",
+        RetentionStorageUnreadable => "无法读取存储用量：{}",
+        RetentionFrees => "垃圾回收后释放 {}",
+        RetentionBytesUnknown => "释放的字节数未知",
+        RetentionImageGoesWith => "{}；镜像连同其标签 {} 一起删除",
+        RetentionOnlyTag => "仅删除标签：{} 仍指向其镜像",
+        RetentionBeyondKeepLast => "不在最新的 {} 个之内",
+        RetentionOlderThan => "创建于 {} 天前，早于 {} 天",
+        RetentionWouldDelete => "将删除：{}",
+        RetentionDryRunTotal => "试运行：将删除 {} 个标签，垃圾回收后释放 {}",
+        RetentionDeletedCount => "已删除 {} 个标签",
+        RetentionDeleted => "已删除：{}",
+        RetentionDeletedDigest => "{}：已删除 {} 及其标签 {}",
+        RetentionCancelledBeforeTag => "在删除此标签之前已取消",
+        RetentionDeletedTag => "{}：已删除标签 {}",
+        RetentionDeletingTagFailed => "{}：删除标签 {} 失败：{}",
+        GcAfterStarted => "gc_after：已启动垃圾回收任务 {}",
+        GcAfterNotStarted => "gc_after：未启动垃圾回收：{}",
+        GcAfterUnavailable => {
+            "gc_after：此镜像仓库不支持垃圾回收；这些字节会在镜像仓库运行 garbage-collect 时回收"
+        }
     }
 }
 
