@@ -320,5 +320,68 @@ pub(super) fn text(key: Key) -> &'static str {
         GcAfterUnavailable => {
             "gc_after: GC not available for this registry; the bytes are reclaimed when the registry's garbage-collect runs"
         }
+        MergeNotOurs => "{}: `{}` is on {}; a merge works within this registry: name repository:tag",
+        MergeNamesDigest => "{}: `{}` names a digest; name the tag (repository:tag)",
+        MergeSuffixInvalid => {
+            "suffixes: `{}` cannot end a tag: use at most {} letters, digits, `_`, `.` or `-` (e.g. -x86)"
+        }
+        MergeSuffixesEmpty => {
+            "suffixes is empty: name the arch suffixes to group tags by, e.g. -x86 and -arm"
+        }
+        MergeBothWays => "give either sources and target, or repository and suffixes, not both",
+        MergeNeitherWay => {
+            "name what to combine: sources (repository:tag, at least two) and target, or repository and suffixes"
+        }
+        MergeOneSource => "sources names one tag: name at least two single-arch tags to combine",
+        MergeTargetMissing => {
+            "target is missing: name the multi-arch tag to write (repository:tag, e.g. app:1.0)"
+        }
+        MergeTargetIsSource => {
+            "target {} is one of the sources: the index would replace it; choose another tag"
+        }
+        MergeNothingToCombine => {
+            "no tag of {} has two or more of the suffixes {} on the same base: there is nothing to combine"
+        }
+        MergeSingleLeftAlone => "{}: no other architecture of it, left alone",
+        MergeAlreadyIndex => {
+            "{} is already a multi-arch index ({}): split it first, or name its single-platform tags"
+        }
+        MergeNotImage => "{} is not a container image ({}): only images can be combined",
+        MergeNoConfig => "{} has no image config",
+        MergeNoPlatform => "the image config of {} names no os and architecture",
+        MergeTargetUnreadable => "cannot read the target tag {}: {}",
+        MergeSamePlatform => "{} are all {}: an index holds one image per platform",
+        MergeNothingWritten => "{}; nothing written",
+        MergeNothingToWrite => "nothing to write",
+        MergeKindOci => "OCI index",
+        MergeKindList => "manifest list",
+        MergeAlreadyHolds => "already holds this {} ({}): nothing written",
+        MergeConflictTarget => {
+            "conflict: the target tag holds {}, not the index {}; not overwritten (set overwrite to replace it)"
+        }
+        MergeCancelledNotWritten => "cancelled; the target tag was not written",
+        MergeCopyFailed => "copying {} ({}) into {}: {}; the target tag was not written",
+        MergeStoredAs => "the registry stored the index as {}, not {}: its children may not be what was read",
+        MergeWriting => "writing {}: {}",
+        MergeWrote => "wrote a {} of {} ({})",
+        MergeMounted => "{}; {} blobs mounted from other repositories",
+        MergeCancelledSourcesKept => "cancelled: source tags kept",
+        MergeSourcesKeptResolves => "source tags kept: {} resolves to {}, not the index",
+        MergeNothing => "nothing",
+        MergeSourcesKeptUnchecked => "source tags kept: cannot check {}: {}",
+        MergeMoved => "it moved to {} since it was read",
+        MergeSourceKept => "{} kept: {}",
+        MergeDeletedSources => "deleted the source tags {}",
+        SplitNotOurs => "source: `{}` is on {}; a split works within this registry",
+        SplitNamesDigest => "source: `{}` names a digest; name the multi-arch tag (repository:tag)",
+        SplitSuffixNoTag => "suffixes: `{}` for {} does not make a tag of `{}`: {}",
+        SplitSuffixEmpty => "suffixes: the suffix for {} is empty: the tag would be the source itself",
+        SplitSuffixesEmpty => "suffixes is empty: give a suffix per platform, e.g. {}",
+        SplitSingleImage => "{} is a single image, not a multi-arch index: there is nothing to split",
+        SplitIsIndex => "{} is an index ({})",
+        SplitNoSuffixLog => "{}: no suffix given for it, left out",
+        SplitNoSuffixItem => "no suffix given for {}: left out",
+        SplitSameTag => "two platforms would both get the tag {}: give them different suffixes",
+        SplitInvalidDigest => "the index names an invalid digest: {}",
     }
 }

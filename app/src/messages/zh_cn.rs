@@ -287,6 +287,57 @@ pub(super) fn text(key: Key) -> &'static str {
         GcAfterUnavailable => {
             "gc_after：此镜像仓库不支持垃圾回收；这些字节会在镜像仓库运行 garbage-collect 时回收"
         }
+        MergeNotOurs => "{}：`{}` 位于 {}；合并只在本镜像仓库内进行：请给出 仓库:标签",
+        MergeNamesDigest => "{}：`{}` 指定的是摘要；请给出标签（仓库:标签）",
+        MergeSuffixInvalid => {
+            "suffixes：`{}` 不能作为标签结尾：最多使用 {} 个字母、数字、`_`、`.` 或 `-`（例如 -x86）"
+        }
+        MergeSuffixesEmpty => "suffixes 为空：请给出用于对标签分组的架构后缀，例如 -x86 和 -arm",
+        MergeBothWays => "请给出 sources 和 target，或 repository 和 suffixes，不能同时给出",
+        MergeNeitherWay => {
+            "请指定要合并的内容：sources（仓库:标签，至少两个）和 target，或 repository 和 suffixes"
+        }
+        MergeOneSource => "sources 只指定了一个标签：请至少指定两个要合并的单架构标签",
+        MergeTargetMissing => "缺少 target：请指定要写入的多架构标签（仓库:标签，例如 app:1.0）",
+        MergeTargetIsSource => "target {} 是来源之一：索引会替换它；请选择其他标签",
+        MergeNothingToCombine => "{} 中没有标签在同一基础名上带有后缀 {} 中的两个或更多：没有可合并的内容",
+        MergeSingleLeftAlone => "{}：没有它的其他架构，保持不变",
+        MergeAlreadyIndex => "{} 已经是多架构索引（{}）：请先拆分它，或指定其单平台标签",
+        MergeNotImage => "{} 不是容器镜像（{}）：只能合并镜像",
+        MergeNoConfig => "{} 没有镜像配置",
+        MergeNoPlatform => "{} 的镜像配置未指明操作系统和架构",
+        MergeTargetUnreadable => "无法读取目标标签 {}：{}",
+        MergeSamePlatform => "{} 都是 {}：一个索引中每个平台只能有一个镜像",
+        MergeNothingWritten => "{}；未写入任何内容",
+        MergeNothingToWrite => "没有可写入的内容",
+        MergeKindOci => "OCI 索引",
+        MergeKindList => "清单列表",
+        MergeAlreadyHolds => "已是此{}（{}）：未写入任何内容",
+        MergeConflictTarget => "冲突：目标标签指向 {}，而不是索引 {}；未覆盖（设置 overwrite 以替换）",
+        MergeCancelledNotWritten => "已取消；未写入目标标签",
+        MergeCopyFailed => "将 {}（{}）复制到 {} 时出错：{}；未写入目标标签",
+        MergeStoredAs => "镜像仓库将索引存储为 {}，而不是 {}：其子清单可能与读取的不一致",
+        MergeWriting => "写入 {} 时出错：{}",
+        MergeWrote => "已写入{}，共 {} 个平台（{}）",
+        MergeMounted => "{}；从其他仓库挂载了 {} 个数据块",
+        MergeCancelledSourcesKept => "已取消：保留来源标签",
+        MergeSourcesKeptResolves => "保留来源标签：{} 指向 {}，而不是该索引",
+        MergeNothing => "无",
+        MergeSourcesKeptUnchecked => "保留来源标签：无法检查 {}：{}",
+        MergeMoved => "读取后它已改为指向 {}",
+        MergeSourceKept => "保留 {}：{}",
+        MergeDeletedSources => "已删除来源标签 {}",
+        SplitNotOurs => "source：`{}` 位于 {}；拆分只在本镜像仓库内进行",
+        SplitNamesDigest => "source：`{}` 指定的是摘要；请给出多架构标签（仓库:标签）",
+        SplitSuffixNoTag => "suffixes：后缀 `{}`（用于 {}）无法与 `{}` 组成标签：{}",
+        SplitSuffixEmpty => "suffixes：{} 的后缀为空：标签将是来源本身",
+        SplitSuffixesEmpty => "suffixes 为空：请为每个平台给出后缀，例如 {}",
+        SplitSingleImage => "{} 是单个镜像，不是多架构索引：没有可拆分的内容",
+        SplitIsIndex => "{} 是一个索引（{}）",
+        SplitNoSuffixLog => "{}：未给出其后缀，已略过",
+        SplitNoSuffixItem => "未给出 {} 的后缀：已略过",
+        SplitSameTag => "两个平台都会得到标签 {}：请给它们不同的后缀",
+        SplitInvalidDigest => "索引中有无效的摘要：{}",
     }
 }
 
