@@ -467,6 +467,23 @@ keys! {
     SplitNoSuffixItem,
     SplitSameTag,
     SplitInvalidDigest,
+    // The copy engine's steps and retries; the Docker daemon's steps.
+    RetryFailedAfter,
+    RetryRetrying,
+    RetryBlobNotSeen,
+    StepCheckingBlobIn,
+    StepMountingBlobFrom,
+    StepCopyingBlob,
+    StepChecking,
+    StepWriting,
+    StepReading,
+    StepReadingManifest,
+    StepReadingConfig,
+    CancelledDuringPull,
+    CancelledDuringPush,
+    ArchValueEmpty,
+    ArchValueInvalid,
+    PushTargetRefused,
 }
 
 impl Key {

@@ -338,6 +338,22 @@ pub(super) fn text(key: Key) -> &'static str {
         SplitNoSuffixItem => "未给出 {} 的后缀：已略过",
         SplitSameTag => "两个平台都会得到标签 {}：请给它们不同的后缀",
         SplitInvalidDigest => "索引中有无效的摘要：{}",
+        RetryFailedAfter => "{} 失败，已尝试 {} 次",
+        RetryRetrying => "{} 失败：{}；{} 后重试（第 {}/{} 次）",
+        RetryBlobNotSeen => "{}：镜像仓库尚未看到它的某个数据块（{}）；正在重试",
+        StepCheckingBlobIn => "检查数据块 {}（在 {} 中）",
+        StepMountingBlobFrom => "挂载数据块 {}（来自 {}）",
+        StepCopyingBlob => "复制数据块 {}",
+        StepChecking => "检查 {}",
+        StepWriting => "写入 {}",
+        StepReading => "读取 {}",
+        StepReadingManifest => "读取清单 {}",
+        StepReadingConfig => "读取镜像配置",
+        CancelledDuringPull => "在拉取过程中已取消",
+        CancelledDuringPush => "在上传过程中已取消",
+        ArchValueEmpty => "arch_value 为空：请为 arch_mode custom 给出后缀（例如 `x86`）",
+        ArchValueInvalid => "arch_value {} 只能包含字母、数字、`_`、`.` 和 `-`",
+        PushTargetRefused => "{} → {}：{}",
     }
 }
 

@@ -176,11 +176,11 @@ pub async fn copy_image(
     };
     let target_name = image_name(repository, &reference);
 
-    let what = format!("checking {target_name}");
+    let what = crate::msg!(StepChecking, &target_name);
     let existing = match &spec.target_tag {
         Some(tag) if memo.tag(repository, tag) == TagKnown::Absent => None,
         _ => {
-            retrying(&what, observer, cancel, || async {
+            retrying(what, observer, cancel, || async {
                 match &spec.target_tag {
                     Some(tag) => target.tag_digest(repository, tag, true).await,
                     None => target.head_manifest(repository, &reference).await,
@@ -262,7 +262,7 @@ async fn put_manifest(
     write: Write,
 ) -> Result<(), CopyError> {
     let repository = &ctx.spec.target_repository;
-    let what = format!("writing {}", image_name(repository, reference));
+    let what = crate::msg!(StepWriting, image_name(repository, reference));
     let mut rechecks = 0;
     let put = || ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone());
     let written = loop {
@@ -280,11 +280,7 @@ async fn put_manifest(
                     && error.codes().any(|c| c == "MANIFEST_BLOB_UNKNOWN") =>
             {
                 rechecks += 1;
-                ctx.observer.log(
-                    LogLevel::Warn,
-                    format!("{what}: the registry did not see one of its blobs yet ({error}); trying again")
-                        .into(),
-                );
+                ctx.observer.log(LogLevel::Warn, crate::msg!(RetryBlobNotSeen, what.clone(), &error));
                 tokio::select! {
                     biased;
                     _ = ctx.cancel.cancelled() => return Err(CopyError::Cancelled),

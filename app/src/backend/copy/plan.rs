@@ -215,9 +215,9 @@ pub(super) struct Plan {
 pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> Result<Root, CopyError> {
     let spec = ctx.spec;
     let (repository, reference) = (&spec.source_repository, &spec.source_reference);
-    let what = format!("reading {repository}:{reference}");
+    let what = crate::msg!(StepReading, &format!("{repository}:{reference}"));
     let manifest =
-        retrying(&what, ctx.observer, ctx.cancel, || ctx.source.fetch_manifest(repository, reference))
+        retrying(what, ctx.observer, ctx.cancel, || ctx.source.fetch_manifest(repository, reference))
             .await?
             .ok_or_else(|| CopyError::NotFound { reference: image_name(repository, reference) })?;
     verify_manifest(ctx, &manifest)?;
@@ -343,9 +343,9 @@ fn check_digest(manifest: &Manifest, digest: &str) -> Result<Digest, CopyError> 
 /// A child manifest by digest (cached by the client), checked against its digest.
 async fn fetch_child(ctx: &Ctx<'_>, entry: &Descriptor) -> Result<Arc<Manifest>, CopyError> {
     let repository = &ctx.spec.source_repository;
-    let what = format!("reading manifest {}", short_digest(&entry.digest));
+    let what = crate::msg!(StepReadingManifest, short_digest(&entry.digest));
     let child =
-        retrying(&what, ctx.observer, ctx.cancel, || ctx.source.entry_manifest(repository, entry)).await?;
+        retrying(what, ctx.observer, ctx.cancel, || ctx.source.entry_manifest(repository, entry)).await?;
     verify_manifest(ctx, &child)?;
     Ok(child)
 }
@@ -381,7 +381,7 @@ async fn check_single_platform(
         return Ok(());
     };
     let repository = &ctx.spec.source_repository;
-    let summary = retrying("reading the image config", ctx.observer, ctx.cancel, || {
+    let summary = retrying(crate::msg!(StepReadingConfig), ctx.observer, ctx.cancel, || {
         ctx.source.image_config(repository, config)
     })
     .await?;
