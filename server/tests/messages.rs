@@ -191,3 +191,16 @@ async fn a_retention_dry_runs_log_lines_and_item_details_read_in_chinese_while_l
         assert!(logs.contains("msg/app: 1 tags, 1 go, 0 stay"), "{logs}");
     }
 }
+
+#[tokio::test]
+async fn why_gc_is_unavailable_reads_in_the_requests_language() {
+    let app = app();
+    let (status, en) = api(&app, "GET", "/api/health", None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        en["gc_unavailable_reason"].as_str().unwrap().starts_with("REGISTRY_MODE=external: the registry at")
+    );
+    let (_, zh) = api(&app, "GET", "/api/health", None, &[("accept-language", "zh-CN")]).await;
+    let reason = zh["gc_unavailable_reason"].as_str().unwrap();
+    assert!(reason.starts_with("REGISTRY_MODE=external：") && reason.contains("垃圾回收"), "{zh}");
+}

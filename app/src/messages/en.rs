@@ -398,6 +398,9 @@ pub(super) fn text(key: Key) -> &'static str {
         CancelledDuringPush => "cancelled during the push",
         ArchValueEmpty => "arch_value is empty: give the suffix for arch_mode custom (for example `x86`)",
         ArchValueInvalid => "arch_value {} may contain only letters, digits, `_`, `.` and `-`",
+        GcExternal => {
+            "REGISTRY_MODE=external: the registry at {} is run elsewhere, so garbage collection runs on its host (`registry garbage-collect /etc/docker/registry/config.yml` while it is read-only or stopped)"
+        }
         PushTargetRefused => "{} → {}: {}",
     }
 }

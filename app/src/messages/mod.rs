@@ -483,6 +483,8 @@ keys! {
     CancelledDuringPush,
     ArchValueEmpty,
     ArchValueInvalid,
+    // Garbage collection availability.
+    GcExternal,
     PushTargetRefused,
 }
 

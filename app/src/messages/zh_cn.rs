@@ -353,6 +353,9 @@ pub(super) fn text(key: Key) -> &'static str {
         CancelledDuringPush => "在上传过程中已取消",
         ArchValueEmpty => "arch_value 为空：请为 arch_mode custom 给出后缀（例如 `x86`）",
         ArchValueInvalid => "arch_value {} 只能包含字母、数字、`_`、`.` 和 `-`",
+        GcExternal => {
+            "REGISTRY_MODE=external：{} 处的镜像仓库在别处运行，因此垃圾回收需在其所在主机上进行（在仓库只读或停止期间运行 `registry garbage-collect /etc/docker/registry/config.yml`）"
+        }
         PushTargetRefused => "{} → {}：{}",
     }
 }
