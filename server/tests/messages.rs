@@ -204,3 +204,18 @@ async fn why_gc_is_unavailable_reads_in_the_requests_language() {
     let reason = zh["gc_unavailable_reason"].as_str().unwrap();
     assert!(reason.starts_with("REGISTRY_MODE=external：") && reason.contains("垃圾回收"), "{zh}");
 }
+
+#[tokio::test]
+async fn a_previews_per_item_reason_reads_in_the_requests_language() {
+    let app = app();
+    // Removing the prefix `x86` from `x86` itself: that name is refused, before any registry call.
+    let body = serde_json::json!({ "repositories": ["x86"], "prefix_mode": "remove", "prefix_value": "x86" });
+    let path = "/api/remote-prefix-jobs/preview";
+    let (status, en) = api(&app, "POST", path, Some(body.clone()), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{en}");
+    assert!(en["repositories"][0]["error"].as_str().unwrap().contains("is the prefix itself"), "{en}");
+    let (_, zh) = api(&app, "POST", path, Some(body), &[("cookie", "lang=zh-CN")]).await;
+    let error = zh["repositories"][0]["error"].as_str().unwrap();
+    assert!(error.starts_with("x86") && !error.contains("is the prefix itself"), "{zh}");
+    assert!(error.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+}

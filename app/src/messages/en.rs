@@ -402,5 +402,7 @@ pub(super) fn text(key: Key) -> &'static str {
             "REGISTRY_MODE=external: the registry at {} is run elsewhere, so garbage collection runs on its host (`registry garbage-collect /etc/docker/registry/config.yml` while it is read-only or stopped)"
         }
         PushTargetRefused => "{} → {}: {}",
+        PrefixNoTags => "{} has no tags: there is nothing to rename",
+        AlreadyBecomes => "{} already becomes {}",
     }
 }

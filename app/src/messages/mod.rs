@@ -486,6 +486,9 @@ keys! {
     // Garbage collection availability.
     GcExternal,
     PushTargetRefused,
+    // Previews.
+    PrefixNoTags,
+    AlreadyBecomes,
 }
 
 impl Key {

@@ -357,6 +357,8 @@ pub(super) fn text(key: Key) -> &'static str {
             "REGISTRY_MODE=external：{} 处的镜像仓库在别处运行，因此垃圾回收需在其所在主机上进行（在仓库只读或停止期间运行 `registry garbage-collect /etc/docker/registry/config.yml`）"
         }
         PushTargetRefused => "{} → {}：{}",
+        PrefixNoTags => "{} 没有标签：没有可重命名的内容",
+        AlreadyBecomes => "{} 已经会变为 {}",
     }
 }
 

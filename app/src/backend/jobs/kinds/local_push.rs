@@ -124,37 +124,42 @@ pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
 
 /// Old → new names by the job's own rules, each image inspected for `arch_mode: auto`. Reads only.
 /// A daemon that cannot be reached is an error (502); an image that does not exist is a row error.
-pub async fn preview(request: &LocalPushRequest, deps: &Deps) -> Result<LocalPushPreview, AppError> {
+/// Row errors are in `lang`.
+pub async fn preview(
+    request: &LocalPushRequest,
+    deps: &Deps,
+    lang: crate::ui::lang::Lang,
+) -> Result<LocalPushPreview, AppError> {
     let (_, host) = deps.sources.target(request.target_registry_host.as_deref())?;
     let refs = image_refs(&request.image_refs)?;
     let mut items = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for reference in refs {
-        let row = |target: String, error: Option<String>| LocalPushPreviewItem {
+        let row = |target: String, error: Option<Message>| LocalPushPreviewItem {
             source: reference.clone(),
             target,
-            error,
+            error: error.map(|e| e.render(lang)),
         };
         let info = match deps.docker.find_image(&reference).await {
             Ok(Some(info)) => info,
             Ok(None) => {
-                items.push(row(String::new(), Some(format!("no local image named {reference}"))));
+                items.push(row(String::new(), Some(crate::msg!(NoLocalImage, &reference))));
                 continue;
             }
             Err(error @ DockerError::Unavailable { .. }) => return Err(error.into()),
             Err(error) => {
-                items.push(row(String::new(), Some(error.to_string())));
+                items.push(row(String::new(), Some(error.to_string().into())));
                 continue;
             }
         };
         match target_for_image(&reference, request, &host, &info.architecture).map(|t| t.to_string()) {
             Ok(target) => match seen.insert(target.clone(), reference.clone()) {
                 Some(other) => {
-                    items.push(row(String::new(), Some(format!("{other} already becomes {target}"))))
+                    items.push(row(String::new(), Some(crate::msg!(AlreadyBecomes, &other, &target))))
                 }
                 None => items.push(row(target, None)),
             },
-            Err(reason) => items.push(row(String::new(), Some(reason.to_string()))),
+            Err(reason) => items.push(row(String::new(), Some(reason))),
         }
     }
     Ok(LocalPushPreview { items })

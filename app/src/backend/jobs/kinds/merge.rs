@@ -24,7 +24,7 @@ use crate::backend::jobs::multiarch::{Group, Named, Prepared, Write, group_by_ba
 use crate::backend::jobs::plan::{Plan, describe};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{ImageReference, Reference, RepositoryName, Tag};
-use crate::model::{AppError, ItemStatus, JobItem, MergePreview, MergeRequest, Message};
+use crate::model::{AppError, ItemStatus, JobItem, MergeGroupPreview, MergePreview, MergeRequest, Message};
 use crate::msg;
 
 /// Groups read or written at once; each is a handful of small requests.
@@ -224,14 +224,25 @@ pub fn plan(request: &MergeRequest, deps: &Deps) -> Result<Plan, AppError> {
     })
 }
 
-/// What the merge would write, group by group, with conflicts; reads only.
-pub async fn preview(request: &MergeRequest, deps: &Deps) -> Result<MergePreview, AppError> {
+/// What the merge would write, group by group, with conflicts; reads only. Errors are in `lang`.
+pub async fn preview(
+    request: &MergeRequest,
+    deps: &Deps,
+    lang: crate::ui::lang::Lang,
+) -> Result<MergePreview, AppError> {
     let resolved = resolve(inputs(request, deps)?, &deps.registry).await?;
-    let groups = prepare_all(&deps.registry, &resolved).await.into_iter().map(|p| p.preview).collect();
+    let groups = prepare_all(&deps.registry, &resolved)
+        .await
+        .into_iter()
+        .map(|prepared| MergeGroupPreview {
+            error: prepared.error.map(|error| error.render(lang)),
+            ..prepared.preview
+        })
+        .collect();
     Ok(MergePreview {
         groups,
         singles: resolved.singles,
-        errors: resolved.nothing.iter().map(ToString::to_string).collect(),
+        errors: resolved.nothing.iter().map(|nothing| nothing.render(lang)).collect(),
     })
 }
 
