@@ -404,5 +404,14 @@ pub(super) fn text(key: Key) -> &'static str {
         PushTargetRefused => "{} → {}: {}",
         PrefixNoTags => "{} has no tags: there is nothing to rename",
         AlreadyBecomes => "{} already becomes {}",
+        DescIndexOne => "index of 1 platform",
+        DescIndex => "index of {} platforms",
+        DescAttestationOne => "{} and 1 attestation",
+        DescAttestations => "{} and {} attestations",
+        DescImage => "image",
+        DescArtifact => "artifact ({})",
+        DescManifestOfType => "manifest of type {}",
+        DescDocker => "Docker {}",
+        DescOci => "OCI {}",
     }
 }

@@ -489,6 +489,16 @@ keys! {
     // Previews.
     PrefixNoTags,
     AlreadyBecomes,
+    // What a manifest is (the copy engine's `read` line).
+    DescIndexOne,
+    DescIndex,
+    DescAttestationOne,
+    DescAttestations,
+    DescImage,
+    DescArtifact,
+    DescManifestOfType,
+    DescDocker,
+    DescOci,
 }
 
 impl Key {

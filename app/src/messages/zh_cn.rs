@@ -359,6 +359,15 @@ pub(super) fn text(key: Key) -> &'static str {
         PushTargetRefused => "{} → {}：{}",
         PrefixNoTags => "{} 没有标签：没有可重命名的内容",
         AlreadyBecomes => "{} 已经会变为 {}",
+        DescIndexOne => "包含 1 个平台的索引",
+        DescIndex => "包含 {} 个平台的索引",
+        DescAttestationOne => "{}，另有 1 个证明",
+        DescAttestations => "{}，另有 {} 个证明",
+        DescImage => "镜像",
+        DescArtifact => "制品（{}）",
+        DescManifestOfType => "类型为 {} 的清单",
+        DescDocker => "Docker 格式的{}",
+        DescOci => "OCI 格式的{}",
     }
 }
 

@@ -398,34 +398,35 @@ async fn check_single_platform(
 }
 
 /// "Docker image", "OCI index of 3 platforms", "OCI artifact (application/vnd.example+json)".
-fn describe(manifest: &Manifest) -> String {
-    let family = match manifest.media_type.as_str() {
-        t if t.starts_with("application/vnd.docker.") => "Docker",
-        t if t.starts_with("application/vnd.oci.") => "OCI",
-        _ => "",
-    };
+fn describe(manifest: &Manifest) -> crate::model::Message {
+    use crate::msg;
     let what = match manifest.kind {
         ManifestKind::Index => {
             let platforms = manifest.platform_entries().count();
             let extra = manifest.manifests.len() - platforms;
-            let mut text = format!("index of {platforms} platform{}", if platforms == 1 { "" } else { "s" });
-            if extra > 0 {
-                text.push_str(&format!(" and {extra} attestation{}", if extra == 1 { "" } else { "s" }));
+            let index = if platforms == 1 { msg!(DescIndexOne) } else { msg!(DescIndex, platforms) };
+            match extra {
+                0 => index,
+                1 => msg!(DescAttestationOne, index),
+                _ => msg!(DescAttestations, index, extra),
             }
-            text
         }
-        ManifestKind::Image => "image".to_owned(),
-        ManifestKind::Artifact => format!(
-            "artifact ({})",
+        ManifestKind::Image => msg!(DescImage),
+        ManifestKind::Artifact => msg!(
+            DescArtifact,
             manifest
                 .artifact_type
                 .as_deref()
                 .or(manifest.config.as_ref().map(|c| c.media_type.as_str()))
                 .unwrap_or("?")
         ),
-        _ => format!("manifest of type {}", manifest.media_type.as_str()),
+        _ => msg!(DescManifestOfType, manifest.media_type.as_str()),
     };
-    if family.is_empty() { what } else { format!("{family} {what}") }
+    match manifest.media_type.as_str() {
+        t if t.starts_with("application/vnd.docker.") => msg!(DescDocker, what),
+        t if t.starts_with("application/vnd.oci.") => msg!(DescOci, what),
+        _ => what,
+    }
 }
 
 #[cfg(test)]
