@@ -413,5 +413,10 @@ pub(super) fn text(key: Key) -> &'static str {
         DescManifestOfType => "manifest of type {}",
         DescDocker => "Docker {}",
         DescOci => "OCI {}",
+        IndexNeedsOne => "an index needs at least one manifest",
+        IndexNested => "{} is already a multi-arch index: split it first, or name its single-platform tags",
+        IndexMixesKinds => {
+            "the images mix Docker ({}) and OCI ({}) manifests, and one index cannot hold both kinds without converting one: push them in one format, or combine each format separately"
+        }
     }
 }

@@ -499,6 +499,10 @@ keys! {
     DescManifestOfType,
     DescDocker,
     DescOci,
+    // Building an index.
+    IndexNeedsOne,
+    IndexNested,
+    IndexMixesKinds,
 }
 
 impl Key {

@@ -368,6 +368,11 @@ pub(super) fn text(key: Key) -> &'static str {
         DescManifestOfType => "类型为 {} 的清单",
         DescDocker => "Docker 格式的{}",
         DescOci => "OCI 格式的{}",
+        IndexNeedsOne => "索引至少需要一个清单",
+        IndexNested => "{} 已经是多架构索引：请先拆分它，或指定其单平台标签",
+        IndexMixesKinds => {
+            "这些镜像混合了 Docker（{}）和 OCI（{}）清单，一个索引不转换其中一种就无法同时容纳两种：请以同一种格式推送，或按格式分别合并"
+        }
     }
 }
 

@@ -192,7 +192,7 @@ pub(super) async fn prepare(
                     .collect();
                 index = Some(Index { media_type: media_type.as_str().to_owned(), bytes, digest, children });
             }
-            Err(reason) => errors.push(Message::from(reason)),
+            Err(reason) => errors.push(reason),
         }
     }
     let error = (!errors.is_empty()).then(|| joined(errors));
