@@ -414,6 +414,12 @@ pub(super) fn text(key: Key) -> &'static str {
         DescDocker => "Docker {}",
         DescOci => "OCI {}",
         IndexNeedsOne => "an index needs at least one manifest",
+        CopyDigestMismatch => "blob {} from {} does not match its digest (received {}); nothing was tagged",
+        CopySizeMismatch => "blob {} from {} is {} bytes where the manifest says {}; nothing was tagged",
+        CopyConflict => "the target tag {} holds {}, not the source's {}; not overwritten",
+        CopyNotFound => "{} does not exist in the source registry",
+        CopyPlatformNotFound => "the source has no {} image (it has: {})",
+        CopyCancelledShort => "cancelled",
         IndexNested => "{} is already a multi-arch index: split it first, or name its single-platform tags",
         IndexMixesKinds => {
             "the images mix Docker ({}) and OCI ({}) manifests, and one index cannot hold both kinds without converting one: push them in one format, or combine each format separately"

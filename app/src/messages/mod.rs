@@ -501,6 +501,13 @@ keys! {
     DescOci,
     // Building an index.
     IndexNeedsOne,
+    // Why a copy failed.
+    CopyDigestMismatch,
+    CopySizeMismatch,
+    CopyConflict,
+    CopyNotFound,
+    CopyPlatformNotFound,
+    CopyCancelledShort,
     IndexNested,
     IndexMixesKinds,
 }

@@ -369,6 +369,12 @@ pub(super) fn text(key: Key) -> &'static str {
         DescDocker => "Docker 格式的{}",
         DescOci => "OCI 格式的{}",
         IndexNeedsOne => "索引至少需要一个清单",
+        CopyDigestMismatch => "数据块 {}（来自 {}）与其摘要不符（收到的是 {}）；未打任何标签",
+        CopySizeMismatch => "数据块 {}（来自 {}）为 {} 字节，而清单中写的是 {}；未打任何标签",
+        CopyConflict => "目标标签 {} 指向 {}，而不是来源的 {}；未覆盖",
+        CopyNotFound => "{} 在源镜像仓库中不存在",
+        CopyPlatformNotFound => "来源中没有 {} 镜像（它有：{}）",
+        CopyCancelledShort => "已取消",
         IndexNested => "{} 已经是多架构索引：请先拆分它，或指定其单平台标签",
         IndexMixesKinds => {
             "这些镜像混合了 Docker（{}）和 OCI（{}）清单，一个索引不转换其中一种就无法同时容纳两种：请以同一种格式推送，或按格式分别合并"

@@ -104,6 +104,33 @@ pub enum CopyError {
     Cancelled,
 }
 
+impl CopyError {
+    /// Why, in the reader's language; a registry's own answer and the reasons given as text
+    /// (`InvalidSpec`, `Unsupported`) stay as they are. Its English is the error's `Display`.
+    pub fn message(&self) -> Message {
+        use crate::msg;
+        match self {
+            CopyError::DigestMismatch { url, digest, actual } => {
+                msg!(CopyDigestMismatch, digest, url, actual)
+            }
+            CopyError::SizeMismatch { url, digest, expected, actual } => {
+                msg!(CopySizeMismatch, digest, url, *actual, *expected)
+            }
+            CopyError::Conflict { reference, existing, incoming } => {
+                msg!(CopyConflict, reference, existing, incoming)
+            }
+            CopyError::NotFound { reference } => msg!(CopyNotFound, reference),
+            CopyError::PlatformNotFound { requested, available } => {
+                msg!(CopyPlatformNotFound, requested, available)
+            }
+            CopyError::Cancelled => msg!(CopyCancelledShort),
+            CopyError::Registry(_) | CopyError::InvalidSpec(_) | CopyError::Unsupported(_) => {
+                Message::Text(self.to_string())
+            }
+        }
+    }
+}
+
 /// Everything one copy works with.
 pub(crate) struct Ctx<'a> {
     source: &'a RegistryClient,
@@ -320,6 +347,24 @@ pub(crate) fn short_digest(digest: &str) -> String {
 mod tests {
     use super::*;
     use crate::backend::registry::reference::Digest;
+
+    #[test]
+    fn a_copy_errors_message_reads_as_its_display_in_english() {
+        let (s, n) = (|t: &str| t.to_owned(), 7);
+        let errors = [
+            CopyError::DigestMismatch { url: s("u"), digest: s("d"), actual: s("a") },
+            CopyError::SizeMismatch { url: s("u"), digest: s("d"), expected: n, actual: n + 1 },
+            CopyError::Conflict { reference: s("r"), existing: s("e"), incoming: s("i") },
+            CopyError::NotFound { reference: s("r") },
+            CopyError::PlatformNotFound { requested: s("linux/s390x"), available: s("linux/amd64") },
+            CopyError::Unsupported(s("why")),
+            CopyError::Cancelled,
+        ];
+        for error in errors {
+            assert_eq!(error.message().to_string(), error.to_string());
+            assert!(error.message().code().is_some() || matches!(error, CopyError::Unsupported(_)));
+        }
+    }
 
     #[test]
     fn log_helpers() {

@@ -114,7 +114,7 @@ where
         number += 1;
         observer.log(
             LogLevel::Warn,
-            crate::msg!(RetryRetrying, what.clone(), &error, seconds(delay), number, MAX_ATTEMPTS),
+            crate::msg!(RetryRetrying, what.clone(), error.message(), seconds(delay), number, MAX_ATTEMPTS),
         );
         tokio::select! {
             biased;

@@ -63,7 +63,7 @@ pub(super) async fn push_verified(
     .await
     .map_err(|error| match error {
         CopyError::Cancelled => ItemOutcome::cancelled(crate::msg!(CancelledVerifying)),
-        error => ItemOutcome::failed(crate::msg!(PushedNotVerified, &error)),
+        error => ItemOutcome::failed(crate::msg!(PushedNotVerified, error.message())),
     })?;
     match (served, &moved.digest) {
         (Some(served), Some(pushed)) if served != pushed.as_str() => {

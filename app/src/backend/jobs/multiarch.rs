@@ -284,7 +284,7 @@ pub(super) async fn merge_group(
                         source,
                         child,
                         &target.repository,
-                        &error
+                        error.message()
                     ));
                 }
             }
