@@ -160,3 +160,62 @@ async fn job_log_lines_read_in_the_viewers_language_while_the_original_logs_stay
     let job: Job = rpc_in(&app, "get-job", &jobs::GetJob { id }, None).await.unwrap();
     assert!(job.logs[0].message.to_string().starts_with("queued: "), "{:?}", job.logs);
 }
+
+#[tokio::test]
+async fn a_retention_dry_runs_log_lines_and_item_details_read_in_chinese_while_logs_stay_english() {
+    let registry = rm_harness::registry::Registry::builder().start().await.unwrap();
+    let spec = rm_harness::ImageSpec::docker().seed(31).layers(&[1_000]).created("2020-01-01T00:00:00Z");
+    registry.push_image("msg/app", "old", &spec).await.unwrap();
+    let app = common::app_for(&registry, common::NO_DOCKER, &[]);
+    let policy = serde_json::json!({ "name": "m", "repositories": "msg/*", "older_than_days": 30 });
+    let body = serde_json::json!({ "policy": policy, "dry_run": true });
+    let (status, started) = api(&app, "POST", "/api/retention-jobs", Some(body), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+    assert_eq!(common::wait_job(&app, &id).await["state"], "succeeded");
+
+    for headers in [&[("accept-language", "zh-CN")][..], &[("cookie", "lang=zh-CN")][..]] {
+        let (status, zh) = api(&app, "GET", &format!("/api/sync-jobs/{id}"), None, headers).await;
+        assert_eq!(status, StatusCode::OK, "{headers:?}");
+        let entries: Vec<&str> =
+            zh["log_entries"].as_array().unwrap().iter().map(|l| l["message"].as_str().unwrap()).collect();
+        assert!(
+            entries.contains(&"1 个仓库匹配 `msg/*`；试运行：不会删除任何内容"),
+            "{headers:?}: {entries:?}"
+        );
+        assert!(entries.contains(&"msg/app：1 个标签，删除 1 个，保留 0 个"), "{headers:?}: {entries:?}");
+        let detail = zh["items"][0]["detail"].as_str().unwrap();
+        assert!(detail.starts_with("将删除：创建于 "), "{headers:?}: {detail}");
+        let logs = zh["logs"].to_string();
+        assert!(logs.contains("1 repositories match `msg/*`; dry run: nothing is deleted"), "{logs}");
+        assert!(logs.contains("msg/app: 1 tags, 1 go, 0 stay"), "{logs}");
+    }
+}
+
+#[tokio::test]
+async fn why_gc_is_unavailable_reads_in_the_requests_language() {
+    let app = app();
+    let (status, en) = api(&app, "GET", "/api/health", None, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        en["gc_unavailable_reason"].as_str().unwrap().starts_with("REGISTRY_MODE=external: the registry at")
+    );
+    let (_, zh) = api(&app, "GET", "/api/health", None, &[("accept-language", "zh-CN")]).await;
+    let reason = zh["gc_unavailable_reason"].as_str().unwrap();
+    assert!(reason.starts_with("REGISTRY_MODE=external：") && reason.contains("垃圾回收"), "{zh}");
+}
+
+#[tokio::test]
+async fn a_previews_per_item_reason_reads_in_the_requests_language() {
+    let app = app();
+    // Removing the prefix `x86` from `x86` itself: that name is refused, before any registry call.
+    let body = serde_json::json!({ "repositories": ["x86"], "prefix_mode": "remove", "prefix_value": "x86" });
+    let path = "/api/remote-prefix-jobs/preview";
+    let (status, en) = api(&app, "POST", path, Some(body.clone()), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{en}");
+    assert!(en["repositories"][0]["error"].as_str().unwrap().contains("is the prefix itself"), "{en}");
+    let (_, zh) = api(&app, "POST", path, Some(body), &[("cookie", "lang=zh-CN")]).await;
+    let error = zh["repositories"][0]["error"].as_str().unwrap();
+    assert!(error.starts_with("x86") && !error.contains("is the prefix itself"), "{zh}");
+    assert!(error.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+}

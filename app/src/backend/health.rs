@@ -7,7 +7,8 @@ use super::docker::detected_arch;
 use crate::model::Health;
 
 /// Asks the registry and the Docker daemon at once; either being down is reported, not raised.
-pub async fn check(state: &AppState) -> Health {
+/// Our own wording (why GC is unavailable) is rendered in `lang`.
+pub async fn check(state: &AppState, lang: crate::ui::lang::Lang) -> Health {
     let (registry, docker) = tokio::join!(state.registry.ping(), state.docker.version());
     let host_machine = std::env::consts::ARCH.to_owned();
     let (gc_available, gc_unavailable_reason) = super::service::gc::availability(state);
@@ -30,6 +31,6 @@ pub async fn check(state: &AppState) -> Health {
             .unwrap_or_default(),
         registry_mode: state.config.registry_mode.as_str().to_owned(),
         gc_available,
-        gc_unavailable_reason,
+        gc_unavailable_reason: gc_unavailable_reason.map(|reason| reason.render(lang)),
     }
 }

@@ -294,5 +294,135 @@ pub(super) fn text(key: Key) -> &'static str {
         GcStillStored => "still in storage after the sweep",
         GcFreed => "freed {} ({} bytes; the dry run predicted {} bytes); {} blobs and {} manifests deleted",
         ServerStopping => "the server is stopping: try again once it is back",
+        RetentionMatched => "{} repositories match `{}`",
+        RetentionMatchedDryRun => "{} repositories match `{}`; dry run: nothing is deleted",
+        RetentionTagsUnreadable => "{}: cannot read its tags: {}",
+        RetentionTagsUnreadableItem => "cannot read its tags: {}",
+        RetentionCounted => "{}: {} tags, {} go, {} stay",
+        RetentionBytesUnknownBecause => "{}: bytes freed unknown: {}",
+        RetentionStorageUnreadable => "the storage usage could not be read: {}",
+        RetentionFrees => "frees {} after a garbage collection",
+        RetentionBytesUnknown => "bytes freed unknown",
+        RetentionImageGoesWith => "{}; the image goes with its tags {}",
+        RetentionOnlyTag => "only the tag: {} still point at its image",
+        RetentionBeyondKeepLast => "not one of the newest {}",
+        RetentionOlderThan => "created {} days ago, older than {} days",
+        RetentionWouldDelete => "would delete: {}",
+        RetentionDryRunTotal => "dry run: {} tags would go, freeing {} after a garbage collection",
+        RetentionDeletedCount => "deleted {} tags",
+        RetentionDeleted => "deleted: {}",
+        RetentionDeletedDigest => "{}: deleted {} with {}",
+        RetentionCancelledBeforeTag => "cancelled before this tag was deleted",
+        RetentionDeletedTag => "{}: deleted the tag {}",
+        RetentionDeletingTagFailed => "{}: deleting the tag {} failed: {}",
+        GcAfterStarted => "gc_after: started garbage collection job {}",
+        GcAfterNotStarted => "gc_after: garbage collection not started: {}",
+        GcAfterUnavailable => {
+            "gc_after: GC not available for this registry; the bytes are reclaimed when the registry's garbage-collect runs"
+        }
+        MergeNotOurs => "{}: `{}` is on {}; a merge works within this registry: name repository:tag",
+        MergeNamesDigest => "{}: `{}` names a digest; name the tag (repository:tag)",
+        MergeSuffixInvalid => {
+            "suffixes: `{}` cannot end a tag: use at most {} letters, digits, `_`, `.` or `-` (e.g. -x86)"
+        }
+        MergeSuffixesEmpty => {
+            "suffixes is empty: name the arch suffixes to group tags by, e.g. -x86 and -arm"
+        }
+        MergeBothWays => "give either sources and target, or repository and suffixes, not both",
+        MergeNeitherWay => {
+            "name what to combine: sources (repository:tag, at least two) and target, or repository and suffixes"
+        }
+        MergeOneSource => "sources names one tag: name at least two single-arch tags to combine",
+        MergeTargetMissing => {
+            "target is missing: name the multi-arch tag to write (repository:tag, e.g. app:1.0)"
+        }
+        MergeTargetIsSource => {
+            "target {} is one of the sources: the index would replace it; choose another tag"
+        }
+        MergeNothingToCombine => {
+            "no tag of {} has two or more of the suffixes {} on the same base: there is nothing to combine"
+        }
+        MergeSingleLeftAlone => "{}: no other architecture of it, left alone",
+        MergeAlreadyIndex => {
+            "{} is already a multi-arch index ({}): split it first, or name its single-platform tags"
+        }
+        MergeNotImage => "{} is not a container image ({}): only images can be combined",
+        MergeNoConfig => "{} has no image config",
+        MergeNoPlatform => "the image config of {} names no os and architecture",
+        MergeTargetUnreadable => "cannot read the target tag {}: {}",
+        MergeSamePlatform => "{} are all {}: an index holds one image per platform",
+        MergeNothingWritten => "{}; nothing written",
+        MergeNothingToWrite => "nothing to write",
+        MergeKindOci => "OCI index",
+        MergeKindList => "manifest list",
+        MergeAlreadyHolds => "already holds this {} ({}): nothing written",
+        MergeConflictTarget => {
+            "conflict: the target tag holds {}, not the index {}; not overwritten (set overwrite to replace it)"
+        }
+        MergeCancelledNotWritten => "cancelled; the target tag was not written",
+        MergeCopyFailed => "copying {} ({}) into {}: {}; the target tag was not written",
+        MergeStoredAs => "the registry stored the index as {}, not {}: its children may not be what was read",
+        MergeWriting => "writing {}: {}",
+        MergeWrote => "wrote a {} of {} ({})",
+        MergeMounted => "{}; {} blobs mounted from other repositories",
+        MergeCancelledSourcesKept => "cancelled: source tags kept",
+        MergeSourcesKeptResolves => "source tags kept: {} resolves to {}, not the index",
+        MergeNothing => "nothing",
+        MergeSourcesKeptUnchecked => "source tags kept: cannot check {}: {}",
+        MergeMoved => "it moved to {} since it was read",
+        MergeSourceKept => "{} kept: {}",
+        MergeDeletedSources => "deleted the source tags {}",
+        SplitNotOurs => "source: `{}` is on {}; a split works within this registry",
+        SplitNamesDigest => "source: `{}` names a digest; name the multi-arch tag (repository:tag)",
+        SplitSuffixNoTag => "suffixes: `{}` for {} does not make a tag of `{}`: {}",
+        SplitSuffixEmpty => "suffixes: the suffix for {} is empty: the tag would be the source itself",
+        SplitSuffixesEmpty => "suffixes is empty: give a suffix per platform, e.g. {}",
+        SplitSingleImage => "{} is a single image, not a multi-arch index: there is nothing to split",
+        SplitIsIndex => "{} is an index ({})",
+        SplitNoSuffixLog => "{}: no suffix given for it, left out",
+        SplitNoSuffixItem => "no suffix given for {}: left out",
+        SplitSameTag => "two platforms would both get the tag {}: give them different suffixes",
+        SplitInvalidDigest => "the index names an invalid digest: {}",
+        RetryFailedAfter => "{} failed after {} attempts",
+        RetryRetrying => "{} failed: {}; retrying in {} (attempt {}/{})",
+        RetryBlobNotSeen => "{}: the registry did not see one of its blobs yet ({}); trying again",
+        StepCheckingBlobIn => "checking blob {} in {}",
+        StepMountingBlobFrom => "mounting blob {} from {}",
+        StepCopyingBlob => "copying blob {}",
+        StepChecking => "checking {}",
+        StepWriting => "writing {}",
+        StepReading => "reading {}",
+        StepReadingManifest => "reading manifest {}",
+        StepReadingConfig => "reading the image config",
+        CancelledDuringPull => "cancelled during the pull",
+        CancelledDuringPush => "cancelled during the push",
+        ArchValueEmpty => "arch_value is empty: give the suffix for arch_mode custom (for example `x86`)",
+        ArchValueInvalid => "arch_value {} may contain only letters, digits, `_`, `.` and `-`",
+        GcExternal => {
+            "REGISTRY_MODE=external: the registry at {} is run elsewhere, so garbage collection runs on its host (`registry garbage-collect /etc/docker/registry/config.yml` while it is read-only or stopped)"
+        }
+        PushTargetRefused => "{} → {}: {}",
+        PrefixNoTags => "{} has no tags: there is nothing to rename",
+        AlreadyBecomes => "{} already becomes {}",
+        DescIndexOne => "index of 1 platform",
+        DescIndex => "index of {} platforms",
+        DescAttestationOne => "{} and 1 attestation",
+        DescAttestations => "{} and {} attestations",
+        DescImage => "image",
+        DescArtifact => "artifact ({})",
+        DescManifestOfType => "manifest of type {}",
+        DescDocker => "Docker {}",
+        DescOci => "OCI {}",
+        IndexNeedsOne => "an index needs at least one manifest",
+        CopyDigestMismatch => "blob {} from {} does not match its digest (received {}); nothing was tagged",
+        CopySizeMismatch => "blob {} from {} is {} bytes where the manifest says {}; nothing was tagged",
+        CopyConflict => "the target tag {} holds {}, not the source's {}; not overwritten",
+        CopyNotFound => "{} does not exist in the source registry",
+        CopyPlatformNotFound => "the source has no {} image (it has: {})",
+        CopyCancelledShort => "cancelled",
+        IndexNested => "{} is already a multi-arch index: split it first, or name its single-platform tags",
+        IndexMixesKinds => {
+            "the images mix Docker ({}) and OCI ({}) manifests, and one index cannot hold both kinds without converting one: push them in one format, or combine each format separately"
+        }
     }
 }

@@ -100,9 +100,10 @@ pub async fn start_remote_prefix(
 pub async fn preview_remote_prefix(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<RemotePrefixRequest>,
 ) -> Response {
-    service::preview_remote_prefix(&state, &who, &request).await.map(Json).into_response()
+    service::preview_remote_prefix(&state, &who, &request, lang).await.map(Json).into_response()
 }
 
 /// `POST /api/repository-delete-jobs {repositories, confirmation?}`: the original's body; a
@@ -139,9 +140,10 @@ pub async fn start_merge(
 pub async fn preview_merge(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<MergeRequest>,
 ) -> Response {
-    service::preview_merge(&state, &who, &request).await.map(Json).into_response()
+    service::preview_merge(&state, &who, &request, lang).await.map(Json).into_response()
 }
 
 /// `POST /api/split-jobs {source, suffixes: {"linux/amd64": "-x86", …}, target_repository?, overwrite?}`.

@@ -45,9 +45,10 @@ pub async fn start_push(
 pub async fn preview_push(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<LocalPushRequest>,
 ) -> Response {
-    service::preview_push(&state, &who, &request).await.map(Json).into_response()
+    service::preview_push(&state, &who, &request, lang).await.map(Json).into_response()
 }
 
 /// `POST /api/local-delete-jobs {image_refs}` → the job.
@@ -65,7 +66,8 @@ pub async fn start_delete(
 pub async fn preview_delete(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<LocalDeleteRequest>,
 ) -> Response {
-    service::preview_delete(&state, &who, &request.image_refs).await.map(Json).into_response()
+    service::preview_delete(&state, &who, &request.image_refs, lang).await.map(Json).into_response()
 }

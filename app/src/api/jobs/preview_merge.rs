@@ -7,5 +7,11 @@ use crate::model::{AppError, MergePreview, MergeRequest};
 #[server(prefix = "/rpc", endpoint = "preview-merge")]
 pub async fn preview_merge(request: MergeRequest) -> Result<MergePreview, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::preview_merge(&state, &who, &request).await
+    crate::backend::service::jobs::preview_merge(
+        &state,
+        &who,
+        &request,
+        crate::ui::lang::Lang::of_current_request(),
+    )
+    .await
 }

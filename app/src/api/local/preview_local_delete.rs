@@ -7,5 +7,11 @@ use crate::model::{AppError, LocalDeletePreview};
 #[server(prefix = "/rpc", endpoint = "preview-local-delete")]
 pub async fn preview_local_delete(image_refs: Vec<String>) -> Result<LocalDeletePreview, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::local::preview_delete(&state, &who, &image_refs).await
+    crate::backend::service::local::preview_delete(
+        &state,
+        &who,
+        &image_refs,
+        crate::ui::lang::Lang::of_current_request(),
+    )
+    .await
 }

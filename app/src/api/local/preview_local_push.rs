@@ -7,5 +7,11 @@ use crate::model::{AppError, LocalPushPreview, LocalPushRequest};
 #[server(prefix = "/rpc", endpoint = "preview-local-push")]
 pub async fn preview_local_push(request: LocalPushRequest) -> Result<LocalPushPreview, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::local::preview_push(&state, &who, &request).await
+    crate::backend::service::local::preview_push(
+        &state,
+        &who,
+        &request,
+        crate::ui::lang::Lang::of_current_request(),
+    )
+    .await
 }

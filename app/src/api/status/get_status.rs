@@ -6,5 +6,6 @@ use crate::model::{AppError, Health};
 #[server(prefix = "/rpc", endpoint = "status")]
 pub async fn get_status() -> Result<Health, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::status::status(&state, &who).await
+    let lang = crate::ui::lang::Lang::of_current_request();
+    crate::backend::service::status::status(&state, &who, lang).await
 }

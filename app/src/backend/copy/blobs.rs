@@ -114,8 +114,8 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
     let (from, to) = (&ctx.spec.source_repository, &ctx.spec.target_repository);
     let short = short_digest(blob.digest.as_str());
     let is_present = || async {
-        let what = format!("checking blob {short} in {to}");
-        retrying(&what, ctx.observer, ctx.cancel, || ctx.target.blob_size(to, &blob.digest))
+        let what = crate::msg!(StepCheckingBlobIn, &short, to);
+        retrying(what, ctx.observer, ctx.cancel, || ctx.target.blob_size(to, &blob.digest))
             .await
             .map(|size| size.is_some())
     };
@@ -123,8 +123,8 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
     if ctx.same_registry && from != to {
         // Within one registry the mount itself answers whether the blob is there (201 whether it
         // was linked just now or already was), so no HEAD goes first.
-        let what = format!("mounting blob {short} from {from}");
-        match retrying(&what, ctx.observer, ctx.cancel, || ctx.target.mount_blob(to, from, &blob.digest))
+        let what = crate::msg!(StepMountingBlobFrom, &short, from);
+        match retrying(what, ctx.observer, ctx.cancel, || ctx.target.mount_blob(to, from, &blob.digest))
             .await?
         {
             MountOutcome::Mounted => {
@@ -157,8 +157,8 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
     }
     // The bytes already reported as done, across attempts: a retried blob is not counted twice.
     let reported = AtomicU64::new(0);
-    let what = format!("copying blob {short}");
-    retrying(&what, ctx.observer, ctx.cancel, || {
+    let what = crate::msg!(StepCopyingBlob, &short);
+    retrying(what, ctx.observer, ctx.cancel, || {
         let session = session.take();
         stream_attempt(ctx, blob, session, &reported)
     })

@@ -104,6 +104,33 @@ pub enum CopyError {
     Cancelled,
 }
 
+impl CopyError {
+    /// Why, in the reader's language; a registry's own answer and the reasons given as text
+    /// (`InvalidSpec`, `Unsupported`) stay as they are. Its English is the error's `Display`.
+    pub fn message(&self) -> Message {
+        use crate::msg;
+        match self {
+            CopyError::DigestMismatch { url, digest, actual } => {
+                msg!(CopyDigestMismatch, digest, url, actual)
+            }
+            CopyError::SizeMismatch { url, digest, expected, actual } => {
+                msg!(CopySizeMismatch, digest, url, *actual, *expected)
+            }
+            CopyError::Conflict { reference, existing, incoming } => {
+                msg!(CopyConflict, reference, existing, incoming)
+            }
+            CopyError::NotFound { reference } => msg!(CopyNotFound, reference),
+            CopyError::PlatformNotFound { requested, available } => {
+                msg!(CopyPlatformNotFound, requested, available)
+            }
+            CopyError::Cancelled => msg!(CopyCancelledShort),
+            CopyError::Registry(_) | CopyError::InvalidSpec(_) | CopyError::Unsupported(_) => {
+                Message::Text(self.to_string())
+            }
+        }
+    }
+}
+
 /// Everything one copy works with.
 pub(crate) struct Ctx<'a> {
     source: &'a RegistryClient,
@@ -176,11 +203,11 @@ pub async fn copy_image(
     };
     let target_name = image_name(repository, &reference);
 
-    let what = format!("checking {target_name}");
+    let what = crate::msg!(StepChecking, &target_name);
     let existing = match &spec.target_tag {
         Some(tag) if memo.tag(repository, tag) == TagKnown::Absent => None,
         _ => {
-            retrying(&what, observer, cancel, || async {
+            retrying(what, observer, cancel, || async {
                 match &spec.target_tag {
                     Some(tag) => target.tag_digest(repository, tag, true).await,
                     None => target.head_manifest(repository, &reference).await,
@@ -262,7 +289,7 @@ async fn put_manifest(
     write: Write,
 ) -> Result<(), CopyError> {
     let repository = &ctx.spec.target_repository;
-    let what = format!("writing {}", image_name(repository, reference));
+    let what = crate::msg!(StepWriting, image_name(repository, reference));
     let mut rechecks = 0;
     let put = || ctx.target.put_manifest(repository, reference, &manifest.media_type, manifest.raw.clone());
     let written = loop {
@@ -280,11 +307,7 @@ async fn put_manifest(
                     && error.codes().any(|c| c == "MANIFEST_BLOB_UNKNOWN") =>
             {
                 rechecks += 1;
-                ctx.observer.log(
-                    LogLevel::Warn,
-                    format!("{what}: the registry did not see one of its blobs yet ({error}); trying again")
-                        .into(),
-                );
+                ctx.observer.log(LogLevel::Warn, crate::msg!(RetryBlobNotSeen, what.clone(), &error));
                 tokio::select! {
                     biased;
                     _ = ctx.cancel.cancelled() => return Err(CopyError::Cancelled),
@@ -324,6 +347,24 @@ pub(crate) fn short_digest(digest: &str) -> String {
 mod tests {
     use super::*;
     use crate::backend::registry::reference::Digest;
+
+    #[test]
+    fn a_copy_errors_message_reads_as_its_display_in_english() {
+        let (s, n) = (|t: &str| t.to_owned(), 7);
+        let errors = [
+            CopyError::DigestMismatch { url: s("u"), digest: s("d"), actual: s("a") },
+            CopyError::SizeMismatch { url: s("u"), digest: s("d"), expected: n, actual: n + 1 },
+            CopyError::Conflict { reference: s("r"), existing: s("e"), incoming: s("i") },
+            CopyError::NotFound { reference: s("r") },
+            CopyError::PlatformNotFound { requested: s("linux/s390x"), available: s("linux/amd64") },
+            CopyError::Unsupported(s("why")),
+            CopyError::Cancelled,
+        ];
+        for error in errors {
+            assert_eq!(error.message().to_string(), error.to_string());
+            assert!(error.message().code().is_some() || matches!(error, CopyError::Unsupported(_)));
+        }
+    }
 
     #[test]
     fn log_helpers() {

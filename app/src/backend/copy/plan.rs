@@ -215,9 +215,9 @@ pub(super) struct Plan {
 pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> Result<Root, CopyError> {
     let spec = ctx.spec;
     let (repository, reference) = (&spec.source_repository, &spec.source_reference);
-    let what = format!("reading {repository}:{reference}");
+    let what = crate::msg!(StepReading, &format!("{repository}:{reference}"));
     let manifest =
-        retrying(&what, ctx.observer, ctx.cancel, || ctx.source.fetch_manifest(repository, reference))
+        retrying(what, ctx.observer, ctx.cancel, || ctx.source.fetch_manifest(repository, reference))
             .await?
             .ok_or_else(|| CopyError::NotFound { reference: image_name(repository, reference) })?;
     verify_manifest(ctx, &manifest)?;
@@ -343,9 +343,9 @@ fn check_digest(manifest: &Manifest, digest: &str) -> Result<Digest, CopyError> 
 /// A child manifest by digest (cached by the client), checked against its digest.
 async fn fetch_child(ctx: &Ctx<'_>, entry: &Descriptor) -> Result<Arc<Manifest>, CopyError> {
     let repository = &ctx.spec.source_repository;
-    let what = format!("reading manifest {}", short_digest(&entry.digest));
+    let what = crate::msg!(StepReadingManifest, short_digest(&entry.digest));
     let child =
-        retrying(&what, ctx.observer, ctx.cancel, || ctx.source.entry_manifest(repository, entry)).await?;
+        retrying(what, ctx.observer, ctx.cancel, || ctx.source.entry_manifest(repository, entry)).await?;
     verify_manifest(ctx, &child)?;
     Ok(child)
 }
@@ -381,7 +381,7 @@ async fn check_single_platform(
         return Ok(());
     };
     let repository = &ctx.spec.source_repository;
-    let summary = retrying("reading the image config", ctx.observer, ctx.cancel, || {
+    let summary = retrying(crate::msg!(StepReadingConfig), ctx.observer, ctx.cancel, || {
         ctx.source.image_config(repository, config)
     })
     .await?;
@@ -398,34 +398,35 @@ async fn check_single_platform(
 }
 
 /// "Docker image", "OCI index of 3 platforms", "OCI artifact (application/vnd.example+json)".
-fn describe(manifest: &Manifest) -> String {
-    let family = match manifest.media_type.as_str() {
-        t if t.starts_with("application/vnd.docker.") => "Docker",
-        t if t.starts_with("application/vnd.oci.") => "OCI",
-        _ => "",
-    };
+fn describe(manifest: &Manifest) -> crate::model::Message {
+    use crate::msg;
     let what = match manifest.kind {
         ManifestKind::Index => {
             let platforms = manifest.platform_entries().count();
             let extra = manifest.manifests.len() - platforms;
-            let mut text = format!("index of {platforms} platform{}", if platforms == 1 { "" } else { "s" });
-            if extra > 0 {
-                text.push_str(&format!(" and {extra} attestation{}", if extra == 1 { "" } else { "s" }));
+            let index = if platforms == 1 { msg!(DescIndexOne) } else { msg!(DescIndex, platforms) };
+            match extra {
+                0 => index,
+                1 => msg!(DescAttestationOne, index),
+                _ => msg!(DescAttestations, index, extra),
             }
-            text
         }
-        ManifestKind::Image => "image".to_owned(),
-        ManifestKind::Artifact => format!(
-            "artifact ({})",
+        ManifestKind::Image => msg!(DescImage),
+        ManifestKind::Artifact => msg!(
+            DescArtifact,
             manifest
                 .artifact_type
                 .as_deref()
                 .or(manifest.config.as_ref().map(|c| c.media_type.as_str()))
                 .unwrap_or("?")
         ),
-        _ => format!("manifest of type {}", manifest.media_type.as_str()),
+        _ => msg!(DescManifestOfType, manifest.media_type.as_str()),
     };
-    if family.is_empty() { what } else { format!("{family} {what}") }
+    match manifest.media_type.as_str() {
+        t if t.starts_with("application/vnd.docker.") => msg!(DescDocker, what),
+        t if t.starts_with("application/vnd.oci.") => msg!(DescOci, what),
+        _ => what,
+    }
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::{CopyError, CopyObserver};
-use crate::model::LogLevel;
+use crate::model::{LogLevel, Message};
 
 /// Attempts per request, the first one included.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -51,7 +51,7 @@ pub(super) fn seconds(duration: Duration) -> String {
 /// flight at once (a registry that stopped answering cannot hold a cancelled job): use it for
 /// every step before the tag is written, which a dropped request cannot leave half-done.
 pub async fn retrying<T, E, F, Fut>(
-    what: &str,
+    what: impl Into<Message>,
     observer: &dyn CopyObserver,
     cancel: &tokio_util::sync::CancellationToken,
     attempt: F,
@@ -61,7 +61,7 @@ where
     Fut: Future<Output = Result<T, E>>,
     E: Into<CopyError>,
 {
-    retry_loop(what, observer, cancel, Interrupt::Attempt, attempt).await
+    retry_loop(&what.into(), observer, cancel, Interrupt::Attempt, attempt).await
 }
 
 /// Where a cancellation may stop a retried step.
@@ -77,7 +77,7 @@ pub(super) enum Interrupt {
 
 /// [`retrying`], with the cancellation point chosen.
 pub(super) async fn retry_loop<T, E, F, Fut>(
-    what: &str,
+    what: &Message,
     observer: &dyn CopyObserver,
     cancel: &tokio_util::sync::CancellationToken,
     interrupt: Interrupt,
@@ -107,18 +107,14 @@ where
         };
         let Some(delay) = retry_delay(&error, number) else {
             if number > 1 && !matches!(error, CopyError::Cancelled) {
-                observer.log(LogLevel::Warn, format!("{what} failed after {number} attempts").into());
+                observer.log(LogLevel::Warn, crate::msg!(RetryFailedAfter, what.clone(), number));
             }
             return Err(error);
         };
         number += 1;
         observer.log(
             LogLevel::Warn,
-            format!(
-                "{what} failed: {error}; retrying in {} (attempt {number}/{MAX_ATTEMPTS})",
-                seconds(delay)
-            )
-            .into(),
+            crate::msg!(RetryRetrying, what.clone(), error.message(), seconds(delay), number, MAX_ATTEMPTS),
         );
         tokio::select! {
             biased;
@@ -280,17 +276,18 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(50)).await;
             canceller.cancel();
         });
-        let written = retry_loop("writing t", &log, &cancel, Interrupt::BetweenAttempts, || async {
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            finished.store(true, std::sync::atomic::Ordering::SeqCst);
-            Ok::<_, CopyError>("sha256:a")
-        })
-        .await;
+        let written =
+            retry_loop(&Message::from("writing t"), &log, &cancel, Interrupt::BetweenAttempts, || async {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                finished.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok::<_, CopyError>("sha256:a")
+            })
+            .await;
         assert_eq!(written.unwrap(), "sha256:a");
         assert!(finished.into_inner());
         // Once cancelled, no further attempt starts.
         let result: Result<(), CopyError> =
-            retry_loop("writing t", &log, &cancel, Interrupt::BetweenAttempts, || async {
+            retry_loop(&Message::from("writing t"), &log, &cancel, Interrupt::BetweenAttempts, || async {
                 panic!("an attempt started") as Result<(), CopyError>
             })
             .await;

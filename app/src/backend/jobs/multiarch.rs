@@ -19,7 +19,11 @@ use super::outcome::ItemOutcome;
 use crate::backend::copy::{CopyError, CopySpec, TargetMemo, copy_image};
 use crate::backend::registry::reference::{Digest, Reference, RepositoryName, Tag};
 use crate::backend::registry::{Manifest, RegistryClient, index_over};
-use crate::model::{ItemStatus, ManifestKind, MergeChild, MergeConflict, MergeGroupPreview, Platform};
+use crate::messages::joined;
+use crate::model::{
+    ItemStatus, ManifestKind, MergeChild, MergeConflict, MergeGroupPreview, Message, Platform,
+};
+use crate::msg;
 
 /// A `repository:tag` in our registry.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,16 +85,18 @@ pub(super) struct Prepared {
     pub preview: MergeGroupPreview,
     /// Present when the group can be merged (it may still conflict).
     pub index: Option<Index>,
+    /// Why it cannot be merged (`preview.error`, in the reader's language).
+    pub error: Option<Message>,
 }
 
 /// An input's manifest and its platform, read from its config; an input that is not a single
 /// image is refused here, with why.
-async fn read_child(registry: &RegistryClient, source: &Named) -> Result<(Arc<Manifest>, Platform), String> {
+async fn read_child(registry: &RegistryClient, source: &Named) -> Result<(Arc<Manifest>, Platform), Message> {
     let manifest = registry
         .fetch_manifest(&source.repository, &Reference::Tag(source.tag.clone()))
         .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{source} does not exist"))?;
+        .map_err(|e| Message::from(e.to_string()))?
+        .ok_or_else(|| msg!(DoesNotExist, source))?;
     match manifest.kind {
         ManifestKind::Image => {}
         ManifestKind::Index => {
@@ -98,27 +104,22 @@ async fn read_child(registry: &RegistryClient, source: &Named) -> Result<(Arc<Ma
                 .platform_entries()
                 .filter_map(|d| d.platform.as_ref().map(|p| p.to_platform().to_string()))
                 .collect();
-            return Err(format!(
-                "{source} is already a multi-arch index ({}): split it first, or name its single-platform tags",
-                platforms.join(", ")
-            ));
+            return Err(msg!(MergeAlreadyIndex, source, platforms.join(", ")));
         }
         _ => {
-            return Err(format!(
-                "{source} is not a container image ({}): only images can be combined",
-                manifest.media_type.as_str()
-            ));
+            return Err(msg!(MergeNotImage, source, manifest.media_type.as_str()));
         }
     }
     let Some(config) = &manifest.config else {
-        return Err(format!("{source} has no image config"));
+        return Err(msg!(MergeNoConfig, source));
     };
-    let config = registry.image_config(&source.repository, config).await.map_err(|e| e.to_string())?;
+    let config =
+        registry.image_config(&source.repository, config).await.map_err(|e| Message::from(e.to_string()))?;
     let platform = match (&config.os, &config.architecture) {
         (Some(os), Some(architecture)) => {
             Platform { os: os.clone(), architecture: architecture.clone(), variant: config.variant.clone() }
         }
-        _ => return Err(format!("the image config of {source} names no os and architecture")),
+        _ => return Err(msg!(MergeNoPlatform, source)),
     };
     Ok((manifest, platform))
 }
@@ -161,7 +162,7 @@ pub(super) async fn prepare(
     }
     match target_digest {
         Ok(digest) => preview.target_digest = digest.map(|d| d.to_string()),
-        Err(error) => errors.push(format!("cannot read the target tag {target}: {error}")),
+        Err(error) => errors.push(msg!(MergeTargetUnreadable, target, &error)),
     }
     let mut by_platform: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (source, _, platform) in &children {
@@ -194,8 +195,9 @@ pub(super) async fn prepare(
             Err(reason) => errors.push(reason),
         }
     }
-    preview.error = (!errors.is_empty()).then(|| errors.join("; "));
-    Prepared { preview, index }
+    let error = (!errors.is_empty()).then(|| joined(errors));
+    preview.error = error.as_ref().map(ToString::to_string);
+    Prepared { preview, index, error }
 }
 
 /// What a group's write may do besides writing a new tag.
@@ -218,37 +220,42 @@ pub(super) async fn merge_group(
     write: Write,
 ) -> ItemOutcome {
     let target = &group.target;
-    let Prepared { preview, index } = prepare(registry, group, target_tags).await;
-    if let Some(error) = &preview.error {
-        return ItemOutcome::failed(error.clone());
+    let Prepared { preview, index, error } = prepare(registry, group, target_tags).await;
+    if let Some(error) = error {
+        return ItemOutcome::failed(error);
     }
-    let same_platform: Vec<String> = preview
+    let same_platform: Vec<Message> = preview
         .conflicts
         .iter()
-        .filter(|c| matches!(c, MergeConflict::SamePlatform { .. }))
-        .map(MergeConflict::describe)
+        .filter_map(|c| match c {
+            MergeConflict::SamePlatform { platform, sources } => {
+                Some(msg!(MergeSamePlatform, sources.join(", "), platform))
+            }
+            MergeConflict::TargetExists { .. } => None,
+        })
         .collect();
     if !same_platform.is_empty() {
-        return ItemOutcome::failed(format!("{}; nothing written", same_platform.join("; ")));
+        return ItemOutcome::failed(msg!(MergeNothingWritten, joined(same_platform)));
     }
     let Some(index) = index else {
-        return ItemOutcome::failed("nothing to write");
+        return ItemOutcome::failed(msg!(MergeNothingToWrite));
     };
     let digest = &index.digest;
     let platforms: Vec<String> = preview.children.iter().filter_map(|c| c.platform.clone()).collect();
-    let kind =
-        if index.media_type == crate::backend::registry::OCI_INDEX { "OCI index" } else { "manifest list" };
+    let kind = if index.media_type == crate::backend::registry::OCI_INDEX {
+        msg!(MergeKindOci)
+    } else {
+        msg!(MergeKindList)
+    };
     let mut detail = if preview.up_to_date() {
-        format!("already holds this {kind} ({}): nothing written", platforms.join(", "))
+        msg!(MergeAlreadyHolds, kind, platforms.join(", "))
     } else {
         if let Some(existing) = &preview.target_digest {
             if !write.overwrite {
-                return ItemOutcome::skipped(format!(
-                    "conflict: the target tag holds {existing}, not the index {digest}; not overwritten (set overwrite to replace it)"
-                ));
+                return ItemOutcome::skipped(msg!(MergeConflictTarget, existing, digest));
             }
             // The whole digest, so the replaced image can be restored (until garbage collection).
-            context.warn(format!("overwriting {target}: it held {existing}, now {digest}"));
+            context.warn(msg!(Overwriting, target, existing, digest));
         }
         let mut mounted = 0;
         for (source, child) in &index.children {
@@ -256,7 +263,7 @@ pub(super) async fn merge_group(
                 continue;
             }
             if context.is_cancelled() {
-                return ItemOutcome::cancelled("cancelled; the target tag was not written");
+                return ItemOutcome::cancelled(msg!(MergeCancelledNotWritten));
             }
             let spec = CopySpec {
                 source_repository: source.repository.clone(),
@@ -269,18 +276,21 @@ pub(super) async fn merge_group(
             match copy_image(registry, registry, &spec, context, context.cancel_token(), memo).await {
                 Ok(outcome) => mounted += outcome.blobs_mounted,
                 Err(CopyError::Cancelled) => {
-                    return ItemOutcome::cancelled("cancelled; the target tag was not written");
+                    return ItemOutcome::cancelled(msg!(MergeCancelledNotWritten));
                 }
                 Err(error) => {
-                    return ItemOutcome::failed(format!(
-                        "copying {source} ({child}) into {}: {error}; the target tag was not written",
-                        target.repository
+                    return ItemOutcome::failed(msg!(
+                        MergeCopyFailed,
+                        source,
+                        child,
+                        &target.repository,
+                        error.message()
                     ));
                 }
             }
         }
         if context.is_cancelled() {
-            return ItemOutcome::cancelled("cancelled; the target tag was not written");
+            return ItemOutcome::cancelled(msg!(MergeCancelledNotWritten));
         }
         let reference = Reference::Tag(target.tag.clone());
         match registry
@@ -289,23 +299,18 @@ pub(super) async fn merge_group(
         {
             Ok(written) if &written == digest => {}
             Ok(written) => {
-                return ItemOutcome::failed(format!(
-                    "the registry stored the index as {written}, not {digest}: its children may not be what was read"
-                ));
+                return ItemOutcome::failed(msg!(MergeStoredAs, &written, digest));
             }
-            Err(error) => return ItemOutcome::failed(format!("writing {target}: {error}")),
+            Err(error) => return ItemOutcome::failed(msg!(MergeWriting, target, &error)),
         }
-        let mut detail = format!("wrote a {kind} of {} ({})", platforms.len(), platforms.join(", "));
-        if mounted > 0 {
-            detail.push_str(&format!("; {mounted} blobs mounted from other repositories"));
-        }
-        detail
+        let detail = msg!(MergeWrote, kind, platforms.len(), platforms.join(", "));
+        if mounted > 0 { msg!(MergeMounted, detail, mounted) } else { detail }
     };
     if !write.delete_sources {
         return ItemOutcome::succeeded(detail, Some(digest.to_string()));
     }
     if context.is_cancelled() {
-        detail.push_str("; cancelled: source tags kept");
+        detail = msg!(Noted, detail, msg!(MergeCancelledSourcesKept));
         return ItemOutcome::succeeded(detail, Some(digest.to_string()));
     }
     delete_sources(registry, target, &index, detail).await
@@ -317,23 +322,24 @@ async fn delete_sources(
     registry: &RegistryClient,
     target: &Named,
     index: &Index,
-    detail: String,
+    detail: Message,
 ) -> ItemOutcome {
     let digest = &index.digest;
-    let ok = |detail: String| ItemOutcome::succeeded(detail, Some(digest.to_string()));
+    let ok = |detail: Message| ItemOutcome::succeeded(detail, Some(digest.to_string()));
     match registry.tag_digest(&target.repository, &target.tag, true).await {
         Ok(Some(now)) if &now == digest => {}
         Ok(now) => {
             return ok(detail)
-                .noted(format!(
-                    "source tags kept: {target} resolves to {}, not the index",
-                    now.map(|d| d.to_string()).unwrap_or_else(|| "nothing".to_owned())
+                .noted(msg!(
+                    MergeSourcesKeptResolves,
+                    target,
+                    now.map_or_else(|| msg!(MergeNothing), |d| Message::from(d.to_string()))
                 ))
                 .with_status(ItemStatus::Failed);
         }
         Err(error) => {
             return ok(detail)
-                .noted(format!("source tags kept: cannot check {target}: {error}"))
+                .noted(msg!(MergeSourcesKeptUnchecked, target, &error))
                 .with_status(ItemStatus::Failed);
         }
     }
@@ -344,22 +350,22 @@ async fn delete_sources(
             Ok(Some(now)) if &now == child => registry
                 .delete_tag(&source.repository, &source.tag, child, &[])
                 .await
-                .map_err(|e| e.to_string()),
+                .map_err(|e| Message::from(e.to_string())),
             Ok(None) => Ok(()),
-            Ok(Some(now)) => Err(format!("it moved to {now} since it was read")),
-            Err(error) => Err(error.to_string()),
+            Ok(Some(now)) => Err(msg!(MergeMoved, &now)),
+            Err(error) => Err(Message::from(error.to_string())),
         };
         match result {
             Ok(()) => deleted.push(source.to_string()),
-            Err(reason) => kept.push(format!("{source} kept: {reason}")),
+            Err(reason) => kept.push(msg!(MergeSourceKept, source, reason)),
         }
     }
     let mut outcome = ok(detail);
     if !deleted.is_empty() {
-        outcome = outcome.noted(format!("deleted the source tags {}", deleted.join(", ")));
+        outcome = outcome.noted(msg!(MergeDeletedSources, deleted.join(", ")));
     }
     if !kept.is_empty() {
-        outcome = outcome.noted(kept.join("; ")).with_status(ItemStatus::Failed);
+        outcome = outcome.noted(joined(kept)).with_status(ItemStatus::Failed);
     }
     outcome
 }

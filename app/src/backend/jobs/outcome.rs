@@ -55,7 +55,7 @@ impl ItemOutcome {
                 Self::skipped(crate::msg!(ConflictNotOverwritten, existing, incoming))
             }
             Err(CopyError::Cancelled) => Self::cancelled(crate::msg!(CopyCancelled)),
-            Err(error) => Self::failed(error.to_string()),
+            Err(error) => Self::failed(error.message()),
         }
     }
 

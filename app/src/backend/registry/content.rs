@@ -17,7 +17,8 @@ use bytes::Bytes;
 use serde::{Deserialize, Deserializer};
 use sha2::{Digest as _, Sha256};
 
-use crate::model::{ManifestKind, Platform};
+use crate::model::{ManifestKind, Message, Platform};
+use crate::msg;
 
 pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.v2+json";
 pub const DOCKER_MANIFEST_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -242,23 +243,16 @@ impl Manifest {
 /// or children that are not single images (indexes, artifacts), are refused with the reason: a
 /// nested index would need flattening that changes what was tested, so it is the caller's choice.
 /// The same children in the same order always give the same bytes.
-pub fn index_over(children: &[(&Manifest, &Platform)]) -> Result<(MediaType, Bytes), String> {
+pub fn index_over(children: &[(&Manifest, &Platform)]) -> Result<(MediaType, Bytes), Message> {
     let Some((first, _)) = children.first() else {
-        return Err("an index needs at least one manifest".to_owned());
+        return Err(msg!(IndexNeedsOne));
     };
     for (manifest, _) in children {
         if manifest.kind == ManifestKind::Index {
-            return Err(format!(
-                "{} is already a multi-arch index: split it first, or name its single-platform tags",
-                manifest.digest
-            ));
+            return Err(msg!(IndexNested, &manifest.digest));
         }
         if manifest.kind != ManifestKind::Image {
-            return Err(format!(
-                "{} is not a container image ({}): only images can be combined",
-                manifest.digest,
-                manifest.media_type.as_str()
-            ));
+            return Err(msg!(MergeNotImage, &manifest.digest, manifest.media_type.as_str()));
         }
     }
     let media_type = match first.media_type {
@@ -266,11 +260,7 @@ pub fn index_over(children: &[(&Manifest, &Platform)]) -> Result<(MediaType, Byt
         _ => MediaType::DockerManifestList,
     };
     if children.iter().any(|(m, _)| m.media_type != first.media_type) {
-        return Err(format!(
-            "the images mix Docker ({DOCKER_MANIFEST}) and OCI ({OCI_MANIFEST}) manifests, and one index \
-             cannot hold both kinds without converting one: push them in one format, or combine each \
-             format separately"
-        ));
+        return Err(msg!(IndexMixesKinds, DOCKER_MANIFEST, OCI_MANIFEST));
     }
     let manifests: Vec<serde_json::Value> = children
         .iter()

@@ -149,14 +149,20 @@ pub enum Gone {
     OlderThan { days: u32, age_days: i64 },
 }
 
+impl Gone {
+    /// Why, in the reader's language.
+    pub fn message(&self) -> crate::model::Message {
+        match self {
+            Gone::BeyondKeepLast { keep_last } => msg!(RetentionBeyondKeepLast, *keep_last),
+            Gone::OlderThan { days, age_days } => msg!(RetentionOlderThan, *age_days, *days),
+        }
+    }
+}
+
+/// In English.
 impl std::fmt::Display for Gone {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Gone::BeyondKeepLast { keep_last } => write!(f, "not one of the newest {keep_last}"),
-            Gone::OlderThan { days, age_days } => {
-                write!(f, "created {age_days} days ago, older than {days} days")
-            }
-        }
+        write!(f, "{}", self.message())
     }
 }
 

@@ -19,17 +19,13 @@ pub async fn start_gc(state: &AppState, who: &Principal, request: GcRequest) -> 
 }
 
 /// Whether this server can collect the registry's garbage, and if not, why (for the status view
-/// and `/api/health`).
-pub fn availability(state: &AppState) -> (bool, Option<String>) {
+/// and `/api/health`), to render in the reader's language.
+pub fn availability(state: &AppState) -> (bool, Option<crate::model::Message>) {
     match (state.config.registry_mode, &state.embedded) {
         (RegistryMode::Embedded, Some(_)) => (true, None),
         _ => (
             false,
-            Some(format!(
-                "REGISTRY_MODE=external: the registry at {} is run elsewhere, so garbage collection runs on its host \
-                 (`registry garbage-collect /etc/docker/registry/config.yml` while it is read-only or stopped)",
-                state.config.registry_api_url().as_str().trim_end_matches('/')
-            )),
+            Some(crate::msg!(GcExternal, state.config.registry_api_url().as_str().trim_end_matches('/'))),
         ),
     }
 }

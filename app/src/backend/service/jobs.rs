@@ -171,16 +171,18 @@ pub async fn preview_remote_prefix(
     state: &AppState,
     who: &Principal,
     request: &RemotePrefixRequest,
+    lang: crate::ui::lang::Lang,
 ) -> Result<RenamePreview, AppError> {
     check(state, who, Operation::PreviewRemotePrefix)?;
-    kinds::preview_remote_prefix(request, state.jobs.deps()).await
+    kinds::preview_remote_prefix(request, state.jobs.deps(), lang).await
 }
 
 pub async fn preview_merge(
     state: &AppState,
     who: &Principal,
     request: &MergeRequest,
+    lang: crate::ui::lang::Lang,
 ) -> Result<MergePreview, AppError> {
     check(state, who, Operation::PreviewMerge)?;
-    kinds::preview_merge(request, state.jobs.deps()).await
+    kinds::preview_merge(request, state.jobs.deps(), lang).await
 }

@@ -24,16 +24,18 @@ pub async fn preview_push(
     state: &AppState,
     who: &Principal,
     request: &LocalPushRequest,
+    lang: crate::ui::lang::Lang,
 ) -> Result<LocalPushPreview, AppError> {
     check(state, who, Operation::PreviewLocalPush)?;
-    kinds::preview_local_push(request, state.jobs.deps()).await
+    kinds::preview_local_push(request, state.jobs.deps(), lang).await
 }
 
 pub async fn preview_delete(
     state: &AppState,
     who: &Principal,
     image_refs: &[String],
+    lang: crate::ui::lang::Lang,
 ) -> Result<LocalDeletePreview, AppError> {
     check(state, who, Operation::PreviewLocalDelete)?;
-    kinds::preview_local_delete(&state.docker, image_refs).await
+    kinds::preview_local_delete(&state.docker, image_refs, lang).await
 }

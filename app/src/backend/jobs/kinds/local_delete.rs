@@ -14,7 +14,7 @@ use crate::model::{
 /// they name one); and the references that name no image.
 struct Resolved {
     images: Vec<(ImageInfo, Vec<String>)>,
-    missing: Vec<(String, String)>,
+    missing: Vec<(String, crate::model::Message)>,
 }
 
 /// The tag a reference selects: itself, or with `:latest` as Docker reads a bare name; an ID or
@@ -43,10 +43,10 @@ async fn resolve(docker: &DockerClient, refs: &[String]) -> Result<Resolved, Doc
                 }
             }
             Err(DockerError::NotFound { .. }) => {
-                resolved.missing.push((reference.clone(), format!("no local image named {reference}")))
+                resolved.missing.push((reference.clone(), crate::msg!(NoLocalImage, reference)))
             }
             Err(error @ DockerError::Unavailable { .. }) => return Err(error),
-            Err(error) => resolved.missing.push((reference.clone(), error.to_string())),
+            Err(error) => resolved.missing.push((reference.clone(), error.to_string().into())),
         }
     }
     Ok(resolved)
@@ -67,8 +67,13 @@ pub fn plan(request: &LocalDeleteRequest) -> Result<Plan, AppError> {
     })
 }
 
-/// Per image ID: the tags selected and the other tags removed with them. Changes nothing.
-pub async fn preview(docker: &DockerClient, references: &[String]) -> Result<LocalDeletePreview, AppError> {
+/// Per image ID: the tags selected and the other tags removed with them. Changes nothing. Errors
+/// are in `lang`.
+pub async fn preview(
+    docker: &DockerClient,
+    references: &[String],
+    lang: crate::ui::lang::Lang,
+) -> Result<LocalDeletePreview, AppError> {
     let refs = image_refs(references)?;
     let resolved = resolve(docker, &refs).await?;
     Ok(LocalDeletePreview {
@@ -81,7 +86,7 @@ pub async fn preview(docker: &DockerClient, references: &[String]) -> Result<Loc
                 also_removed: also_removed(info, selected),
             })
             .collect(),
-        errors: resolved.missing.into_iter().map(|(_, reason)| reason).collect(),
+        errors: resolved.missing.into_iter().map(|(_, reason)| reason.render(lang)).collect(),
     })
 }
 

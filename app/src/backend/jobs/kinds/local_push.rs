@@ -34,7 +34,11 @@ use crate::model::{
 use crate::naming::{ArchMode, LocalReference, arch_alias, local_push_name};
 
 /// The arch suffix for one image: `auto` → the alias of `image_arch` (the host's when unknown).
-pub fn arch_suffix(mode: ArchMode, custom: &str, image_arch: Option<&str>) -> Result<Option<String>, String> {
+pub fn arch_suffix(
+    mode: ArchMode,
+    custom: &str,
+    image_arch: Option<&str>,
+) -> Result<Option<String>, Message> {
     match mode {
         ArchMode::None => Ok(None),
         ArchMode::Auto => Ok(Some(match image_arch.map(str::trim).filter(|a| !a.is_empty()) {
@@ -44,13 +48,10 @@ pub fn arch_suffix(mode: ArchMode, custom: &str, image_arch: Option<&str>) -> Re
         ArchMode::Custom => {
             let custom = custom.trim();
             if custom.is_empty() {
-                return Err("arch_value is empty: give the suffix for arch_mode custom (for example `x86`)"
-                    .to_owned());
+                return Err(crate::msg!(ArchValueEmpty));
             }
             if !custom.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
-                return Err(format!(
-                    "arch_value {custom:?} may contain only letters, digits, `_`, `.` and `-`"
-                ));
+                return Err(crate::msg!(ArchValueInvalid, &format!("{custom:?}")));
             }
             Ok(Some(custom.to_owned()))
         }
@@ -64,10 +65,12 @@ fn target_for(
     request: &LocalPushRequest,
     host: &str,
     arch: Option<&str>,
-) -> Result<ImageReference, String> {
+) -> Result<ImageReference, Message> {
     let (repository, tag) = local_push_name(reference, request.prefix_mode, &request.prefix_value, arch)
-        .map_err(|e| e.to_string())?;
-    let refused = |reason: ReferenceError| format!("{reference} → {host}/{repository}:{tag}: {reason}");
+        .map_err(|e| e.message())?;
+    let refused = |reason: ReferenceError| {
+        crate::msg!(PushTargetRefused, reference, &format!("{host}/{repository}:{tag}"), reason.message())
+    };
     let name: RepositoryName = repository.parse().map_err(refused)?;
     let tag: Tag = tag.parse().map_err(refused)?;
     Ok(ImageReference::new(Some(host.to_owned()), name, tag))
@@ -79,7 +82,7 @@ fn target_for_image(
     request: &LocalPushRequest,
     host: &str,
     image_arch: &str,
-) -> Result<ImageReference, String> {
+) -> Result<ImageReference, Message> {
     let arch = arch_suffix(request.arch_mode, &request.arch_value, Some(image_arch))?;
     target_for(reference, request, host, arch.as_deref())
 }
@@ -90,14 +93,14 @@ fn targets(request: &LocalPushRequest, host: &str) -> Result<Vec<(String, String
     let mut errors: Vec<Message> = Vec::new();
     // `auto` resolves to the host's alias here; the job and the preview use each image's own.
     let arch = arch_suffix(request.arch_mode, &request.arch_value, None).unwrap_or_else(|reason| {
-        errors.push(reason.into());
+        errors.push(reason);
         None
     });
     let mut out = Vec::new();
     for reference in refs {
         match target_for(&reference, request, host, arch.as_deref()) {
             Ok(target) => out.push((reference, target.to_string())),
-            Err(reason) => errors.push(reason.into()),
+            Err(reason) => errors.push(reason),
         }
     }
     errors.extend(collisions(&out));
@@ -121,33 +124,38 @@ pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
 
 /// Old → new names by the job's own rules, each image inspected for `arch_mode: auto`. Reads only.
 /// A daemon that cannot be reached is an error (502); an image that does not exist is a row error.
-pub async fn preview(request: &LocalPushRequest, deps: &Deps) -> Result<LocalPushPreview, AppError> {
+/// Row errors are in `lang`.
+pub async fn preview(
+    request: &LocalPushRequest,
+    deps: &Deps,
+    lang: crate::ui::lang::Lang,
+) -> Result<LocalPushPreview, AppError> {
     let (_, host) = deps.sources.target(request.target_registry_host.as_deref())?;
     let refs = image_refs(&request.image_refs)?;
     let mut items = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
     for reference in refs {
-        let row = |target: String, error: Option<String>| LocalPushPreviewItem {
+        let row = |target: String, error: Option<Message>| LocalPushPreviewItem {
             source: reference.clone(),
             target,
-            error,
+            error: error.map(|e| e.render(lang)),
         };
         let info = match deps.docker.find_image(&reference).await {
             Ok(Some(info)) => info,
             Ok(None) => {
-                items.push(row(String::new(), Some(format!("no local image named {reference}"))));
+                items.push(row(String::new(), Some(crate::msg!(NoLocalImage, &reference))));
                 continue;
             }
             Err(error @ DockerError::Unavailable { .. }) => return Err(error.into()),
             Err(error) => {
-                items.push(row(String::new(), Some(error.to_string())));
+                items.push(row(String::new(), Some(error.to_string().into())));
                 continue;
             }
         };
         match target_for_image(&reference, request, &host, &info.architecture).map(|t| t.to_string()) {
             Ok(target) => match seen.insert(target.clone(), reference.clone()) {
                 Some(other) => {
-                    items.push(row(String::new(), Some(format!("{other} already becomes {target}"))))
+                    items.push(row(String::new(), Some(crate::msg!(AlreadyBecomes, &other, &target))))
                 }
                 None => items.push(row(target, None)),
             },
@@ -157,12 +165,8 @@ pub async fn preview(request: &LocalPushRequest, deps: &Deps) -> Result<LocalPus
     Ok(LocalPushPreview { items })
 }
 
-fn check_cancelled(context: &JobContext, before: &str) -> Result<(), ItemOutcome> {
-    if context.is_cancelled() {
-        Err(ItemOutcome::cancelled(format!("cancelled before {before}")))
-    } else {
-        Ok(())
-    }
+fn check_cancelled(context: &JobContext, before: Message) -> Result<(), ItemOutcome> {
+    if context.is_cancelled() { Err(ItemOutcome::cancelled(before)) } else { Ok(()) }
 }
 
 /// The registry a job pushes to, and what the daemon sends it.
@@ -316,7 +320,7 @@ async fn push_steps(
     if context.item(index).target != target {
         context.update_item(index, |item| item.target = target.clone());
     }
-    check_cancelled(context, "tagging")?;
+    check_cancelled(context, crate::msg!(CancelledBeforeTagging))?;
 
     let before = docker.find_image(&target).await?;
     match &before {
@@ -330,7 +334,7 @@ async fn push_steps(
             *created = Some(target.clone());
         }
     }
-    check_cancelled(context, "pushing")?;
+    check_cancelled(context, crate::msg!(CancelledBeforePushing))?;
 
     context.info(crate::msg!(Pushing, source, &target));
     let push = PushTarget { target: &image, registry: &destination.client, auth: destination.auth.as_ref() };

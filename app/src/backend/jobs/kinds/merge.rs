@@ -24,7 +24,8 @@ use crate::backend::jobs::multiarch::{Group, Named, Prepared, Write, group_by_ba
 use crate::backend::jobs::plan::{Plan, describe};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{ImageReference, Reference, RepositoryName, Tag};
-use crate::model::{AppError, ItemStatus, JobItem, MergePreview, MergeRequest};
+use crate::model::{AppError, ItemStatus, JobItem, MergeGroupPreview, MergePreview, MergeRequest, Message};
+use crate::msg;
 
 /// Groups read or written at once; each is a handful of small requests.
 const PARALLEL_GROUPS: usize = 8;
@@ -39,25 +40,24 @@ enum Inputs {
     Rule { repository: RepositoryName, suffixes: Vec<String>, target_repository: RepositoryName },
 }
 
-fn bad(message: impl Into<String>) -> AppError {
-    AppError::BadRequest(crate::model::Message::Text(message.into()))
+fn bad(message: impl Into<Message>) -> AppError {
+    AppError::BadRequest(message.into())
 }
 
 /// `repository:tag` in our registry (a host, if given, must be ours).
 fn named(field: &str, value: &str, deps: &Deps) -> Result<Named, AppError> {
-    let reference: ImageReference = value.trim().parse().map_err(|e| bad(format!("{field}: {e}")))?;
+    let reference: ImageReference =
+        value.trim().parse().map_err(|e: crate::backend::registry::reference::ReferenceError| {
+            bad(msg!(Labelled, field, e.message()))
+        })?;
     if let Some(host) = &reference.host
         && !deps.sources.is_ours(host)
     {
-        return Err(bad(format!(
-            "{field}: `{value}` is on {host}; a merge works within this registry: name repository:tag"
-        )));
+        return Err(bad(msg!(MergeNotOurs, field, value, host)));
     }
     match reference.reference {
         Reference::Tag(tag) => Ok(Named { repository: reference.repository, tag }),
-        Reference::Digest(_) => {
-            Err(bad(format!("{field}: `{value}` names a digest; name the tag (repository:tag)")))
-        }
+        Reference::Digest(_) => Err(bad(msg!(MergeNamesDigest, field, value))),
     }
 }
 
@@ -67,16 +67,14 @@ fn suffix_list(suffixes: &[String]) -> Result<Vec<String>, AppError> {
     for suffix in suffixes.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
         let allowed = |c: char| c.is_ascii_alphanumeric() || "_.-".contains(c);
         if suffix.len() > MAX_SUFFIX_LEN || !suffix.chars().all(allowed) {
-            return Err(bad(format!(
-                "suffixes: `{suffix}` cannot end a tag: use at most {MAX_SUFFIX_LEN} letters, digits, `_`, `.` or `-` (e.g. -x86)"
-            )));
+            return Err(bad(msg!(MergeSuffixInvalid, suffix, MAX_SUFFIX_LEN)));
         }
         if !out.iter().any(|s| s == suffix) {
             out.push(suffix.to_owned());
         }
     }
     if out.is_empty() {
-        return Err(bad("suffixes is empty: name the arch suffixes to group tags by, e.g. -x86 and -arm"));
+        return Err(bad(msg!(MergeSuffixesEmpty)));
     }
     Ok(out)
 }
@@ -88,10 +86,8 @@ fn inputs(request: &MergeRequest, deps: &Deps) -> Result<Inputs, AppError> {
     let sources: Vec<&str> = request.sources.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
     let repository = non_empty(&request.repository);
     match (sources.is_empty(), repository) {
-        (false, Some(_)) => Err(bad("give either sources and target, or repository and suffixes, not both")),
-        (true, None) => Err(bad(
-            "name what to combine: sources (repository:tag, at least two) and target, or repository and suffixes",
-        )),
+        (false, Some(_)) => Err(bad(msg!(MergeBothWays))),
+        (true, None) => Err(bad(msg!(MergeNeitherWay))),
         (false, None) => {
             let mut named_sources: Vec<Named> = Vec::new();
             let mut errors = Vec::new();
@@ -99,34 +95,35 @@ fn inputs(request: &MergeRequest, deps: &Deps) -> Result<Inputs, AppError> {
                 match named("sources", source, deps) {
                     Ok(source) if !named_sources.contains(&source) => named_sources.push(source),
                     Ok(_) => {}
-                    Err(error) => errors.push(error.to_string()),
+                    Err(error) => errors.push(error.to_message()),
                 }
             }
             if !errors.is_empty() {
-                return Err(bad(errors.join("; ")));
+                return Err(bad(crate::messages::joined(errors)));
             }
             if named_sources.len() < 2 {
-                return Err(bad("sources names one tag: name at least two single-arch tags to combine"));
+                return Err(bad(msg!(MergeOneSource)));
             }
-            let target = non_empty(&request.target).ok_or_else(|| {
-                bad("target is missing: name the multi-arch tag to write (repository:tag, e.g. app:1.0)")
-            })?;
+            let target = non_empty(&request.target).ok_or_else(|| bad(msg!(MergeTargetMissing)))?;
             let target = named("target", &target, deps)?;
             if named_sources.contains(&target) {
-                return Err(bad(format!(
-                    "target {target} is one of the sources: the index would replace it; choose another tag"
-                )));
+                return Err(bad(msg!(MergeTargetIsSource, &target)));
             }
             Ok(Inputs::Named(Group { target, sources: named_sources }))
         }
         (true, Some(repository)) => {
-            let repository: RepositoryName =
-                repository.trim_matches('/').parse().map_err(|e| bad(format!("repository: {e}")))?;
+            let repository: RepositoryName = repository.trim_matches('/').parse().map_err(
+                |e: crate::backend::registry::reference::ReferenceError| {
+                    bad(msg!(Labelled, "repository", e.message()))
+                },
+            )?;
             let suffixes = suffix_list(&request.suffixes)?;
             let target_repository = match non_empty(&request.target_repository) {
-                Some(name) => {
-                    name.trim_matches('/').parse().map_err(|e| bad(format!("target_repository: {e}")))?
-                }
+                Some(name) => name.trim_matches('/').parse().map_err(
+                    |e: crate::backend::registry::reference::ReferenceError| {
+                        bad(msg!(Labelled, "target_repository", e.message()))
+                    },
+                )?,
                 None => repository.clone(),
             };
             Ok(Inputs::Rule { repository, suffixes, target_repository })
@@ -142,7 +139,7 @@ struct Resolved {
     singles: Vec<String>,
     target_tags: Option<BTreeSet<Tag>>,
     /// Why there is nothing to merge, when there is nothing.
-    nothing: Option<String>,
+    nothing: Option<Message>,
 }
 
 async fn resolve(inputs: Inputs, registry: &RegistryClient) -> Result<Resolved, AppError> {
@@ -189,12 +186,7 @@ async fn resolve(inputs: Inputs, registry: &RegistryClient) -> Result<Resolved, 
         }
         groups.push(Group { target: Named { repository: target_repository.clone(), tag: base }, sources });
     }
-    let nothing = groups.is_empty().then(|| {
-        format!(
-            "no tag of {repository} has two or more of the suffixes {} on the same base: there is nothing to combine",
-            suffixes.join(", ")
-        )
-    });
+    let nothing = groups.is_empty().then(|| msg!(MergeNothingToCombine, &repository, suffixes.join(", ")));
     Ok(Resolved { groups, singles, target_tags, nothing })
 }
 
@@ -232,11 +224,26 @@ pub fn plan(request: &MergeRequest, deps: &Deps) -> Result<Plan, AppError> {
     })
 }
 
-/// What the merge would write, group by group, with conflicts; reads only.
-pub async fn preview(request: &MergeRequest, deps: &Deps) -> Result<MergePreview, AppError> {
+/// What the merge would write, group by group, with conflicts; reads only. Errors are in `lang`.
+pub async fn preview(
+    request: &MergeRequest,
+    deps: &Deps,
+    lang: crate::ui::lang::Lang,
+) -> Result<MergePreview, AppError> {
     let resolved = resolve(inputs(request, deps)?, &deps.registry).await?;
-    let groups = prepare_all(&deps.registry, &resolved).await.into_iter().map(|p| p.preview).collect();
-    Ok(MergePreview { groups, singles: resolved.singles, errors: resolved.nothing.into_iter().collect() })
+    let groups = prepare_all(&deps.registry, &resolved)
+        .await
+        .into_iter()
+        .map(|prepared| MergeGroupPreview {
+            error: prepared.error.map(|error| error.render(lang)),
+            ..prepared.preview
+        })
+        .collect();
+    Ok(MergePreview {
+        groups,
+        singles: resolved.singles,
+        errors: resolved.nothing.iter().map(|nothing| nothing.render(lang)).collect(),
+    })
 }
 
 pub async fn run(context: &JobContext, request: &MergeRequest) -> Result<(), AppError> {
@@ -244,7 +251,7 @@ pub async fn run(context: &JobContext, request: &MergeRequest) -> Result<(), App
     let host = deps.sources.push_host();
     let resolved = resolve(inputs(request, deps)?, &deps.registry).await?;
     for single in &resolved.singles {
-        context.info(format!("{single}: no other architecture of it, left alone"));
+        context.info(msg!(MergeSingleLeftAlone, single));
     }
     if let Some(nothing) = &resolved.nothing {
         return Err(bad(nothing.clone()));

@@ -31,7 +31,7 @@ struct Renames {
     /// Names the prefix rule leaves as they are, on the same registry: nothing to copy.
     unchanged: Vec<RepositoryName>,
     /// Names the rule cannot apply to, with why: a failed item each, while the others go on.
-    refused: Vec<(String, String)>,
+    refused: Vec<(String, crate::model::Message)>,
 }
 
 /// Every repository's fate under the request's prefix rule. What is wrong with the request as a
@@ -50,11 +50,11 @@ fn renames(request: &RemotePrefixRequest, same_registry: bool) -> Result<Renames
             Ok(target) => match target.parse::<RepositoryName>() {
                 Ok(target) => out.pairs.push((source, target)),
                 Err(reason) => {
-                    let reason = format!("{source} → {target}: {reason}");
+                    let reason = crate::msg!(PushTargetRefused, &source, &target, reason.message());
                     out.refused.push((source.to_string(), reason));
                 }
             },
-            Err(reason) => out.refused.push((source.to_string(), reason.to_string())),
+            Err(reason) => out.refused.push((source.to_string(), reason.message())),
         }
     }
     let collisions = collisions(&out.pairs);
@@ -78,8 +78,12 @@ pub fn plan(request: &RemotePrefixRequest, deps: &Deps) -> Result<Plan, AppError
     })
 }
 
-/// What the rename would do, tag by tag, with conflicts; reads only.
-pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<RenamePreview, AppError> {
+/// What the rename would do, tag by tag, with conflicts; reads only. Reasons are in `lang`.
+pub async fn preview(
+    request: &RemotePrefixRequest,
+    deps: &Deps,
+    lang: crate::ui::lang::Lang,
+) -> Result<RenamePreview, AppError> {
     let (target, host) = deps.sources.target(request.target_registry_host.as_deref())?;
     let Renames { pairs, unchanged, refused } = renames(request, host == deps.sources.push_host())?;
     let mut errors = Vec::new();
@@ -134,9 +138,7 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
     let mut repositories = Vec::new();
     for (source, target_repository, tags) in rows {
         match tags {
-            Ok(tags) if tags.is_empty() => {
-                errors.push(format!("{source} has no tags: there is nothing to rename"))
-            }
+            Ok(tags) if tags.is_empty() => errors.push(crate::msg!(PrefixNoTags, &source).render(lang)),
             Ok(tags) => repositories.push(RenamePreviewRepository {
                 source: source.to_string(),
                 target: format!("{host}/{target_repository}"),
@@ -144,7 +146,7 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
                 unchanged: false,
                 error: None,
             }),
-            Err(error) => errors.push(format!("{source}: {error}")),
+            Err(error) => errors.push(crate::msg!(Labelled, &source, error).render(lang)),
         }
     }
     let kept = unchanged.into_iter().map(|source| RenamePreviewRepository {
@@ -159,7 +161,7 @@ pub async fn preview(request: &RemotePrefixRequest, deps: &Deps) -> Result<Renam
         source,
         tags: Vec::new(),
         unchanged: false,
-        error: Some(reason),
+        error: Some(reason.render(lang)),
     });
     repositories.extend(kept.chain(refused));
     Ok(RenamePreview { repositories, errors })

@@ -18,7 +18,8 @@ use crate::backend::registry::{REGISTRY_PAGE_LIMIT, RegistryClient};
 use crate::backend::retention::{CompiledPolicy, Deletion, Gone, TagFacts, decide, deletions, normalize};
 use crate::backend::storage::manifest_blobs;
 use crate::format::bytes as size;
-use crate::model::{AppError, ItemStatus, JobItem, RetentionRequest, TagSort};
+use crate::model::{AppError, ItemStatus, JobItem, Message, RetentionRequest, TagSort};
+use crate::msg;
 
 fn compile(request: &RetentionRequest) -> Result<CompiledPolicy, AppError> {
     CompiledPolicy::compile(&normalize(&request.policy))
@@ -50,7 +51,7 @@ struct Step {
     deletion: Deletion,
     going: Vec<Going>,
     /// What the item detail says (why, and what it frees).
-    details: Vec<String>,
+    details: Vec<Message>,
     /// The bytes deleting it frees (after a garbage collection), when known.
     bytes: u64,
 }
@@ -111,7 +112,7 @@ async fn freed(
     repository: &RepositoryName,
     all: &[TagFacts],
     steps: &[Deletion],
-) -> Result<HashMap<Digest, u64>, String> {
+) -> Result<HashMap<Digest, u64>, Message> {
     let registry = &deps.registry;
     let gone: HashSet<&Digest> = steps
         .iter()
@@ -122,20 +123,26 @@ async fn freed(
         .collect();
     let mut held: HashSet<String> = match deps.storage.blobs_elsewhere(registry, repository.as_str()).await {
         Ok(blobs) => blobs,
-        Err(error) => return Err(format!("the storage usage could not be read: {error}")),
+        Err(error) => return Err(msg!(RetentionStorageUnreadable, &error)),
     };
     let kept: HashSet<&Digest> = all.iter().map(|f| &f.digest).filter(|d| !gone.contains(d)).collect();
     for digest in kept {
-        let manifest = registry.manifest(repository, digest).await.map_err(|e| e.to_string())?;
-        held.extend(manifest_blobs(registry, repository, &manifest).await?.into_keys());
+        let manifest =
+            registry.manifest(repository, digest).await.map_err(|e| Message::from(e.to_string()))?;
+        held.extend(
+            manifest_blobs(registry, repository, &manifest).await.map_err(Message::from)?.into_keys(),
+        );
     }
     let mut out = HashMap::new();
     let mut ordered: Vec<&Digest> = gone.into_iter().collect();
     ordered.sort();
     for digest in ordered {
-        let manifest = registry.manifest(repository, digest).await.map_err(|e| e.to_string())?;
+        let manifest =
+            registry.manifest(repository, digest).await.map_err(|e| Message::from(e.to_string()))?;
         let mut bytes = 0;
-        for (blob, blob_size) in manifest_blobs(registry, repository, &manifest).await? {
+        for (blob, blob_size) in
+            manifest_blobs(registry, repository, &manifest).await.map_err(Message::from)?
+        {
             if held.insert(blob) {
                 bytes += blob_size;
             }
@@ -156,12 +163,11 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
     let registry = &deps.registry;
     let now = crate::backend::store::now_ms();
     let repositories = matching(registry, &policy).await?;
-    context.info(format!(
-        "{} repositories match `{}`{}",
-        repositories.len(),
-        spec.repositories,
-        if request.dry_run { "; dry run: nothing is deleted" } else { "" }
-    ));
+    context.info(if request.dry_run {
+        msg!(RetentionMatchedDryRun, repositories.len(), &spec.repositories)
+    } else {
+        msg!(RetentionMatched, repositories.len(), &spec.repositories)
+    });
     let mut items: Vec<JobItem> = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
     let mut bytes_total = 0;
@@ -172,9 +178,9 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
         let all = match facts(registry, &repository).await {
             Ok(all) => all,
             Err(error) => {
-                context.error(format!("{repository}: cannot read its tags: {error}"));
+                context.error(msg!(RetentionTagsUnreadable, &repository, error.to_message()));
                 items.push(
-                    ItemOutcome::failed(format!("cannot read its tags: {error}"))
+                    ItemOutcome::failed(msg!(RetentionTagsUnreadableItem, error.to_message()))
                         .item(repository.to_string(), ""),
                 );
                 continue;
@@ -184,8 +190,9 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
         let reasons: BTreeMap<&Tag, Gone> =
             all.iter().zip(&verdicts).filter_map(|(f, v)| v.clone().err().map(|why| (&f.tag, why))).collect();
         let planned = deletions(&all, &verdicts);
-        context.info(format!(
-            "{repository}: {} tags, {} go, {} stay",
+        context.info(msg!(
+            RetentionCounted,
+            &repository,
             all.len(),
             reasons.len(),
             all.len() - reasons.len()
@@ -196,7 +203,7 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
         let bytes = match freed(deps, &repository, &all, &planned).await {
             Ok(bytes) => Some(bytes),
             Err(error) => {
-                context.warn(format!("{repository}: bytes freed unknown: {error}"));
+                context.warn(msg!(RetentionBytesUnknownBecause, &repository, error));
                 None
             }
         };
@@ -207,19 +214,19 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
                     let frees = match bytes.as_ref().and_then(|b| b.get(digest)) {
                         Some(n) => {
                             step_bytes = *n;
-                            format!("frees {} after a garbage collection", size(*n))
+                            msg!(RetentionFrees, size(*n))
                         }
-                        None => "bytes freed unknown".to_owned(),
+                        None => msg!(RetentionBytesUnknown),
                     };
-                    let with = if tags.len() > 1 {
-                        format!("; the image goes with its tags {}", tag_list(tags))
+                    let note = if tags.len() > 1 {
+                        msg!(RetentionImageGoesWith, frees, tag_list(tags))
                     } else {
-                        String::new()
+                        frees
                     };
-                    (digest, tags, format!("{frees}{with}"))
+                    (digest, tags, note)
                 }
                 Deletion::TagsOnly { digest, tags, kept } => {
-                    (digest, tags, format!("only the tag: {} still point at its image", tag_list(kept)))
+                    (digest, tags, msg!(RetentionOnlyTag, tag_list(kept)))
                 }
             };
             bytes_total += step_bytes;
@@ -231,11 +238,14 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
                 bytes: step_bytes,
             };
             for tag in gone {
-                let detail = format!("{}; {note}", reasons[tag]);
+                let detail = msg!(Noted, reasons[tag].message(), note.clone());
                 let source = format!("{repository}:{tag}");
                 let item = if request.dry_run {
-                    ItemOutcome::succeeded(format!("would delete: {detail}"), Some(digest.to_string()))
-                        .item(source, "")
+                    ItemOutcome::succeeded(
+                        msg!(RetentionWouldDelete, detail.clone()),
+                        Some(digest.to_string()),
+                    )
+                    .item(source, "")
                 } else {
                     let mut item = JobItem::pending(source, "");
                     item.digest = Some(digest.to_string());
@@ -253,10 +263,7 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
     // The job's bytes are those the deletes free: all of them planned, done as they are deleted.
     context.add_bytes(bytes_total, 0);
     if request.dry_run {
-        context.info(format!(
-            "dry run: {going} tags would go, freeing {} after a garbage collection",
-            size(bytes_total)
-        ));
+        context.info(msg!(RetentionDryRunTotal, going, size(bytes_total)));
         return Ok(());
     }
     let mut deleted = 0usize;
@@ -266,17 +273,15 @@ pub async fn run(context: &JobContext, request: &RetentionRequest) -> Result<(),
         }
         deleted += execute(context, registry, step).await;
     }
-    context.info(format!("deleted {deleted} tags"));
+    context.info(msg!(RetentionDeletedCount, deleted));
     let failed = context.items().iter().any(|i| i.status != ItemStatus::Succeeded);
     if spec.gc_after && deleted > 0 && !failed && !context.is_cancelled() {
         match deps.gc.get() {
             Some(gc) => match gc.start_gc(&format!("after retention policy \"{}\"", spec.name)) {
-                Ok(job) => context.info(format!("gc_after: started garbage collection job {job}")),
-                Err(error) => context.warn(format!("gc_after: garbage collection not started: {error}")),
+                Ok(job) => context.info(msg!(GcAfterStarted, job)),
+                Err(error) => context.warn(msg!(GcAfterNotStarted, error)),
             },
-            None => context.info(
-                "gc_after: GC not available for this registry; the bytes are reclaimed when the registry's garbage-collect runs",
-            ),
+            None => context.info(msg!(GcAfterUnavailable)),
         }
     }
     Ok(())
@@ -296,18 +301,21 @@ async fn execute(context: &JobContext, registry: &RegistryClient, step: &Step) -
                 let outcome = match &result {
                     Ok(()) => {
                         deleted += 1;
-                        ItemOutcome::succeeded(format!("deleted: {detail}"), Some(digest.to_string()))
+                        ItemOutcome::succeeded(
+                            msg!(RetentionDeleted, detail.clone()),
+                            Some(digest.to_string()),
+                        )
                     }
-                    Err(error) => ItemOutcome::failed(format!("{error}")),
+                    Err(error) => ItemOutcome::failed(error.to_string()),
                 };
                 context.finish_item(going.index, outcome);
             }
             match result {
                 Ok(()) => {
                     context.add_bytes(0, step.bytes);
-                    context.info(format!("{repository}: deleted {digest} with {}", tag_list(tags)))
+                    context.info(msg!(RetentionDeletedDigest, repository, digest, tag_list(tags)))
                 }
-                Err(error) => context.error(format!("{repository}: deleting {digest} failed: {error}")),
+                Err(error) => context.error(msg!(DeletingDigestFailed, repository, digest, &error)),
             }
         }
         Deletion::TagsOnly { digest, tags, kept } => {
@@ -316,22 +324,22 @@ async fn execute(context: &JobContext, registry: &RegistryClient, step: &Step) -
             let mut staying: Vec<Tag> = kept.iter().chain(tags).cloned().collect();
             for (going, detail) in step.going.iter().zip(&step.details) {
                 if context.is_cancelled() {
-                    context.finish_item(
-                        going.index,
-                        ItemOutcome::cancelled("cancelled before this tag was deleted"),
-                    );
+                    context
+                        .finish_item(going.index, ItemOutcome::cancelled(msg!(RetentionCancelledBeforeTag)));
                     continue;
                 }
                 staying.retain(|t| t != &going.tag);
                 let outcome = match registry.delete_tag(repository, &going.tag, digest, &staying).await {
                     Ok(()) => {
                         deleted += 1;
-                        context.info(format!("{repository}: deleted the tag {}", going.tag));
-                        ItemOutcome::succeeded(format!("deleted: {detail}"), Some(digest.to_string()))
+                        context.info(msg!(RetentionDeletedTag, repository, &going.tag));
+                        ItemOutcome::succeeded(
+                            msg!(RetentionDeleted, detail.clone()),
+                            Some(digest.to_string()),
+                        )
                     }
                     Err(error) => {
-                        context
-                            .error(format!("{repository}: deleting the tag {} failed: {error}", going.tag));
+                        context.error(msg!(RetentionDeletingTagFailed, repository, &going.tag, &error));
                         ItemOutcome::failed(error.to_string())
                     }
                 };

@@ -8,11 +8,13 @@ use crate::backend::copy::{CopySpec, PlatformFilter, TargetMemo, copy_image};
 use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::Plan;
+use crate::backend::registry::reference::ReferenceError;
 use crate::backend::registry::reference::{Digest, ImageReference, Reference, RepositoryName, Tag};
-use crate::model::{AppError, ItemStatus, JobItem, ManifestKind, SplitRequest};
+use crate::model::{AppError, ItemStatus, JobItem, ManifestKind, Message, SplitRequest};
+use crate::msg;
 
-fn bad(message: impl Into<String>) -> AppError {
-    AppError::BadRequest(crate::model::Message::Text(message.into()))
+fn bad(message: impl Into<Message>) -> AppError {
+    AppError::BadRequest(message.into())
 }
 
 /// The request, checked.
@@ -26,42 +28,38 @@ struct Checked {
 
 fn check(request: &SplitRequest, deps: &Deps) -> Result<Checked, AppError> {
     let source = request.source.trim();
-    let reference: ImageReference = source.parse().map_err(|e| bad(format!("source: {e}")))?;
+    let reference: ImageReference =
+        source.parse().map_err(|e: ReferenceError| bad(msg!(Labelled, "source", e.message())))?;
     if let Some(host) = &reference.host
         && !deps.sources.is_ours(host)
     {
-        return Err(bad(format!("source: `{source}` is on {host}; a split works within this registry")));
+        return Err(bad(msg!(SplitNotOurs, source, host)));
     }
     let Reference::Tag(tag) = reference.reference else {
-        return Err(bad(format!(
-            "source: `{source}` names a digest; name the multi-arch tag (repository:tag)"
-        )));
+        return Err(bad(msg!(SplitNamesDigest, source)));
     };
     let mut rules = Vec::new();
     for (platform, suffix) in &request.suffixes {
-        let filter = PlatformFilter::parse(platform).map_err(|e| bad(format!("suffixes: {e}")))?;
+        let filter = PlatformFilter::parse(platform).map_err(|e| bad(msg!(Labelled, "suffixes", e)))?;
         let suffix = suffix.trim();
-        format!("{tag}{suffix}").parse::<Tag>().map_err(|e| {
-            bad(format!("suffixes: `{suffix}` for {platform} does not make a tag of `{tag}`: {e}"))
-        })?;
+        format!("{tag}{suffix}")
+            .parse::<Tag>()
+            .map_err(|e| bad(msg!(SplitSuffixNoTag, suffix, platform, &tag, e.message())))?;
         if suffix.is_empty() {
-            return Err(bad(format!(
-                "suffixes: the suffix for {platform} is empty: the tag would be the source itself"
-            )));
+            return Err(bad(msg!(SplitSuffixEmpty, platform)));
         }
         rules.push((filter, suffix.to_owned()));
     }
     if rules.is_empty() {
-        return Err(bad(
-            "suffixes is empty: give a suffix per platform, e.g. {\"linux/amd64\": \"-x86\", \"linux/arm64\": \"-arm\"}",
-        ));
+        return Err(bad(msg!(SplitSuffixesEmpty, r#"{"linux/amd64": "-x86", "linux/arm64": "-arm"}"#)));
     }
     rules.sort_by_key(|(filter, _)| filter.variant.is_none());
     let target_repository =
         match request.target_repository.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            Some(name) => {
-                name.trim_matches('/').parse().map_err(|e| bad(format!("target_repository: {e}")))?
-            }
+            Some(name) => name
+                .trim_matches('/')
+                .parse()
+                .map_err(|e: ReferenceError| bad(msg!(Labelled, "target_repository", e.message())))?,
             None => reference.repository.clone(),
         };
     Ok(Checked { repository: reference.repository, tag, target_repository, rules })
@@ -101,11 +99,9 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
         .await?
         .ok_or_else(|| AppError::NotFound(crate::msg!(TagNotInRegistry, &format!("{repository}:{tag}"))))?;
     if manifest.kind != ManifestKind::Index {
-        return Err(bad(format!(
-            "{repository}:{tag} is a single image, not a multi-arch index: there is nothing to split"
-        )));
+        return Err(bad(msg!(SplitSingleImage, &format!("{repository}:{tag}"))));
     }
-    context.info(format!("{repository}:{tag} is an index ({})", manifest.digest));
+    context.info(msg!(SplitIsIndex, &format!("{repository}:{tag}"), &manifest.digest));
     let mut items = Vec::new();
     let mut work: Vec<Work> = Vec::new();
     for entry in manifest.platform_entries() {
@@ -120,9 +116,8 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
                 .map(|(_, suffix)| suffix)
         });
         let Some(suffix) = suffix else {
-            context.info(format!("{name}: no suffix given for it, left out"));
-            items
-                .push(ItemOutcome::skipped(format!("no suffix given for {name}: left out")).item(source, ""));
+            context.info(msg!(SplitNoSuffixLog, &name));
+            items.push(ItemOutcome::skipped(msg!(SplitNoSuffixItem, &name)).item(source, ""));
             continue;
         };
         let target = format!("{host}/{}:{tag}{suffix}", checked.target_repository);
@@ -130,9 +125,7 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
         match parsed {
             (Ok(new_tag), Ok(child)) => {
                 if let Some(other) = work.iter().find(|w| w.tag == new_tag) {
-                    let message = format!(
-                        "two platforms would both get the tag {new_tag}: give them different suffixes"
-                    );
+                    let message = msg!(SplitSameTag, &new_tag);
                     items[other.index] = ItemOutcome::failed(message.clone())
                         .item(items[other.index].source.clone(), target.clone());
                     items.push(ItemOutcome::failed(message).item(source, target));
@@ -141,11 +134,9 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
                 work.push(Work { index: items.len(), child, tag: new_tag });
                 items.push(JobItem::pending(source, target));
             }
-            (Err(error), _) => items.push(ItemOutcome::failed(error.to_string()).item(source, target)),
-            (_, Err(error)) => items.push(
-                ItemOutcome::failed(format!("the index names an invalid digest: {error}"))
-                    .item(source, target),
-            ),
+            (Err(error), _) => items.push(ItemOutcome::failed(error.message()).item(source, target)),
+            (_, Err(error)) => items
+                .push(ItemOutcome::failed(msg!(SplitInvalidDigest, error.message())).item(source, target)),
         }
     }
     // A tag two platforms wanted was failed above for both: none of them is written.

@@ -3,7 +3,7 @@
 use crate::backend::copy::{CopyError, CopySpec, TargetMemo, copy_image};
 use crate::backend::docker::RegistryAuth;
 use crate::backend::jobs::context::{Deps, JobContext};
-use crate::backend::jobs::daemon::{PushTarget, follow_transfer, push_verified};
+use crate::backend::jobs::daemon::{Direction, PushTarget, follow_transfer, push_verified};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::Plan;
 use crate::backend::registry::SourceRef;
@@ -257,7 +257,7 @@ async fn docker_steps(
     if !was_present {
         created.push(pull_reference.to_owned());
     }
-    let pulled = follow_transfer(context, pull, "the pull").await?;
+    let pulled = follow_transfer(context, pull, Direction::Pull).await?;
     if context.is_cancelled() {
         return Err(ItemOutcome::cancelled(crate::msg!(CancelledBeforeTagging)));
     }
