@@ -403,6 +403,7 @@ pub(super) fn text(key: Key) -> &'static str {
         }
         PushTargetRefused => "{} → {}: {}",
         PrefixNoTags => "{} has no tags: there is nothing to rename",
+        RepositoryHasNoTags => "the repository has no tags",
         AlreadyBecomes => "{} already becomes {}",
         DescIndexOne => "index of 1 platform",
         DescIndex => "index of {} platforms",

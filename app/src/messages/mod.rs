@@ -488,6 +488,8 @@ keys! {
     PushTargetRefused,
     // Previews.
     PrefixNoTags,
+    // Renames.
+    RepositoryHasNoTags,
     AlreadyBecomes,
     // What a manifest is (the copy engine's `read` line).
     DescIndexOne,

@@ -358,6 +358,7 @@ pub(super) fn text(key: Key) -> &'static str {
         }
         PushTargetRefused => "{} → {}：{}",
         PrefixNoTags => "{} 没有标签：没有可重命名的内容",
+        RepositoryHasNoTags => "该仓库没有标签",
         AlreadyBecomes => "{} 已经会变为 {}",
         DescIndexOne => "包含 1 个平台的索引",
         DescIndex => "包含 {} 个平台的索引",

@@ -239,7 +239,9 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
                     ));
                 }
             }
-            Ok(_) => items.push(failed_item(source, &host, target_repository, "the repository has no tags")),
+            Ok(_) => {
+                items.push(failed_item(source, &host, target_repository, crate::msg!(RepositoryHasNoTags)))
+            }
             Err(error) => items.push(failed_item(source, &host, target_repository, error.to_string())),
         }
     }
