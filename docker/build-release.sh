@@ -24,6 +24,10 @@ export LEPTOS_BIN_TARGET_TRIPLE="$triple"
 build_cfg=$(sed -n 's/^rustflags = \[\(.*\)\]$/\1/p' .cargo/config.toml | tr -d '",')
 [ -n "$build_cfg" ] || { echo "build-release: no build.rustflags found in .cargo/config.toml" >&2; exit 1; }
 export "$triple_var"="-C target-feature=+crt-static $build_cfg"
+# The image's server is optimised for size (`opt-level = "s"`, as the WASM is for "z"): the image
+# must stay within 30 MB (server/tests/image.rs), and the server's hot paths are network- and
+# registry-bound. `make run` and `make bench` keep the release profile's opt-level 3.
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=s
 ${BUILD_NICE:+nice -n "$BUILD_NICE"} cargo leptos build --release --split --precompress >&2
 # cargo-leptos writes the .gz copies at a fast level; level 9 is ~14% smaller (scripts/recompress.py).
 python3 scripts/recompress.py target/site >&2
