@@ -124,17 +124,3 @@ pub enum MergeConflict {
     /// The target tag exists with another digest: writing it needs `overwrite`.
     TargetExists { digest: String },
 }
-
-impl MergeConflict {
-    /// For people (the job's log and items; the UI words it in the user's language).
-    pub fn describe(&self) -> String {
-        match self {
-            Self::SamePlatform { platform, sources } => {
-                format!("{} are all {platform}: an index holds one image per platform", sources.join(", "))
-            }
-            Self::TargetExists { digest } => {
-                format!("the target tag holds {digest}; overwrite to replace it")
-            }
-        }
-    }
-}
