@@ -133,11 +133,9 @@ impl EmbeddedRegistry {
         }
     }
 
-    /// Takes the garbage collection lock, or says that another collection runs.
-    pub fn try_lock_gc(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, String> {
-        self.inner.gc_lock.clone().try_lock_owned().map_err(|_| {
-            "another garbage collection is running on this registry; wait for it to finish".to_owned()
-        })
+    /// Takes the garbage collection lock; `None` while another collection runs.
+    pub fn try_lock_gc(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        self.inner.gc_lock.clone().try_lock_owned().ok()
     }
 
     /// A guard that puts the registry back in normal service when dropped, whatever happened

@@ -37,7 +37,7 @@ pub fn plan(request: &GcRequest, deps: &Deps) -> Result<Plan, AppError> {
 pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppError> {
     let registry =
         context.deps().embedded.clone().ok_or_else(|| AppError::BadRequest(msg!(GcNotOperated)))?;
-    let lock = registry.try_lock_gc().map_err(|_| AppError::BadRequest(msg!(GcAlreadyRunning)))?;
+    let lock = registry.try_lock_gc().ok_or_else(|| AppError::BadRequest(msg!(GcAlreadyRunning)))?;
     context.info(msg!(
         GcDryRunCommand,
         registry.binary().display().to_string(),
