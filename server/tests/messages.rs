@@ -193,7 +193,7 @@ async fn a_retention_dry_runs_log_lines_and_item_details_read_in_chinese_while_l
 }
 
 #[tokio::test]
-async fn why_gc_is_unavailable_reads_in_the_requests_language() {
+async fn why_gc_and_the_registry_are_unavailable_read_in_the_requests_language() {
     let app = app();
     let (status, en) = api(&app, "GET", "/api/health", None, &[]).await;
     assert_eq!(status, StatusCode::OK);
@@ -203,6 +203,12 @@ async fn why_gc_is_unavailable_reads_in_the_requests_language() {
     let (_, zh) = api(&app, "GET", "/api/health", None, &[("accept-language", "zh-CN")]).await;
     let reason = zh["gc_unavailable_reason"].as_str().unwrap();
     assert!(reason.starts_with("REGISTRY_MODE=external：") && reason.contains("垃圾回收"), "{zh}");
+    // Why the registry cannot be reached: our words in Chinese, the connection's own reason as it came.
+    let en_error = en["registry_error"].as_str().unwrap();
+    let zh_error = zh["registry_error"].as_str().unwrap();
+    assert!(en_error.starts_with("cannot reach the registry at "), "{en}");
+    assert!(zh_error.starts_with("无法连接到 ") && zh_error.contains("的镜像仓库："), "{zh}");
+    assert!(zh_error.to_lowercase().contains("connection refused"), "{zh}");
 }
 
 #[tokio::test]
