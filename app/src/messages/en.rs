@@ -559,5 +559,7 @@ pub(super) fn text(key: Key) -> &'static str {
         BlobDownloadBroke => "the download broke after {} of {} bytes: {}",
         BlobAcceptedEarly => "the registry accepted the blob before receiving all of it",
         PreviewSourceSlow => "{} did not answer within {} s; the job waits longer",
+        TagDeletedWhileRead => "the tag was deleted while it was being read",
+        SomePlatformsUnreadable => "some platforms could not be read: {}",
     }
 }

@@ -629,6 +629,9 @@ keys! {
     BlobAcceptedEarly,
     // Previews.
     PreviewSourceSlow,
+    // Browsing: why a tag's details are missing.
+    TagDeletedWhileRead,
+    SomePlatformsUnreadable,
 }
 
 impl Key {

@@ -506,6 +506,8 @@ pub(super) fn text(key: Key) -> &'static str {
         BlobDownloadBroke => "下载在收到 {} / {} 字节后中断：{}",
         BlobAcceptedEarly => "镜像仓库在收到全部数据之前就接受了该数据块",
         PreviewSourceSlow => "{} 在 {} 秒内没有应答；任务会等待更久",
+        TagDeletedWhileRead => "读取该标签时它已被删除",
+        SomePlatformsUnreadable => "部分平台无法读取：{}",
     }
 }
 
