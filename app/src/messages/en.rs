@@ -561,5 +561,6 @@ pub(super) fn text(key: Key) -> &'static str {
         PreviewSourceSlow => "{} did not answer within {} s; the job waits longer",
         TagDeletedWhileRead => "the tag was deleted while it was being read",
         SomePlatformsUnreadable => "some platforms could not be read: {}",
+        IndexesNestedTooDeep => "{}: indexes nested deeper than {}",
     }
 }

@@ -632,6 +632,8 @@ keys! {
     // Browsing: why a tag's details are missing.
     TagDeletedWhileRead,
     SomePlatformsUnreadable,
+    // Storage usage.
+    IndexesNestedTooDeep,
 }
 
 impl Key {

@@ -508,6 +508,7 @@ pub(super) fn text(key: Key) -> &'static str {
         PreviewSourceSlow => "{} 在 {} 秒内没有应答；任务会等待更久",
         TagDeletedWhileRead => "读取该标签时它已被删除",
         SomePlatformsUnreadable => "部分平台无法读取：{}",
+        IndexesNestedTooDeep => "{}：索引嵌套超过 {} 层",
     }
 }
 

@@ -128,9 +128,7 @@ async fn freed(
     let kept: HashSet<&Digest> = all.iter().map(|f| &f.digest).filter(|d| !gone.contains(d)).collect();
     for digest in kept {
         let manifest = registry.manifest(repository, digest).await.map_err(|e| e.message())?;
-        held.extend(
-            manifest_blobs(registry, repository, &manifest).await.map_err(Message::from)?.into_keys(),
-        );
+        held.extend(manifest_blobs(registry, repository, &manifest).await?.into_keys());
     }
     let mut out = HashMap::new();
     let mut ordered: Vec<&Digest> = gone.into_iter().collect();
@@ -138,9 +136,7 @@ async fn freed(
     for digest in ordered {
         let manifest = registry.manifest(repository, digest).await.map_err(|e| e.message())?;
         let mut bytes = 0;
-        for (blob, blob_size) in
-            manifest_blobs(registry, repository, &manifest).await.map_err(Message::from)?
-        {
+        for (blob, blob_size) in manifest_blobs(registry, repository, &manifest).await? {
             if held.insert(blob) {
                 bytes += blob_size;
             }
