@@ -2,6 +2,7 @@ import { test, expect, openHydrated } from '../support/fixtures';
 import { JobPage } from '../support/job-page';
 import { LocalImagesPage } from '../support/local-images-page';
 import { listTags, pushImage, retag, uniqueName } from '../support/registry';
+import { fromOwnPage } from '../support/session';
 
 /**
  * The main flows as the original's users meet them: in Chinese (the browser asks for zh-CN),
@@ -144,4 +145,35 @@ test('本地镜像批量上传：加前缀和架构后缀，预览，上传完�
   await job.expectFinished('succeeded', 60_000);
   await expect(job.status).toHaveText('成功');
   expect(await listTags(page.request, env.registryUrl, `${prefix}/e2e/local/web`)).toEqual(['1.0-x86']);
+});
+
+test('失败的任务：任务页面用中文说明失败原因', async ({ page, env }) => {
+  const run = uniqueName();
+  // A sync of a tag that does not exist: its one item fails, and so does the job.
+  const source = `${env.registryHost}/e2e/zh-failed-${run}/absent:v1`;
+  const started = await page.request.post(`${env.appUrl}/api/sync-jobs`, {
+    data: { source_image: source, target_repository: `e2e/zh-failed-${run}/copy` },
+    headers: fromOwnPage(env.appUrl),
+  });
+  expect(started.status()).toBe(200);
+  const { id } = await started.json();
+
+  await openHydrated(page, `${env.appUrl}/jobs/${id}`);
+  const job = new JobPage(page, 'zh-CN');
+  await job.expectFinished('failed');
+  await expect(job.status).toHaveText('失败');
+  // The summary is the server's keyed message rendered for this viewer: Chinese words around
+  // the name, which stays as it is.
+  const error = page.getByTestId('job-error');
+  await expect(error).toContainText('在源镜像仓库中不存在');
+  await expect(error).toContainText(`e2e/zh-failed-${run}/absent:v1`);
+  await expect(error).not.toContainText('does not exist');
+  // The original contract's `error` stays English for its scripts; `error_detail` follows the reader.
+  const answer = await page.request.get(`${env.appUrl}/api/sync-jobs/${id}`, {
+    headers: { 'accept-language': 'zh-CN' },
+  });
+  const body = await answer.json();
+  expect(body.error).toContain('does not exist in the source registry');
+  expect(body.error_detail).toContain('在源镜像仓库中不存在');
+  expect(body.error_code).toBe('copy_not_found');
 });

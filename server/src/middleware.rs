@@ -51,7 +51,8 @@ pub fn provide_csp_nonce() {
 pub async fn refuse_foreign(State(policy): State<Arc<HttpPolicy>>, request: Request, next: Next) -> Response {
     let authority = request.uri().authority().map(|a| a.as_str());
     if let Err(Misdirected(detail)) = policy.check_host(authority, request.headers()) {
-        let body = serde_json::json!({"error": "misdirected_request", "detail": detail});
+        let lang = app::ui::lang::Lang::of_headers(request.headers());
+        let body = serde_json::json!({"error": "misdirected_request", "detail": detail.render(lang), "code": detail.code()});
         return (StatusCode::MISDIRECTED_REQUEST, axum::Json(body)).into_response();
     }
     if let Err(error) = policy.check_origin(request.method(), request.uri().path(), request.headers()) {

@@ -193,7 +193,7 @@ async fn a_retention_dry_runs_log_lines_and_item_details_read_in_chinese_while_l
 }
 
 #[tokio::test]
-async fn why_gc_is_unavailable_reads_in_the_requests_language() {
+async fn why_gc_and_the_registry_are_unavailable_read_in_the_requests_language() {
     let app = app();
     let (status, en) = api(&app, "GET", "/api/health", None, &[]).await;
     assert_eq!(status, StatusCode::OK);
@@ -203,6 +203,12 @@ async fn why_gc_is_unavailable_reads_in_the_requests_language() {
     let (_, zh) = api(&app, "GET", "/api/health", None, &[("accept-language", "zh-CN")]).await;
     let reason = zh["gc_unavailable_reason"].as_str().unwrap();
     assert!(reason.starts_with("REGISTRY_MODE=external：") && reason.contains("垃圾回收"), "{zh}");
+    // Why the registry cannot be reached: our words in Chinese, the connection's own reason as it came.
+    let en_error = en["registry_error"].as_str().unwrap();
+    let zh_error = zh["registry_error"].as_str().unwrap();
+    assert!(en_error.starts_with("cannot reach the registry at "), "{en}");
+    assert!(zh_error.starts_with("无法连接到 ") && zh_error.contains("的镜像仓库："), "{zh}");
+    assert!(zh_error.to_lowercase().contains("connection refused"), "{zh}");
 }
 
 #[tokio::test]
@@ -218,4 +224,61 @@ async fn a_previews_per_item_reason_reads_in_the_requests_language() {
     let error = zh["repositories"][0]["error"].as_str().unwrap();
     assert!(error.starts_with("x86") && !error.contains("is the prefix itself"), "{zh}");
     assert!(error.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "{zh}");
+}
+
+#[tokio::test]
+async fn a_failed_jobs_summary_reads_in_chinese_as_error_detail_while_error_stays_english() {
+    let app = app();
+    // Two repositories of a registry that does not answer: both items fail, and so does the job.
+    let body = serde_json::json!({ "repositories": ["team/app", "team/web"] });
+    let (status, started) = api(&app, "POST", "/api/repository-delete-jobs", Some(body), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{started}");
+    let id = started["id"].as_str().unwrap().to_owned();
+    common::wait_job(&app, &id).await;
+
+    let (_, en) = api(&app, "GET", &format!("/api/sync-jobs/{id}"), None, &[]).await;
+    assert_eq!((en["status"].as_str(), en["state"].as_str()), (Some("failed"), Some("failed")), "{en}");
+    assert_eq!(en["error"], "all 2 items failed");
+    assert_eq!(en["error_code"], "job_items_failed_all");
+    assert_eq!(en["error_detail"], en["error"], "English readers get the same text");
+    for headers in [&[("accept-language", "zh-CN")][..], &[("cookie", "lang=zh-CN")][..]] {
+        let (_, zh) = api(&app, "GET", &format!("/api/sync-jobs/{id}"), None, headers).await;
+        // The original's fields stay English for its scripts; ours follow the reader.
+        assert_eq!(zh["error"], "all 2 items failed", "{headers:?}");
+        assert_eq!((&zh["source_image"], &zh["target_image"]), (&en["source_image"], &en["target_image"]));
+        assert_eq!(zh["target_image"], "deleted");
+        assert_eq!(zh["error_code"], "job_items_failed_all", "{headers:?}");
+        assert_eq!(zh["error_detail"], "全部 2 个条目失败", "{headers:?}");
+        let detail = zh["items"][0]["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with("无法连接到 ") && detail.contains("的镜像仓库："),
+            "{headers:?}: {detail}"
+        );
+        // The job list carries the same fields.
+        let (_, list) = api(&app, "GET", "/api/sync-jobs", None, headers).await;
+        let entry = list["jobs"].as_array().unwrap().iter().find(|job| job["id"] == id.as_str()).unwrap();
+        assert_eq!((&entry["error"], &entry["error_detail"]), (&zh["error"], &zh["error_detail"]));
+        assert_eq!(entry["error_code"], "job_items_failed_all");
+    }
+
+    // The UI's server function gives the summary, its labels included, in the session's language.
+    let job: Job = rpc_in(&app, "get-job", &jobs::GetJob { id: id.clone() }, Some("zh-CN")).await.unwrap();
+    assert_eq!(job.summary.error.map(|e| e.to_string()).as_deref(), Some("全部 2 个条目失败"));
+    assert_eq!(job.summary.target_image.to_string(), "已删除");
+    assert_eq!(job.summary.source_image.to_string(), "2 个仓库（team/app, team/web）");
+    let list: app::model::JobList =
+        rpc_in(&app, "list-jobs", &jobs::ListJobs { limit: None }, Some("zh-CN")).await.unwrap();
+    let summary = list.jobs.iter().find(|job| job.id == id).unwrap();
+    assert_eq!(summary.error.as_ref().map(ToString::to_string).as_deref(), Some("全部 2 个条目失败"));
+
+    // One item: the job's summary is that item's reason, keyed too.
+    let body = serde_json::json!({ "repositories": ["team/app"] });
+    let (_, started) = api(&app, "POST", "/api/repository-delete-jobs", Some(body), &[]).await;
+    let id = started["id"].as_str().unwrap().to_owned();
+    common::wait_job(&app, &id).await;
+    let (_, zh) =
+        api(&app, "GET", &format!("/api/sync-jobs/{id}"), None, &[("accept-language", "zh-CN")]).await;
+    assert_eq!(zh["error_code"], "reg_unreachable");
+    assert!(zh["error"].as_str().unwrap().starts_with("cannot reach the registry at "), "{zh}");
+    assert!(zh["error_detail"].as_str().unwrap().starts_with("无法连接到 "), "{zh}");
 }

@@ -115,7 +115,7 @@ async fn policies_are_stored_checked_and_audited_over_rest() {
 struct FakeGc(Mutex<Vec<String>>);
 
 impl StartGc for FakeGc {
-    fn start_gc(&self, reason: &str) -> Result<String, String> {
+    fn start_gc(&self, reason: &str) -> Result<String, app::model::Message> {
         self.0.lock().unwrap().push(reason.to_owned());
         Ok("gc-test".to_owned())
     }

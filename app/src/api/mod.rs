@@ -9,6 +9,13 @@ pub mod registry;
 pub mod retention;
 pub mod status;
 
+/// A job summary as this request's reader sees it: its labels and failure summary in their
+/// language (the `lang` cookie, else `Accept-Language`).
+#[cfg(feature = "ssr")]
+pub(crate) fn for_reader(summary: crate::model::JobSummary) -> crate::model::JobSummary {
+    summary.localized(crate::ui::lang::Lang::of_current_request())
+}
+
 /// The application state and the caller (the session's principal, which the server's middleware
 /// put on the request), for a server function.
 #[cfg(feature = "ssr")]

@@ -7,7 +7,8 @@ use super::docker::detected_arch;
 use crate::model::Health;
 
 /// Asks the registry and the Docker daemon at once; either being down is reported, not raised.
-/// Our own wording (why GC is unavailable) is rendered in `lang`.
+/// Our own wording (why the registry or the daemon cannot be used, why GC is unavailable) is
+/// rendered in `lang`; the registry's and the daemon's own reasons inside stay as they gave them.
 pub async fn check(state: &AppState, lang: crate::ui::lang::Lang) -> Health {
     let (registry, docker) = tokio::join!(state.registry.ping(), state.docker.version());
     let host_machine = std::env::consts::ARCH.to_owned();
@@ -17,12 +18,12 @@ pub async fn check(state: &AppState, lang: crate::ui::lang::Lang) -> Health {
         registry_push_host: state.config.registry_push_host(),
         registry_healthy: registry.result.is_ok(),
         detected_arch: detected_arch(),
-        registry_error: registry.result.err().map(|e| e.to_string()),
+        registry_error: registry.result.err().map(|e| e.message().render(lang)),
         registry_auth: registry.auth,
         registry_credentials_configured: state.registry.credentials_configured(),
         docker_healthy: docker.is_ok(),
         docker_version: docker.as_ref().ok().map(|v| format!("{} (API {})", v.version, v.api_version)),
-        docker_error: docker.err().map(|e| e.to_string()),
+        docker_error: docker.err().map(|e| e.message().render(lang)),
         docker_host: state.docker.host().to_owned(),
         host_machine,
         checked_at_unix_ms: SystemTime::now()

@@ -92,9 +92,10 @@ fn serialize_origin(url: &Url) -> Option<String> {
     Some(url.origin().ascii_serialization())
 }
 
-/// Why a request's `Host` was refused: answered `421 Misdirected Request`.
+/// Why a request's `Host` was refused: answered `421 Misdirected Request`, in the requester's
+/// language.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Misdirected(pub String);
+pub struct Misdirected(pub crate::model::Message);
 
 /// The request rules, built once from the configuration.
 #[derive(Clone, Debug)]
@@ -173,17 +174,13 @@ impl HttpPolicy {
         Ok(())
     }
 
-    fn misdirected_message(&self, name: &str) -> String {
+    fn misdirected_message(&self, name: &str) -> crate::model::Message {
         let name: String = name.chars().take(100).collect();
         let public = match &self.public_url {
-            Some(url) => format!("open it at PUBLIC_URL ({url})"),
-            None => "PUBLIC_URL is not set".to_owned(),
+            Some(url) => crate::msg!(MisdirectedOpenAt, url),
+            None => crate::msg!(MisdirectedNoPublicUrl),
         };
-        format!(
-            "this server does not answer to the host name {name:?} (a guard against DNS rebinding): {public}. \
-             If people reach it by that name, set PUBLIC_URL to the URL they open, or add the name to \
-             ALLOWED_HOSTS (comma-separated host or host:port)"
-        )
+        crate::msg!(MisdirectedHost, &format!("{name:?}"), public)
     }
 
     /// The cross-site check. A request that may change something (any method but `GET` and
@@ -406,6 +403,11 @@ mod tests {
         let bare = HttpPolicy::new("127.0.0.1:8080".parse().unwrap(), None, &[], &[]);
         let Misdirected(message) = bare.check_host(None, &headers(&[("host", "evil.example")])).unwrap_err();
         assert!(message.contains("PUBLIC_URL is not set") && message.contains("ALLOWED_HOSTS"), "{message}");
+        let zh = message.render(crate::ui::lang::Lang::ZhCn);
+        assert!(
+            zh.contains("\"evil.example\"") && zh.contains("DNS 重绑定") && zh.contains("ALLOWED_HOSTS"),
+            "{zh}"
+        );
     }
 
     #[test]

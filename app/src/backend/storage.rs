@@ -15,11 +15,10 @@ use std::sync::{Arc, Mutex};
 
 use futures::{StreamExt, stream};
 
-use super::redact::scrub_urls;
 use super::registry::reference::RepositoryName;
 use super::registry::{Manifest, REGISTRY_PAGE_LIMIT, RegistryClient, RegistryError};
 use super::store::{format_time, now_ms};
-use crate::model::{RepositoryUsage, StorageUsage};
+use crate::model::{Message, RepositoryUsage, StorageUsage};
 
 /// Repositories scanned at once (each fans out over its tags, bounded by the client).
 const REPOSITORIES_AT_ONCE: usize = 4;
@@ -38,7 +37,7 @@ pub struct RepositoryBlobs {
 /// What each repository refers to comes to, each blob counted once.
 pub fn summarize(
     repositories: &BTreeMap<String, RepositoryBlobs>,
-    errors: BTreeMap<String, String>,
+    errors: BTreeMap<String, Message>,
     computed_at_ms: i64,
 ) -> StorageUsage {
     let mut holders: HashMap<&str, (u64, usize)> = HashMap::new();
@@ -75,7 +74,7 @@ pub fn summarize(
 #[derive(Default)]
 struct Scanned {
     repositories: BTreeMap<String, RepositoryBlobs>,
-    errors: BTreeMap<String, String>,
+    errors: BTreeMap<String, Message>,
     computed_at_ms: i64,
 }
 
@@ -168,7 +167,7 @@ pub async fn manifest_blobs(
     registry: &RegistryClient,
     repository: &RepositoryName,
     manifest: &Manifest,
-) -> Result<HashMap<String, u64>, String> {
+) -> Result<HashMap<String, u64>, Message> {
     let mut blobs = HashMap::new();
     collect(registry, repository, manifest, 0, &mut blobs).await?;
     Ok(blobs)
@@ -190,11 +189,11 @@ async fn catalog(registry: &RegistryClient) -> Result<Vec<String>, RegistryError
 
 /// Scans `names` (again), replacing what `scanned` held for them.
 async fn scan_into(registry: &RegistryClient, scanned: &mut Scanned, names: Vec<String>) {
-    let results: Vec<(String, Result<RepositoryBlobs, String>)> = stream::iter(names)
+    let results: Vec<(String, Result<RepositoryBlobs, Message>)> = stream::iter(names)
         .map(|name| async move {
             let result = match name.parse::<RepositoryName>() {
                 Ok(repository) => scan_repository(registry, &repository).await,
-                Err(reason) => Err(reason.to_string()),
+                Err(reason) => Err(reason.message()),
             };
             (name, result)
         })
@@ -211,7 +210,6 @@ async fn scan_into(registry: &RegistryClient, scanned: &mut Scanned, names: Vec<
                 scanned.repositories.insert(name, blobs);
             }
             Err(error) => {
-                let error = scrub_urls(&error);
                 tracing::warn!(repository = %name, %error, "storage usage: cannot read a repository");
                 scanned.repositories.remove(&name);
                 scanned.errors.insert(name, error);
@@ -225,11 +223,11 @@ async fn scan_into(registry: &RegistryClient, scanned: &mut Scanned, names: Vec<
 async fn scan_repository(
     registry: &RegistryClient,
     repository: &RepositoryName,
-) -> Result<RepositoryBlobs, String> {
+) -> Result<RepositoryBlobs, Message> {
     let tags = match registry.list_tags(repository).await {
         Ok(tags) => tags,
         Err(error) if error.is_not_found() => Vec::new(),
-        Err(error) => return Err(error.to_string()),
+        Err(error) => return Err(error.message()),
     };
     let manifests: Vec<Result<Option<Arc<Manifest>>, RegistryError>> = stream::iter(tags)
         .map(|tag| async move { registry.tag_manifest(repository, &tag).await })
@@ -244,7 +242,7 @@ async fn scan_repository(
                 collect(registry, repository, &manifest, 0, &mut blobs.blobs).await?;
             }
             Ok(None) => {}
-            Err(error) => return Err(error.to_string()),
+            Err(error) => return Err(error.message()),
         }
     }
     Ok(blobs)
@@ -258,7 +256,7 @@ async fn collect(
     manifest: &Manifest,
     depth: usize,
     blobs: &mut HashMap<String, u64>,
-) -> Result<(), String> {
+) -> Result<(), Message> {
     if blobs.insert(manifest.digest.clone(), manifest.raw.len() as u64).is_some() {
         return Ok(()); // counted already, with everything it refers to
     }
@@ -267,12 +265,12 @@ async fn collect(
     }
     for entry in &manifest.manifests {
         if depth + 1 >= MAX_DEPTH {
-            return Err(format!("{}: indexes nested deeper than {MAX_DEPTH}", manifest.digest));
+            return Err(crate::msg!(IndexesNestedTooDeep, &manifest.digest, MAX_DEPTH));
         }
         if blobs.contains_key(&entry.digest) {
             continue;
         }
-        let child = registry.entry_manifest(repository, entry).await.map_err(|e| e.to_string())?;
+        let child = registry.entry_manifest(repository, entry).await.map_err(|e| e.message())?;
         Box::pin(collect(registry, repository, &child, depth + 1, blobs)).await?;
     }
     Ok(())
@@ -302,7 +300,7 @@ mod tests {
             .collect();
         assert_eq!(rows, [("c", 705, 0, 1), ("a", 310, 1000, 2), ("b", 20, 1000, 1)]);
         assert!(usage.complete);
-        let failed = summarize(&repositories, BTreeMap::from([("d".into(), "boom".into())]), 0);
+        let failed = summarize(&repositories, BTreeMap::from([("d".into(), Message::from("boom"))]), 0);
         assert!(!failed.complete);
     }
 }

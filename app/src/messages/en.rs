@@ -425,5 +425,142 @@ pub(super) fn text(key: Key) -> &'static str {
         IndexMixesKinds => {
             "the images mix Docker ({}) and OCI ({}) manifests, and one index cannot hold both kinds without converting one: push them in one format, or combine each format separately"
         }
+        JobInterrupted => "interrupted: the server stopped before the job finished",
+        JobInternalError => "the job stopped on an internal error; see the server log",
+        JobCancelledByUser => "cancelled by the user",
+        JobItemFailed => "the item failed",
+        JobItemsFailedAll => "all {} items failed",
+        JobItemsFailed => "{} of {} items failed",
+        JobItemsSkipped => "{} skipped",
+        JobItemsFailedSkipped => "{} of {} items failed, {} skipped",
+        LabelRepositories => "{} repositories ({})",
+        LabelImages => "{} images ({})",
+        LabelTags => "{} tags ({})",
+        LabelMore => "{}, … {} more",
+        LabelDeleted => "deleted",
+        LabelRemoved => "removed",
+        LabelRegistryStorage => "registry storage",
+        LabelGcDryRun => "dry run: nothing deleted",
+        LabelGcCollected => "garbage collected",
+        LabelPolicy => "policy \"{}\"",
+        LabelPolicyDryRun => "policy \"{}\" (dry run)",
+        PlatformNotOsArch => {
+            "`{}` is not a platform: write os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8"
+        }
+        IndexNotJson => "the index is not JSON: {}",
+        IndexNoManifestsList => "the index has no `manifests` list",
+        IndexEntryMissing => "an index entry went missing",
+        CopyInvalidDigest => "the manifest {} has an invalid digest: {}",
+        CopyEntryIsIndex => "the {} entry of {} is itself an index; copy it by digest instead",
+        CopyCannotFilter => "cannot filter {}: {}",
+        CopyTooManyManifests => "more than {} manifests under one tag",
+        CopyNotCopyable => {
+            "{} ({}) is neither an image, an index nor a manifest-like artifact; it cannot be copied"
+        }
+        CopyBadDigestListed => "the manifest {} lists a bad digest: {}",
+        CopyDigestAlgorithm => {
+            "blob {} uses a digest algorithm this tool cannot verify while copying (only sha256)"
+        }
+        RegUnreachable => "cannot reach the registry at {}: {}",
+        RegCredentialsRequired => {
+            "the registry at {} requires {} authentication: set REGISTRY_USERNAME and REGISTRY_PASSWORD"
+        }
+        RegCredentialsRefused => {
+            "the registry at {} refused the configured credentials (HTTP {}): check REGISTRY_USERNAME and REGISTRY_PASSWORD"
+        }
+        RegStatus => "the registry at {} answered HTTP {}",
+        RegStatusBody => "the registry at {} answered HTTP {} ({})",
+        RegRetryLater => "the registry at {} answered HTTP {} and asked to retry after {}s",
+        RegRetryLaterBody => "the registry at {} answered HTTP {} ({}) and asked to retry after {}s",
+        RegProtocol => "unexpected answer from {}: {}",
+        RegDeletionDisabled => {
+            "the registry has deletion disabled (HTTP 405 from {}): set REGISTRY_STORAGE_DELETE_ENABLED=true (storage.delete.enabled: true) on the registry and restart it"
+        }
+        RegNotRepointable => {
+            "only this tag cannot be deleted: its manifest ({}) is not a JSON document this tool can re-point; delete the image (all {} tags) instead"
+        }
+        RegTagDeleteIncomplete => "deleting the tag at {} did not complete: {}",
+        RegRefused => "refused to connect to {}: {}",
+        RegTooLarge => "{} larger than {} ({} bytes) from {}",
+        BodyManifest => "manifest",
+        BodyCatalogPage => "catalog page",
+        BodyTagListPage => "tag list page",
+        BodyTagList => "tag list (all pages)",
+        BodyImageConfig => "image config",
+        BodyTokenResponse => "token response",
+        BodyAnswer => "answer",
+        RegNoChallenge => "401 without a usable WWW-Authenticate header",
+        RegUnsupportedScheme => "unsupported authentication scheme {}",
+        RegCaCertUnreadable => "cannot read REGISTRY_CA_CERT: {}",
+        RegCaCertNotPem => "REGISTRY_CA_CERT is not a PEM certificate bundle: {}",
+        RegHttpClient => "cannot build the HTTP client: {}",
+        RegNoRealm => "Bearer challenge without a realm",
+        RegTokenRealmNotUrl => "token realm is not a URL: {}",
+        RegTokenNotJson => "token response is not JSON with a token: {}",
+        RegTokenMissing => "token response has neither `token` nor `access_token`",
+        RegExpectedStatus => "expected {}, got HTTP {}",
+        RegUploadNoLocation => "an upload was accepted without a Location",
+        RegUploadLocationNotUrl => "the upload Location {} is not a URL: {}",
+        RegNamedInvalidDigest => "the registry named an invalid digest: {}",
+        RegRefersInvalidDigest => "a manifest refers to an invalid digest: {}",
+        RegTagListNotJson => "the tag list is not JSON with `tags`: {}",
+        RegLinkOtherHost => {
+            "its Link to the next page points to another host ({}); pages are followed on the registry's own origin only"
+        }
+        RegCatalogNotJson => "the catalog is not JSON with `repositories`: {}",
+        RegInvalidConfigDigest => "the manifest names an invalid config digest: {}",
+        RegConfigNotJson => "the image config is not valid JSON: {}",
+        DockerUnavailable => "cannot reach the Docker daemon at {}: {}",
+        DockerNoImage => "no local image {}: {}",
+        DockerRefused => "the Docker daemon refused to {}: {}",
+        DockerTransferFailed => "{} failed: {}",
+        DockerActList => "list images",
+        DockerActInspect => "inspect {}",
+        DockerActTag => "tag {} as {}",
+        DockerActRemove => "remove {}",
+        DockerActPush => "push {}",
+        DockerActPull => "pull {}",
+        OutSchemeNotFollowed => "only http and https URLs are followed, not {}:",
+        OutNoHost => "the URL has no host",
+        OutNotListedPort => {
+            "{} is not on a listed port (listed: {}); list it in SOURCE_REGISTRIES to allow it"
+        }
+        OutNotHostPort => "{} is not a host[:port]: {}",
+        OutCannotResolve => "{} cannot be resolved: {}",
+        OutRealmNoHost => "the token realm has no host",
+        OutRealmRefused => "token realm refused: {}",
+        OutRealmScheme => "the token realm is not http or https but {}:",
+        OutRealmOtherHost => {
+            "the token realm {} is on another host than the registry ({}): credentials go there only if TOKEN_REALM_HOSTS lists it"
+        }
+        OutRealmPlainHttp => {
+            "the token realm {} is plain http: credentials go only to an https realm (or http on loopback)"
+        }
+        OutAddressClass => "{} is {}; list it in SOURCE_REGISTRIES to allow it",
+        OutNoAddress => "{} has no address",
+        OutTooManyRedirects => "more than {} redirects",
+        OutHttpsDowngrade => "a redirect from https to plain http ({}) is not followed",
+        OutRedirectRefused => "redirect to {} refused: {}",
+        AddrLoopback => "a loopback address",
+        AddrLinkLocal => "a link-local address",
+        AddrPrivate => "a private address",
+        AddrUnspecified => "an unspecified address",
+        AddrMulticast => "a multicast address",
+        MisdirectedHost => {
+            "this server does not answer to the host name {} (a guard against DNS rebinding): {}. If people reach it by that name, set PUBLIC_URL to the URL they open, or add the name to ALLOWED_HOSTS (comma-separated host or host:port)"
+        }
+        MisdirectedOpenAt => "open it at PUBLIC_URL ({})",
+        MisdirectedNoPublicUrl => "PUBLIC_URL is not set",
+        TagDeleteRestoreFailed => "{}; putting `{}` back on {} also failed ({}): it now points to {}",
+        TagDeleteSiblingMoved => "after deleting `{}`, the tag `{}` no longer points to {} (now {})",
+        TagDeleteStillThere => "`{}` still exists after the delete (it points to {})",
+        BlobNoDataAfter => "no data for {} after {} of {} bytes",
+        BlobRegistryTookNoData => "the registry took no data for {} while receiving a blob",
+        BlobDownloadBroke => "the download broke after {} of {} bytes: {}",
+        BlobAcceptedEarly => "the registry accepted the blob before receiving all of it",
+        PreviewSourceSlow => "{} did not answer within {} s; the job waits longer",
+        TagDeletedWhileRead => "the tag was deleted while it was being read",
+        SomePlatformsUnreadable => "some platforms could not be read: {}",
+        IndexesNestedTooDeep => "{}: indexes nested deeper than {}",
     }
 }

@@ -123,3 +123,32 @@ fn joined_messages_read_as_one_in_each_language() {
     assert_eq!(all.render(Lang::ZhCn), "未执行；MANIFEST_UNKNOWN；1 个 blob");
     assert_eq!(super::joined([]), Message::from(""));
 }
+
+#[test]
+fn browse_answers_give_their_reasons_in_the_readers_language() {
+    use crate::model::{RepositoryPage, TagList, TagSummary};
+    let tag = TagSummary {
+        tag: "v1".into(),
+        digest: None,
+        media_type: None,
+        kind: None,
+        size_bytes: None,
+        created_at: None,
+        platforms: Vec::new(),
+        platform_sizes: Vec::new(),
+        error: Some(crate::msg!(TagDeletedWhileRead)),
+    };
+    let list = TagList { repository: "a".into(), tags: vec![tag], total: 1, refreshing: false };
+    let zh = list.clone().localized(Lang::ZhCn);
+    assert_eq!(zh.tags[0].error, Some(Message::from("读取该标签时它已被删除")));
+    let json = serde_json::to_value(&list).unwrap();
+    assert_eq!(json["tags"][0]["error"], "the tag was deleted while it was being read");
+    let mut page = RepositoryPage::default();
+    let down = crate::msg!(RegUnreachable, "http://127.0.0.1:5000/v2/a/tags/list", "connection refused");
+    page.unreadable.insert("a".into(), down);
+    let zh = page.localized(Lang::ZhCn);
+    assert_eq!(
+        zh.unreadable["a"].to_string(),
+        "无法连接到 http://127.0.0.1:5000/v2/a/tags/list 的镜像仓库：connection refused"
+    );
+}

@@ -380,6 +380,135 @@ pub(super) fn text(key: Key) -> &'static str {
         IndexMixesKinds => {
             "这些镜像混合了 Docker（{}）和 OCI（{}）清单，一个索引不转换其中一种就无法同时容纳两种：请以同一种格式推送，或按格式分别合并"
         }
+        JobInterrupted => "已中断：服务器在任务结束前停止了",
+        JobInternalError => "任务因内部错误而停止；详情见服务器日志",
+        JobCancelledByUser => "已被用户取消",
+        JobItemFailed => "该条目失败",
+        JobItemsFailedAll => "全部 {} 个条目失败",
+        JobItemsFailed => "{} 个条目失败（共 {} 个）",
+        JobItemsSkipped => "{} 个已跳过",
+        JobItemsFailedSkipped => "{} 个条目失败（共 {} 个），{} 个已跳过",
+        LabelRepositories => "{} 个仓库（{}）",
+        LabelImages => "{} 个镜像（{}）",
+        LabelTags => "{} 个标签（{}）",
+        LabelMore => "{}，……另有 {} 个",
+        LabelDeleted => "已删除",
+        LabelRemoved => "已移除",
+        LabelRegistryStorage => "镜像仓库存储",
+        LabelGcDryRun => "试运行：不删除任何内容",
+        LabelGcCollected => "已垃圾回收",
+        LabelPolicy => "策略“{}”",
+        LabelPolicyDryRun => "策略“{}”（试运行）",
+        PlatformNotOsArch => {
+            "`{}` 不是平台：请写成 os/architecture[/variant]，例如 linux/amd64 或 linux/arm64/v8"
+        }
+        IndexNotJson => "该索引不是 JSON：{}",
+        IndexNoManifestsList => "该索引没有 `manifests` 列表",
+        IndexEntryMissing => "索引中的一个条目丢失了",
+        CopyInvalidDigest => "清单 {} 的摘要无效：{}",
+        CopyEntryIsIndex => "{} 条目（属于 {}）本身就是索引；请改为按摘要复制它",
+        CopyCannotFilter => "无法筛选 {}：{}",
+        CopyTooManyManifests => "一个标签下的清单超过 {} 个",
+        CopyNotCopyable => "{}（{}）既不是镜像、索引，也不是类似清单的制品；无法复制",
+        CopyBadDigestListed => "清单 {} 列出了无效的摘要：{}",
+        CopyDigestAlgorithm => "数据块 {} 使用了本工具在复制时无法校验的摘要算法（仅支持 sha256）",
+        RegUnreachable => "无法连接到 {} 的镜像仓库：{}",
+        RegCredentialsRequired => {
+            "{} 的镜像仓库要求 {} 身份验证：请设置 REGISTRY_USERNAME 和 REGISTRY_PASSWORD"
+        }
+        RegCredentialsRefused => {
+            "{} 的镜像仓库拒绝了所配置的凭据（HTTP {}）：请检查 REGISTRY_USERNAME 和 REGISTRY_PASSWORD"
+        }
+        RegStatus => "{} 的镜像仓库返回了 HTTP {}",
+        RegStatusBody => "{} 的镜像仓库返回了 HTTP {}（{}）",
+        RegRetryLater => "{} 的镜像仓库返回了 HTTP {}，并要求 {} 秒后重试",
+        RegRetryLaterBody => "{} 的镜像仓库返回了 HTTP {}（{}），并要求 {} 秒后重试",
+        RegProtocol => "来自 {} 的应答无法理解：{}",
+        RegDeletionDisabled => {
+            "镜像仓库禁用了删除（{} 返回 HTTP 405）：请在镜像仓库上设置 REGISTRY_STORAGE_DELETE_ENABLED=true（storage.delete.enabled: true）并重启它"
+        }
+        RegNotRepointable => {
+            "无法只删除这个标签：它的清单（{}）不是本工具能重新指向的 JSON 文档；请改为删除该镜像（共 {} 个标签）"
+        }
+        RegTagDeleteIncomplete => "删除 {} 处的标签未完成：{}",
+        RegRefused => "已拒绝连接到 {}：{}",
+        RegTooLarge => "{}超过 {}（{} 字节），来自 {}",
+        BodyManifest => "清单",
+        BodyCatalogPage => "目录页",
+        BodyTagListPage => "标签列表页",
+        BodyTagList => "标签列表（全部页）",
+        BodyImageConfig => "镜像配置",
+        BodyTokenResponse => "令牌应答",
+        BodyAnswer => "应答",
+        RegNoChallenge => "返回了 401，但没有可用的 WWW-Authenticate 头",
+        RegUnsupportedScheme => "不支持的身份验证方案 {}",
+        RegCaCertUnreadable => "无法读取 REGISTRY_CA_CERT：{}",
+        RegCaCertNotPem => "REGISTRY_CA_CERT 不是 PEM 证书包：{}",
+        RegHttpClient => "无法创建 HTTP 客户端：{}",
+        RegNoRealm => "Bearer 质询中没有 realm",
+        RegTokenRealmNotUrl => "令牌 realm 不是 URL：{}",
+        RegTokenNotJson => "令牌应答不是含有令牌的 JSON：{}",
+        RegTokenMissing => "令牌应答中既没有 `token` 也没有 `access_token`",
+        RegExpectedStatus => "预期 {}，实际收到 HTTP {}",
+        RegUploadNoLocation => "上传已被接受，但没有 Location",
+        RegUploadLocationNotUrl => "上传的 Location {} 不是 URL：{}",
+        RegNamedInvalidDigest => "镜像仓库给出了无效的摘要：{}",
+        RegRefersInvalidDigest => "某个清单引用了无效的摘要：{}",
+        RegTagListNotJson => "标签列表不是含有 `tags` 的 JSON：{}",
+        RegLinkOtherHost => "它指向下一页的 Link 指向了其他主机（{}）；只跟随镜像仓库自身源上的分页",
+        RegCatalogNotJson => "目录不是含有 `repositories` 的 JSON：{}",
+        RegInvalidConfigDigest => "清单给出的配置摘要无效：{}",
+        RegConfigNotJson => "镜像配置不是有效的 JSON：{}",
+        DockerUnavailable => "无法连接到 {} 的 Docker 守护进程：{}",
+        DockerNoImage => "没有本地镜像 {}：{}",
+        DockerRefused => "Docker 守护进程拒绝了{}：{}",
+        DockerTransferFailed => "{} 失败：{}",
+        DockerActList => "列出镜像",
+        DockerActInspect => "检查 {}",
+        DockerActTag => "将 {} 标记为 {}",
+        DockerActRemove => "删除 {}",
+        DockerActPush => "推送 {}",
+        DockerActPull => "拉取 {}",
+        OutSchemeNotFollowed => "只跟随 http 和 https URL，不跟随 {}:",
+        OutNoHost => "该 URL 没有主机",
+        OutNotListedPort => "{} 不在所列的端口上（已列出：{}）；如需允许，请将其加入 SOURCE_REGISTRIES",
+        OutNotHostPort => "{} 不是 host[:port]：{}",
+        OutCannotResolve => "无法解析 {}：{}",
+        OutRealmNoHost => "令牌 realm 没有主机",
+        OutRealmRefused => "已拒绝令牌 realm：{}",
+        OutRealmScheme => "令牌 realm 不是 http 或 https，而是 {}:",
+        OutRealmOtherHost => {
+            "令牌 realm {} 与镜像仓库（{}）不在同一主机上：只有 TOKEN_REALM_HOSTS 列出它时才会向它发送凭据"
+        }
+        OutRealmPlainHttp => {
+            "令牌 realm {} 使用明文 http：凭据只发送给 https 的 realm（或回环地址上的 http）"
+        }
+        OutAddressClass => "{} 是{}；如需允许，请将其加入 SOURCE_REGISTRIES",
+        OutNoAddress => "{} 没有地址",
+        OutTooManyRedirects => "重定向超过 {} 次",
+        OutHttpsDowngrade => "不跟随从 https 到明文 http 的重定向（{}）",
+        OutRedirectRefused => "已拒绝重定向到 {}：{}",
+        AddrLoopback => "回环地址",
+        AddrLinkLocal => "链路本地地址",
+        AddrPrivate => "私有地址",
+        AddrUnspecified => "未指定地址",
+        AddrMulticast => "组播地址",
+        MisdirectedHost => {
+            "此服务器不响应主机名 {}（用于防范 DNS 重绑定）：{}。如果用户通过该名称访问，请将 PUBLIC_URL 设为他们打开的 URL，或把该名称加入 ALLOWED_HOSTS（以逗号分隔的 host 或 host:port）"
+        }
+        MisdirectedOpenAt => "请通过 PUBLIC_URL（{}）打开",
+        MisdirectedNoPublicUrl => "未设置 PUBLIC_URL",
+        TagDeleteRestoreFailed => "{}；将 `{}` 放回 {} 也失败了（{}）：它现在指向 {}",
+        TagDeleteSiblingMoved => "删除 `{}` 后，标签 `{}` 不再指向 {}（现在为 {}）",
+        TagDeleteStillThere => "删除后 `{}` 仍然存在（它指向 {}）",
+        BlobNoDataAfter => "{} 内没有收到数据（已收到 {} / {} 字节）",
+        BlobRegistryTookNoData => "镜像仓库在接收数据块时 {} 内没有接收任何数据",
+        BlobDownloadBroke => "下载在收到 {} / {} 字节后中断：{}",
+        BlobAcceptedEarly => "镜像仓库在收到全部数据之前就接受了该数据块",
+        PreviewSourceSlow => "{} 在 {} 秒内没有应答；任务会等待更久",
+        TagDeletedWhileRead => "读取该标签时它已被删除",
+        SomePlatformsUnreadable => "部分平台无法读取：{}",
+        IndexesNestedTooDeep => "{}：索引嵌套超过 {} 层",
     }
 }
 

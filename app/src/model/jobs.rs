@@ -308,13 +308,17 @@ pub struct JobSummary {
     pub id: String,
     pub job_type: JobKind,
     pub status: JobStatus,
-    /// What the job reads from, for people (`docker.io/library/nginx:1.27`, `3 repositories`).
-    pub source_image: String,
-    /// What the job writes, for people.
-    pub target_image: String,
+    /// What the job reads from, for people (`docker.io/library/nginx:1.27`, `3 repositories`):
+    /// names verbatim, our words keyed; on the wire in the reader's language
+    /// ([`JobSummary::localized`]), English in the original contract's REST answers.
+    pub source_image: super::Message,
+    /// What the job writes, for people (as `source_image`).
+    pub target_image: super::Message,
     pub total_items: u64,
     pub progress: Progress,
-    pub error: Option<String>,
+    /// Why the job did not succeed: a keyed message on the server, rendered for the reader
+    /// ([`JobSummary::localized`]); the original contract's `error` stays English.
+    pub error: Option<super::Message>,
     /// RFC 3339, UTC.
     pub created_at: String,
     pub updated_at: String,
@@ -334,8 +338,8 @@ impl JobSummary {
             id: id.to_owned(),
             job_type,
             status,
-            source_image: "2 repositories".to_owned(),
-            target_image: "deleted".to_owned(),
+            source_image: "2 repositories".into(),
+            target_image: "deleted".into(),
             total_items: 2,
             progress: Progress::default(),
             error: None,
@@ -399,10 +403,24 @@ impl LogLine {
 }
 
 #[cfg(feature = "ssr")]
-impl Job {
-    /// The job as `lang`'s reader sees it: log lines rendered in that language.
+impl JobSummary {
+    /// The summary as `lang`'s reader sees it: labels and the failure summary in that language.
     pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
         Self {
+            source_image: self.source_image.localized(lang),
+            target_image: self.target_image.localized(lang),
+            error: self.error.map(|error| error.localized(lang)),
+            ..self
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl Job {
+    /// The job as `lang`'s reader sees it: summary, log lines and item details in that language.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        Self {
+            summary: self.summary.localized(lang),
             logs: self.logs.into_iter().map(|line| line.localized(lang)).collect(),
             items: self.items.into_iter().map(|item| item.localized(lang)).collect(),
             ..self
@@ -428,7 +446,7 @@ impl JobEvent {
             JobEvent::Item { job_id, index, item } => {
                 JobEvent::Item { job_id, index, item: item.localized(lang) }
             }
-            other => other,
+            JobEvent::Summary { summary } => JobEvent::Summary { summary: summary.localized(lang) },
         }
     }
 }

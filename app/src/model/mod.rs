@@ -37,9 +37,9 @@ pub use multiarch::{
     DEFAULT_ARCH_SUFFIXES, MergeChild, MergeConflict, MergeGroupPreview, MergePreview, MergeRequest,
     SplitRequest,
 };
-#[cfg(feature = "ssr")]
-pub use original::original_job_in;
 pub use original::{LIST_LOG_LINES, original_job, original_summary};
+#[cfg(feature = "ssr")]
+pub use original::{original_job_in, original_summary_in};
 pub use permission::Operation;
 pub use registry::{
     DeleteRepositoryResult, DeleteScope, DeleteTagResult, HistoryStep, ImageConfigSummary, ImageDetail,

@@ -59,6 +59,15 @@ pub fn original_summary(summary: &JobSummary, lines: &[LogLine]) -> Value {
     Value::Object(object)
 }
 
+/// [`original_summary`] for a reader of `lang`: `error_detail` in that language, while the
+/// original's fields (`error`, `source_image`, `target_image`, `logs`) stay English.
+#[cfg(feature = "ssr")]
+pub fn original_summary_in(summary: &JobSummary, lines: &[LogLine], lang: crate::ui::lang::Lang) -> Value {
+    let mut value = original_summary(summary, lines);
+    value["error_detail"] = summary.error.as_ref().map(|error| error.render(lang)).into();
+    value
+}
+
 /// A whole job as the original's clients read it: `logs` as strings, the structured lines in
 /// `log_entries`.
 pub fn original_job(job: &Job) -> Value {
@@ -70,20 +79,27 @@ pub fn original_job(job: &Job) -> Value {
     Value::Object(object)
 }
 
-/// [`original_job`] for a reader of `lang`: `log_entries` in that language, while `logs` stay
-/// English, so scripts written for the original that grep them keep working.
+/// [`original_job`] for a reader of `lang`: `log_entries`, `items` and `error_detail` in that
+/// language, while the original's fields (`logs`, `error`, `source_image`, `target_image`) stay
+/// English, so scripts written for the original that read or grep them keep working.
 #[cfg(feature = "ssr")]
 pub fn original_job_in(job: &Job, lang: crate::ui::lang::Lang) -> Value {
-    let mut value = original_job(&job.clone().localized(lang));
+    let localized = Job { summary: job.summary.clone(), ..job.clone().localized(lang) };
+    let mut value = original_job(&localized);
     value["logs"] = job.logs.iter().map(LogLine::original).collect();
+    value["error_detail"] = job.summary.error.as_ref().map(|error| error.render(lang)).into();
     value
 }
 
-/// `status` and `job_type` in the original's values; the full status as `state`.
+/// `status` and `job_type` in the original's values; the full status as `state`; beside the
+/// original's `error` (English), `error_code` (the message's stable key, `null` for text that has
+/// none) and `error_detail` (the reader's language; English here, see [`original_job_in`]).
 fn reshape(object: &mut Map<String, Value>, summary: &JobSummary) {
     object.insert("state".into(), Value::from(summary.status.as_str()));
     object.insert("status".into(), Value::from(summary.status.original()));
     object.insert("job_type".into(), Value::from(summary.job_type.original_name()));
+    object.insert("error_code".into(), summary.error.as_ref().and_then(|error| error.code()).into());
+    object.insert("error_detail".into(), summary.error.as_ref().map(ToString::to_string).into());
 }
 
 fn object_of(value: &impl Serialize) -> Map<String, Value> {

@@ -19,7 +19,7 @@ pub struct RepositoryPage {
     /// Repositories whose tags could not be read, with the reason (their `tag_count` shows 0 and
     /// `non_empty_only` keeps them). Usually empty.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub unreadable: BTreeMap<String, String>,
+    pub unreadable: BTreeMap<String, super::Message>,
     /// Some tag counts behind this page (the counts shown, or which repositories `non_empty_only`
     /// skipped) come from the server's index and are being checked with the registry in the
     /// background; a reload shows the checked answer.
@@ -95,9 +95,10 @@ pub struct TagSummary {
     /// Per-platform sizes (one entry for a single image, one per child for an index).
     #[serde(default)]
     pub platform_sizes: Vec<PlatformSize>,
-    /// Why details are missing, if they are (e.g. the tag's manifest could not be read).
+    /// Why details are missing, if they are (e.g. the tag's manifest could not be read); on the
+    /// wire in the reader's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<super::Message>,
 }
 
 /// How to order the tags of a repository. Sorting covers every tag, not one page.
@@ -174,9 +175,10 @@ pub struct ImageDetail {
     /// Present when the config is an image config that could be read.
     pub config: Option<ImageConfigSummary>,
     pub annotations: BTreeMap<String, String>,
-    /// Why this manifest or its config could not be read, if so (the rest is what was known).
+    /// Why this manifest or its config could not be read, if so (the rest is what was known); on
+    /// the wire in the reader's language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub error: Option<super::Message>,
 }
 
 /// Everything about one tag, for the tag detail view.
@@ -194,6 +196,41 @@ pub struct TagDetail {
     pub annotations: BTreeMap<String, String>,
     /// Other tags of the repository that point to the same digest.
     pub sibling_tags: Vec<String>,
+}
+
+#[cfg(feature = "ssr")]
+impl RepositoryPage {
+    /// The page as `lang`'s reader sees it: why repositories are unreadable, in that language.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        let unreadable = self.unreadable.into_iter().map(|(name, why)| (name, why.localized(lang))).collect();
+        Self { unreadable, ..self }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl TagList {
+    /// The list as `lang`'s reader sees it: why a tag's details are missing, in that language.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        let tags = self
+            .tags
+            .into_iter()
+            .map(|tag| TagSummary { error: tag.error.map(|e| e.localized(lang)), ..tag })
+            .collect();
+        Self { tags, ..self }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl TagDetail {
+    /// The detail as `lang`'s reader sees it: why an image could not be read, in that language.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        let images = self
+            .images
+            .into_iter()
+            .map(|image| ImageDetail { error: image.error.map(|e| e.localized(lang)), ..image })
+            .collect();
+        Self { images, ..self }
+    }
 }
 
 /// What deleting a tag removes.

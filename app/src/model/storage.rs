@@ -18,8 +18,18 @@ pub struct StorageUsage {
     /// Every repository and tag could be read; otherwise `errors` says which could not (their
     /// bytes are missing from the figures).
     pub complete: bool,
+    /// Why each of those could not be read; on the wire in the reader's language.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub errors: BTreeMap<String, String>,
+    pub errors: BTreeMap<String, super::Message>,
+}
+
+#[cfg(feature = "ssr")]
+impl StorageUsage {
+    /// The figures as `lang`'s reader sees them: why repositories could not be read, in that language.
+    pub fn localized(self, lang: crate::ui::lang::Lang) -> Self {
+        let errors = self.errors.into_iter().map(|(name, why)| (name, why.localized(lang))).collect();
+        Self { errors, ..self }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,12 +2,13 @@
 
 use app::backend::AppState;
 use app::backend::service::gc as service;
-use app::model::{GcRequest, original_job};
+use app::model::{GcRequest, original_job_in};
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::json::AppJson;
+use crate::lang::RequestLang;
 use crate::middleware::Caller;
 
 /// `POST /api/gc-jobs {dry_run, delete_untagged}` → the job (as the other starters answer). A
@@ -15,11 +16,12 @@ use crate::middleware::Caller;
 pub async fn start(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<GcRequest>,
 ) -> Response {
     service::start_gc(&state, &who, request)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))
-        .map(|job| Json(original_job(&job)))
+        .map(|job| Json(original_job_in(&job, lang)))
         .into_response()
 }

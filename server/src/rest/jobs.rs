@@ -17,7 +17,7 @@ use app::backend::AppState;
 use app::backend::service::jobs as service;
 use app::model::{
     JobEvent, JobRequest, MergeRequest, RemotePrefixRequest, SplitRequest, SyncRequest, original_job_in,
-    original_summary,
+    original_summary_in,
 };
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -40,11 +40,13 @@ pub struct ListParams {
 pub async fn list(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     Query(params): Query<ListParams>,
 ) -> Response {
     service::list_jobs(&state, &who, params.limit)
         .map(|jobs| {
-            let jobs: Vec<Value> = jobs.iter().map(|job| original_summary(&job.summary, &job.logs)).collect();
+            let jobs: Vec<Value> =
+                jobs.iter().map(|job| original_summary_in(&job.summary, &job.logs, lang)).collect();
             Json(json!({ "jobs": jobs }))
         })
         .into_response()

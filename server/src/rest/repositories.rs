@@ -14,6 +14,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::lang::RequestLang;
 use crate::middleware::Caller;
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +34,7 @@ pub struct CatalogParams {
 pub async fn list(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     Query(params): Query<CatalogParams>,
 ) -> Response {
     let query = RepositoryQuery {
@@ -42,7 +44,7 @@ pub async fn list(
         non_empty_only: params.non_empty_only,
         details: params.details,
     };
-    service::list_repositories(&state, &who, query).await.map(Json).into_response()
+    service::list_repositories(&state, &who, query, lang).await.map(Json).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +77,7 @@ fn details_by_default() -> bool {
 pub async fn get(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     Path(path): Path<String>,
     Query(params): Query<TagParams>,
 ) -> Response {
@@ -88,10 +91,10 @@ pub async fn get(
                 limit: params.limit,
                 details: params.details,
             };
-            service::list_tags(&state, &who, repository, &query).await.map(Json).into_response()
+            service::list_tags(&state, &who, repository, &query, lang).await.map(Json).into_response()
         }
         RepositoryPath::Tag(repository, tag) => {
-            service::tag_detail(&state, &who, repository, tag).await.map(Json).into_response()
+            service::tag_detail(&state, &who, repository, tag, lang).await.map(Json).into_response()
         }
         RepositoryPath::Repository(_) => AppError::NotFound(app::msg!(NoSuchRepositoryRoute)).into_response(),
     }

@@ -3,13 +3,14 @@
 
 use app::backend::AppState;
 use app::backend::service::retention as service;
-use app::model::{AppError, RetentionJobRequest, RetentionPolicySpec, original_job};
+use app::model::{AppError, RetentionJobRequest, RetentionPolicySpec, original_job_in};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::json::AppJson;
+use crate::lang::RequestLang;
 use crate::middleware::Caller;
 
 /// A policy id from the path; anything but a whole number is a 400 that says so.
@@ -62,11 +63,12 @@ pub async fn delete(State(state): State<AppState>, Caller(who): Caller, Path(raw
 pub async fn start(
     State(state): State<AppState>,
     Caller(who): Caller,
+    RequestLang(lang): RequestLang,
     AppJson(request): AppJson<RetentionJobRequest>,
 ) -> Response {
     service::start(&state, &who, &request)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))
-        .map(|job| Json(original_job(&job)))
+        .map(|job| Json(original_job_in(&job, lang)))
         .into_response()
 }

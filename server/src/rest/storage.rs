@@ -6,10 +6,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
+use crate::lang::RequestLang;
 use crate::middleware::Caller;
 
 /// `GET /api/storage` → `{total_unique_bytes, repositories: [{name, unique_bytes, shared_bytes,
 /// tag_count}], computed_at, complete}`.
-pub async fn get(State(state): State<AppState>, Caller(who): Caller) -> Response {
-    service::usage(&state, &who).await.map(Json).into_response()
+pub async fn get(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    RequestLang(lang): RequestLang,
+) -> Response {
+    service::usage(&state, &who, lang).await.map(Json).into_response()
 }

@@ -6,5 +6,5 @@ use crate::model::{AppError, JobSummary};
 #[server(prefix = "/rpc", endpoint = "cancel-job")]
 pub async fn cancel_job(id: String) -> Result<JobSummary, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::cancel(&state, &who, &id).await
+    crate::backend::service::jobs::cancel(&state, &who, &id).await.map(crate::api::for_reader)
 }

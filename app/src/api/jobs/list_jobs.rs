@@ -6,5 +6,6 @@ use crate::model::{AppError, JobList};
 #[server(prefix = "/rpc", endpoint = "list-jobs")]
 pub async fn list_jobs(limit: Option<usize>) -> Result<JobList, AppError> {
     let (state, who) = crate::api::caller()?;
-    Ok(JobList { jobs: crate::backend::service::jobs::list(&state, &who, limit)? })
+    let jobs = crate::backend::service::jobs::list(&state, &who, limit)?;
+    Ok(JobList { jobs: jobs.into_iter().map(crate::api::for_reader).collect() })
 }

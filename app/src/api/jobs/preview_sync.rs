@@ -7,5 +7,6 @@ use crate::model::{AppError, SyncPreview, SyncRequest};
 #[server(prefix = "/rpc", endpoint = "preview-sync")]
 pub async fn preview_sync(request: SyncRequest) -> Result<SyncPreview, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::preview_sync(&state, &who, &request).await
+    let lang = crate::ui::lang::Lang::of_current_request();
+    crate::backend::service::jobs::preview_sync(&state, &who, &request, lang).await
 }

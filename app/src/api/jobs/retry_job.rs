@@ -6,5 +6,5 @@ use crate::model::{AppError, JobSummary};
 #[server(prefix = "/rpc", endpoint = "retry-job")]
 pub async fn retry_job(id: String) -> Result<JobSummary, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::retry(&state, &who, &id).await
+    crate::backend::service::jobs::retry(&state, &who, &id).await.map(crate::api::for_reader)
 }

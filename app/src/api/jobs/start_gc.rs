@@ -9,5 +9,5 @@ use crate::model::{AppError, GcRequest, JobSummary};
 #[server(prefix = "/rpc", endpoint = "start-gc")]
 pub async fn start_gc(request: GcRequest) -> Result<JobSummary, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::gc::start_gc(&state, &who, request).await
+    crate::backend::service::gc::start_gc(&state, &who, request).await.map(crate::api::for_reader)
 }

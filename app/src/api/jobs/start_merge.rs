@@ -6,5 +6,7 @@ use crate::model::{AppError, JobSummary, MergeRequest};
 #[server(prefix = "/rpc", endpoint = "start-merge")]
 pub async fn start_merge(request: MergeRequest) -> Result<JobSummary, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::Merge(request), None).await
+    crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::Merge(request), None)
+        .await
+        .map(crate::api::for_reader)
 }

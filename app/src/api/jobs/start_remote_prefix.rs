@@ -8,4 +8,5 @@ pub async fn start_remote_prefix(request: RemotePrefixRequest) -> Result<JobSumm
     let (state, who) = crate::api::caller()?;
     crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::RemotePrefix(request), None)
         .await
+        .map(crate::api::for_reader)
 }

@@ -12,5 +12,7 @@ pub async fn start_repository_delete(
     let (state, who) = crate::api::caller()?;
     let request =
         crate::model::JobRequest::RepositoryDelete(crate::model::RepositoryDeleteRequest { repositories });
-    crate::backend::service::jobs::start(&state, &who, request, Some(&confirmation)).await
+    crate::backend::service::jobs::start(&state, &who, request, Some(&confirmation))
+        .await
+        .map(crate::api::for_reader)
 }

@@ -6,5 +6,7 @@ use crate::model::{AppError, JobSummary, SplitRequest};
 #[server(prefix = "/rpc", endpoint = "start-split")]
 pub async fn start_split(request: SplitRequest) -> Result<JobSummary, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::Split(request), None).await
+    crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::Split(request), None)
+        .await
+        .map(crate::api::for_reader)
 }

@@ -6,5 +6,7 @@ use crate::model::{AppError, JobSummary, SyncRequest};
 #[server(prefix = "/rpc", endpoint = "start-sync")]
 pub async fn start_sync(request: SyncRequest) -> Result<JobSummary, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::Sync(request), None).await
+    crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::Sync(request), None)
+        .await
+        .map(crate::api::for_reader)
 }

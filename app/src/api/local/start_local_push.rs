@@ -8,4 +8,5 @@ pub async fn start_local_push(request: LocalPushRequest) -> Result<JobSummary, A
     let (state, who) = crate::api::caller()?;
     crate::backend::service::jobs::start(&state, &who, crate::model::JobRequest::LocalPush(request), None)
         .await
+        .map(crate::api::for_reader)
 }

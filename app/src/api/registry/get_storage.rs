@@ -6,5 +6,5 @@ use crate::model::{AppError, StorageUsage};
 #[server(prefix = "/rpc", endpoint = "storage")]
 pub async fn get_storage() -> Result<StorageUsage, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::storage::usage(&state, &who).await
+    crate::backend::service::storage::usage(&state, &who, crate::ui::lang::Lang::of_current_request()).await
 }

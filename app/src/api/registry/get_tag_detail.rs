@@ -6,5 +6,6 @@ use crate::model::{AppError, TagDetail};
 #[server(prefix = "/rpc", endpoint = "tag-detail")]
 pub async fn get_tag_detail(repository: String, tag: String) -> Result<TagDetail, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::registry::tag_detail(&state, &who, &repository, &tag).await
+    let lang = crate::ui::lang::Lang::of_current_request();
+    crate::backend::service::registry::tag_detail(&state, &who, &repository, &tag, lang).await
 }

@@ -13,5 +13,6 @@ pub async fn list_repositories(
     let (state, who) = crate::api::caller()?;
     let query =
         crate::backend::browse::RepositoryQuery { n: None, last, filter, non_empty_only, details: true };
-    crate::backend::service::registry::list_repositories(&state, &who, query).await
+    let lang = crate::ui::lang::Lang::of_current_request();
+    crate::backend::service::registry::list_repositories(&state, &who, query, lang).await
 }

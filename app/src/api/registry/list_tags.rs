@@ -21,5 +21,6 @@ pub async fn list_tags(
         limit: Some(limit),
         details: true,
     };
-    crate::backend::service::registry::list_tags(&state, &who, &repository, &query).await
+    let lang = crate::ui::lang::Lang::of_current_request();
+    crate::backend::service::registry::list_tags(&state, &who, &repository, &query, lang).await
 }

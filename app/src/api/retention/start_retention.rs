@@ -6,5 +6,5 @@ use crate::model::{AppError, JobSummary, RetentionJobRequest};
 #[server(prefix = "/rpc", endpoint = "start-retention")]
 pub async fn start_retention(request: RetentionJobRequest) -> Result<JobSummary, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::retention::start(&state, &who, &request).await
+    crate::backend::service::retention::start(&state, &who, &request).await.map(crate::api::for_reader)
 }

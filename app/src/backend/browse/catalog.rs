@@ -6,10 +6,9 @@ use futures::{StreamExt, stream};
 
 use super::FAN_OUT;
 use super::index::TagIndex;
-use crate::backend::redact::scrub_urls;
 use crate::backend::registry::reference::RepositoryName;
 use crate::backend::registry::{REGISTRY_PAGE_LIMIT, RegistryClient};
-use crate::model::{AppError, RepositoryPage, RepositorySummary};
+use crate::model::{AppError, Message, RepositoryPage, RepositorySummary};
 
 /// Which repositories to list: one catalog page of up to `n` (capped by the caller's maximum)
 /// after `last`.
@@ -64,7 +63,7 @@ pub async fn repositories(
             .filter(|name| needle.as_ref().is_none_or(|needle| name.to_lowercase().contains(needle)))
             .cloned()
             .collect();
-        let counts: Vec<Option<Result<(usize, bool), String>>> = if non_empty_only || query.details {
+        let counts: Vec<Option<Result<(usize, bool), Message>>> = if non_empty_only || query.details {
             // Owned names: futures borrowing from the iterator trip the `Send` check of callers.
             // A listed name that is not a repository name cannot be asked about: it is shown as
             // unreadable, with why.
@@ -75,8 +74,8 @@ pub async fn repositories(
                             .tag_count(registry, &name)
                             .await
                             .map(|c| (c.tag_count, c.refreshing))
-                            .map_err(|e| e.to_string()),
-                        Err(reason) => Err(reason.to_string()),
+                            .map_err(|e| e.message()),
+                        Err(reason) => Err(reason.message()),
                     })
                 })
                 .buffered(FAN_OUT)
@@ -93,7 +92,6 @@ pub async fn repositories(
                     Some(count)
                 }
                 Some(Err(error)) => {
-                    let error = scrub_urls(&error);
                     tracing::warn!(repository = %name, %error, "cannot count the tags of a repository");
                     page.unreadable.insert(name.clone(), error);
                     None

@@ -48,7 +48,7 @@ pub async fn tag_detail(
                         layers: Vec::new(),
                         config: None,
                         annotations: entry.annotations.clone(),
-                        error: Some(error.to_string()),
+                        error: Some(error.message()),
                     },
                 }
             }))
@@ -96,10 +96,10 @@ async fn image_detail(
         (ManifestKind::Image, Some(descriptor)) => {
             match registry.image_config(repository, descriptor).await {
                 Ok(config) => (Some(Arc::unwrap_or_clone(config)), None),
-                Err(error) => (None, Some(error.to_string())),
+                Err(error) => (None, Some(error.message())),
             }
         }
-        _ => (None, manifest.parse_error.clone()),
+        _ => (None, manifest.parse_error.clone().map(crate::model::Message::Text)),
     };
     ImageDetail {
         digest: manifest.digest.clone(),

@@ -6,11 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures::{StreamExt, stream};
 
 use super::{FAN_OUT, or_not_found, repository_not_found};
-use crate::backend::redact::scrub_urls;
 use crate::backend::registry::reference::{Digest, RepositoryName, Tag};
 use crate::backend::registry::{Manifest, RegistryClient, RegistryError};
 use crate::model::{
-    AppError, ImageConfigSummary, ManifestKind, Platform, PlatformSize, TagList, TagSort, TagSummary,
+    AppError, ImageConfigSummary, ManifestKind, Message, Platform, PlatformSize, TagList, TagSort, TagSummary,
 };
 
 /// The OCI annotation an artifact may carry its creation time in.
@@ -157,9 +156,9 @@ async fn summarize_tag(
             row.platform_sizes = described.platform_sizes;
             row.error = described.error;
         }
-        Ok(None) => row.error = Some("the tag was deleted while it was being read".to_owned()),
+        Ok(None) => row.error = Some(crate::msg!(TagDeletedWhileRead)),
         Err(error) => {
-            let error = scrub_urls(&error.to_string());
+            let error = error.message();
             tracing::warn!(%repository, tag = %row.tag, %error, "cannot read a tag's manifest");
             row.error = Some(error);
         }
@@ -174,7 +173,7 @@ pub(super) struct Described {
     created: Option<String>,
     platforms: Vec<Platform>,
     platform_sizes: Vec<PlatformSize>,
-    error: Option<String>,
+    error: Option<Message>,
 }
 
 /// The newest of some RFC 3339 times (unparseable ones only when nothing parses).
@@ -209,7 +208,7 @@ pub(super) async fn describe(
                         error: None,
                     }
                 }
-                Err(error) => Described { size, error: Some(error.to_string()), ..Described::default() },
+                Err(error) => Described { size, error: Some(error.message()), ..Described::default() },
             }
         }
         ManifestKind::Artifact => Described {
@@ -218,7 +217,9 @@ pub(super) async fn describe(
             ..Described::default()
         },
         ManifestKind::Index => describe_index(registry, repository, manifest).await,
-        ManifestKind::Unknown => Described { error: manifest.parse_error.clone(), ..Described::default() },
+        ManifestKind::Unknown => {
+            Described { error: manifest.parse_error.clone().map(Message::Text), ..Described::default() }
+        }
     }
 }
 
@@ -265,13 +266,13 @@ async fn describe_index(
                     size_bytes: size,
                 });
             }
-            Err(error) => errors.push(error.to_string()),
+            Err(error) => errors.push(error.message()),
         }
     }
     described.size = Some(total);
     described.created = newest(created);
     if !errors.is_empty() {
-        described.error = Some(format!("some platforms could not be read: {}", errors.join("; ")));
+        described.error = Some(crate::msg!(SomePlatformsUnreadable, crate::messages::joined(errors)));
     }
     described
 }

@@ -150,10 +150,7 @@ async fn move_blob(ctx: &Ctx<'_>, blob: &Blob) -> Result<Moved, CopyError> {
         if let Some(session) = &session {
             let _ = ctx.target.cancel_upload(session).await;
         }
-        return Err(CopyError::Unsupported(format!(
-            "blob {} uses a digest algorithm this tool cannot verify while copying (only sha256)",
-            blob.digest
-        )));
+        return Err(CopyError::Unsupported(crate::msg!(CopyDigestAlgorithm, &blob.digest)));
     }
     // The bytes already reported as done, across attempts: a retried blob is not counted twice.
     let reported = AtomicU64::new(0);
@@ -223,7 +220,7 @@ async fn transfer(
         Pumped::Complete => Ok(uploaded?),
         Pumped::UploadStopped => Err(uploaded.err().unwrap_or_else(|| RegistryError::Protocol {
             url: session.location().to_string(),
-            reason: "the registry accepted the blob before receiving all of it".to_owned(),
+            reason: crate::msg!(BlobAcceptedEarly),
         }))?,
     }
 }
@@ -250,7 +247,7 @@ async fn pump(
         };
         let chunk = match next {
             Err(_) => {
-                let reason = format!("no data for {} after {received} of {} bytes", seconds(idle), blob.size);
+                let reason = crate::msg!(BlobNoDataAfter, seconds(idle), received, blob.size);
                 return Err(abort(&mut sender, RegistryError::Unreachable { url, reason }.into()));
             }
             Ok(Err(error)) => return Err(abort(&mut sender, broken(error, received, blob.size).into())),
@@ -274,8 +271,7 @@ async fn pump(
         };
         match sent {
             Err(_) => {
-                let reason =
-                    format!("the registry took no data for {} while receiving a blob", seconds(idle));
+                let reason = crate::msg!(BlobRegistryTookNoData, seconds(idle));
                 let url = ctx.target.base_url().to_string();
                 return Err(abort(&mut sender, RegistryError::Unreachable { url, reason }.into()));
             }
@@ -318,10 +314,9 @@ fn abort(sender: &mut mpsc::Sender<Result<Bytes, std::io::Error>>, error: CopyEr
 /// A download cut mid-body says how far it got; it stays retryable.
 fn broken(error: RegistryError, received: u64, size: u64) -> RegistryError {
     match error {
-        RegistryError::Unreachable { url, reason } => RegistryError::Unreachable {
-            url,
-            reason: format!("the download broke after {received} of {size} bytes: {reason}"),
-        },
+        RegistryError::Unreachable { url, reason } => {
+            RegistryError::Unreachable { url, reason: crate::msg!(BlobDownloadBroke, received, size, reason) }
+        }
         other => other,
     }
 }

@@ -95,18 +95,18 @@ pub enum CopyError {
     PlatformNotFound { requested: String, available: String },
     /// The spec itself is wrong (e.g. a platform that is not `os/arch[/variant]`).
     #[error("{0}")]
-    InvalidSpec(String),
+    InvalidSpec(Message),
     /// Something this copy cannot carry over faithfully (a manifest of unknown shape, …).
     #[error("{0}")]
-    Unsupported(String),
+    Unsupported(Message),
     /// The job was cancelled; the target tag was not written.
     #[error("cancelled")]
     Cancelled,
 }
 
 impl CopyError {
-    /// Why, in the reader's language; a registry's own answer and the reasons given as text
-    /// (`InvalidSpec`, `Unsupported`) stay as they are. Its English is the error's `Display`.
+    /// Why, in the reader's language (a registry's own reason inside stays as it is). Its English
+    /// is the error's `Display`.
     pub fn message(&self) -> Message {
         use crate::msg;
         match self {
@@ -124,9 +124,8 @@ impl CopyError {
                 msg!(CopyPlatformNotFound, requested, available)
             }
             CopyError::Cancelled => msg!(CopyCancelledShort),
-            CopyError::Registry(_) | CopyError::InvalidSpec(_) | CopyError::Unsupported(_) => {
-                Message::Text(self.to_string())
-            }
+            CopyError::Registry(error) => error.message(),
+            CopyError::InvalidSpec(message) | CopyError::Unsupported(message) => message.clone(),
         }
     }
 }
@@ -357,12 +356,14 @@ mod tests {
             CopyError::Conflict { reference: s("r"), existing: s("e"), incoming: s("i") },
             CopyError::NotFound { reference: s("r") },
             CopyError::PlatformNotFound { requested: s("linux/s390x"), available: s("linux/amd64") },
-            CopyError::Unsupported(s("why")),
+            CopyError::Unsupported(crate::msg!(CopyTooManyManifests, 1000usize)),
+            CopyError::InvalidSpec(crate::msg!(PlatformNotOsArch, "linux")),
+            CopyError::Registry(RegistryError::DeletionDisabled { url: s("u") }),
             CopyError::Cancelled,
         ];
         for error in errors {
             assert_eq!(error.message().to_string(), error.to_string());
-            assert!(error.message().code().is_some() || matches!(error, CopyError::Unsupported(_)));
+            assert!(error.message().code().is_some(), "{error}");
         }
     }
 

@@ -15,7 +15,7 @@ use super::retry::retrying;
 use super::{CopyError, Ctx, image_name, short_digest};
 use crate::backend::registry::reference::Digest;
 use crate::backend::registry::{Descriptor, Manifest, sha256_digest};
-use crate::model::ManifestKind;
+use crate::model::{ManifestKind, Message};
 
 /// The annotation buildx puts on an attestation entry of an index, naming the manifest it
 /// describes.
@@ -34,14 +34,12 @@ pub struct PlatformFilter {
 }
 
 impl PlatformFilter {
-    pub fn parse(value: &str) -> Result<Self, String> {
+    pub fn parse(value: &str) -> Result<Self, Message> {
         let part_ok =
             |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
         let parts: Vec<&str> = value.trim().split('/').collect();
         if !(2..=3).contains(&parts.len()) || !parts.iter().all(part_ok) {
-            return Err(format!(
-                "`{value}` is not a platform: write os/architecture[/variant], e.g. linux/amd64 or linux/arm64/v8"
-            ));
+            return Err(crate::msg!(PlatformNotOsArch, value));
         }
         Ok(Self {
             os: parts[0].to_ascii_lowercase(),
@@ -150,19 +148,19 @@ pub(super) fn platform_name(entry: &Descriptor) -> String {
 
 /// The index `raw` with only the entries at `keep` (positions in its `manifests`), everything else
 /// as it was. Key order may change: the result is a new document with its own digest anyway.
-pub(super) fn filtered_index(raw: &[u8], keep: &[usize]) -> Result<Bytes, String> {
+pub(super) fn filtered_index(raw: &[u8], keep: &[usize]) -> Result<Bytes, Message> {
     let mut document: serde_json::Value =
-        serde_json::from_slice(raw).map_err(|e| format!("the index is not JSON: {e}"))?;
+        serde_json::from_slice(raw).map_err(|e| crate::msg!(IndexNotJson, &e))?;
     let entries = document
         .get_mut("manifests")
         .and_then(serde_json::Value::as_array_mut)
-        .ok_or("the index has no `manifests` list")?;
+        .ok_or_else(|| crate::msg!(IndexNoManifestsList))?;
     let kept: Vec<serde_json::Value> = keep
         .iter()
-        .map(|&i| entries.get(i).cloned().ok_or("an index entry went missing"))
+        .map(|&i| entries.get(i).cloned().ok_or_else(|| crate::msg!(IndexEntryMissing)))
         .collect::<Result<_, _>>()?;
     *entries = kept;
-    serde_json::to_vec_pretty(&document).map(Bytes::from).map_err(|e| e.to_string())
+    serde_json::to_vec_pretty(&document).map(Bytes::from).map_err(|e| Message::Text(e.to_string()))
 }
 
 /// A manifest to write: exactly these bytes, under this media type.
@@ -178,10 +176,7 @@ impl ManifestWrite {
     /// tag), which must be a digest: it is the reference the copy writes it under.
     fn of(manifest: &Manifest) -> Result<Self, CopyError> {
         let digest = manifest.digest.parse::<Digest>().map_err(|reason| {
-            CopyError::Unsupported(format!(
-                "the manifest {} has an invalid digest: {reason}",
-                manifest.digest
-            ))
+            CopyError::Unsupported(crate::msg!(CopyInvalidDigest, &manifest.digest, reason.message()))
         })?;
         Ok(Self { digest, media_type: manifest.media_type.as_str().to_owned(), raw: manifest.raw.clone() })
     }
@@ -247,8 +242,8 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
             let child = fetch_child(ctx, entry).await?;
             ctx.info(crate::msg!(KeptOnePlatform, platform_name(entry), short_digest(&child.digest)));
             if child.media_type.is_index() {
-                return Err(CopyError::Unsupported(format!(
-                    "the {} entry of {} is itself an index; copy it by digest instead",
+                return Err(CopyError::Unsupported(crate::msg!(
+                    CopyEntryIsIndex,
                     platform_name(entry),
                     image_name(repository, reference)
                 )));
@@ -257,7 +252,7 @@ pub(super) async fn resolve_root(ctx: &Ctx<'_>, filters: &[PlatformFilter]) -> R
         }
         Selection::Subset(keep) => {
             let raw = filtered_index(&manifest.raw, &keep).map_err(|reason| {
-                CopyError::Unsupported(format!("cannot filter {}: {reason}", manifest.digest))
+                CopyError::Unsupported(crate::msg!(CopyCannotFilter, &manifest.digest, reason))
             })?;
             let digest = Digest::sha256(&raw);
             let entries: Vec<Descriptor> = keep.iter().map(|&i| manifest.manifests[i].clone()).collect();
@@ -288,7 +283,7 @@ pub(super) async fn collect(ctx: &Ctx<'_>, root: Root) -> Result<Plan, CopyError
     while let Some(entry) = queue.pop_front() {
         ctx.check_cancel()?;
         if children.len() >= MAX_MANIFESTS {
-            return Err(CopyError::Unsupported(format!("more than {MAX_MANIFESTS} manifests under one tag")));
+            return Err(CopyError::Unsupported(crate::msg!(CopyTooManyManifests, MAX_MANIFESTS)));
         }
         let child = fetch_child(ctx, &entry).await?;
         add_content(&child, &child.manifests, &mut queue, &mut blobs, &mut seen_blobs)?;
@@ -319,9 +314,9 @@ fn add_content(
     // Images and artifacts; an unknown type only if it has the manifest shape (config and/or
     // layers), since then its blobs are known. Anything else cannot be copied faithfully.
     if manifest.parse_error.is_some() || (manifest.config.is_none() && manifest.layers.is_empty()) {
-        return Err(CopyError::Unsupported(format!(
-            "{} ({}) is neither an image, an index nor a manifest-like artifact; it cannot be copied",
-            manifest.digest,
+        return Err(CopyError::Unsupported(crate::msg!(
+            CopyNotCopyable,
+            &manifest.digest,
             manifest.media_type.as_str()
         )));
     }
@@ -336,7 +331,7 @@ fn add_content(
 
 fn check_digest(manifest: &Manifest, digest: &str) -> Result<Digest, CopyError> {
     digest.parse::<Digest>().map_err(|reason| {
-        CopyError::Unsupported(format!("the manifest {} lists a bad digest: {reason}", manifest.digest))
+        CopyError::Unsupported(crate::msg!(CopyBadDigestListed, &manifest.digest, reason.message()))
     })
 }
 
@@ -474,6 +469,8 @@ mod tests {
         for bad in ["linux", "linux/", "/amd64", "linux/arm/v7/extra", "linux/amd 64", ""] {
             let error = PlatformFilter::parse(bad).unwrap_err();
             assert!(error.contains("os/architecture[/variant]"), "{bad}: {error}");
+            let zh = error.render(crate::ui::lang::Lang::ZhCn);
+            assert!(zh.contains("不是平台") && zh.contains("os/architecture[/variant]"), "{bad}: {zh}");
         }
     }
 

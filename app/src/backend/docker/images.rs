@@ -6,7 +6,7 @@ use bollard::query_parameters::{
     ListImagesOptionsBuilder, RemoveImageOptionsBuilder, TagImageOptionsBuilder,
 };
 
-use super::{DockerClient, DockerError};
+use super::{DockerAction, DockerClient, DockerError};
 use crate::backend::registry::reference::ImageReference;
 
 /// One image as `GET /images/json` lists it (top-level images, dangling ones included).
@@ -74,7 +74,7 @@ impl DockerClient {
         let options = ListImagesOptionsBuilder::new().all(false).build();
         let images = match docker.list_images(Some(options)).await {
             Ok(images) => images,
-            Err(e) => return Err(self.fail(e, "list images", "").await),
+            Err(e) => return Err(self.fail(e, DockerAction::ListImages, "").await),
         };
         Ok(images
             .into_iter()
@@ -105,7 +105,7 @@ impl DockerClient {
                 os: i.os.unwrap_or_default(),
                 variant: i.variant.filter(|v| !v.is_empty()),
             }),
-            Err(e) => Err(self.fail(e, &format!("inspect {reference}"), reference).await),
+            Err(e) => Err(self.fail(e, DockerAction::Inspect(reference.to_owned()), reference).await),
         }
     }
 
@@ -142,7 +142,9 @@ impl DockerClient {
         let options = TagImageOptionsBuilder::new().repo(&repo).tag(tag).build();
         match docker.tag_image(source, Some(options)).await {
             Ok(()) => Ok(()),
-            Err(e) => Err(self.fail(e, &format!("tag {source} as {target}"), source).await),
+            Err(e) => Err(self
+                .fail(e, DockerAction::Tag { source: source.to_string(), target: target.to_string() }, source)
+                .await),
         }
     }
 
@@ -174,7 +176,7 @@ impl DockerClient {
                 }
                 Ok(removed)
             }
-            Err(e) => Err(self.fail(e, &format!("remove {name}"), name).await),
+            Err(e) => Err(self.fail(e, DockerAction::Remove(name.to_string()), name).await),
         }
     }
 }

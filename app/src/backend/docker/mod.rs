@@ -14,7 +14,7 @@ use bollard::{API_DEFAULT_VERSION, Docker};
 use tokio::sync::Mutex;
 
 use crate::backend::error_text::error_chain;
-use crate::model::AppError;
+use crate::model::{AppError, Message};
 use crate::naming::arch_alias;
 
 pub use images::{ImageInfo, ImageListEntry, Removed};
@@ -29,32 +29,78 @@ pub fn detected_arch() -> String {
 }
 
 /// The adapter's one error type; each variant says what the user sees and which status it maps to.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+/// Our words are keyed ([`DockerError::message`], in the reader's language); the daemon's own
+/// reasons (`reason`, `message`) stay as it gave them. `Display` is the English.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DockerError {
     /// 502: no daemon answered at the address (socket missing, connection refused, timeout).
-    #[error("cannot reach the Docker daemon at {host}: {reason}")]
     Unavailable { host: String, reason: String },
     /// 404: the image (or reference) does not exist in the daemon.
-    #[error("no local image {reference}: {message}")]
     NotFound { reference: String, message: String },
     /// 400 for the daemon's 4xx (a conflict: image in use, bad reference), 502 for its 5xx:
-    /// the daemon answered with an error; `message` is its reason.
-    #[error("the Docker daemon refused to {action}: {message}")]
-    Refused { action: String, status: u16, message: String },
+    /// the daemon answered with an error; `message` is its reason. `action` is what was asked
+    /// ([`DockerAction`]).
+    Refused { action: DockerAction, status: u16, message: String },
     /// 502: a push or pull started but the daemon reported an error in its progress stream
     /// (registry unreachable, credentials refused, manifest unknown…).
-    #[error("{action} failed: {message}")]
-    Transfer { action: String, message: String },
+    Transfer { action: DockerAction, message: String },
 }
+
+/// What the daemon was asked to do, for the message that says it refused or failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DockerAction {
+    ListImages,
+    Inspect(String),
+    Tag { source: String, target: String },
+    Remove(String),
+    Push(String),
+    Pull(String),
+}
+
+impl DockerAction {
+    /// The action in the reader's language ("push team/app:v1").
+    pub fn message(&self) -> Message {
+        use crate::msg;
+        match self {
+            Self::ListImages => msg!(DockerActList),
+            Self::Inspect(reference) => msg!(DockerActInspect, reference),
+            Self::Tag { source, target } => msg!(DockerActTag, source, target),
+            Self::Remove(name) => msg!(DockerActRemove, name),
+            Self::Push(reference) => msg!(DockerActPush, reference),
+            Self::Pull(reference) => msg!(DockerActPull, reference),
+        }
+    }
+}
+
+impl DockerError {
+    /// What went wrong, in the reader's language, with the daemon's reason verbatim.
+    pub fn message(&self) -> Message {
+        use crate::msg;
+        match self {
+            Self::Unavailable { host, reason } => msg!(DockerUnavailable, host, reason),
+            Self::NotFound { reference, message } => msg!(DockerNoImage, reference, message),
+            Self::Refused { action, message, .. } => msg!(DockerRefused, action.message(), message),
+            Self::Transfer { action, message } => msg!(DockerTransferFailed, action.message(), message),
+        }
+    }
+}
+
+impl std::fmt::Display for DockerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.message(), f)
+    }
+}
+
+impl std::error::Error for DockerError {}
 
 impl From<DockerError> for AppError {
     fn from(error: DockerError) -> Self {
         match &error {
-            DockerError::NotFound { .. } => AppError::NotFound(error.to_string().into()),
+            DockerError::NotFound { .. } => AppError::NotFound(error.message()),
             DockerError::Refused { status, .. } if (400..500).contains(status) => {
-                AppError::BadRequest(error.to_string().into())
+                AppError::BadRequest(error.message())
             }
-            _ => AppError::Upstream(error.to_string().into()),
+            _ => AppError::Upstream(error.message()),
         }
     }
 }
@@ -113,18 +159,21 @@ impl DockerClient {
 
     /// Turns a bollard error into ours. A transport failure drops the cached connection, so the
     /// next call reconnects (and renegotiates) instead of failing the same way.
-    async fn fail(&self, error: bollard::errors::Error, action: &str, reference: &str) -> DockerError {
+    async fn fail(
+        &self,
+        error: bollard::errors::Error,
+        action: DockerAction,
+        reference: &str,
+    ) -> DockerError {
         use bollard::errors::Error as E;
         match error {
             E::DockerResponseServerError { status_code: 404, message } => {
                 DockerError::NotFound { reference: reference.to_owned(), message }
             }
             E::DockerResponseServerError { status_code, message } => {
-                DockerError::Refused { action: action.to_owned(), status: status_code, message }
+                DockerError::Refused { action, status: status_code, message }
             }
-            E::DockerStreamError { error } => {
-                DockerError::Transfer { action: action.to_owned(), message: error }
-            }
+            E::DockerStreamError { error } => DockerError::Transfer { action, message: error },
             other => {
                 self.forget().await;
                 self.unavailable(error_chain(&other))
@@ -157,9 +206,23 @@ mod tests {
         let cases = [
             (DockerError::Unavailable { host: "unix:///x".into(), reason: "refused".into() }, 502),
             (DockerError::NotFound { reference: "a:b".into(), message: "no such image".into() }, 404),
-            (DockerError::Refused { action: "remove a".into(), status: 409, message: "in use".into() }, 400),
-            (DockerError::Refused { action: "tag a".into(), status: 500, message: "disk".into() }, 502),
-            (DockerError::Transfer { action: "push a".into(), message: "denied".into() }, 502),
+            (
+                DockerError::Refused {
+                    action: DockerAction::Remove("a".into()),
+                    status: 409,
+                    message: "in use".into(),
+                },
+                400,
+            ),
+            (
+                DockerError::Refused {
+                    action: DockerAction::Tag { source: "a".into(), target: "b".into() },
+                    status: 500,
+                    message: "disk".into(),
+                },
+                502,
+            ),
+            (DockerError::Transfer { action: DockerAction::Push("a".into()), message: "denied".into() }, 502),
         ];
         for (error, status) in cases {
             let text = error.to_string();
@@ -167,5 +230,16 @@ mod tests {
         }
         let error = DockerError::Unavailable { host: "unix:///x".into(), reason: "refused".into() };
         assert_eq!(error.to_string(), "cannot reach the Docker daemon at unix:///x: refused");
+        assert_eq!(
+            error.message().render(crate::ui::lang::Lang::ZhCn),
+            "无法连接到 unix:///x 的 Docker 守护进程：refused"
+        );
+        // Our words in Chinese, the daemon's reason as it gave it.
+        let error = DockerError::Transfer {
+            action: DockerAction::Push("team/app:v1".into()),
+            message: "denied".into(),
+        };
+        assert_eq!(error.to_string(), "push team/app:v1 failed: denied");
+        assert_eq!(error.message().render(crate::ui::lang::Lang::ZhCn), "推送 team/app:v1 失败：denied");
     }
 }

@@ -120,7 +120,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_daemon_error_or_a_cancel_stops_the_follow() {
-        let failed = vec![Err(DockerError::Transfer { action: "push a".into(), message: "denied".into() })];
+        let failed = vec![Err(DockerError::Transfer {
+            action: crate::backend::docker::DockerAction::Push("a".into()),
+            message: "denied".into(),
+        })];
         let error = follow(transfer(failed), &CancellationToken::new(), |_, _| {}).await.unwrap_err();
         assert!(matches!(error, FollowError::Docker(DockerError::Transfer { .. })), "{error:?}");
         let cancel = CancellationToken::new();

@@ -15,7 +15,7 @@ use futures::{Stream, StreamExt as _};
 use serde::Deserialize;
 
 use super::images::{repo_and_tag, split_reference};
-use super::{DockerClient, DockerError};
+use super::{DockerAction, DockerClient, DockerError};
 use crate::backend::error_text::error_chain;
 use crate::backend::registry::Credentials;
 use crate::backend::registry::reference::ImageReference;
@@ -259,12 +259,12 @@ impl DockerClient {
             version.major_version, version.minor_version
         ))
         .map_err(|e| DockerError::Refused {
-            action: format!("push {reference}"),
+            action: DockerAction::Push(reference.to_owned()),
             status: 400,
-            message: format!("{reference} is not a pushable name: {e}"),
+            message: e.to_string(),
         })?;
         url.query_pairs_mut().append_pair("tag", tag);
-        let action = format!("push {reference}");
+        let action = DockerAction::Push(reference.to_owned());
         let response = client
             .post(url)
             .header("X-Registry-Auth", RegistryAuth::header(auth))
@@ -331,7 +331,7 @@ impl DockerClient {
         if let Some(platform) = platform {
             options = options.platform(platform);
         }
-        let action = format!("pull {reference}");
+        let action = DockerAction::Pull(reference.to_owned());
         let host = self.host.clone();
         let stream = docker.create_image(Some(options.build()), None, auth.map(RegistryAuth::bollard));
         let events = stream.filter_map(move |info| {

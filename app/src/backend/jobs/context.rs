@@ -43,8 +43,8 @@ pub struct Deps {
 /// Starts a garbage collection of our registry, for a retention run whose policy asks for one
 /// (`gc_after`). Set once, by whatever can collect garbage for this registry.
 pub trait StartGc: Send + Sync {
-    /// Starts it; the job id, or why it cannot start.
-    fn start_gc(&self, reason: &str) -> Result<String, String>;
+    /// Starts it; the job id, or why it cannot start (in the job log's reader's language).
+    fn start_gc(&self, reason: &str) -> Result<String, Message>;
 }
 
 /// The slot for the [`StartGc`] in use; clones share it. Empty means "no GC available here".

@@ -14,7 +14,8 @@ use super::context::{Deps, JobContext, LiveJob, Shared, now};
 use super::kinds;
 use super::store::{Store, StoreError};
 use crate::model::{
-    AppError, ItemStatus, Job, JobEvent, JobItem, JobRequest, JobStatus, JobSummary, LogLevel, Progress,
+    AppError, ItemStatus, Job, JobEvent, JobItem, JobRequest, JobStatus, JobSummary, LogLevel, Message,
+    Progress,
 };
 
 /// How long a cancelled job may take to reach a step boundary before its work is dropped.
@@ -133,7 +134,7 @@ impl JobManager {
             inner.store().close_open_items(&id)?;
             let stamp = now();
             summary.status = JobStatus::Interrupted;
-            summary.error = Some("interrupted: the server stopped before the job finished".to_owned());
+            summary.error = Some(crate::msg!(JobInterrupted));
             summary.finished_at = Some(stamp.clone());
             summary.updated_at = stamp;
             inner.store().update_summary(&summary)?;
@@ -172,7 +173,10 @@ impl JobManager {
         let live = Arc::new(LiveJob::new(summary.clone(), plan.items));
         self.inner.live.lock().expect("live jobs lock").insert(summary.id.clone(), live.clone());
         let context = self.inner.context(live);
-        context.log(LogLevel::Info, crate::msg!(JobQueued, &summary.source_image, &summary.target_image));
+        context.log(
+            LogLevel::Info,
+            crate::msg!(JobQueued, summary.source_image.clone(), summary.target_image.clone()),
+        );
         context.update_summary(|_| {});
         tokio::spawn(run(self.inner.clone(), context, request, slot));
         Ok(summary)
@@ -348,8 +352,8 @@ async fn run(inner: Arc<Inner>, context: JobContext, request: JobRequest, slot: 
         };
         tokio::select! {
             result = work => match result {
-                Ok(result) => result.map_err(|error| error.to_string()),
-                Err(_) => Err("the job stopped on an internal error; see the server log".to_owned()),
+                Ok(result) => result.map_err(|error| error.to_message()),
+                Err(_) => Err(crate::msg!(JobInternalError)),
             },
             () = stuck => {
                 context.warn(crate::msg!(StepAbandoned));
@@ -364,7 +368,7 @@ async fn run(inner: Arc<Inner>, context: JobContext, request: JobRequest, slot: 
 }
 
 /// Closes what the job did not reach, records its final status, and lets it go from the live jobs.
-fn finish(inner: &Inner, context: &JobContext, result: Result<(), String>) {
+fn finish(inner: &Inner, context: &JobContext, result: Result<(), Message>) {
     let cancelled = context.is_cancelled();
     if let Err(error) = &result
         && !cancelled
@@ -395,7 +399,7 @@ fn finish(inner: &Inner, context: &JobContext, result: Result<(), String>) {
     context.log(
         if status == JobStatus::Succeeded { LogLevel::Info } else { LogLevel::Warn },
         match &error {
-            Some(error) => crate::msg!(JobFinishedWith, status.as_str(), error),
+            Some(error) => crate::msg!(JobFinishedWith, status.as_str(), error.clone()),
             None => crate::msg!(JobFinished, status.as_str()),
         },
     );
@@ -414,10 +418,10 @@ fn finish(inner: &Inner, context: &JobContext, result: Result<(), String>) {
 pub fn final_status(
     items: &[JobItem],
     cancelled: bool,
-    result: &Result<(), String>,
-) -> (JobStatus, Option<String>) {
+    result: &Result<(), Message>,
+) -> (JobStatus, Option<Message>) {
     if cancelled {
-        return (JobStatus::Cancelled, Some("cancelled by the user".to_owned()));
+        return (JobStatus::Cancelled, Some(crate::msg!(JobCancelledByUser)));
     }
     if let Err(error) = result {
         return (JobStatus::Failed, Some(error.clone()));
@@ -427,27 +431,20 @@ pub fn final_status(
     let total = items.len();
     match (failed, skipped) {
         (0, 0) => (JobStatus::Succeeded, None),
-        (1, 0) if total == 1 => (
-            JobStatus::Failed,
-            Some(items[0].detail.as_ref().map_or_else(|| "the item failed".to_owned(), ToString::to_string)),
-        ),
-        (f, 0) if f == total => (JobStatus::Failed, Some(format!("all {total} items failed"))),
-        _ => {
-            let mut parts = Vec::new();
-            if failed > 0 {
-                parts.push(format!("{failed} of {total} items failed"));
-            }
-            if skipped > 0 {
-                parts.push(format!("{skipped} skipped"));
-            }
-            (JobStatus::Partial, Some(parts.join(", ")))
+        (1, 0) if total == 1 => {
+            (JobStatus::Failed, Some(items[0].detail.clone().unwrap_or_else(|| crate::msg!(JobItemFailed))))
         }
+        (f, 0) if f == total => (JobStatus::Failed, Some(crate::msg!(JobItemsFailedAll, total))),
+        (_, 0) => (JobStatus::Partial, Some(crate::msg!(JobItemsFailed, failed, total))),
+        (0, _) => (JobStatus::Partial, Some(crate::msg!(JobItemsSkipped, skipped))),
+        _ => (JobStatus::Partial, Some(crate::msg!(JobItemsFailedSkipped, failed, total, skipped))),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::lang::Lang;
 
     fn item(status: ItemStatus) -> JobItem {
         JobItem { source: "a".into(), target: "b".into(), status, detail: None, digest: None }
@@ -472,14 +469,24 @@ mod tests {
         let ok = Ok(());
         assert_eq!(final_status(&[item(Succeeded), item(Succeeded)], false, &ok).0, JobStatus::Succeeded);
         assert_eq!(final_status(&[], false, &ok).0, JobStatus::Succeeded);
+        let text = |error: Option<Message>, lang| error.map(|e| e.render(lang)).unwrap_or_default();
         let (status, error) = final_status(&[item(Succeeded), item(Failed)], false, &ok);
-        assert_eq!((status, error.as_deref()), (JobStatus::Partial, Some("1 of 2 items failed")));
+        assert_eq!((status, text(error, Lang::En)), (JobStatus::Partial, "1 of 2 items failed".into()));
         let (status, error) = final_status(&[item(Failed), item(Failed)], false, &ok);
-        assert_eq!((status, error.as_deref()), (JobStatus::Failed, Some("all 2 items failed")));
+        assert_eq!((status, text(error, Lang::ZhCn)), (JobStatus::Failed, "全部 2 个条目失败".into()));
         let (status, error) = final_status(&[item(Succeeded), item(Skipped)], false, &ok);
-        assert_eq!((status, error.as_deref()), (JobStatus::Partial, Some("1 skipped")));
-        assert_eq!(final_status(&[item(Succeeded)], true, &ok).0, JobStatus::Cancelled);
+        assert_eq!((status, text(error, Lang::En)), (JobStatus::Partial, "1 skipped".into()));
+        let (_, error) = final_status(&[item(Succeeded), item(Failed), item(Skipped)], false, &ok);
+        assert_eq!(text(error.clone(), Lang::En), "1 of 3 items failed, 1 skipped");
+        assert_eq!(text(error, Lang::ZhCn), "1 个条目失败（共 3 个），1 个已跳过");
+        let (status, error) = final_status(&[item(Succeeded)], true, &ok);
+        assert_eq!((status, text(error, Lang::ZhCn)), (JobStatus::Cancelled, "已被用户取消".into()));
+        // A job-level failure keeps its message, keyed or verbatim.
         let (status, error) = final_status(&[item(Succeeded)], false, &Err("source unreachable".into()));
-        assert_eq!((status, error.as_deref()), (JobStatus::Failed, Some("source unreachable")));
+        assert_eq!((status, text(error, Lang::ZhCn)), (JobStatus::Failed, "source unreachable".into()));
+        // One item's failure is the job's: its detail, in the reader's language.
+        let failed = JobItem { detail: Some(crate::msg!(CopyCancelledShort)), ..item(Failed) };
+        let (_, error) = final_status(&[failed], false, &ok);
+        assert_eq!(error.and_then(|e| e.code()), Some("copy_cancelled_short"));
     }
 }

@@ -95,7 +95,7 @@ async fn read_child(registry: &RegistryClient, source: &Named) -> Result<(Arc<Ma
     let manifest = registry
         .fetch_manifest(&source.repository, &Reference::Tag(source.tag.clone()))
         .await
-        .map_err(|e| Message::from(e.to_string()))?
+        .map_err(|e| e.message())?
         .ok_or_else(|| msg!(DoesNotExist, source))?;
     match manifest.kind {
         ManifestKind::Image => {}
@@ -113,8 +113,7 @@ async fn read_child(registry: &RegistryClient, source: &Named) -> Result<(Arc<Ma
     let Some(config) = &manifest.config else {
         return Err(msg!(MergeNoConfig, source));
     };
-    let config =
-        registry.image_config(&source.repository, config).await.map_err(|e| Message::from(e.to_string()))?;
+    let config = registry.image_config(&source.repository, config).await.map_err(|e| e.message())?;
     let platform = match (&config.os, &config.architecture) {
         (Some(os), Some(architecture)) => {
             Platform { os: os.clone(), architecture: architecture.clone(), variant: config.variant.clone() }
@@ -350,10 +349,10 @@ async fn delete_sources(
             Ok(Some(now)) if &now == child => registry
                 .delete_tag(&source.repository, &source.tag, child, &[])
                 .await
-                .map_err(|e| Message::from(e.to_string())),
+                .map_err(|e| e.message()),
             Ok(None) => Ok(()),
             Ok(Some(now)) => Err(msg!(MergeMoved, &now)),
-            Err(error) => Err(Message::from(error.to_string())),
+            Err(error) => Err(error.message()),
         };
         match result {
             Ok(()) => deleted.push(source.to_string()),

@@ -100,7 +100,7 @@ impl ItemOutcome {
 /// A step through the Docker daemon that fails fails its item, with the daemon's reason.
 impl From<DockerError> for ItemOutcome {
     fn from(error: DockerError) -> Self {
-        Self::failed(error.to_string())
+        Self::failed(error.message())
     }
 }
 

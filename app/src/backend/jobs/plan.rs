@@ -6,10 +6,10 @@ use crate::model::{AppError, JobItem, Message};
 
 /// What a job will do, known before it is queued.
 pub struct Plan {
-    /// For people and the original's `source_image` field.
-    pub source_image: String,
+    /// For people and the original's `source_image` field: names verbatim, our words keyed.
+    pub source_image: Message,
     /// For people and the original's `target_image` field.
-    pub target_image: String,
+    pub target_image: Message,
     /// Items known up front (a rename learns its tags when it starts).
     pub items: Vec<JobItem>,
 }
@@ -60,18 +60,32 @@ pub(super) fn collisions<N: Ord + std::fmt::Display>(pairs: &[(N, N)]) -> Vec<Me
         .collect()
 }
 
+/// What a list of names in a job's label is of.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Things {
+    Repositories,
+    Images,
+    Tags,
+}
+
 /// A list of names for people: the name itself when there is one, else `3 images (a, b, c)`,
-/// shortened past a few names. `things` is the plural (`repositories`, `images`).
-pub(super) fn describe(names: &[String], things: &str) -> String {
+/// shortened past a few names (`…, … 2 more`), in the reader's language.
+pub(super) fn describe(names: &[String], things: Things) -> Message {
     const SHOWN: usize = 3;
     if let [name] = names {
-        return name.clone();
+        return Message::from(name);
     }
-    let mut listed = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
-    if names.len() > SHOWN {
-        listed.push_str(&format!(", … {} more", names.len() - SHOWN));
+    let listed = names.iter().take(SHOWN).cloned().collect::<Vec<_>>().join(", ");
+    let listed = if names.len() > SHOWN {
+        crate::msg!(LabelMore, listed, names.len() - SHOWN)
+    } else {
+        Message::Text(listed)
+    };
+    match things {
+        Things::Repositories => crate::msg!(LabelRepositories, names.len(), listed),
+        Things::Images => crate::msg!(LabelImages, names.len(), listed),
+        Things::Tags => crate::msg!(LabelTags, names.len(), listed),
     }
-    format!("{} {things} ({listed})", names.len())
 }
 
 #[cfg(test)]
@@ -85,12 +99,15 @@ mod tests {
         let bad = repository_list("repositories", &["ok".into(), "Bad".into()]);
         assert!(matches!(bad, Err(AppError::BadRequest(_))));
         assert!(matches!(repository_list("repositories", &[]), Err(AppError::BadRequest(_))));
-        assert_eq!(describe(&["a".into()], "repositories"), "a");
+        assert_eq!(describe(&["a".into()], Things::Repositories), "a");
+        let four = describe(&["a".into(), "b".into(), "c".into(), "d".into()], Things::Repositories);
+        assert_eq!(four, "4 repositories (a, b, c, … 1 more)");
+        assert_eq!(four.render(crate::ui::lang::Lang::ZhCn), "4 个仓库（a, b, c，……另有 1 个）");
+        assert_eq!(describe(&["a".into(), "b".into()], Things::Images), "2 images (a, b)");
         assert_eq!(
-            describe(&["a".into(), "b".into(), "c".into(), "d".into()], "repositories"),
-            "4 repositories (a, b, c, … 1 more)"
+            describe(&["a".into(), "b".into()], Things::Tags).render(crate::ui::lang::Lang::ZhCn),
+            "2 个标签（a, b）"
         );
-        assert_eq!(describe(&["a".into(), "b".into()], "images"), "2 images (a, b)");
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub struct Store {
 }
 
 const SUMMARY_COLUMNS: &str = "id, kind, status, source_image, target_image, error, items_done, items_total, \
-     bytes_done, bytes_total, failed_items, created_at, updated_at, started_at, finished_at, retry_of";
+     bytes_done, bytes_total, failed_items, created_at, updated_at, started_at, finished_at, retry_of, \
+     source_key, target_key, error_key";
 
 /// A text column holding one of an enum's names; any other value is a conversion error (a
 /// corrupt row is reported, never read as some default).
@@ -50,9 +51,9 @@ fn summary_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<JobSumma
         id: row.get(0)?,
         job_type,
         status,
-        source_image: row.get(3)?,
-        target_image: row.get(4)?,
-        error: row.get(5)?,
+        source_image: stored_message(row.get(3)?, row.get(16)?),
+        target_image: stored_message(row.get(4)?, row.get(17)?),
+        error: row.get::<_, Option<String>>(5)?.map(|text| stored_message(text, row.get(18).ok().flatten())),
         progress: Progress {
             items_done: count(6)?,
             items_total: count(7)?,
@@ -96,20 +97,24 @@ impl Store {
             tx.query_row("SELECT COALESCE(MAX(created_seq), 0) + 1 FROM jobs", [], |r| r.get(0))?;
         tx.execute(
             "INSERT INTO jobs (id, kind, status, request, source_image, target_image, error, items_total, \
-             created_at, updated_at, retry_of, created_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             created_at, updated_at, retry_of, created_seq, source_key, target_key, error_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 summary.id,
                 summary.job_type.as_str(),
                 summary.status.as_str(),
                 request,
-                summary.source_image,
-                summary.target_image,
-                summary.error,
+                summary.source_image.to_string(),
+                summary.target_image.to_string(),
+                summary.error.as_ref().map(ToString::to_string),
                 items.len() as i64,
                 summary.created_at,
                 summary.updated_at,
                 summary.retry_of,
-                seq
+                seq,
+                stored_key(&summary.source_image),
+                stored_key(&summary.target_image),
+                summary.error.as_ref().and_then(stored_key)
             ],
         )?;
         insert_items(&tx, &summary.id, items)?;
@@ -148,11 +153,12 @@ impl Store {
     pub fn update_summary(&self, s: &JobSummary) -> Result<(), StoreError> {
         self.conn().execute(
             "UPDATE jobs SET status = ?2, error = ?3, items_done = ?4, items_total = ?5, bytes_done = ?6, \
-             bytes_total = ?7, failed_items = ?8, updated_at = ?9, started_at = ?10, finished_at = ?11 WHERE id = ?1",
+             bytes_total = ?7, failed_items = ?8, updated_at = ?9, started_at = ?10, finished_at = ?11, \
+             error_key = ?12 WHERE id = ?1",
             params![
                 s.id,
                 s.status.as_str(),
-                s.error,
+                s.error.as_ref().map(ToString::to_string),
                 s.progress.items_done as i64,
                 s.progress.items_total as i64,
                 s.progress.bytes_done as i64,
@@ -160,7 +166,8 @@ impl Store {
                 s.failed_items as i64,
                 s.updated_at,
                 s.started_at,
-                s.finished_at
+                s.finished_at,
+                s.error.as_ref().and_then(stored_key)
             ],
         )?;
         Ok(())
@@ -388,7 +395,10 @@ mod tests {
         assert_eq!(listed, ["two", "one"]);
         let job = store.job("one").unwrap().unwrap();
         assert_eq!(job.summary.progress, done.progress);
-        assert_eq!(job.summary.error.as_deref(), Some("1 of 1 items failed"));
+        assert_eq!(
+            job.summary.error.as_ref().map(ToString::to_string).as_deref(),
+            Some("1 of 1 items failed")
+        );
         assert_eq!(job.items, [failed]);
         assert_eq!(job.request, request());
         assert_eq!(
@@ -397,6 +407,31 @@ mod tests {
         );
         assert!(store.job("nope").unwrap().is_none());
         assert_eq!(store.unfinished().unwrap(), ["two"]);
+    }
+
+    #[test]
+    fn a_jobs_labels_and_failure_summary_read_back_keyed_in_every_language() {
+        use crate::ui::lang::Lang;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut keyed = summary("k", JobStatus::Running);
+        keyed.target_image = crate::msg!(LabelDeleted);
+        store.insert(&keyed, &request(), &[]).unwrap();
+        keyed.status = JobStatus::Failed;
+        keyed.error = Some(crate::msg!(JobItemsFailedAll, 2usize));
+        store.update_summary(&keyed).unwrap();
+        let back = store.summary("k").unwrap().unwrap();
+        assert_eq!(back.target_image, keyed.target_image);
+        assert_eq!(back.error, keyed.error);
+        assert_eq!(back.source_image, "a", "a name stays verbatim");
+        let zh = back.localized(Lang::ZhCn);
+        assert_eq!(zh.error.unwrap().to_string(), "全部 2 个条目失败");
+        assert_eq!(zh.target_image.to_string(), "已删除");
+        // The English text stays beside the key: rows of older builds, and the original's `error`.
+        let conn = store.conn();
+        let english: String =
+            conn.query_row("SELECT error FROM jobs WHERE id = 'k'", [], |r| r.get(0)).unwrap();
+        assert_eq!(english, "all 2 items failed");
     }
 
     #[test]

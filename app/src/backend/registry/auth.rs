@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use super::RegistryError;
-use super::limits::{MAX_ERROR_BODY_BYTES, MAX_TOKEN_BYTES, read_capped, read_truncated};
+use super::limits::{Body, MAX_ERROR_BODY_BYTES, MAX_TOKEN_BYTES, read_capped, read_truncated};
 use crate::backend::config::Secret;
 
 /// Credentials from the configuration. They are sent to the registry (Basic) or its token service
@@ -147,11 +147,11 @@ pub(super) async fn fetch_token(
     let requested = Instant::now();
     let realm = challenge.realm().ok_or_else(|| RegistryError::Protocol {
         url: "WWW-Authenticate".to_owned(),
-        reason: "Bearer challenge without a realm".to_owned(),
+        reason: crate::msg!(RegNoRealm),
     })?;
     let mut url = url::Url::parse(realm).map_err(|e| RegistryError::Protocol {
         url: realm.to_owned(),
-        reason: format!("token realm is not a URL: {e}"),
+        reason: crate::msg!(RegTokenRealmNotUrl, &e),
     })?;
     let realm_use = client
         .outbound
@@ -193,16 +193,13 @@ pub(super) async fn fetch_token(
         let body = read_truncated(&mut response, MAX_ERROR_BODY_BYTES).await;
         return Err(RegistryError::from_answer(url.as_str(), status.as_u16(), retry_after.as_deref(), &body));
     }
-    let body = read_capped(&mut response, &url, "token response", MAX_TOKEN_BYTES).await?;
+    let body = read_capped(&mut response, &url, Body::TokenResponse, MAX_TOKEN_BYTES).await?;
     let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| RegistryError::Protocol {
         url: url.to_string(),
-        reason: format!("token response is not JSON with a token: {e}"),
+        reason: crate::msg!(RegTokenNotJson, &e),
     })?;
     let value = token.token.or(token.access_token).filter(|t| !t.is_empty()).ok_or_else(|| {
-        RegistryError::Protocol {
-            url: url.to_string(),
-            reason: "token response has neither `token` nor `access_token`".to_owned(),
-        }
+        RegistryError::Protocol { url: url.to_string(), reason: crate::msg!(RegTokenMissing) }
     })?;
     Ok(Token { value, use_until: requested + usable_lifetime(token.expires_in) })
 }
@@ -302,7 +299,7 @@ impl AuthState {
     ) -> Result<(), RegistryError> {
         let challenge = header.and_then(Challenge::parse).ok_or_else(|| RegistryError::Protocol {
             url: url.to_owned(),
-            reason: "401 without a usable WWW-Authenticate header".to_owned(),
+            reason: crate::msg!(RegNoChallenge),
         })?;
         match challenge.scheme.as_str() {
             "basic" => {
@@ -327,7 +324,7 @@ impl AuthState {
             }
             other => Err(RegistryError::Protocol {
                 url: url.to_owned(),
-                reason: format!("unsupported authentication scheme {other:?}"),
+                reason: crate::msg!(RegUnsupportedScheme, &format!("{other:?}")),
             }),
         }
     }

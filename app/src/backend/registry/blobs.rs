@@ -82,14 +82,14 @@ impl RegistryClient {
         let url = self.url(&format!("v2/{repository}/blobs/{}", config.digest));
         config.digest.parse::<Digest>().map_err(|reason| RegistryError::Protocol {
             url: url.to_string(),
-            reason: format!("the manifest names an invalid config digest: {reason}"),
+            reason: crate::msg!(RegInvalidConfigDigest, reason.message()),
         })?;
         // Larger "configs" are not image configs: refuse rather than read them. The body is read
         // up to the size the descriptor names, whatever length the registry announces.
         if config.size > MAX_CONFIG_BYTES {
             return Err(RegistryError::TooLarge {
                 url: url.to_string(),
-                what: "image config",
+                what: super::limits::Body::ImageConfig,
                 limit: MAX_CONFIG_BYTES,
             });
         }
@@ -103,7 +103,7 @@ impl RegistryClient {
                 let answer = answer.error_for_status()?;
                 let summary = summarize_config(&answer.body).map_err(|e| RegistryError::Protocol {
                     url: url.to_string(),
-                    reason: format!("the image config is not valid JSON: {e}"),
+                    reason: crate::msg!(RegConfigNotJson, &e),
                 })?;
                 Ok(Arc::new(summary))
             })

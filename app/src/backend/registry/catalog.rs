@@ -48,10 +48,7 @@ pub(super) fn checked_link(page: &Url, next: Url) -> Result<Url, RegistryError> 
     } else {
         Err(RegistryError::Refused {
             url: crate::backend::redact::url_for_display(page.as_str()),
-            rule: format!(
-                "its Link to the next page points to another host ({}); pages are followed on the registry's own origin only",
-                crate::backend::redact::url_for_display(next.as_str())
-            ),
+            rule: crate::msg!(RegLinkOtherHost, crate::backend::redact::url_for_display(next.as_str())),
         })
     }
 }
@@ -94,11 +91,9 @@ impl RegistryClient {
             }
             let answer = answer.error_for_status()?;
             let link = answer.header("link").and_then(next_link).map(str::to_owned);
-            let wire: CatalogWire =
-                serde_json::from_slice(&answer.body).map_err(|e| RegistryError::Protocol {
-                    url: url.to_string(),
-                    reason: format!("the catalog is not JSON with `repositories`: {e}"),
-                })?;
+            let wire: CatalogWire = serde_json::from_slice(&answer.body).map_err(|e| {
+                RegistryError::Protocol { url: url.to_string(), reason: crate::msg!(RegCatalogNotJson, &e) }
+            })?;
             let page = wire.repositories.unwrap_or_default();
             let got = page.len();
             repositories.extend(page);

@@ -15,7 +15,7 @@ use super::RegistryError;
 use super::auth::{AuthState, Challenge, Credentials, TokenClient, fetch_token};
 use super::cache::Caches;
 use super::limits::{
-    MAX_CONFIG_BYTES, MAX_ERROR_BODY_BYTES, MAX_LIST_PAGE_BYTES, MAX_MANIFEST_BYTES, MAX_OTHER_BYTES,
+    Body, MAX_CONFIG_BYTES, MAX_ERROR_BODY_BYTES, MAX_LIST_PAGE_BYTES, MAX_MANIFEST_BYTES, MAX_OTHER_BYTES,
     read_capped, read_truncated,
 };
 use super::outbound::{OutboundPolicy, PolicyResolver, redirect_policy};
@@ -123,13 +123,13 @@ impl Op {
 
     /// What a successful answer's body is called in errors, and how much of it we read
     /// (`limits.rs`). A blob GET read whole is an image config (copies stream blobs instead).
-    pub(super) fn body_limit(self) -> (&'static str, u64) {
+    pub(super) fn body_limit(self) -> (Body, u64) {
         match self {
-            Self::ManifestGet => ("manifest", MAX_MANIFEST_BYTES),
-            Self::Catalog => ("catalog page", MAX_LIST_PAGE_BYTES),
-            Self::TagList => ("tag list page", MAX_LIST_PAGE_BYTES),
-            Self::BlobGet => ("image config", MAX_CONFIG_BYTES),
-            _ => ("answer", MAX_OTHER_BYTES),
+            Self::ManifestGet => (Body::Manifest, MAX_MANIFEST_BYTES),
+            Self::Catalog => (Body::CatalogPage, MAX_LIST_PAGE_BYTES),
+            Self::TagList => (Body::TagListPage, MAX_LIST_PAGE_BYTES),
+            Self::BlobGet => (Body::ImageConfig, MAX_CONFIG_BYTES),
+            _ => (Body::Answer, MAX_OTHER_BYTES),
         }
     }
 
@@ -286,11 +286,11 @@ impl RegistryClient {
         if let Some(path) = &options.ca_cert {
             let pem = std::fs::read(path).map_err(|e| RegistryError::Protocol {
                 url: path.display().to_string(),
-                reason: format!("cannot read REGISTRY_CA_CERT: {e}"),
+                reason: crate::msg!(RegCaCertUnreadable, &e),
             })?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| RegistryError::Protocol {
                 url: path.display().to_string(),
-                reason: format!("REGISTRY_CA_CERT is not a PEM certificate bundle: {e}"),
+                reason: crate::msg!(RegCaCertNotPem, &e),
             })?;
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
@@ -298,7 +298,7 @@ impl RegistryClient {
         }
         let http = builder.build().map_err(|e| RegistryError::Protocol {
             url: base.to_string(),
-            reason: format!("cannot build the HTTP client: {e}"),
+            reason: crate::msg!(RegHttpClient, &e),
         })?;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -467,7 +467,7 @@ impl RegistryClient {
                 auth: RegistryAuthMode::Unknown,
                 result: Err(RegistryError::Protocol {
                     url: url.to_string(),
-                    reason: "401 without a usable WWW-Authenticate header".to_owned(),
+                    reason: crate::msg!(RegNoChallenge),
                 }),
             };
         };
@@ -496,7 +496,7 @@ impl RegistryClient {
                 auth: RegistryAuthMode::Unknown,
                 result: Err(RegistryError::Protocol {
                     url: url.to_string(),
-                    reason: format!("unsupported authentication scheme {other:?}"),
+                    reason: crate::msg!(RegUnsupportedScheme, &format!("{other:?}")),
                 }),
             },
         }

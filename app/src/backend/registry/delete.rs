@@ -100,7 +100,7 @@ impl RegistryClient {
         siblings: &[Tag],
     ) -> Result<(), RegistryError> {
         let reference = Reference::Tag(tag.clone());
-        let incomplete = |reason: String| RegistryError::TagDeleteIncomplete {
+        let incomplete = |reason: crate::model::Message| RegistryError::TagDeleteIncomplete {
             url: self.url(&format!("v2/{repository}/manifests/{tag}")).to_string(),
             reason,
         };
@@ -130,9 +130,13 @@ impl RegistryClient {
             tracing::warn!(%repository, %tag, error = %shown, restored = restored.is_ok(), "deleting the throwaway manifest failed");
             return Err(match restored {
                 Ok(_) => error,
-                Err(restore_error) => incomplete(format!(
-                    "{shown}; putting `{tag}` back on {digest} also failed ({}): it now points to {throwaway_digest}",
-                    Scrubbed(&restore_error)
+                Err(restore_error) => incomplete(crate::msg!(
+                    TagDeleteRestoreFailed,
+                    error.message(),
+                    tag,
+                    digest,
+                    restore_error.message(),
+                    &throwaway_digest
                 )),
             });
         }
@@ -140,14 +144,17 @@ impl RegistryClient {
         for sibling in siblings {
             let now = self.tag_digest(repository, sibling, true).await?;
             if now.as_ref() != Some(digest) {
-                return Err(incomplete(format!(
-                    "after deleting `{tag}`, the tag `{sibling}` no longer points to {digest} (now {:?})",
-                    now.as_ref().map(Digest::as_str)
+                return Err(incomplete(crate::msg!(
+                    TagDeleteSiblingMoved,
+                    tag,
+                    sibling,
+                    digest,
+                    &format!("{:?}", now.as_ref().map(Digest::as_str))
                 )));
             }
         }
         if let Some(now) = self.tag_digest(repository, tag, true).await? {
-            return Err(incomplete(format!("`{tag}` still exists after the delete (it points to {now})")));
+            return Err(incomplete(crate::msg!(TagDeleteStillThere, tag, &now)));
         }
         Ok(())
     }

@@ -4,6 +4,8 @@ use serde::Deserialize;
 
 use super::outbound::Refusal;
 use crate::backend::redact::{scrub_urls, url_for_display};
+use crate::messages::Arg;
+use crate::model::Message;
 
 /// One entry of the registry's `{"errors":[{code,message,detail}]}` body.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -44,75 +46,102 @@ impl OciErrorBody {
 
 /// The registry client's one error type: every variant carries the URL it concerns. Messages
 /// show URLs without userinfo, query or fragment (a storage redirect's signature, a token
-/// service's parameters), so job logs and `/api/health` carry no secret.
-#[derive(Debug, thiserror::Error)]
+/// service's parameters), so job logs and `/api/health` carry no secret. Our words are keyed
+/// ([`RegistryError::message`], in the reader's language); the registry's own reasons (its error
+/// body, a connection failure's text) stay as they came. `Display` is the English.
+#[derive(Debug)]
 pub enum RegistryError {
     /// No HTTP answer: connection refused, DNS, TLS handshake, timeout.
-    #[error("cannot reach the registry at {}: {}", shown(.url), scrub_urls(.reason))]
-    Unreachable { url: String, reason: String },
+    Unreachable { url: String, reason: Message },
     /// The registry wants credentials that are not configured.
-    #[error(
-        "the registry at {} requires {scheme} authentication: set REGISTRY_USERNAME and REGISTRY_PASSWORD",
-        shown(.url)
-    )]
     CredentialsRequired { url: String, scheme: String },
     /// The configured credentials were refused (by the registry or its token service).
-    #[error(
-        "the registry at {} refused the configured credentials (HTTP {status}): check REGISTRY_USERNAME and REGISTRY_PASSWORD",
-        shown(.url)
-    )]
     CredentialsRefused { url: String, status: u16 },
     /// Any other non-success answer, with the registry's parsed error body.
-    #[error("the registry at {} answered HTTP {status}{}", shown(.url), describe_body(.body))]
     Status { url: String, status: u16, body: OciErrorBody },
     /// A non-success answer that said when to come back (`Retry-After`, usually with 429 or 503):
     /// the registry is rate limiting or briefly unavailable. Callers that retry wait that long.
-    #[error(
-        "the registry at {} answered HTTP {status}{} and asked to retry after {}s",
-        shown(.url),
-        describe_body(.body),
-        .retry_after.as_secs()
-    )]
     RetryLater { url: String, status: u16, retry_after: Duration, body: OciErrorBody },
     /// An answer we could not understand (bad challenge header, bad token JSON, …).
-    #[error("unexpected answer from {}: {}", shown(.url), scrub_urls(.reason))]
-    Protocol { url: String, reason: String },
+    Protocol { url: String, reason: Message },
     /// A DELETE answered 405: the registry runs with deletion disabled. Nothing was changed.
-    #[error(
-        "the registry has deletion disabled (HTTP 405 from {}): set REGISTRY_STORAGE_DELETE_ENABLED=true \
-         (storage.delete.enabled: true) on the registry and restart it",
-        shown(.url)
-    )]
     DeletionDisabled { url: String },
     /// Only one tag of an image was to be deleted, but its manifest is not a JSON document that
     /// can be copied with one more annotation (see `delete.rs`). Nothing was changed.
-    #[error(
-        "only this tag cannot be deleted: its manifest ({media_type}) is not a JSON document this tool can \
-         re-point; delete the image (all {tags} tags) instead"
-    )]
     NotRepointable { url: String, media_type: String, tags: usize },
     /// Deleting one tag went part-way: the reason says what state the tags are in now.
-    #[error("deleting the tag at {} did not complete: {}", shown(.url), scrub_urls(.reason))]
-    TagDeleteIncomplete { url: String, reason: String },
+    TagDeleteIncomplete { url: String, reason: Message },
     /// The outbound policy refused a destination (an address class, a redirect, a token realm, a
     /// `Link` to another host); `rule` names the rule and the setting that would allow it. Nothing
     /// was sent there. Users see 400: the source they chose is not allowed.
-    #[error("refused to connect to {}: {}", shown(.url), scrub_urls(.rule))]
-    Refused { url: String, rule: String },
+    Refused { url: String, rule: Message },
     /// An answer larger than we read for its kind (a manifest over 4 MiB, …), announced or
-    /// streamed; reading stopped at the limit.
-    #[error("{what} larger than {} ({limit} bytes) from {}", crate::format::bytes(*.limit), shown(.url))]
-    TooLarge { url: String, what: &'static str, limit: u64 },
+    /// streamed; reading stopped at the limit. `what` names the kind ([`super::limits::Body`]).
+    TooLarge { url: String, what: super::limits::Body, limit: u64 },
+}
+
+impl RegistryError {
+    /// What went wrong, in the reader's language, with URLs shown without secrets.
+    pub fn message(&self) -> Message {
+        use crate::msg;
+        match self {
+            Self::Unreachable { url, reason } => msg!(RegUnreachable, shown(url), scrubbed(reason)),
+            Self::CredentialsRequired { url, scheme } => msg!(RegCredentialsRequired, shown(url), scheme),
+            Self::CredentialsRefused { url, status } => msg!(RegCredentialsRefused, shown(url), *status),
+            Self::Status { url, status, body } => match body.summary() {
+                summary if summary.is_empty() => msg!(RegStatus, shown(url), *status),
+                summary => msg!(RegStatusBody, shown(url), *status, summary),
+            },
+            Self::RetryLater { url, status, retry_after, body } => match body.summary() {
+                summary if summary.is_empty() => {
+                    msg!(RegRetryLater, shown(url), *status, retry_after.as_secs())
+                }
+                summary => msg!(RegRetryLaterBody, shown(url), *status, summary, retry_after.as_secs()),
+            },
+            Self::Protocol { url, reason } => msg!(RegProtocol, shown(url), scrubbed(reason)),
+            Self::DeletionDisabled { url } => msg!(RegDeletionDisabled, shown(url)),
+            Self::NotRepointable { media_type, tags, .. } => msg!(RegNotRepointable, media_type, *tags),
+            Self::TagDeleteIncomplete { url, reason } => {
+                msg!(RegTagDeleteIncomplete, shown(url), scrubbed(reason))
+            }
+            Self::Refused { url, rule } => msg!(RegRefused, shown(url), scrubbed(rule)),
+            Self::TooLarge { url, what, limit } => {
+                msg!(RegTooLarge, what.message(), crate::format::bytes(*limit), *limit, shown(url))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for RegistryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.message(), f)
+    }
+}
+
+impl std::error::Error for RegistryError {}
+
+/// A message with URLs in its verbatim parts shown without secrets (see [`scrub_urls`]).
+fn scrubbed(message: &Message) -> Message {
+    match message {
+        Message::Text(text) => Message::Text(scrub_urls(text)),
+        Message::Keyed(keyed) => Message::Keyed(crate::messages::Keyed {
+            key: keyed.key,
+            args: keyed
+                .args
+                .iter()
+                .map(|arg| match arg {
+                    Arg::Text(text) => Arg::Text(scrub_urls(text)),
+                    Arg::Message(message) => Arg::Message(scrubbed(message)),
+                    other => other.clone(),
+                })
+                .collect(),
+        }),
+    }
 }
 
 /// A URL as messages show it.
 fn shown(url: &str) -> String {
     url_for_display(url)
-}
-
-fn describe_body(body: &OciErrorBody) -> String {
-    let summary = body.summary();
-    if summary.is_empty() { String::new() } else { format!(" ({summary})") }
 }
 
 impl RegistryError {
@@ -127,7 +156,7 @@ impl RegistryError {
             }
             source = e.source();
         }
-        Self::Unreachable { url, reason: scrub_urls(&crate::backend::error_text::error_chain(error)) }
+        Self::Unreachable { url, reason: scrub_urls(&crate::backend::error_text::error_chain(error)).into() }
     }
 
     /// A refusal by the outbound policy of a request to `url`.
@@ -221,16 +250,16 @@ impl From<RegistryError> for crate::model::AppError {
     /// credentials and query strings.
     fn from(error: RegistryError) -> Self {
         use crate::model::AppError;
-        let message = crate::backend::redact::scrub_urls(&error.to_string());
+        let message = error.message();
         match &error {
-            RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message.into()),
-            RegistryError::NotRepointable { .. } => AppError::BadRequest(message.into()),
+            RegistryError::DeletionDisabled { .. } => AppError::Forbidden(message),
+            RegistryError::NotRepointable { .. } => AppError::BadRequest(message),
             // The outbound policy refused where the request leads: the chosen registry's to fix.
-            RegistryError::Refused { .. } => AppError::BadRequest(message.into()),
+            RegistryError::Refused { .. } => AppError::BadRequest(message),
             e if e.is_not_found() => AppError::NotFound(crate::msg!(NotFoundInRegistry, message)),
             _ => {
                 tracing::warn!(error = %message, "registry request failed");
-                AppError::Upstream(message.into())
+                AppError::Upstream(message)
             }
         }
     }
@@ -341,21 +370,31 @@ mod tests {
             RegistryError::from_answer(secret_url, 503, Some("1"), b""),
             RegistryError::Unreachable {
                 url: secret_url.into(),
-                reason: format!("error following redirect for url ({secret_url})"),
+                reason: format!("error following redirect for url ({secret_url})").into(),
             },
             RegistryError::Protocol { url: secret_url.into(), reason: "bad".into() },
+            RegistryError::Protocol {
+                url: "WWW-Authenticate".into(),
+                reason: crate::msg!(RegTokenRealmNotUrl, format!("cannot parse {secret_url}")),
+            },
             RegistryError::CredentialsRefused { url: secret_url.into(), status: 401 },
             RegistryError::CredentialsRequired { url: secret_url.into(), scheme: "Bearer".into() },
             RegistryError::DeletionDisabled { url: secret_url.into() },
             RegistryError::Refused {
                 url: secret_url.into(),
-                rule: format!("redirect to {secret_url} refused"),
+                rule: crate::msg!(OutRedirectRefused, secret_url, crate::msg!(OutNoHost)),
             },
-            RegistryError::TooLarge { url: secret_url.into(), what: "manifest", limit: 4 << 20 },
+            RegistryError::TooLarge {
+                url: secret_url.into(),
+                what: super::super::limits::Body::Manifest,
+                limit: 4 << 20,
+            },
         ];
         for error in errors {
             let shown = error.to_string();
             assert!(!shown.contains("SECRET") && !shown.contains("pw@"), "{shown}");
+            let zh = error.message().render(crate::ui::lang::Lang::ZhCn);
+            assert!(!zh.contains("SECRET") && !zh.contains("pw@"), "{zh}");
             assert!(shown.contains("https://s3.example/blob"), "{shown}");
         }
         let stored = RegistryError::from_answer(secret_url, 404, None, b"");
@@ -366,12 +405,16 @@ mod tests {
     fn size_limits_are_shown_in_binary_units() {
         let error = RegistryError::TooLarge {
             url: "http://r/v2/a/manifests/v1".into(),
-            what: "manifest",
+            what: super::super::limits::Body::Manifest,
             limit: 4 << 20,
         };
         assert_eq!(
             error.to_string(),
             "manifest larger than 4.0 MiB (4194304 bytes) from http://r/v2/a/manifests/v1"
+        );
+        assert_eq!(
+            error.message().render(crate::ui::lang::Lang::ZhCn),
+            "清单超过 4.0 MiB（4194304 字节），来自 http://r/v2/a/manifests/v1"
         );
     }
 

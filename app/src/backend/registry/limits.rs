@@ -24,12 +24,40 @@ pub const MAX_TAG_LIST_BYTES: u64 = 32 << 20;
 /// Any other answer (to HEAD, PUT, POST, DELETE): headers matter, bodies are small or empty.
 pub const MAX_OTHER_BYTES: u64 = 64 << 10;
 
+/// What kind of body was too large, for the message that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body {
+    Manifest,
+    CatalogPage,
+    TagListPage,
+    /// All pages of a tag list together.
+    TagList,
+    ImageConfig,
+    TokenResponse,
+    Answer,
+}
+
+impl Body {
+    /// Its name, in the reader's language.
+    pub fn message(self) -> crate::model::Message {
+        match self {
+            Self::Manifest => crate::msg!(BodyManifest),
+            Self::CatalogPage => crate::msg!(BodyCatalogPage),
+            Self::TagListPage => crate::msg!(BodyTagListPage),
+            Self::TagList => crate::msg!(BodyTagList),
+            Self::ImageConfig => crate::msg!(BodyImageConfig),
+            Self::TokenResponse => crate::msg!(BodyTokenResponse),
+            Self::Answer => crate::msg!(BodyAnswer),
+        }
+    }
+}
+
 /// Reads a whole body of at most `limit` bytes, or fails with [`RegistryError::TooLarge`] naming
 /// `what` as soon as the announced length or the bytes received pass it.
 pub(super) async fn read_capped(
     response: &mut reqwest::Response,
     url: &Url,
-    what: &'static str,
+    what: Body,
     limit: u64,
 ) -> Result<Bytes, RegistryError> {
     let too_large = || RegistryError::TooLarge { url: url.to_string(), what, limit };

@@ -28,9 +28,9 @@ fn digest_of(answer: &Answer) -> String {
 
 /// A digest the registry named, parsed: one that is not a digest is the registry's mistake.
 fn named_digest(url: &url::Url, named: &str) -> Result<Digest, RegistryError> {
-    named.parse().map_err(|reason| RegistryError::Protocol {
+    named.parse().map_err(|reason: super::reference::ReferenceError| RegistryError::Protocol {
         url: url.to_string(),
-        reason: format!("the registry named an invalid digest: {reason}"),
+        reason: crate::msg!(RegNamedInvalidDigest, reason.message()),
     })
 }
 
@@ -118,7 +118,7 @@ impl RegistryClient {
     ) -> Result<Arc<Manifest>, RegistryError> {
         let digest = entry.digest.parse::<Digest>().map_err(|reason| RegistryError::Protocol {
             url: self.manifest_url(repository, "").to_string(),
-            reason: format!("a manifest refers to an invalid digest: {reason}"),
+            reason: crate::msg!(RegRefersInvalidDigest, reason.message()),
         })?;
         self.manifest(repository, &digest).await
     }

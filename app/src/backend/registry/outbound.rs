@@ -31,6 +31,8 @@ use std::sync::Arc;
 
 use url::{Host, Url};
 
+use crate::model::Message;
+
 /// Redirects followed per request at most.
 pub const MAX_REDIRECTS: usize = 5;
 
@@ -148,7 +150,7 @@ fn split_port(value: &str) -> Option<(&str, Option<u16>)> {
 }
 
 /// The address classes refused unless a destination is listed, or `None` for a public address.
-pub fn refused_class(ip: IpAddr) -> Option<&'static str> {
+pub fn refused_class(ip: IpAddr) -> Option<AddressClass> {
     match ip {
         IpAddr::V4(v4) => v4_class(v4),
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -158,46 +160,67 @@ pub fn refused_class(ip: IpAddr) -> Option<&'static str> {
     }
 }
 
-fn v4_class(ip: Ipv4Addr) -> Option<&'static str> {
+/// An address class the policy refuses unless the destination is listed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddressClass {
+    Loopback,
+    LinkLocal,
+    Private,
+    Unspecified,
+    Multicast,
+}
+
+impl AddressClass {
+    /// What it is called, in the reader's language ("a loopback address").
+    pub fn message(self) -> Message {
+        match self {
+            Self::Loopback => crate::msg!(AddrLoopback),
+            Self::LinkLocal => crate::msg!(AddrLinkLocal),
+            Self::Private => crate::msg!(AddrPrivate),
+            Self::Unspecified => crate::msg!(AddrUnspecified),
+            Self::Multicast => crate::msg!(AddrMulticast),
+        }
+    }
+}
+
+fn v4_class(ip: Ipv4Addr) -> Option<AddressClass> {
     if ip.is_loopback() {
-        Some("a loopback address")
+        Some(AddressClass::Loopback)
     } else if ip.is_link_local() {
-        Some("a link-local address")
+        Some(AddressClass::LinkLocal)
     } else if ip.is_private() {
-        Some("a private address")
+        Some(AddressClass::Private)
     } else if ip.octets()[0] == 0 {
         // 0.0.0.0/8, "this network": Linux connects 0.0.0.0 to the local host.
-        Some("an unspecified address")
+        Some(AddressClass::Unspecified)
     } else if ip.is_multicast() || ip.is_broadcast() {
-        Some("a multicast address")
+        Some(AddressClass::Multicast)
     } else {
         None
     }
 }
 
-fn v6_class(ip: Ipv6Addr) -> Option<&'static str> {
+fn v6_class(ip: Ipv6Addr) -> Option<AddressClass> {
     if ip.is_loopback() {
-        Some("a loopback address")
+        Some(AddressClass::Loopback)
     } else if ip.is_unicast_link_local() {
-        Some("a link-local address")
+        Some(AddressClass::LinkLocal)
     } else if ip.is_unique_local() {
-        Some("a private address")
+        Some(AddressClass::Private)
     } else if ip.is_unspecified() {
-        Some("an unspecified address")
+        Some(AddressClass::Unspecified)
     } else if ip.is_multicast() {
-        Some("a multicast address")
+        Some(AddressClass::Multicast)
     } else {
         None
     }
 }
 
-/// Why the policy refused a destination: the rule, and the setting that would allow it.
+/// Why the policy refused a destination: the rule, and the setting that would allow it, in the
+/// reader's language (its `Display` is the English).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Refusal(pub String);
-
-/// The setting that lists trusted registries.
-const ALLOW_WITH: &str = "list it in SOURCE_REGISTRIES to allow it";
+pub struct Refusal(pub Message);
 
 /// What the server may connect to. Shared (in an `Arc`) by every registry client.
 #[derive(Clone, Debug, Default)]
@@ -249,10 +272,10 @@ impl OutboundPolicy {
     /// a listed port.
     pub fn check_url(&self, url: &Url) -> Result<(), Refusal> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Refusal(format!("only http and https URLs are followed, not {}:", url.scheme())));
+            return Err(Refusal(crate::msg!(OutSchemeNotFollowed, url.scheme())));
         }
         let Some(host) = url.host() else {
-            return Err(Refusal("the URL has no host".to_owned()));
+            return Err(Refusal(crate::msg!(OutNoHost)));
         };
         let port = url.port_or_known_default();
         if self.is_trusted(&host, port) {
@@ -260,8 +283,8 @@ impl OutboundPolicy {
         }
         let shown = host_port(&host, port);
         match host {
-            Host::Ipv4(ip) => check_ip(IpAddr::V4(ip), &shown),
-            Host::Ipv6(ip) => check_ip(IpAddr::V6(ip), &shown),
+            Host::Ipv4(ip) => check_ip(IpAddr::V4(ip), shown),
+            Host::Ipv6(ip) => check_ip(IpAddr::V6(ip), shown),
             Host::Domain(_) => {
                 // The resolver trusts a listed name on every port; hold it to its listed ports here.
                 let listed: Vec<String> =
@@ -269,10 +292,7 @@ impl OutboundPolicy {
                 if listed.is_empty() || self.is_realm_host(&host, port) {
                     Ok(())
                 } else {
-                    Err(Refusal(format!(
-                        "{shown} is not on a listed port (listed: {}); {ALLOW_WITH}",
-                        listed.join(", ")
-                    )))
+                    Err(Refusal(crate::msg!(OutNotListedPort, shown, listed.join(", "))))
                 }
             }
         }
@@ -284,14 +304,14 @@ impl OutboundPolicy {
     /// not caught; the registry engine, which connects through our resolver, is.
     pub async fn check_host_for_daemon(&self, host_port: &str) -> Result<(), Refusal> {
         let url = Url::parse(&format!("https://{host_port}/"))
-            .map_err(|e| Refusal(format!("{host_port} is not a host[:port]: {e}")))?;
+            .map_err(|e| Refusal(crate::msg!(OutNotHostPort, host_port, &e)))?;
         self.check_url(&url)?;
         let (Some(Host::Domain(name)), Some(port)) = (url.host(), url.port_or_known_default()) else {
             return Ok(()); // an IP literal: check_url looked at it
         };
         let resolved = tokio::net::lookup_host((name, port))
             .await
-            .map_err(|e| Refusal(format!("{name} cannot be resolved: {e}")))?;
+            .map_err(|e| Refusal(crate::msg!(OutCannotResolve, name, &e)))?;
         for address in resolved {
             self.check_address(name, address.ip())?;
         }
@@ -303,7 +323,7 @@ impl OutboundPolicy {
         if self.trusts_name(name) {
             return Ok(());
         }
-        check_ip(ip, &format!("{name} ({ip})"))
+        check_ip(ip, format!("{name} ({ip})"))
     }
 
     /// Checks a Bearer token realm named by the registry at `registry`. The realm must be a
@@ -312,7 +332,7 @@ impl OutboundPolicy {
     /// over http on loopback.
     pub fn check_realm(&self, realm: &Url, registry: &Url) -> Result<RealmUse, Refusal> {
         let (Some(host), Some(registry_host)) = (realm.host(), registry.host()) else {
-            return Err(Refusal("the token realm has no host".to_owned()));
+            return Err(Refusal(crate::msg!(OutRealmNoHost)));
         };
         let port = realm.port_or_known_default();
         let same_host = host.to_owned() == registry_host.to_owned();
@@ -321,10 +341,10 @@ impl OutboundPolicy {
         // A trusted registry's own host is trusted on any port for its token service (distribution
         // is often run with its token service beside it).
         if !((same_host && registry_trusted) || listed) {
-            self.check_url(realm).map_err(|refusal| Refusal(format!("token realm refused: {refusal}")))?;
+            self.check_url(realm).map_err(|refusal| Refusal(crate::msg!(OutRealmRefused, refusal.0)))?;
         }
         if !matches!(realm.scheme(), "http" | "https") {
-            return Err(Refusal(format!("the token realm is not http or https but {}:", realm.scheme())));
+            return Err(Refusal(crate::msg!(OutRealmScheme, realm.scheme())));
         }
         let loopback = match host {
             Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
@@ -333,16 +353,9 @@ impl OutboundPolicy {
         };
         let secure = realm.scheme() == "https" || loopback;
         let credentials = if !(same_host || listed) {
-            Err(format!(
-                "the token realm {} is on another host than the registry ({}): credentials go there only if TOKEN_REALM_HOSTS lists it",
-                host_port(&host, port),
-                registry_host
-            ))
+            Err(crate::msg!(OutRealmOtherHost, host_port(&host, port), &registry_host))
         } else if !secure {
-            Err(format!(
-                "the token realm {} is plain http: credentials go only to an https realm (or http on loopback)",
-                host_port(&host, port)
-            ))
+            Err(crate::msg!(OutRealmPlainHttp, host_port(&host, port)))
         } else {
             Ok(())
         };
@@ -354,12 +367,12 @@ impl OutboundPolicy {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RealmUse {
     /// `Ok` if the registry credentials may be sent; else why not.
-    pub credentials: Result<(), String>,
+    pub credentials: Result<(), Message>,
 }
 
-fn check_ip(ip: IpAddr, shown: &str) -> Result<(), Refusal> {
+fn check_ip(ip: IpAddr, shown: String) -> Result<(), Refusal> {
     match refused_class(ip) {
-        Some(class) => Err(Refusal(format!("{shown} is {class}; {ALLOW_WITH}"))),
+        Some(class) => Err(Refusal(crate::msg!(OutAddressClass, shown, class.message()))),
         None => Ok(()),
     }
 }
@@ -393,7 +406,7 @@ impl reqwest::dns::Resolve for PolicyResolver {
                 })
                 .collect();
             if allowed.is_empty() {
-                let refusal = refusal.unwrap_or_else(|| Refusal(format!("{name} has no address")));
+                let refusal = refusal.unwrap_or_else(|| Refusal(crate::msg!(OutNoAddress, &name)));
                 return Err(Box::new(refusal) as Box<dyn std::error::Error + Send + Sync>);
             }
             Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
@@ -406,20 +419,19 @@ impl reqwest::dns::Resolve for PolicyResolver {
 pub fn redirect_policy(policy: Arc<OutboundPolicy>) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > MAX_REDIRECTS {
-            return attempt.error(Refusal(format!("more than {MAX_REDIRECTS} redirects")));
+            return attempt.error(Refusal(crate::msg!(OutTooManyRedirects, MAX_REDIRECTS)));
         }
         let downgrade = attempt.previous().last().is_some_and(|from| from.scheme() == "https")
             && attempt.url().scheme() == "http";
         if downgrade {
             let to = crate::backend::redact::url_for_display(attempt.url().as_str());
-            return attempt
-                .error(Refusal(format!("a redirect from https to plain http ({to}) is not followed")));
+            return attempt.error(Refusal(crate::msg!(OutHttpsDowngrade, to)));
         }
         match policy.check_url(attempt.url()) {
             Ok(()) => attempt.follow(),
             Err(refusal) => {
                 let to = crate::backend::redact::url_for_display(attempt.url().as_str());
-                attempt.error(Refusal(format!("redirect to {to} refused: {refusal}")))
+                attempt.error(Refusal(crate::msg!(OutRedirectRefused, to, refusal.0)))
             }
         }
     })
@@ -476,7 +488,7 @@ mod tests {
         ];
         for (ip, class) in cases {
             let ip: IpAddr = ip.parse().unwrap();
-            let found = refused_class(ip).unwrap_or_else(|| panic!("{ip} was allowed"));
+            let found = refused_class(ip).unwrap_or_else(|| panic!("{ip} was allowed")).message();
             assert!(found.contains(class), "{ip}: {found}");
         }
         for public in ["192.0.2.10", "198.51.100.7", "172.32.0.1", "2001:db8::1", "::ffff:192.0.2.1"] {
@@ -568,7 +580,10 @@ mod tests {
         assert_eq!(listed.credentials, Ok(()));
         // A public realm elsewhere: reachable, but no credentials, and the reason names the variable.
         let other = p.check_realm(&url("https://auth.other.example/token"), &ours).unwrap();
-        assert!(other.credentials.unwrap_err().contains("TOKEN_REALM_HOSTS"));
+        let why = other.credentials.unwrap_err();
+        assert!(why.contains("TOKEN_REALM_HOSTS"));
+        let zh = why.render(crate::ui::lang::Lang::ZhCn);
+        assert!(zh.contains("TOKEN_REALM_HOSTS") && zh.contains("凭据"), "{zh}");
         // Plain http off loopback: no credentials even on the registry's own host.
         let registry = url("http://registry.example/");
         let plain = p.check_realm(&url("http://registry.example:8080/token"), &registry).unwrap();

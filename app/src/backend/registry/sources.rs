@@ -221,7 +221,7 @@ impl SourceRegistries {
             insecure: false,
             outbound: self.outbound.clone(),
         })
-        .map_err(|e| AppError::Upstream(e.to_string().into()))?;
+        .map_err(|e| AppError::Upstream(e.message()))?;
         clients.put(host.to_owned(), client.clone());
         Ok(client)
     }

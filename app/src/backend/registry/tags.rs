@@ -39,15 +39,13 @@ impl RegistryClient {
             if bytes > MAX_TAG_LIST_BYTES {
                 return Err(RegistryError::TooLarge {
                     url: url.to_string(),
-                    what: "tag list (all pages)",
+                    what: super::limits::Body::TagList,
                     limit: MAX_TAG_LIST_BYTES,
                 });
             }
-            let wire: TagsWire =
-                serde_json::from_slice(&answer.body).map_err(|e| RegistryError::Protocol {
-                    url: url.to_string(),
-                    reason: format!("the tag list is not JSON with `tags`: {e}"),
-                })?;
+            let wire: TagsWire = serde_json::from_slice(&answer.body).map_err(|e| {
+                RegistryError::Protocol { url: url.to_string(), reason: crate::msg!(RegTagListNotJson, &e) }
+            })?;
             let page = wire.tags.unwrap_or_default();
             let empty = page.is_empty();
             tags.extend(page.into_iter().filter_map(|name| match name.parse::<Tag>() {

@@ -222,7 +222,7 @@ fn unexpected(answer: Answer, expected: &str) -> RegistryError {
     answer
         .error_for_status()
         .err()
-        .unwrap_or(RegistryError::Protocol { url, reason: format!("expected {expected}, got HTTP {status}") })
+        .unwrap_or(RegistryError::Protocol { url, reason: crate::msg!(RegExpectedStatus, expected, &status) })
 }
 
 /// The session a 202 named in `Location` (relative or absolute, resolved against the request).
@@ -230,11 +230,11 @@ fn session(repository: &RepositoryName, answer: &Answer) -> Result<UploadSession
     let request_url = &answer.url;
     let location = answer.header("location").ok_or_else(|| RegistryError::Protocol {
         url: request_url.to_string(),
-        reason: "an upload was accepted without a Location".to_owned(),
+        reason: crate::msg!(RegUploadNoLocation),
     })?;
     let location = request_url.join(location).map_err(|e| RegistryError::Protocol {
         url: request_url.to_string(),
-        reason: format!("the upload Location {location:?} is not a URL: {e}"),
+        reason: crate::msg!(RegUploadLocationNotUrl, &format!("{location:?}"), &e),
     })?;
     Ok(UploadSession { repository: repository.clone(), location })
 }

@@ -55,7 +55,7 @@ impl GcAfterRetention {
 }
 
 impl StartGc for GcAfterRetention {
-    fn start_gc(&self, reason: &str) -> Result<String, String> {
+    fn start_gc(&self, reason: &str) -> Result<String, crate::model::Message> {
         let who = Principal::scheduler();
         let gate = Gate { db: &self.db, read_only: self.read_only };
         let target = format!("registry storage (sweep), {reason}");
@@ -73,6 +73,6 @@ impl StartGc for GcAfterRetention {
             result.as_ref().map(|_| ()),
             result.as_ref().ok().map(|j| j.id.as_str()),
         );
-        result.map(|job| job.id).map_err(|error| error.to_string())
+        result.map(|job| job.id).map_err(|error| error.to_message())
     }
 }

@@ -162,9 +162,10 @@ pub async fn preview_sync(
     state: &AppState,
     who: &Principal,
     request: &SyncRequest,
+    lang: crate::ui::lang::Lang,
 ) -> Result<SyncPreview, AppError> {
     check(state, who, Operation::PreviewSync)?;
-    kinds::preview_sync(request, state.jobs.deps()).await
+    kinds::preview_sync(request, state.jobs.deps(), lang).await
 }
 
 pub async fn preview_remote_prefix(

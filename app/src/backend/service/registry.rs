@@ -9,6 +9,7 @@ use crate::model::{
     AppError, DeleteRepositoryResult, DeleteScope, DeleteTagResult, Operation, RepositoryPage, TagDetail,
     TagList,
 };
+use crate::ui::lang::Lang;
 
 impl Audited for DeleteTagResult {}
 impl Audited for DeleteRepositoryResult {}
@@ -17,9 +18,12 @@ pub async fn list_repositories(
     state: &AppState,
     who: &Principal,
     query: RepositoryQuery,
+    lang: Lang,
 ) -> Result<RepositoryPage, AppError> {
     check(state, who, Operation::ListRepositories)?;
-    browse::repositories(&state.registry, &state.tag_index, &query, state.config.max_catalog_results).await
+    browse::repositories(&state.registry, &state.tag_index, &query, state.config.max_catalog_results)
+        .await
+        .map(|page| page.localized(lang))
 }
 
 pub async fn list_tags(
@@ -27,10 +31,11 @@ pub async fn list_tags(
     who: &Principal,
     repository: &str,
     query: &TagQuery,
+    lang: Lang,
 ) -> Result<TagList, AppError> {
     check(state, who, Operation::ListTags)?;
     let repository: RepositoryName = repository.parse()?;
-    browse::tags(&state.registry, &repository, query).await
+    browse::tags(&state.registry, &repository, query).await.map(|list| list.localized(lang))
 }
 
 pub async fn tag_detail(
@@ -38,10 +43,11 @@ pub async fn tag_detail(
     who: &Principal,
     repository: &str,
     reference: &str,
+    lang: Lang,
 ) -> Result<TagDetail, AppError> {
     check(state, who, Operation::TagDetail)?;
     let (repository, reference) = parse_reference(repository, reference)?;
-    browse::tag_detail(&state.registry, &repository, &reference).await
+    browse::tag_detail(&state.registry, &repository, &reference).await.map(|detail| detail.localized(lang))
 }
 
 /// `scope=tag` is an operator's; `scope=image` removes every tag on the digest, an admin's.

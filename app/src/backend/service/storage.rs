@@ -7,7 +7,11 @@ use crate::model::{AppError, Operation, StorageUsage};
 
 /// Every repository's bytes, dedup-aware (see `backend/storage.rs`); the first call scans the
 /// registry.
-pub async fn usage(state: &AppState, who: &Principal) -> Result<StorageUsage, AppError> {
+pub async fn usage(
+    state: &AppState,
+    who: &Principal,
+    lang: crate::ui::lang::Lang,
+) -> Result<StorageUsage, AppError> {
     check(state, who, Operation::ReadStorage)?;
-    Ok(state.storage.usage(&state.registry).await?)
+    Ok(state.storage.usage(&state.registry).await?.localized(lang))
 }

@@ -8,8 +8,14 @@
 
 use rusqlite_migration::{M, Migrations};
 
-const LIST: &[M<'static>] =
-    &[M::up(JOBS), M::up(ACCESS), M::up(TAG_COUNTS), M::up(RETENTION_POLICIES), M::up(MESSAGE_KEYS)];
+const LIST: &[M<'static>] = &[
+    M::up(JOBS),
+    M::up(ACCESS),
+    M::up(TAG_COUNTS),
+    M::up(RETENTION_POLICIES),
+    M::up(MESSAGE_KEYS),
+    M::up(JOB_SUMMARY_KEYS),
+];
 
 pub(super) const MIGRATIONS: Migrations<'static> = Migrations::from_slice(LIST);
 
@@ -155,6 +161,16 @@ ALTER TABLE job_logs ADD COLUMN message_key TEXT;
 ALTER TABLE job_items ADD COLUMN detail_key TEXT;
 ";
 
+/// A job's labels (`source_image`, `target_image`: "registry storage", "3 repositories (…)") and
+/// its failure summary (`error`) keep the key and arguments of their message too, so the job page
+/// shows them in the viewer's language; the text columns keep the English, which older rows
+/// (keys NULL) and the original contract's fields show.
+const JOB_SUMMARY_KEYS: &str = "
+ALTER TABLE jobs ADD COLUMN source_key TEXT;
+ALTER TABLE jobs ADD COLUMN target_key TEXT;
+ALTER TABLE jobs ADD COLUMN error_key TEXT;
+";
+
 #[cfg(test)]
 mod tests {
     use rusqlite::{Connection, params};
@@ -263,10 +279,11 @@ CREATE TABLE IF NOT EXISTS job_logs (
         let job = store.job("j1").unwrap().unwrap();
         let s = &job.summary;
         assert_eq!(
-            (s.id.as_str(), s.status, s.source_image.as_str()),
+            (s.id.as_str(), s.status, s.source_image.to_string().as_str()),
             ("j1", JobStatus::Partial, "team/app")
         );
-        assert_eq!(s.error.as_deref(), Some("1 of 1 items failed"));
+        // Rows from before keys were stored read as their English text.
+        assert_eq!(s.error, Some(crate::model::Message::from("1 of 1 items failed")));
         assert_eq!(
             (s.progress.items_done, s.progress.items_total, s.progress.bytes_done, s.progress.bytes_total),
             (1, 1, 5, 9)

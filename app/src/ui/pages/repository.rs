@@ -272,7 +272,7 @@ fn TagRow(
         <tr>
             <td>
                 <a href=href>{tag.tag.clone()}</a>
-                {tag.error.map(|e| view! { <span class="reason">" " {e}</span> })}
+                {tag.error.map(|e| view! { <span class="reason">" " {e.to_string()}</span> })}
             </td>
             <td>
                 <code title=digest.clone()>{format::short_digest(&digest)}</code>

@@ -106,7 +106,7 @@ fn StorageView(usage: StorageUsage, sort: Sort) -> impl IntoView {
         {(!usage.complete).then(|| view! {
             <div class="error-box" role="alert">
                 <strong>{s.storage_incomplete}</strong>
-                <ul>{errors.into_iter().map(|(name, error)| view! { <li><code>{name}</code>": "{error}</li> }).collect_view()}</ul>
+                <ul>{errors.into_iter().map(|(name, error)| view! { <li><code>{name}</code>": "{error.to_string()}</li> }).collect_view()}</ul>
             </div>
         })}
         {chart}

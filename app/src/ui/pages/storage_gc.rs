@@ -160,7 +160,7 @@ fn DryRun(job: JobSummary, delete_untagged: bool) -> impl IntoView {
                     .into_any()
                 }
                 _ => view! {
-                    <p class="reason" role="alert">{s.gc_failed} " " {current.error.unwrap_or_default()}</p>
+                    <p class="reason" role="alert">{s.gc_failed} " " {current.error.map(|e| e.to_string()).unwrap_or_default()}</p>
                 }
                 .into_any(),
             }

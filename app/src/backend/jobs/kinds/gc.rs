@@ -27,9 +27,12 @@ pub fn plan(request: &GcRequest, deps: &Deps) -> Result<Plan, AppError> {
         return Err(AppError::BadRequest(msg!(GcNotOperated)));
     }
     Ok(Plan {
-        source_image: "registry storage".to_owned(),
-        target_image: if request.dry_run { "dry run: nothing deleted" } else { "garbage collected" }
-            .to_owned(),
+        source_image: crate::msg!(LabelRegistryStorage),
+        target_image: if request.dry_run {
+            crate::msg!(LabelGcDryRun)
+        } else {
+            crate::msg!(LabelGcCollected)
+        },
         items: Vec::new(),
     })
 }

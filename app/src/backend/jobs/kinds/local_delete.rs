@@ -5,7 +5,7 @@
 use crate::backend::docker::{DockerClient, DockerError, ImageInfo};
 use crate::backend::jobs::context::JobContext;
 use crate::backend::jobs::outcome::ItemOutcome;
-use crate::backend::jobs::plan::{Plan, describe, image_refs};
+use crate::backend::jobs::plan::{Plan, Things, describe, image_refs};
 use crate::model::{
     AppError, ItemStatus, JobItem, LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest,
 };
@@ -46,7 +46,7 @@ async fn resolve(docker: &DockerClient, refs: &[String]) -> Result<Resolved, Doc
                 resolved.missing.push((reference.clone(), crate::msg!(NoLocalImage, reference)))
             }
             Err(error @ DockerError::Unavailable { .. }) => return Err(error),
-            Err(error) => resolved.missing.push((reference.clone(), error.to_string().into())),
+            Err(error) => resolved.missing.push((reference.clone(), error.message())),
         }
     }
     Ok(resolved)
@@ -60,8 +60,8 @@ fn also_removed(info: &ImageInfo, selected: &[String]) -> Vec<String> {
 pub fn plan(request: &LocalDeleteRequest) -> Result<Plan, AppError> {
     let refs = image_refs(&request.image_refs)?;
     Ok(Plan {
-        source_image: describe(&refs, "images"),
-        target_image: "removed".to_owned(),
+        source_image: describe(&refs, Things::Images),
+        target_image: crate::msg!(LabelRemoved),
         // One per reference until the job has mapped them to image IDs.
         items: refs.into_iter().map(|source| JobItem::pending(source, String::new())).collect(),
     })

@@ -24,7 +24,7 @@ use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::daemon::{PushTarget, push_verified};
 use crate::backend::jobs::multiarch::{Group, Named, Write, group_by_base, merge_group};
 use crate::backend::jobs::outcome::ItemOutcome;
-use crate::backend::jobs::plan::{Plan, collisions, describe, image_refs};
+use crate::backend::jobs::plan::{Plan, Things, collisions, describe, image_refs};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{ImageReference, Reference, ReferenceError, RepositoryName, Tag};
 use crate::model::{
@@ -116,8 +116,8 @@ pub fn plan(request: &LocalPushRequest, deps: &Deps) -> Result<Plan, AppError> {
     let sources: Vec<String> = pairs.iter().map(|(s, _)| s.clone()).collect();
     let targets: Vec<String> = pairs.iter().map(|(_, t)| t.clone()).collect();
     Ok(Plan {
-        source_image: describe(&sources, "images"),
-        target_image: describe(&targets, "images"),
+        source_image: describe(&sources, Things::Images),
+        target_image: describe(&targets, Things::Images),
         items: pairs.into_iter().map(|(source, target)| JobItem::pending(source, target)).collect(),
     })
 }
@@ -148,7 +148,7 @@ pub async fn preview(
             }
             Err(error @ DockerError::Unavailable { .. }) => return Err(error.into()),
             Err(error) => {
-                items.push(row(String::new(), Some(error.to_string().into())));
+                items.push(row(String::new(), Some(error.message())));
                 continue;
             }
         };

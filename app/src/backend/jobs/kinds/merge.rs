@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use crate::backend::copy::TargetMemo;
 use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::multiarch::{Group, Named, Prepared, Write, group_by_base, merge_group, prepare};
-use crate::backend::jobs::plan::{Plan, describe};
+use crate::backend::jobs::plan::{Plan, Things, describe};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{ImageReference, Reference, RepositoryName, Tag};
 use crate::model::{AppError, ItemStatus, JobItem, MergeGroupPreview, MergePreview, MergeRequest, Message};
@@ -211,14 +211,14 @@ pub fn plan(request: &MergeRequest, deps: &Deps) -> Result<Plan, AppError> {
         Inputs::Named(group) => Plan {
             source_image: describe(
                 &group.sources.iter().map(ToString::to_string).collect::<Vec<_>>(),
-                "tags",
+                Things::Tags,
             ),
-            target_image: format!("{}/{}", deps.sources.push_host(), group.target),
+            target_image: format!("{}/{}", deps.sources.push_host(), group.target).into(),
             items: Vec::new(),
         },
         Inputs::Rule { repository, suffixes, target_repository } => Plan {
-            source_image: format!("{repository} ({})", suffixes.join(", ")),
-            target_image: format!("{}/{target_repository}", deps.sources.push_host()),
+            source_image: format!("{repository} ({})", suffixes.join(", ")).into(),
+            target_image: format!("{}/{target_repository}", deps.sources.push_host()).into(),
             items: Vec::new(),
         },
     })

@@ -10,7 +10,7 @@ use crate::backend::browse::tags_by_digest;
 use crate::backend::copy::{CopySpec, TargetMemo, copy_image};
 use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::outcome::ItemOutcome;
-use crate::backend::jobs::plan::{Plan, collisions, describe, repository_list};
+use crate::backend::jobs::plan::{Plan, Things, collisions, describe, repository_list};
 use crate::backend::registry::RegistryClient;
 use crate::backend::registry::reference::{Reference, RepositoryName, Tag};
 use crate::model::{
@@ -72,8 +72,8 @@ pub fn plan(request: &RemotePrefixRequest, deps: &Deps) -> Result<Plan, AppError
     let sources: Vec<String> = pairs.iter().map(|(s, _)| s.to_string()).collect();
     let targets: Vec<String> = pairs.iter().map(|(_, t)| format!("{host}/{t}")).collect();
     Ok(Plan {
-        source_image: describe(&sources, "repositories"),
-        target_image: describe(&targets, "repositories"),
+        source_image: describe(&sources, Things::Repositories),
+        target_image: describe(&targets, Things::Repositories),
         items: Vec::new(),
     })
 }
@@ -95,7 +95,7 @@ pub async fn preview(
                     tokio::join!(deps.registry.list_tags(&source), target.list_tags(&target_repository));
                 let tags = match tags {
                     Ok(tags) => tags,
-                    Err(error) => return (source, target_repository, Err(error.to_string())),
+                    Err(error) => return (source, target_repository, Err(error.message())),
                 };
                 // Only a tag the target already has can conflict: only those are asked about
                 // (all of them when the target's tags could not be listed).
@@ -242,7 +242,7 @@ pub async fn run(context: &JobContext, request: &RemotePrefixRequest) -> Result<
             Ok(_) => {
                 items.push(failed_item(source, &host, target_repository, crate::msg!(RepositoryHasNoTags)))
             }
-            Err(error) => items.push(failed_item(source, &host, target_repository, error.to_string())),
+            Err(error) => items.push(failed_item(source, &host, target_repository, error.message())),
         }
     }
     context.set_items(items);

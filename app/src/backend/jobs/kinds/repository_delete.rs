@@ -4,7 +4,7 @@
 use crate::backend::browse::delete_repository;
 use crate::backend::jobs::context::JobContext;
 use crate::backend::jobs::outcome::ItemOutcome;
-use crate::backend::jobs::plan::{Plan, describe, repository_list};
+use crate::backend::jobs::plan::{Plan, Things, describe, repository_list};
 use crate::backend::registry::reference::RepositoryName;
 use crate::model::{AppError, JobItem, RepositoryDeleteRequest};
 
@@ -12,8 +12,8 @@ pub fn plan(request: &RepositoryDeleteRequest) -> Result<Plan, AppError> {
     let repositories: Vec<String> =
         repository_list("repositories", &request.repositories)?.iter().map(ToString::to_string).collect();
     Ok(Plan {
-        source_image: describe(&repositories, "repositories"),
-        target_image: "deleted".to_owned(),
+        source_image: describe(&repositories, Things::Repositories),
+        target_image: crate::msg!(LabelDeleted),
         items: repositories.into_iter().map(|source| JobItem::pending(source, String::new())).collect(),
     })
 }

@@ -29,11 +29,11 @@ pub fn plan(request: &RetentionRequest, deps: &Deps) -> Result<Plan, AppError> {
     compile(request)?;
     let policy = normalize(&request.policy);
     Ok(Plan {
-        source_image: format!("{}/{}", deps.sources.push_host(), policy.repositories),
+        source_image: format!("{}/{}", deps.sources.push_host(), policy.repositories).into(),
         target_image: if request.dry_run {
-            format!("policy \"{}\" (dry run)", policy.name)
+            crate::msg!(LabelPolicyDryRun, &policy.name)
         } else {
-            format!("policy \"{}\"", policy.name)
+            crate::msg!(LabelPolicy, &policy.name)
         },
         items: Vec::new(),
     })
@@ -127,22 +127,16 @@ async fn freed(
     };
     let kept: HashSet<&Digest> = all.iter().map(|f| &f.digest).filter(|d| !gone.contains(d)).collect();
     for digest in kept {
-        let manifest =
-            registry.manifest(repository, digest).await.map_err(|e| Message::from(e.to_string()))?;
-        held.extend(
-            manifest_blobs(registry, repository, &manifest).await.map_err(Message::from)?.into_keys(),
-        );
+        let manifest = registry.manifest(repository, digest).await.map_err(|e| e.message())?;
+        held.extend(manifest_blobs(registry, repository, &manifest).await?.into_keys());
     }
     let mut out = HashMap::new();
     let mut ordered: Vec<&Digest> = gone.into_iter().collect();
     ordered.sort();
     for digest in ordered {
-        let manifest =
-            registry.manifest(repository, digest).await.map_err(|e| Message::from(e.to_string()))?;
+        let manifest = registry.manifest(repository, digest).await.map_err(|e| e.message())?;
         let mut bytes = 0;
-        for (blob, blob_size) in
-            manifest_blobs(registry, repository, &manifest).await.map_err(Message::from)?
-        {
+        for (blob, blob_size) in manifest_blobs(registry, repository, &manifest).await? {
             if held.insert(blob) {
                 bytes += blob_size;
             }
@@ -306,7 +300,7 @@ async fn execute(context: &JobContext, registry: &RegistryClient, step: &Step) -
                             Some(digest.to_string()),
                         )
                     }
-                    Err(error) => ItemOutcome::failed(error.to_string()),
+                    Err(error) => ItemOutcome::failed(error.message()),
                 };
                 context.finish_item(going.index, outcome);
             }
@@ -339,8 +333,13 @@ async fn execute(context: &JobContext, registry: &RegistryClient, step: &Step) -
                         )
                     }
                     Err(error) => {
-                        context.error(msg!(RetentionDeletingTagFailed, repository, &going.tag, &error));
-                        ItemOutcome::failed(error.to_string())
+                        context.error(msg!(
+                            RetentionDeletingTagFailed,
+                            repository,
+                            &going.tag,
+                            error.message()
+                        ));
+                        ItemOutcome::failed(error.message())
                     }
                 };
                 context.finish_item(going.index, outcome);

@@ -70,13 +70,14 @@ pub fn plan(request: &SplitRequest, deps: &Deps) -> Result<Plan, AppError> {
     let host = deps.sources.push_host();
     let suffixes: Vec<&str> = checked.rules.iter().map(|(_, s)| s.as_str()).collect();
     Ok(Plan {
-        source_image: format!("{host}/{}:{}", checked.repository, checked.tag),
+        source_image: format!("{host}/{}:{}", checked.repository, checked.tag).into(),
         target_image: format!(
             "{host}/{}:{}{{{}}}",
             checked.target_repository,
             checked.tag,
             suffixes.join(",")
-        ),
+        )
+        .into(),
         items: Vec::new(),
     })
 }

@@ -50,8 +50,8 @@ impl SyncPlan {
         let (source, target) = (self.source.normalized(), self.target.to_string());
         Plan {
             items: vec![JobItem::pending(source.clone(), target.clone())],
-            source_image: source,
-            target_image: target,
+            source_image: source.into(),
+            target_image: target.into(),
         }
     }
 }
@@ -133,21 +133,24 @@ const PREVIEW_SOURCE_TIMEOUT: std::time::Duration = std::time::Duration::from_se
 /// be read is shown with its reason (the job would fail the same way); our registry failing is
 /// an error. With a platform filter the copy writes a new index, so a target written by the
 /// same filtered sync shows as a conflict, and the job then finds it already there.
-pub async fn preview(request: &SyncRequest, deps: &Deps) -> Result<SyncPreview, AppError> {
+pub async fn preview(
+    request: &SyncRequest,
+    deps: &Deps,
+    lang: crate::ui::lang::Lang,
+) -> Result<SyncPreview, AppError> {
     let plan = plan(request, deps)?;
     let source_digest = tokio::time::timeout(PREVIEW_SOURCE_TIMEOUT, plan.source_digest(deps));
     let (source_digest, target_digest) = tokio::join!(source_digest, plan.target_digest(deps));
     let target_digest = target_digest?;
     let (source_digest, source_error) = match source_digest {
         Ok(Ok(digest)) => (Some(digest), None),
-        Ok(Err(error)) => (None, Some(error.to_string())),
+        Ok(Err(error)) => (None, Some(error.to_message().render(lang))),
         Err(_) => (
             None,
-            Some(format!(
-                "{} did not answer within {} s; the job waits longer",
-                plan.source.registry,
-                PREVIEW_SOURCE_TIMEOUT.as_secs()
-            )),
+            Some(
+                crate::msg!(PreviewSourceSlow, &plan.source.registry, PREVIEW_SOURCE_TIMEOUT.as_secs())
+                    .render(lang),
+            ),
         ),
     };
     let conflict = target_digest.is_some() && target_digest != source_digest;
@@ -244,7 +247,7 @@ async fn docker_steps(
     deps.sources
         .check_daemon_source(&plan.source.registry)
         .await
-        .map_err(|e| ItemOutcome::failed(e.to_string()))?;
+        .map_err(|e| ItemOutcome::failed(e.to_message()))?;
     if !plan.overwrite {
         refuse_conflict(context, plan).await?;
     }

@@ -95,9 +95,9 @@ fn JobView(initial: Job, allowed: Permitted) -> impl IntoView {
             <div>
                 <h1>{move || kind_label(job.with(|j| j.summary.job_type))}</h1>
                 <p class="route">
-                    <code data-testid="job-source">{move || summary().source_image}</code>
+                    <code data-testid="job-source">{move || summary().source_image.to_string()}</code>
                     " → "
-                    <code data-testid="job-target">{move || summary().target_image}</code>
+                    <code data-testid="job-target">{move || summary().target_image.to_string()}</code>
                 </p>
             </div>
             <div class="page-actions">
@@ -123,7 +123,7 @@ fn JobView(initial: Job, allowed: Permitted) -> impl IntoView {
                 {move || view! { <StatusBadge status=status.get() /> }}
                 <ProgressBar progress label=s.column_progress />
             </div>
-            {move || summary().error.map(|e| view! { <p class="reason" data-testid="job-error">{e}</p> })}
+            {move || summary().error.map(|e| e.to_string()).map(|e| view! { <p class="reason" data-testid="job-error">{e}</p> })}
             <dl>
                 <dt>{s.job_created}</dt>
                 <dd>{move || view! { <LocalTime at=created_at.get() /> }}</dd>

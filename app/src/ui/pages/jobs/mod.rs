@@ -183,9 +183,9 @@ fn JobRow(job: JobSummary) -> impl IntoView {
                 <StatusBadge status=job.status />
             </td>
             <td class="route">
-                <code>{job.source_image}</code>
+                <code>{job.source_image.to_string()}</code>
                 " → "
-                <code>{job.target_image}</code>
+                <code>{job.target_image.to_string()}</code>
             </td>
             <td>
                 <ProgressBar progress=Signal::stored(progress) label=s.column_progress />
