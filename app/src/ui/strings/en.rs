@@ -128,7 +128,7 @@ pub const EN: Strings = Strings {
     gc_manual_title: "Garbage collection runs on the registry's host",
     gc_manual_intro: "This server does not run the registry (REGISTRY_MODE=external), so it cannot delete unreferenced blobs itself. On the registry's host, run:",
     gc_manual_why: "Run it while the registry is read-only (storage.maintenance.readonly.enabled: true in its config) or stopped, so no push races the sweep and loses a layer it is still writing; deleting needs storage.delete.enabled: true. Add --dry-run first to see what would go and the blobs it lists; add --delete-untagged to also drop manifests no tag refers to. This server cannot read the registry's storage, so it has no estimate of the bytes: the registry's own dry run lists them.",
-    gc_manual_embedded: "Or let this server run the registry: REGISTRY_MODE=embedded (make run does so when no registry answers on 127.0.0.1:5000).",
+    gc_manual_embedded: "Or let this server operate the registry: REGISTRY_MODE=embedded runs it (make run does so when no registry answers on 127.0.0.1:5000); REGISTRY_CONTAINER=registry operates the full-stack compose registry through the Docker socket; REGISTRY_CONFIG (with REGISTRY_BIN) names a registry on this host by its config.yml.",
     column_unique_bytes: "Only here",
     column_shared_bytes: "Shared",
     repositories_refreshing: "Some tag counts are from the server's index and are being checked with the registry now; reload in a moment for the checked list.",

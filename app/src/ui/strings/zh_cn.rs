@@ -130,7 +130,7 @@ pub const ZH_CN: Strings = Strings {
     gc_manual_title: "垃圾回收需在镜像仓库所在主机上运行",
     gc_manual_intro: "本服务器不运行该镜像仓库（REGISTRY_MODE=external），因此无法自行删除未被引用的数据块。请在镜像仓库所在主机上运行：",
     gc_manual_why: "请在镜像仓库处于只读状态（其配置中 storage.maintenance.readonly.enabled: true）或已停止时运行，以免推送与清理同时进行而丢失正在写入的层；删除需要 storage.delete.enabled: true。可先加 --dry-run 查看将被删除的数据块；加 --delete-untagged 可同时删除没有标签引用的清单。本服务器无法读取镜像仓库的存储，因此无法估算可回收的字节数：镜像仓库自己的试运行会列出它们。",
-    gc_manual_embedded: "或者让本服务器运行镜像仓库：REGISTRY_MODE=embedded（在 127.0.0.1:5000 上没有镜像仓库应答时，make run 会这样做）。",
+    gc_manual_embedded: "或者让本服务器操作镜像仓库：REGISTRY_MODE=embedded 由本服务器运行它（在 127.0.0.1:5000 上没有镜像仓库应答时，make run 会这样做）；REGISTRY_CONTAINER=registry 通过 Docker 套接字操作完整编排中的镜像仓库容器；REGISTRY_CONFIG（配合 REGISTRY_BIN）按 config.yml 指定本主机上的镜像仓库。",
     column_unique_bytes: "仅此仓库",
     column_shared_bytes: "共享",
     repositories_refreshing: "部分标签数量来自服务器的索引，正在向镜像仓库核实；稍后刷新页面即可看到核实后的列表。",
