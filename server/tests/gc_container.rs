@@ -68,7 +68,8 @@ impl Fixture {
         let dir = temp_dir().unwrap();
         let storage = dir.path().join("storage");
         let registry = Registry::builder().storage_dir(&storage).start().await.unwrap();
-        let spec = |label: &str, layers: &[usize]| ImageSpec::docker().seed(11).layers(layers).label("v", label);
+        let spec =
+            |label: &str, layers: &[usize]| ImageSpec::docker().seed(11).layers(layers).label("v", label);
         let gone = registry.push_image("gc/app", "old", &spec("old", &[24_000, 9_000])).await.unwrap();
         let new = registry.push_image("gc/app", "new", &spec("new", &[24_000])).await.unwrap();
         let other = registry.push_image("gc/kept", "v1", &ImageSpec::oci().layers(&[7_000])).await.unwrap();
@@ -76,7 +77,8 @@ impl Fixture {
         drop(registry);
         let kept = vec![new, other];
         let keep: BTreeSet<String> = kept.iter().flat_map(referenced).collect();
-        let doomed: Vec<(String, u64)> = blob_files(&storage).into_iter().filter(|(d, _)| !keep.contains(d)).collect();
+        let doomed: Vec<(String, u64)> =
+            blob_files(&storage).into_iter().filter(|(d, _)| !keep.contains(d)).collect();
         assert!(doomed.iter().any(|(d, _)| *d == gone.digest), "{doomed:?}");
         Fixture { _dir: dir, storage, kept, doomed }
     }
@@ -104,7 +106,8 @@ async fn daemon_with_image() -> &'static Dockerd {
 
 /// `docker args…` on the private daemon, synchronously (also usable from `Drop`); stdout, trimmed.
 fn docker(d: &Dockerd, args: &[&str]) -> Result<String, String> {
-    let output = d.cli_command(args).stdin(std::process::Stdio::null()).output().expect("the docker CLI runs");
+    let output =
+        d.cli_command(args).stdin(std::process::Stdio::null()).output().expect("the docker CLI runs");
     let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     if output.status.success() {
         Ok(stdout)
@@ -127,7 +130,8 @@ impl RegistryContainer {
         let addr = format!("127.0.0.1:{}", free_port().unwrap());
         let volume = format!("{}:/var/lib/registry{}", storage.display(), if read_only { ":ro" } else { "" });
         let env = format!("REGISTRY_HTTP_ADDR={addr}");
-        docker(d, &["run", "-d", "--name", &name, "--network", "host", "-e", &env, "-v", &volume, IMAGE]).unwrap();
+        docker(d, &["run", "-d", "--name", &name, "--network", "host", "-e", &env, "-v", &volume, IMAGE])
+            .unwrap();
         let container = RegistryContainer { d, name, addr };
         container.wait_answering().await;
         container
@@ -165,7 +169,14 @@ impl RegistryContainer {
     /// The manager, operating this container through the private daemon's socket.
     fn app(&self) -> common::TestApp {
         let url = format!("http://{}", self.addr);
-        common::router(&["--registry-api-url", &url, "--docker-host", self.d.host(), "--registry-container", &self.name])
+        common::router(&[
+            "--registry-api-url",
+            &url,
+            "--docker-host",
+            self.d.host(),
+            "--registry-container",
+            &self.name,
+        ])
     }
 }
 
@@ -256,7 +267,8 @@ async fn a_registry_container_is_collected_by_a_one_off_container_and_runs_again
     let dry = run_gc(&app, json!({"dry_run": true})).await;
     assert_eq!(dry["state"], "succeeded", "{dry:#}");
     assert_eq!(dry["progress"]["bytes_total"], fixture.predicted(), "{dry:#}");
-    let listed: BTreeSet<&str> = dry["items"].as_array().unwrap().iter().map(|i| i["source"].as_str().unwrap()).collect();
+    let listed: BTreeSet<&str> =
+        dry["items"].as_array().unwrap().iter().map(|i| i["source"].as_str().unwrap()).collect();
     let expected: BTreeSet<&str> = fixture.doomed.iter().map(|(d, _)| d.as_str()).collect();
     assert_eq!(listed, expected);
     assert_eq!(blob_bytes(&fixture.storage), before, "a dry run deletes nothing");
@@ -267,7 +279,11 @@ async fn a_registry_container_is_collected_by_a_one_off_container_and_runs_again
     // The real run: the registry is stopped for the sweep and started again.
     let done = run_gc(&app, json!({"dry_run": false})).await;
     assert_eq!(done["state"], "succeeded", "{done:#}");
-    assert_eq!(before - blob_bytes(&fixture.storage), fixture.predicted(), "exactly the predicted bytes are freed");
+    assert_eq!(
+        before - blob_bytes(&fixture.storage),
+        fixture.predicted(),
+        "exactly the predicted bytes are freed"
+    );
     assert_eq!(done["progress"]["bytes_done"], fixture.predicted(), "{done:#}");
     let logs = done["logs"].to_string();
     assert!(logs.contains(&format!("the registry container {} was stopped for", registry.name)), "{logs}");
@@ -317,7 +333,10 @@ async fn a_missing_registry_container_fails_the_job_with_what_to_check() {
     let done = run_gc(&app, json!({"dry_run": true})).await;
     assert_eq!(done["state"], "failed", "{done:#}");
     let error = done["error"].as_str().unwrap();
-    assert!(error.contains(&format!("there is no container {name}")) && error.contains("docker ps -a"), "{error}");
+    assert!(
+        error.contains(&format!("there is no container {name}")) && error.contains("docker ps -a"),
+        "{error}"
+    );
 }
 
 /// A config.yml for a host registry on `storage`, serving on `addr`.

@@ -569,9 +569,13 @@ fn without_ports(config: &str) -> String {
 async fn the_full_stack_comes_up_takes_a_push_lists_it_and_comes_down() {
     let d = daemon_with_image().await;
     // `registry:2` cannot be pulled here: the harness' stand-in, with the stack's config.
-    rm_harness::registry_image::build_stand_in(d, "registry:2", &repo_root().join("docker/registry/config.yml"))
-        .await
-        .unwrap();
+    rm_harness::registry_image::build_stand_in(
+        d,
+        "registry:2",
+        &repo_root().join("docker/registry/config.yml"),
+    )
+    .await
+    .unwrap();
     let work = tempfile::tempdir().unwrap();
     let (registry_port, app_port) = (free_port().unwrap(), free_port().unwrap());
     let registry_host = format!("127.0.0.1:{registry_port}");

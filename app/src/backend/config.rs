@@ -824,7 +824,9 @@ mod tests {
         assert!(config.validate().unwrap_err().contains("set REGISTRY_CONFIG too"));
         assert!(parse(&["--registry-container", "a b"]).unwrap_err().contains("REGISTRY_CONTAINER must be"));
         assert!(
-            parse(&["--registry-container-config", "config.yml"]).unwrap_err().contains("must be an absolute path")
+            parse(&["--registry-container-config", "config.yml"])
+                .unwrap_err()
+                .contains("must be an absolute path")
         );
     }
 

@@ -10,12 +10,12 @@ use super::auth::authenticator::{Auth, AuthSettings};
 use super::browse::TagIndex;
 use super::config::{Config, RegistryMode};
 use super::docker::DockerClient;
+use super::gc::{ContainerTarget, GcTarget, HostTarget};
 use super::jobs::{Deps, JobManager, JobsConfig, Store};
 use super::registry::{
     Credentials, DockerConfig, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError,
     SourceRegistries, SourceSettings,
 };
-use super::gc::{ContainerTarget, GcTarget, HostTarget};
 use super::registry_process::{EmbeddedRegistry, find_binary};
 use super::service::streams::LiveStreams;
 use super::storage::StorageIndex;
@@ -183,7 +183,8 @@ fn gc_target(
         return Ok(Some(GcTarget::Embedded(registry.clone())));
     }
     if let Some(name) = &config.registry_container {
-        let target = ContainerTarget::new(docker.clone(), name.clone(), config.registry_container_config.clone());
+        let target =
+            ContainerTarget::new(docker.clone(), name.clone(), config.registry_container_config.clone());
         return Ok(Some(GcTarget::Container(target)));
     }
     if let Some(path) = &config.registry_config {

@@ -268,11 +268,15 @@ pub(super) fn text(key: Key) -> &'static str {
         }
         GcDockerFailed => "Docker：{}",
         GcConfigUnreadable => "无法读取镜像仓库的配置 {}：{}",
-        GcConfigNotFilesystem => "镜像仓库的配置 {} 使用 {} 存储驱动：本服务器只对 filesystem 驱动进行垃圾回收（只有它的数据块大小可以测量）",
+        GcConfigNotFilesystem => {
+            "镜像仓库的配置 {} 使用 {} 存储驱动：本服务器只对 filesystem 驱动进行垃圾回收（只有它的数据块大小可以测量）"
+        }
         GcCommandFailed => "garbage-collect 失败（退出码 {}）：{}",
         GcCommandNotRun => "无法运行 {} garbage-collect：{}",
         GcStopFailed => "无法停止镜像仓库容器 {}，因此没有进行清理：{}",
-        GcContainerStartFailed => "无法重新启动镜像仓库容器 {}：{}；请用 `docker start` 启动它，并查看 `docker logs`",
+        GcContainerStartFailed => {
+            "无法重新启动镜像仓库容器 {}：{}；请用 `docker start` 启动它，并查看 `docker logs`"
+        }
         GcHostReadOnly => "镜像仓库的配置 {} 设置了 storage.maintenance.readonly.enabled: true",
         GcHostNotAnswering => "镜像仓库的地址（{}）上没有应答",
         GcHostUnchanged => "本服务器没有改动该镜像仓库",

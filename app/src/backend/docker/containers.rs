@@ -96,7 +96,11 @@ impl DockerClient {
             return Err(self.refused_read(path, "not a regular file"));
         }
         let mut content = Vec::new();
-        entry.by_ref().take(MAX_FILE_BYTES).read_to_end(&mut content).map_err(|e| self.refused_read(path, e))?;
+        entry
+            .by_ref()
+            .take(MAX_FILE_BYTES)
+            .read_to_end(&mut content)
+            .map_err(|e| self.refused_read(path, e))?;
         Ok(content)
     }
 
@@ -123,7 +127,9 @@ impl DockerClient {
         let options = StopContainerOptions { signal: None, t: Some(grace_secs) };
         match docker.stop_container(name, Some(options)).await {
             // 304: it was not running.
-            Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => {
+                Ok(())
+            }
             Err(error) => Err(self.fail(error, "stop the container", name).await),
         }
     }
@@ -132,7 +138,9 @@ impl DockerClient {
     pub async fn start_container(&self, name: &str) -> Result<(), DockerError> {
         let docker = self.client().await?;
         match docker.start_container(name, None).await {
-            Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => Ok(()),
+            Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => {
+                Ok(())
+            }
             Err(error) => Err(self.fail(error, "start the container", name).await),
         }
     }
@@ -158,7 +166,9 @@ impl DockerClient {
         };
         let created = match docker.create_container(None, body).await {
             Ok(created) => created,
-            Err(error) => return Err(self.fail(error, "create the garbage collection container", &spec.image).await),
+            Err(error) => {
+                return Err(self.fail(error, "create the garbage collection container", &spec.image).await);
+            }
         };
         let id = created.id;
         let remover = RemoveOnDrop { docker: Some(docker.clone()), id: id.clone() };
@@ -176,7 +186,9 @@ impl DockerClient {
             Some(Ok(answer)) => answer.status_code,
             // bollard turns a non-zero exit into an error carrying the code.
             Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
-            Some(Err(error)) => return Err(self.fail(error, "wait for the garbage collection container", id).await),
+            Some(Err(error)) => {
+                return Err(self.fail(error, "wait for the garbage collection container", id).await);
+            }
             None => -1,
         };
         let options = LogsOptionsBuilder::new().stdout(true).stderr(true).build();
@@ -185,7 +197,9 @@ impl DockerClient {
         while let Some(line) = logs.next().await {
             match line {
                 Ok(line) => output.push_str(&String::from_utf8_lossy(&line.into_bytes())),
-                Err(error) => return Err(self.fail(error, "read the garbage collection container's output", id).await),
+                Err(error) => {
+                    return Err(self.fail(error, "read the garbage collection container's output", id).await);
+                }
             }
         }
         Ok(RunOutput { exit_code, output })

@@ -75,7 +75,9 @@ impl RegistryConfig {
         let root_from_env = env_value("REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY");
         match driver.as_deref() {
             None | Some("filesystem") => {}
-            Some(other) if root_from_env.is_none() => return Err(ConfigError::NotFilesystem(other.to_owned())),
+            Some(other) if root_from_env.is_none() => {
+                return Err(ConfigError::NotFilesystem(other.to_owned()));
+            }
             Some(_) => {}
         }
         let root = root_from_env.map(str::to_owned).unwrap_or_else(|| {
@@ -167,7 +169,10 @@ mod tests {
         let config = RegistryConfig::parse(text, &[]).unwrap();
         assert_eq!((config.root.as_str(), config.read_only), ("/srv/reg", true));
         assert_eq!(config.probe_addr().as_deref(), Some("127.0.0.1:5999"));
-        let env = ["REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/data".to_owned(), "REGISTRY_HTTP_ADDR=:6000".to_owned()];
+        let env = [
+            "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/data".to_owned(),
+            "REGISTRY_HTTP_ADDR=:6000".to_owned(),
+        ];
         let config = RegistryConfig::parse(text, &env).unwrap();
         assert_eq!(config.root, "/data");
         assert_eq!(config.probe_addr().as_deref(), Some("127.0.0.1:6000"));

@@ -57,10 +57,7 @@ impl ContainerTarget {
 
     /// For the job log: what runs `garbage-collect`.
     pub(super) fn program(&self) -> String {
-        format!(
-            "docker run --rm --network none --volumes-from {} <its image> registry",
-            self.inner.name
-        )
+        format!("docker run --rm --network none --volumes-from {} <its image> registry", self.inner.name)
     }
 
     fn docker_error(&self, error: DockerError) -> Message {
@@ -79,10 +76,11 @@ impl ContainerTarget {
             DockerError::NotFound { message, .. } => msg!(GcConfigUnreadable, path, message),
             other => msg!(GcConfigUnreadable, path, other.to_string()),
         })?;
-        let config = RegistryConfig::parse(&String::from_utf8_lossy(&text), &info.env).map_err(|e| match e {
-            ConfigError::NotFilesystem(driver) => msg!(GcConfigNotFilesystem, path, driver),
-            other => msg!(GcConfigUnreadable, path, other.to_string()),
-        })?;
+        let config =
+            RegistryConfig::parse(&String::from_utf8_lossy(&text), &info.env).map_err(|e| match e {
+                ConfigError::NotFilesystem(driver) => msg!(GcConfigNotFilesystem, path, driver),
+                other => msg!(GcConfigUnreadable, path, other.to_string()),
+            })?;
         Ok(Found { info, config })
     }
 
@@ -91,7 +89,9 @@ impl ContainerTarget {
     /// entrypoint is a shell script).
     fn binary(info: &ContainerInfo) -> String {
         match info.entrypoint.first() {
-            Some(first) if first.rsplit('/').next().is_some_and(|n| n == "registry" || n == "docker-registry") => {
+            Some(first)
+                if first.rsplit('/').next().is_some_and(|n| n == "registry" || n == "docker-registry") =>
+            {
                 first.clone()
             }
             _ => "registry".to_owned(),
@@ -99,7 +99,12 @@ impl ContainerTarget {
     }
 
     /// Runs `garbage-collect` in a one-off container.
-    async fn collect(&self, found: &Found, dry_run: bool, delete_untagged: bool) -> Result<GcReport, Message> {
+    async fn collect(
+        &self,
+        found: &Found,
+        dry_run: bool,
+        delete_untagged: bool,
+    ) -> Result<GcReport, Message> {
         let mut cmd = vec!["garbage-collect".to_owned()];
         if dry_run {
             cmd.push("--dry-run".to_owned());
@@ -115,7 +120,8 @@ impl ContainerTarget {
             entrypoint: vec![Self::binary(&found.info)],
             cmd,
         };
-        let run = self.inner.docker.run_one_off(spec).await.map_err(|e| msg!(GcDockerFailed, e.to_string()))?;
+        let run =
+            self.inner.docker.run_one_off(spec).await.map_err(|e| msg!(GcDockerFailed, e.to_string()))?;
         if run.exit_code != 0 {
             return Err(msg!(GcCommandFailed, run.exit_code, last_lines(&run.output, 5)));
         }
@@ -210,7 +216,10 @@ impl ContainerTarget {
             match self.inner.docker.inspect_container(id).await {
                 Ok(info) if info.running => return Ok(()),
                 Ok(_) if Instant::now() >= deadline => {
-                    return Err(failed(format!("not running {} s after the start", RUNNING_TIMEOUT.as_secs())));
+                    return Err(failed(format!(
+                        "not running {} s after the start",
+                        RUNNING_TIMEOUT.as_secs()
+                    )));
                 }
                 Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
                 Err(error) => return Err(failed(error.to_string())),
@@ -220,7 +229,14 @@ impl ContainerTarget {
 }
 
 fn not_swept(fence: Fence, error: Message) -> SweepOutcome {
-    SweepOutcome { result: Err(error), fence, fenced_secs: 0.0, restore_error: None, freed: 0, still_stored: Vec::new() }
+    SweepOutcome {
+        result: Err(error),
+        fence,
+        fenced_secs: 0.0,
+        restore_error: None,
+        freed: 0,
+        still_stored: Vec::new(),
+    }
 }
 
 /// Starts the registry container again if the sweep panics between stopping and restarting it.

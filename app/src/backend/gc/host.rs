@@ -74,7 +74,9 @@ impl HostTarget {
             Some(addr) => answers(&addr).await.then_some(addr),
             // A unix socket, or no address at all: probe the socket path if there is one.
             None => match (&config.http_addr, config.unix_socket) {
-                (Some(socket), true) => tokio::net::UnixStream::connect(socket).await.is_ok().then(|| socket.clone()),
+                (Some(socket), true) => {
+                    tokio::net::UnixStream::connect(socket).await.is_ok().then(|| socket.clone())
+                }
                 _ => None,
             },
         };

@@ -26,8 +26,8 @@ use std::time::Instant;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub use crate::backend::registry_process::{GcReport, parse_gc_output};
 use crate::backend::registry_process::EmbeddedRegistry;
+pub use crate::backend::registry_process::{GcReport, parse_gc_output};
 use crate::model::Message;
 use crate::msg;
 pub use container::ContainerTarget;
@@ -177,8 +177,13 @@ fn measure(sizes: impl IntoIterator<Item = (String, Option<u64>)>) -> (u64, Vec<
 
 /// Read-only, sweep, normal service again. The guard restores service if anything in between
 /// panics.
-async fn sweep_embedded(registry: &EmbeddedRegistry, delete_untagged: bool, blobs: Vec<String>) -> SweepOutcome {
-    let sizes = |blobs: &[String]| blobs.iter().map(|d| (d.clone(), registry.blob_size(d))).collect::<Vec<_>>();
+async fn sweep_embedded(
+    registry: &EmbeddedRegistry,
+    delete_untagged: bool,
+    blobs: Vec<String>,
+) -> SweepOutcome {
+    let sizes =
+        |blobs: &[String]| blobs.iter().map(|d| (d.clone(), registry.blob_size(d))).collect::<Vec<_>>();
     let (before, _) = measure(sizes(&blobs));
     let guard = registry.restore_on_drop();
     let started = Instant::now();

@@ -12,8 +12,8 @@ use super::outcome::ItemOutcome;
 use super::store::Store;
 use crate::backend::copy::CopyObserver;
 use crate::backend::docker::DockerClient;
-use crate::backend::registry::{RegistryClient, SourceRegistries};
 use crate::backend::gc::GcTarget;
+use crate::backend::registry::{RegistryClient, SourceRegistries};
 use crate::backend::storage::StorageIndex;
 use crate::model::{ItemStatus, JobEvent, JobItem, JobSummary, LogLevel, Message};
 

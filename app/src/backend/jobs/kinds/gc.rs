@@ -35,8 +35,7 @@ pub fn plan(request: &GcRequest, deps: &Deps) -> Result<Plan, AppError> {
 }
 
 pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppError> {
-    let target =
-        context.deps().gc_target.clone().ok_or_else(|| AppError::BadRequest(msg!(GcNotOperated)))?;
+    let target = context.deps().gc_target.clone().ok_or_else(|| AppError::BadRequest(msg!(GcNotOperated)))?;
     let lock = target.try_lock().ok_or_else(|| AppError::BadRequest(msg!(GcAlreadyRunning)))?;
     if !request.dry_run {
         // A sweep that cannot keep pushes out is refused before anything runs.
