@@ -236,9 +236,13 @@ async fn assert_pulls(d: &Dockerd, addr: &str, images: &[PushedImage]) {
     }
 }
 
-/// No one-off GC container is left behind.
-fn assert_no_gc_containers(d: &Dockerd) {
-    let left = docker(d, &["ps", "-aq", "--filter", "label=registry-manager.role=gc"]).unwrap();
+/// No one-off GC container of `registry` is left behind (other tests' may run meanwhile).
+fn assert_no_gc_containers(registry: &RegistryContainer) {
+    let id = registry.inspect("{{.Id}}");
+    let filter = format!("label=registry-manager.volumes-from={id}");
+    let left =
+        docker(registry.d, &["ps", "-aq", "--filter", "label=registry-manager.role=gc", "--filter", &filter])
+            .unwrap();
     assert_eq!(left, "", "one-off garbage collection containers were left behind");
 }
 
@@ -274,7 +278,7 @@ async fn a_registry_container_is_collected_by_a_one_off_container_and_runs_again
     assert_eq!(blob_bytes(&fixture.storage), before, "a dry run deletes nothing");
     assert_eq!(registry.started_at(), started, "a dry run leaves the registry running");
     assert!(dry["logs"].to_string().contains("--volumes-from"), "{dry:#}");
-    assert_no_gc_containers(d);
+    assert_no_gc_containers(&registry);
 
     // The real run: the registry is stopped for the sweep and started again.
     let done = run_gc(&app, json!({"dry_run": false})).await;
@@ -290,7 +294,7 @@ async fn a_registry_container_is_collected_by_a_one_off_container_and_runs_again
     assert!(logs.contains("it runs again"), "{logs}");
     assert!(registry.running(), "the registry container runs again");
     assert_ne!(registry.started_at(), started, "it was stopped and started");
-    assert_no_gc_containers(d);
+    assert_no_gc_containers(&registry);
     registry.wait_answering().await;
     assert_eq!(push_blob(&registry.addr, b"written after the sweep").await, StatusCode::CREATED);
     assert_pulls(d, &registry.addr, &fixture.kept).await;
@@ -315,7 +319,7 @@ async fn a_failing_sweep_in_the_container_still_starts_the_registry_again() {
     registry.wait_answering().await;
     assert_eq!(blob_bytes(&fixture.storage), before, "nothing was swept");
     assert_pulls(d, &registry.addr, &fixture.kept).await;
-    assert_no_gc_containers(d);
+    assert_no_gc_containers(&registry);
 }
 
 #[tokio::test(flavor = "multi_thread")]

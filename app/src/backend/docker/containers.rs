@@ -18,6 +18,9 @@ use super::{DockerClient, DockerError};
 /// few hundred bytes).
 const MAX_FILE_BYTES: u64 = 1 << 20;
 
+/// The longest a one-off container may run (a garbage collection of a very big registry).
+const ONE_OFF_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
 /// What `GET /containers/{name}/json` says about a container, as far as GC needs it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ContainerInfo {
@@ -156,7 +159,14 @@ impl DockerClient {
             entrypoint: Some(spec.entrypoint),
             cmd: Some(spec.cmd),
             network_disabled: Some(true),
-            labels: Some([("registry-manager.role".to_owned(), "gc".to_owned())].into()),
+            // Whose one-off this is: `docker ps --filter label=registry-manager.volumes-from=ID`.
+            labels: Some(
+                [
+                    ("registry-manager.role".to_owned(), "gc".to_owned()),
+                    ("registry-manager.volumes-from".to_owned(), spec.volumes_from.clone()),
+                ]
+                .into(),
+            ),
             host_config: Some(HostConfig {
                 volumes_from: Some(vec![spec.volumes_from]),
                 network_mode: Some("none".to_owned()),
@@ -181,7 +191,10 @@ impl DockerClient {
         if let Err(error) = docker.start_container(id, None).await {
             return Err(self.fail(error, "start the garbage collection container", id).await);
         }
-        let mut waited = docker.wait_container(id, None);
+        // A sweep of a big registry takes longer than REQUEST_TIMEOUT_SEC: the wait has its own
+        // bound (the client's timeout would give up on it and remove the container mid-sweep).
+        let waiting = docker.clone().with_timeout(ONE_OFF_TIMEOUT);
+        let mut waited = waiting.wait_container(id, None);
         let exit_code = match waited.next().await {
             Some(Ok(answer)) => answer.status_code,
             // bollard turns a non-zero exit into an error carrying the code.

@@ -122,6 +122,8 @@ pub const EN: Strings = Strings {
     gc_nothing: "Nothing to reclaim: every blob is still in use.",
     gc_confirm_title: "Run garbage collection?",
     gc_confirm_text: "The registry is restarted read-only for the sweep: pulls go on, pushes are refused until it is back in normal service (usually a few seconds). What is deleted cannot be restored.",
+    gc_confirm_text_container: "The registry container is stopped for the sweep, which runs in a one-off container of the same image with its volumes; the registry is started again afterwards, also if the sweep fails. Pulls and pushes fail while it is down (usually a few seconds). What is deleted cannot be restored.",
+    gc_confirm_text_host: "This server does not run the registry, so it sweeps only while the registry is read-only (storage.maintenance.readonly.enabled: true) or stopped; otherwise the job is refused and says what to do. What is deleted cannot be restored.",
     gc_confirm: "Run garbage collection",
     gc_dry_run_job: "Dry run details",
     gc_failed: "Garbage collection could not start:",

@@ -156,6 +156,8 @@ strings_table! {
     gc_nothing,
     gc_confirm_title,
     gc_confirm_text,
+    gc_confirm_text_container,
+    gc_confirm_text_host,
     gc_confirm,
     gc_dry_run_job,
     gc_failed,

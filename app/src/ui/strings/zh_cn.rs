@@ -124,6 +124,8 @@ pub const ZH_CN: Strings = Strings {
     gc_nothing: "没有可回收的空间：所有数据块仍在使用中。",
     gc_confirm_title: "运行垃圾回收？",
     gc_confirm_text: "清理期间镜像仓库将以只读方式重启：拉取照常进行，推送会被拒绝，直到恢复正常服务（通常只需几秒）。删除的内容无法恢复。",
+    gc_confirm_text_container: "清理期间镜像仓库容器将被停止，清理在同一镜像、挂载其卷的一次性容器中进行；之后会重新启动镜像仓库，即使清理失败也是如此。停止期间拉取和推送都会失败（通常只需几秒）。删除的内容无法恢复。",
+    gc_confirm_text_host: "本服务器并不运行该镜像仓库，因此只在它只读（storage.maintenance.readonly.enabled: true）或已停止时进行清理；否则任务会被拒绝并说明该怎么做。删除的内容无法恢复。",
     gc_confirm: "运行垃圾回收",
     gc_dry_run_job: "试运行详情",
     gc_failed: "无法开始垃圾回收：",
