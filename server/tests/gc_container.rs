@@ -122,6 +122,8 @@ struct RegistryContainer {
     d: &'static Dockerd,
     name: String,
     addr: String,
+    /// A named volume of its own, removed with it.
+    volume: Option<String>,
 }
 
 impl RegistryContainer {
@@ -132,9 +134,37 @@ impl RegistryContainer {
         let env = format!("REGISTRY_HTTP_ADDR={addr}");
         docker(d, &["run", "-d", "--name", &name, "--network", "host", "-e", &env, "-v", &volume, IMAGE])
             .unwrap();
-        let container = RegistryContainer { d, name, addr };
+        let container = RegistryContainer { d, name, addr, volume: None };
         container.wait_answering().await;
         container
+    }
+
+    /// As the full stack runs it: storage in a named volume (seeded with a copy of `seed`), here
+    /// mounted at /srv/registry with the root moved there by the container's environment
+    /// (`REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY`), which the manager has to apply to the
+    /// config it reads out of the image.
+    async fn start_on_volume(d: &'static Dockerd, seed: &Path) -> RegistryContainer {
+        let name = format!("rmt-gc-{}", nonce());
+        let volume = format!("rmt-gc-vol-{}", nonce());
+        let addr = format!("127.0.0.1:{}", free_port().unwrap());
+        let mount = format!("{volume}:/srv/registry");
+        let env = format!("REGISTRY_HTTP_ADDR={addr}");
+        let root = "REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY=/srv/registry";
+        let create =
+            ["create", "--name", &name, "--network", "host", "-e", &env, "-e", root, "-v", &mount, IMAGE];
+        docker(d, &create).unwrap();
+        let container = RegistryContainer { d, name, addr, volume: Some(volume) };
+        let source = format!("{}/.", seed.display());
+        docker(d, &["cp", &source, &format!("{}:/srv/registry", container.name)]).unwrap();
+        docker(d, &["start", &container.name]).unwrap();
+        container.wait_answering().await;
+        container
+    }
+
+    /// The named volume's directory on this host (the daemon's data root is the test's).
+    fn volume_dir(&self) -> std::path::PathBuf {
+        let volume = self.volume.as_ref().expect("a container on a named volume");
+        self.d.root_dir().join("data/volumes").join(volume).join("_data")
     }
 
     async fn wait_answering(&self) {
@@ -183,6 +213,9 @@ impl RegistryContainer {
 impl Drop for RegistryContainer {
     fn drop(&mut self) {
         let _ = docker(self.d, &["rm", "-f", &self.name]);
+        if let Some(volume) = &self.volume {
+            let _ = docker(self.d, &["volume", "rm", volume]);
+        }
     }
 }
 
@@ -300,6 +333,32 @@ async fn a_registry_container_is_collected_by_a_one_off_container_and_runs_again
     assert_pulls(d, &registry.addr, &fixture.kept).await;
     let gone = http().get(format!("http://{}/v2/gc/app/manifests/old", registry.addr)).send().await.unwrap();
     assert_eq!(gone.status(), 404);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registry_on_a_named_volume_with_its_root_moved_by_the_environment_is_measured_and_collected() {
+    let fixture = Fixture::new().await;
+    let d = daemon_with_image().await;
+    let registry = RegistryContainer::start_on_volume(d, &fixture.storage).await;
+    let storage = registry.volume_dir();
+    assert_eq!(blob_bytes(&storage), blob_bytes(&fixture.storage), "the volume holds the fixture");
+    let app = registry.app();
+    let dry = run_gc(&app, json!({"dry_run": true})).await;
+    assert_eq!(dry["state"], "succeeded", "{dry:#}");
+    assert_eq!(
+        dry["progress"]["bytes_total"],
+        fixture.predicted(),
+        "sizes read under the moved root: {dry:#}"
+    );
+    let before = blob_bytes(&storage);
+    let done = run_gc(&app, json!({"dry_run": false})).await;
+    assert_eq!(done["state"], "succeeded", "{done:#}");
+    assert_eq!(before - blob_bytes(&storage), fixture.predicted());
+    assert_eq!(done["progress"]["bytes_done"], fixture.predicted(), "{done:#}");
+    assert!(registry.running());
+    registry.wait_answering().await;
+    assert_pulls(d, &registry.addr, &fixture.kept).await;
+    assert_no_gc_containers(&registry);
 }
 
 #[tokio::test(flavor = "multi_thread")]
