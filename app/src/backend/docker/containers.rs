@@ -33,6 +33,8 @@ pub struct ContainerInfo {
     /// `KEY=value` pairs the container runs with (the image's and its own).
     pub env: Vec<String>,
     pub entrypoint: Vec<String>,
+    /// The user it runs as (`--user`), empty for the image's.
+    pub user: String,
 }
 
 /// A one-off container's exit code and everything it printed (stdout and stderr, in order).
@@ -51,6 +53,8 @@ pub struct OneOff {
     pub env: Vec<String>,
     pub entrypoint: Vec<String>,
     pub cmd: Vec<String>,
+    /// Run as this user (empty: the image's), so files keep the owner they have.
+    pub user: String,
 }
 
 impl DockerClient {
@@ -68,6 +72,7 @@ impl DockerClient {
             running: inspected.state.and_then(|s| s.running).unwrap_or(false),
             env: config.env.unwrap_or_default(),
             entrypoint: config.entrypoint.unwrap_or_default(),
+            user: config.user.unwrap_or_default(),
         })
     }
 
@@ -158,6 +163,7 @@ impl DockerClient {
             env: Some(spec.env),
             entrypoint: Some(spec.entrypoint),
             cmd: Some(spec.cmd),
+            user: (!spec.user.is_empty()).then_some(spec.user),
             network_disabled: Some(true),
             // Whose one-off this is: `docker ps --filter label=registry-manager.volumes-from=ID`.
             labels: Some(

@@ -119,6 +119,7 @@ impl ContainerTarget {
             env: found.info.env.clone(),
             entrypoint: vec![Self::binary(&found.info)],
             cmd,
+            user: found.info.user.clone(),
         };
         let run =
             self.inner.docker.run_one_off(spec).await.map_err(|e| msg!(GcDockerFailed, e.to_string()))?;
