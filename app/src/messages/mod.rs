@@ -406,7 +406,6 @@ keys! {
     GcContainerStartFailed,
     GcHostReadOnly,
     GcHostNotAnswering,
-    GcHostUnchanged,
     GcHostWritable,
     ServerStopping,
     // Retention jobs.

@@ -171,14 +171,13 @@ impl ContainerTarget {
     }
 
     pub(super) async fn sweep(&self, delete_untagged: bool, blobs: Vec<String>) -> SweepOutcome {
-        let fence = Fence::Stopped { container: self.inner.name.clone() };
         let found = match self.find().await {
             Ok(found) => found,
-            Err(error) => return not_swept(fence, error),
+            Err(error) => return not_swept(error),
         };
         let before = match self.sizes(&found, &blobs).await {
             Ok(sizes) => measure(sizes).0,
-            Err(error) => return not_swept(fence, error),
+            Err(error) => return not_swept(error),
         };
         let was_running = found.info.running;
         let restart = RestartOnDrop { docker: Some(self.inner.docker.clone()), id: found.info.id.clone() };
@@ -200,7 +199,7 @@ impl ContainerTarget {
         };
         SweepOutcome {
             result,
-            fence,
+            fence: Some(Fence::Stopped { container: self.inner.name.clone() }),
             fenced_secs,
             restore_error,
             freed: before.saturating_sub(after),
@@ -229,10 +228,11 @@ impl ContainerTarget {
     }
 }
 
-fn not_swept(fence: Fence, error: Message) -> SweepOutcome {
+/// A sweep that ended before the registry was stopped.
+fn not_swept(error: Message) -> SweepOutcome {
     SweepOutcome {
         result: Err(error),
-        fence,
+        fence: None,
         fenced_secs: 0.0,
         restore_error: None,
         freed: 0,

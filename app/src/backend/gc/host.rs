@@ -134,9 +134,9 @@ impl HostTarget {
     }
 
     pub(super) async fn sweep(&self, delete_untagged: bool, blobs: Vec<String>) -> SweepOutcome {
-        let not_swept = |fence, error| SweepOutcome {
+        let not_swept = |error| SweepOutcome {
             result: Err(error),
-            fence,
+            fence: None,
             fenced_secs: 0.0,
             restore_error: None,
             freed: 0,
@@ -144,12 +144,12 @@ impl HostTarget {
         };
         let config = match self.config() {
             Ok(config) => config,
-            Err(error) => return not_swept(Fence::AsFound(msg!(GcHostUnchanged)), error),
+            Err(error) => return not_swept(error),
         };
         // Asked again right before the sweep: the registry may have come back since the job began.
         let fence = match self.fence().await {
             Ok(fence) => fence,
-            Err(refusal) => return not_swept(Fence::AsFound(msg!(GcHostUnchanged)), refusal),
+            Err(refusal) => return not_swept(refusal),
         };
         let (before, _) = measure(Self::sizes(&config, &blobs));
         let started = Instant::now();
@@ -158,7 +158,7 @@ impl HostTarget {
         let (after, still_stored) = measure(Self::sizes(&config, &blobs));
         SweepOutcome {
             result,
-            fence,
+            fence: Some(fence),
             fenced_secs,
             restore_error: None,
             freed: before.saturating_sub(after),

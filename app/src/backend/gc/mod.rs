@@ -89,7 +89,8 @@ pub enum Fence {
 pub struct SweepOutcome {
     /// The sweep's own report, or why it failed (or did not run).
     pub result: Result<GcReport, Message>,
-    pub fence: Fence,
+    /// How pushes were kept out; `None` when the sweep stopped before touching the registry.
+    pub fence: Option<Fence>,
     /// How long the registry was read-only or stopped, in seconds.
     pub fenced_secs: f64,
     /// Why normal service could not be restored, if it could not.
@@ -199,7 +200,7 @@ async fn sweep_embedded(
     let (after, still_stored) = measure(sizes(&blobs));
     SweepOutcome {
         result,
-        fence: Fence::ReadOnly,
+        fence: Some(Fence::ReadOnly),
         fenced_secs,
         restore_error: restore_error.map(|e| msg!(GcRestoreFailed, e)),
         freed: before.saturating_sub(after),

@@ -78,13 +78,15 @@ pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppErr
     }
     let seconds = format!("{:.1}", outcome.fenced_secs);
     let restored = outcome.restore_error.is_none();
-    context.info(match (&outcome.fence, restored) {
-        (Fence::ReadOnly, true) => msg!(GcReadOnlyForWritable, seconds),
-        (Fence::ReadOnly, false) => msg!(GcReadOnlyFor, seconds),
-        (Fence::Stopped { container }, true) => msg!(GcStoppedForRunning, container.as_str(), seconds),
-        (Fence::Stopped { container }, false) => msg!(GcStoppedFor, container.as_str(), seconds),
-        (Fence::AsFound(reason), _) => msg!(GcSweptAsFound, reason.clone(), seconds),
-    });
+    if let Some(fence) = &outcome.fence {
+        context.info(match (fence, restored) {
+            (Fence::ReadOnly, true) => msg!(GcReadOnlyForWritable, seconds),
+            (Fence::ReadOnly, false) => msg!(GcReadOnlyFor, seconds),
+            (Fence::Stopped { container }, true) => msg!(GcStoppedForRunning, container.as_str(), seconds),
+            (Fence::Stopped { container }, false) => msg!(GcStoppedFor, container.as_str(), seconds),
+            (Fence::AsFound(reason), _) => msg!(GcSweptAsFound, reason.clone(), seconds),
+        });
+    }
     match outcome.result {
         Ok(report) => {
             for (index, item) in context.items().into_iter().enumerate() {
