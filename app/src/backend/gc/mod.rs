@@ -27,6 +27,7 @@ use std::time::Instant;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::backend::registry_process::EmbeddedRegistry;
+use crate::backend::registry_process::last_lines;
 pub use crate::backend::registry_process::{GcReport, parse_gc_output};
 use crate::model::Message;
 use crate::msg;
@@ -206,13 +207,6 @@ async fn sweep_embedded(
         freed: before.saturating_sub(after),
         still_stored,
     }
-}
-
-/// The last `n` non-empty lines of a command's output, joined: what a failed `garbage-collect`
-/// said.
-fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].join(" / ")
 }
 
 /// A fresh lock for a target's collections.
