@@ -297,6 +297,11 @@ async fn a_registry_container_is_collected_by_a_one_off_container_and_runs_again
         (Some("container"), Some(true)),
         "{health:#}"
     );
+    let (_, _, body) = common::get(&app, "/status").await;
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("available through the Docker socket"), "the Status page says how: {html}");
+    let (_, _, body) = common::get(&app, "/storage").await;
+    assert!(String::from_utf8_lossy(&body).contains("Reclaim space…"), "an admin is offered the dry run");
 
     // The dry run: what would go, with the bytes; nothing deleted, the registry left running.
     let before = blob_bytes(&fixture.storage);
@@ -427,6 +432,9 @@ async fn a_host_registry_is_swept_only_while_it_cannot_take_pushes() {
     let app = common::router(&["--registry-api-url", &url, "--registry-config", &config_arg]);
     let (_, health) = get_json(&app, "/api/health").await;
     assert_eq!((health["gc_method"].as_str(), health["gc_available"].as_bool()), (Some("host"), Some(true)));
+    let (_, _, body) = common::get(&app, "/status").await;
+    let html = String::from_utf8_lossy(&body);
+    assert!(html.contains("available while the registry is read-only or stopped"), "{html}");
 
     // A dry run works at any time.
     let before = blob_bytes(&fixture.storage);

@@ -112,6 +112,8 @@ pub const EN: Strings = Strings {
     status_mode_external: "external (run elsewhere)",
     status_gc: "Garbage collection",
     status_gc_available: "available (on the Storage page)",
+    status_gc_container: "available through the Docker socket: the registry container is stopped for the sweep (on the Storage page)",
+    status_gc_host: "available while the registry is read-only or stopped: this server runs garbage-collect with its config.yml (on the Storage page)",
     status_gc_unavailable: "not available: the registry runs elsewhere, so it is collected on its own host (see the Storage page)",
     gc_title: "Reclaim space",
     gc_intro: "Deleting tags and images removes only their references: the bytes stay on disk until a garbage collection deletes the blobs no manifest refers to any more.",

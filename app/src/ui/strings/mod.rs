@@ -146,6 +146,8 @@ strings_table! {
     status_mode_external,
     status_gc,
     status_gc_available,
+    status_gc_container,
+    status_gc_host,
     status_gc_unavailable,
     gc_title,
     gc_intro,

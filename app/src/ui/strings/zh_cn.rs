@@ -114,6 +114,8 @@ pub const ZH_CN: Strings = Strings {
     status_mode_external: "外部（在别处运行）",
     status_gc: "垃圾回收",
     status_gc_available: "可用（见存储页面）",
+    status_gc_container: "可通过 Docker 套接字进行：清理期间镜像仓库容器会被停止（见存储页面）",
+    status_gc_host: "在镜像仓库只读或停止时可用：本服务器按其 config.yml 运行 garbage-collect（见存储页面）",
     status_gc_unavailable: "不可用：镜像仓库在别处运行，需在其所在主机上回收（见存储页面）",
     gc_title: "回收空间",
     gc_intro: "删除标签和镜像只会移除引用：在垃圾回收删除不再被任何清单引用的数据块之前，这些字节仍占用磁盘。",
