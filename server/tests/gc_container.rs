@@ -387,6 +387,39 @@ async fn a_failing_sweep_in_the_container_still_starts_the_registry_again() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_gc_cancelled_during_its_dry_run_leaves_the_registry_container_running_and_untouched() {
+    let fixture = Fixture::new().await;
+    let d = daemon_with_image().await;
+    let registry = RegistryContainer::start(d, &fixture.storage, false).await;
+    let app = registry.app();
+    let (before, started) = (blob_bytes(&fixture.storage), registry.started_at());
+    let (status, job) = post_json(&app, "/api/gc-jobs", json!({"dry_run": false})).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    // The dry run alone creates, starts and removes a container: the cancel lands before the sweep.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (status, _) = post_json(&app, &format!("/api/sync-jobs/{id}/cancel"), json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let done = wait_job(&app, &id).await;
+    assert_eq!(done["state"], "cancelled", "{done:#}");
+    assert!(!done["logs"].to_string().contains("was stopped for"), "{done:#}");
+    assert_eq!(registry.started_at(), started, "the registry was never stopped");
+    assert!(registry.running());
+    assert_eq!(blob_bytes(&fixture.storage), before, "nothing was swept");
+    // The dry run's one-off is removed, if only once the job has let go of it.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let id = registry.inspect("{{.Id}}");
+        let filter = format!("label=registry-manager.volumes-from={id}");
+        if docker(d, &["ps", "-aq", "--filter", &filter]).unwrap().is_empty() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the dry run's one-off container was left behind");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_missing_registry_container_fails_the_job_with_what_to_check() {
     let d = rm_harness::dockerd::shared().await.unwrap();
     let name = format!("rmt-missing-{}", nonce());
