@@ -8,6 +8,7 @@ pub mod config;
 pub mod copy;
 pub mod docker;
 pub mod error_text;
+pub mod gc;
 pub mod health;
 pub mod healthcheck;
 pub mod http_policy;

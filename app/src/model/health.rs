@@ -48,6 +48,9 @@ pub struct Health {
     pub registry_mode: String,
     /// Whether the manager can run garbage collection on the registry.
     pub gc_available: bool,
+    /// How it collects: `embedded` (the registry it runs), `container` (REGISTRY_CONTAINER,
+    /// through the Docker socket), `host` (REGISTRY_CONFIG with REGISTRY_BIN), or `none`.
+    pub gc_method: String,
     /// Why it cannot, and what to do instead.
     pub gc_unavailable_reason: Option<String>,
 }

@@ -3,8 +3,10 @@
 //!
 //! `images` lists, inspects, tags and removes; `transfer` pushes and pulls as streams of typed
 //! per-layer progress events, which `progress` follows to their end; `local` turns the daemon's
-//! answers into the app's model.
+//! answers into the app's model; `containers` is what garbage collection of a registry that runs
+//! in a container needs.
 
+mod containers;
 mod images;
 pub mod local;
 mod progress;
@@ -17,6 +19,7 @@ use crate::backend::error_text::error_chain;
 use crate::model::{AppError, Message};
 use crate::naming::arch_alias;
 
+pub use containers::{ContainerInfo, OneOff, RunOutput};
 pub use images::{ImageInfo, ImageListEntry, Removed};
 pub use progress::{FollowError, Moved, follow};
 pub use transfer::{RegistryAuth, Transfer, TransferEvent};
