@@ -12,7 +12,7 @@ use bollard::query_parameters::{
 };
 use futures::StreamExt as _;
 
-use super::{DockerClient, DockerError};
+use super::{DockerAction, DockerClient, DockerError};
 
 /// The largest file [`DockerClient::read_container_file`] reads (a registry's config.yml is a
 /// few hundred bytes).
@@ -63,7 +63,7 @@ impl DockerClient {
         let docker = self.client().await?;
         let inspected = match docker.inspect_container(name, None).await {
             Ok(inspected) => inspected,
-            Err(error) => return Err(self.fail(error, "inspect the container", name).await),
+            Err(error) => return Err(self.fail(error, DockerAction::InspectContainer(name.to_owned()), name).await),
         };
         let config = inspected.config.unwrap_or_default();
         Ok(ContainerInfo {
@@ -91,7 +91,7 @@ impl DockerClient {
                         return Err(self.refused_read(path, "larger than 1 MiB"));
                     }
                 }
-                Err(error) => return Err(self.fail(error, &format!("read {path}"), path).await),
+                Err(error) => return Err(self.fail(error, DockerAction::ReadFile(path.to_owned()), path).await),
             }
         }
         let mut entries = tar::Archive::new(archive.as_slice());
@@ -113,7 +113,7 @@ impl DockerClient {
     }
 
     fn refused_read(&self, path: &str, reason: impl ToString) -> DockerError {
-        DockerError::Refused { action: format!("read {path}"), status: 500, message: reason.to_string() }
+        DockerError::Refused { action: DockerAction::ReadFile(path.to_owned()), status: 500, message: reason.to_string() }
     }
 
     /// The size of a file in a container (`HEAD /containers/{name}/archive`), `None` when there
@@ -124,7 +124,7 @@ impl DockerClient {
         match docker.get_container_archive_info(container, Some(options)).await {
             Ok(stat) => Ok(Some(stat.size.max(0) as u64)),
             Err(bollard::errors::Error::DockerResponseServerError { status_code: 404, .. }) => Ok(None),
-            Err(error) => Err(self.fail(error, &format!("stat {path}"), path).await),
+            Err(error) => Err(self.fail(error, DockerAction::StatFile(path.to_owned()), path).await),
         }
     }
 
@@ -138,7 +138,7 @@ impl DockerClient {
             Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => {
                 Ok(())
             }
-            Err(error) => Err(self.fail(error, "stop the container", name).await),
+            Err(error) => Err(self.fail(error, DockerAction::StopContainer(name.to_owned()), name).await),
         }
     }
 
@@ -149,7 +149,7 @@ impl DockerClient {
             Ok(()) | Err(bollard::errors::Error::DockerResponseServerError { status_code: 304, .. }) => {
                 Ok(())
             }
-            Err(error) => Err(self.fail(error, "start the container", name).await),
+            Err(error) => Err(self.fail(error, DockerAction::StartContainer(name.to_owned()), name).await),
         }
     }
 
@@ -183,7 +183,7 @@ impl DockerClient {
         let created = match docker.create_container(None, body).await {
             Ok(created) => created,
             Err(error) => {
-                return Err(self.fail(error, "create the garbage collection container", &spec.image).await);
+                return Err(self.fail(error, DockerAction::CreateGcContainer, &spec.image).await);
             }
         };
         let id = created.id;
@@ -195,7 +195,7 @@ impl DockerClient {
 
     async fn run_created(&self, docker: &bollard::Docker, id: &str) -> Result<RunOutput, DockerError> {
         if let Err(error) = docker.start_container(id, None).await {
-            return Err(self.fail(error, "start the garbage collection container", id).await);
+            return Err(self.fail(error, DockerAction::StartGcContainer, id).await);
         }
         // A sweep of a big registry takes longer than REQUEST_TIMEOUT_SEC: the wait has its own
         // bound (the client's timeout would give up on it and remove the container mid-sweep).
@@ -206,7 +206,7 @@ impl DockerClient {
             // bollard turns a non-zero exit into an error carrying the code.
             Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
             Some(Err(error)) => {
-                return Err(self.fail(error, "wait for the garbage collection container", id).await);
+                return Err(self.fail(error, DockerAction::WaitGcContainer, id).await);
             }
             None => -1,
         };
@@ -217,7 +217,7 @@ impl DockerClient {
             match line {
                 Ok(line) => output.push_str(&String::from_utf8_lossy(&line.into_bytes())),
                 Err(error) => {
-                    return Err(self.fail(error, "read the garbage collection container's output", id).await);
+                    return Err(self.fail(error, DockerAction::ReadGcOutput, id).await);
                 }
             }
         }

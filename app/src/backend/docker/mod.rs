@@ -58,6 +58,19 @@ pub enum DockerAction {
     Remove(String),
     Push(String),
     Pull(String),
+    /// A container: inspect, stop or start it (its name).
+    InspectContainer(String),
+    StopContainer(String),
+    StartContainer(String),
+    /// A file in a container: read it, or ask for its size (its path).
+    ReadFile(String),
+    StatFile(String),
+    /// The one-off container garbage collection runs in: create, start, wait for it, read its
+    /// output.
+    CreateGcContainer,
+    StartGcContainer,
+    WaitGcContainer,
+    ReadGcOutput,
 }
 
 impl DockerAction {
@@ -71,6 +84,15 @@ impl DockerAction {
             Self::Remove(name) => msg!(DockerActRemove, name),
             Self::Push(reference) => msg!(DockerActPush, reference),
             Self::Pull(reference) => msg!(DockerActPull, reference),
+            Self::InspectContainer(name) => msg!(DockerActInspectContainer, name),
+            Self::StopContainer(name) => msg!(DockerActStopContainer, name),
+            Self::StartContainer(name) => msg!(DockerActStartContainer, name),
+            Self::ReadFile(path) => msg!(DockerActReadFile, path),
+            Self::StatFile(path) => msg!(DockerActStatFile, path),
+            Self::CreateGcContainer => msg!(DockerActCreateGcContainer),
+            Self::StartGcContainer => msg!(DockerActStartGcContainer),
+            Self::WaitGcContainer => msg!(DockerActWaitGcContainer),
+            Self::ReadGcOutput => msg!(DockerActReadGcOutput),
         }
     }
 }
