@@ -562,5 +562,8 @@ pub(super) fn text(key: Key) -> &'static str {
         TagDeletedWhileRead => "the tag was deleted while it was being read",
         SomePlatformsUnreadable => "some platforms could not be read: {}",
         IndexesNestedTooDeep => "{}: indexes nested deeper than {}",
+        DockerProgressUnreadable => "unreadable progress line from the daemon: {}",
+        DockerPushStreamBroke => "the push stream broke: {}",
+        NamedWithReason => "{} ({})",
     }
 }

@@ -634,6 +634,10 @@ keys! {
     SomePlatformsUnreadable,
     // Storage usage.
     IndexesNestedTooDeep,
+    // The Docker daemon's streams; reasons named by what they concern.
+    DockerProgressUnreadable,
+    DockerPushStreamBroke,
+    NamedWithReason,
 }
 
 impl Key {

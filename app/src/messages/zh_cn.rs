@@ -509,6 +509,9 @@ pub(super) fn text(key: Key) -> &'static str {
         TagDeletedWhileRead => "读取该标签时它已被删除",
         SomePlatformsUnreadable => "部分平台无法读取：{}",
         IndexesNestedTooDeep => "{}：索引嵌套超过 {} 层",
+        DockerProgressUnreadable => "无法读取守护进程的进度行：{}",
+        DockerPushStreamBroke => "推送流中断了：{}",
+        NamedWithReason => "{}（{}）",
     }
 }
 
