@@ -565,5 +565,10 @@ pub(super) fn text(key: Key) -> &'static str {
         DockerProgressUnreadable => "unreadable progress line from the daemon: {}",
         DockerPushStreamBroke => "the push stream broke: {}",
         NamedWithReason => "{} ({})",
+        TokenNameTaken => "a token named \"{}\" already exists",
+        PolicyNameTaken => "a retention policy named \"{}\" already exists: choose another name",
+        UsernameTaken => "user \"{}\" already exists",
+        GcCannotRun => "cannot run {} garbage-collect: {}",
+        GcFailed => "garbage-collect failed ({}): {}",
     }
 }

@@ -638,6 +638,12 @@ keys! {
     DockerProgressUnreadable,
     DockerPushStreamBroke,
     NamedWithReason,
+    // Names already taken; the embedded registry's garbage collector.
+    TokenNameTaken,
+    PolicyNameTaken,
+    UsernameTaken,
+    GcCannotRun,
+    GcFailed,
 }
 
 impl Key {

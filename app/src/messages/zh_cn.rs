@@ -512,6 +512,11 @@ pub(super) fn text(key: Key) -> &'static str {
         DockerProgressUnreadable => "无法读取守护进程的进度行：{}",
         DockerPushStreamBroke => "推送流中断了：{}",
         NamedWithReason => "{}（{}）",
+        TokenNameTaken => "名为“{}”的令牌已存在",
+        PolicyNameTaken => "名为“{}”的保留策略已存在：请换一个名称",
+        UsernameTaken => "用户“{}”已存在",
+        GcCannotRun => "无法运行 {} garbage-collect：{}",
+        GcFailed => "garbage-collect 失败（{}）：{}",
     }
 }
 

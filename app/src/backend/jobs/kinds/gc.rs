@@ -46,10 +46,8 @@ pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppErr
         registry.binary().display().to_string(),
         if request.delete_untagged { " --delete-untagged" } else { "" }
     ));
-    let preview = registry
-        .garbage_collect(true, request.delete_untagged)
-        .await
-        .map_err(|e| AppError::Upstream(e.into()))?;
+    let preview =
+        registry.garbage_collect(true, request.delete_untagged).await.map_err(AppError::Upstream)?;
     let predicted = announce(context, &registry, &preview);
     if request.dry_run {
         for index in 0..context.items().len() {
@@ -172,7 +170,7 @@ async fn sweep(
     let guard = registry.restore_on_drop();
     let started = Instant::now();
     let result = match registry.restart(true).await {
-        Ok(()) => registry.garbage_collect(false, delete_untagged).await.map_err(Message::from),
+        Ok(()) => registry.garbage_collect(false, delete_untagged).await,
         Err(error) => Err(msg!(GcReadOnlyRestartFailed, error)),
     };
     let restore_error = registry.restart(false).await.err();
