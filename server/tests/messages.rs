@@ -282,3 +282,19 @@ async fn a_failed_jobs_summary_reads_in_chinese_as_error_detail_while_error_stay
     assert!(zh["error"].as_str().unwrap().starts_with("cannot reach the registry at "), "{zh}");
     assert!(zh["error_detail"].as_str().unwrap().starts_with("无法连接到 "), "{zh}");
 }
+
+#[tokio::test]
+async fn a_taken_name_is_refused_in_the_requests_language_with_a_stable_code() {
+    let app = app();
+    let policy = serde_json::json!({ "name": "nightly", "repositories": "*", "keep_last": 1 });
+    let (status, created) = api(&app, "POST", "/api/retention-policies", Some(policy.clone()), &[]).await;
+    assert!(status.is_success(), "{created}");
+    let (status, en) = api(&app, "POST", "/api/retention-policies", Some(policy.clone()), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{en}");
+    assert_eq!(en["code"], "policy_name_taken");
+    assert_eq!(detail(&en), "a retention policy named \"nightly\" already exists: choose another name");
+    let (_, zh) =
+        api(&app, "POST", "/api/retention-policies", Some(policy), &[("accept-language", "zh-CN")]).await;
+    assert_eq!(zh["code"], "policy_name_taken");
+    assert_eq!(detail(&zh), "名为“nightly”的保留策略已存在：请换一个名称");
+}

@@ -146,7 +146,11 @@ impl EmbeddedRegistry {
 
     /// Runs `garbage-collect [--dry-run] [--delete-untagged] config.yml` on the storage and parses
     /// what it reports. An empty registry (no repository yet) has nothing to collect.
-    pub async fn garbage_collect(&self, dry_run: bool, delete_untagged: bool) -> Result<GcReport, String> {
+    pub async fn garbage_collect(
+        &self,
+        dry_run: bool,
+        delete_untagged: bool,
+    ) -> Result<GcReport, crate::model::Message> {
         if !self.storage_dir().join("docker/registry/v2/repositories").is_dir() {
             return Ok(GcReport::default());
         }
@@ -159,15 +163,13 @@ impl EmbeddedRegistry {
             command.arg("--delete-untagged");
         }
         command.arg(self.config_path()).stdin(Stdio::null()).kill_on_drop(true);
-        let output = command
-            .output()
-            .await
-            .map_err(|e| format!("cannot run {} garbage-collect: {e}", self.inner.binary.display()))?;
+        let output =
+            command.output().await.map_err(|e| crate::msg!(GcCannotRun, &self.inner.binary.display(), &e))?;
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {
             let stderr = String::from_utf8_lossy(&output.stderr);
             let said = last_lines(&format!("{stdout}\n{stderr}"), 5);
-            return Err(format!("garbage-collect failed ({}): {said}", output.status));
+            return Err(crate::msg!(GcFailed, &output.status, said));
         }
         Ok(parse_gc_output(&stdout))
     }

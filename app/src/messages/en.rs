@@ -593,5 +593,13 @@ pub(super) fn text(key: Key) -> &'static str {
         TagDeletedWhileRead => "the tag was deleted while it was being read",
         SomePlatformsUnreadable => "some platforms could not be read: {}",
         IndexesNestedTooDeep => "{}: indexes nested deeper than {}",
+        DockerProgressUnreadable => "unreadable progress line from the daemon: {}",
+        DockerPushStreamBroke => "the push stream broke: {}",
+        NamedWithReason => "{} ({})",
+        TokenNameTaken => "a token named \"{}\" already exists",
+        PolicyNameTaken => "a retention policy named \"{}\" already exists: choose another name",
+        UsernameTaken => "user \"{}\" already exists",
+        GcCannotRun => "cannot run {} garbage-collect: {}",
+        GcFailed => "garbage-collect failed ({}): {}",
     }
 }

@@ -657,6 +657,16 @@ keys! {
     SomePlatformsUnreadable,
     // Storage usage.
     IndexesNestedTooDeep,
+    // The Docker daemon's streams; reasons named by what they concern.
+    DockerProgressUnreadable,
+    DockerPushStreamBroke,
+    NamedWithReason,
+    // Names already taken; the embedded registry's garbage collector.
+    TokenNameTaken,
+    PolicyNameTaken,
+    UsernameTaken,
+    GcCannotRun,
+    GcFailed,
 }
 
 impl Key {

@@ -540,6 +540,14 @@ pub(super) fn text(key: Key) -> &'static str {
         TagDeletedWhileRead => "读取该标签时它已被删除",
         SomePlatformsUnreadable => "部分平台无法读取：{}",
         IndexesNestedTooDeep => "{}：索引嵌套超过 {} 层",
+        DockerProgressUnreadable => "无法读取守护进程的进度行：{}",
+        DockerPushStreamBroke => "推送流中断了：{}",
+        NamedWithReason => "{}（{}）",
+        TokenNameTaken => "名为“{}”的令牌已存在",
+        PolicyNameTaken => "名为“{}”的保留策略已存在：请换一个名称",
+        UsernameTaken => "用户“{}”已存在",
+        GcCannotRun => "无法运行 {} garbage-collect：{}",
+        GcFailed => "garbage-collect 失败（{}）：{}",
     }
 }
 

@@ -37,7 +37,7 @@ pub fn detected_arch() -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DockerError {
     /// 502: no daemon answered at the address (socket missing, connection refused, timeout).
-    Unavailable { host: String, reason: String },
+    Unavailable { host: String, reason: Message },
     /// 404: the image (or reference) does not exist in the daemon.
     NotFound { reference: String, message: String },
     /// 400 for the daemon's 4xx (a conflict: image in use, bad reference), 502 for its 5xx:
@@ -46,7 +46,7 @@ pub enum DockerError {
     Refused { action: DockerAction, status: u16, message: String },
     /// 502: a push or pull started but the daemon reported an error in its progress stream
     /// (registry unreachable, credentials refused, manifest unknown…).
-    Transfer { action: DockerAction, message: String },
+    Transfer { action: DockerAction, message: Message },
 }
 
 /// What the daemon was asked to do, for the message that says it refused or failed.
@@ -157,7 +157,7 @@ impl DockerClient {
     }
 
     fn unavailable(&self, reason: impl ToString) -> DockerError {
-        DockerError::Unavailable { host: self.host.clone(), reason: reason.to_string() }
+        DockerError::Unavailable { host: self.host.clone(), reason: reason.to_string().into() }
     }
 
     /// Connects and negotiates the API version (dockerd 20.10 speaks 1.41 and refuses newer
@@ -198,7 +198,7 @@ impl DockerClient {
             E::DockerResponseServerError { status_code, message } => {
                 DockerError::Refused { action, status: status_code, message }
             }
-            E::DockerStreamError { error } => DockerError::Transfer { action, message: error },
+            E::DockerStreamError { error } => DockerError::Transfer { action, message: error.into() },
             other => {
                 self.forget().await;
                 self.unavailable(error_chain(&other))

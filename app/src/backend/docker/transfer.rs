@@ -19,6 +19,7 @@ use super::{DockerAction, DockerClient, DockerError};
 use crate::backend::error_text::error_chain;
 use crate::backend::registry::Credentials;
 use crate::backend::registry::reference::ImageReference;
+use crate::model::Message;
 
 /// Credentials the daemon passes on to a registry (`X-Registry-Auth`). Never printed.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -179,15 +180,15 @@ fn event(
 
 /// One line of the daemon's progress stream: an event, nothing (blank or unknown), or the
 /// error the daemon reported in-band.
-fn parse_line(line: &[u8]) -> Result<Option<TransferEvent>, String> {
+fn parse_line(line: &[u8]) -> Result<Option<TransferEvent>, Message> {
     let line = line.trim_ascii();
     if line.is_empty() {
         return Ok(None);
     }
     let wire: WireLine =
-        serde_json::from_slice(line).map_err(|e| format!("unreadable progress line from the daemon: {e}"))?;
+        serde_json::from_slice(line).map_err(|e| crate::msg!(DockerProgressUnreadable, &e))?;
     if let Some(message) = wire.error_detail.and_then(|e| e.message).or(wire.error) {
-        return Err(message);
+        return Err(message.into());
     }
     if let Some(digest) = wire.aux.and_then(|a| a.digest) {
         return Ok(Some(TransferEvent::Digest(digest)));
@@ -301,7 +302,7 @@ impl DockerClient {
                     Err(e) => {
                         return Some(Err(DockerError::Unavailable {
                             host,
-                            reason: format!("the push stream broke: {}", error_chain(&e)),
+                            reason: crate::msg!(DockerPushStreamBroke, error_chain(&e)),
                         }));
                     }
                 };
@@ -342,7 +343,7 @@ impl DockerClient {
                 match info {
                     Ok(info) => {
                         if let Some(message) = info.error_detail.and_then(|e| e.message) {
-                            return Some(Err(DockerError::Transfer { action, message }));
+                            return Some(Err(DockerError::Transfer { action, message: message.into() }));
                         }
                         let (current, total) =
                             info.progress_detail.map_or((None, None), |p| (p.current, p.total));
@@ -351,8 +352,10 @@ impl DockerClient {
                     Err(
                         E::DockerResponseServerError { message, .. }
                         | E::DockerStreamError { error: message },
-                    ) => Some(Err(DockerError::Transfer { action, message })),
-                    Err(other) => Some(Err(DockerError::Unavailable { host, reason: error_chain(&other) })),
+                    ) => Some(Err(DockerError::Transfer { action, message: message.into() })),
+                    Err(other) => {
+                        Some(Err(DockerError::Unavailable { host, reason: error_chain(&other).into() }))
+                    }
                 }
             }
         });
@@ -370,7 +373,7 @@ mod tests {
 
     #[test]
     fn push_lines_become_typed_events() {
-        let cases: &[(&str, Result<Option<TransferEvent>, String>)] = &[
+        let cases: &[(&str, Result<Option<TransferEvent>, Message>)] = &[
             (
                 r#"{"status":"Pushing","progressDetail":{"current":512,"total":2048},"progress":"[=> ]","id":"5f70bf18a086"}"#,
                 Ok(Some(layer("5f70bf18a086", "Pushing", Some(512), Some(2048)))),

@@ -32,7 +32,7 @@ impl From<StoreError> for AppError {
     /// logged and shown as an internal error.
     fn from(error: StoreError) -> Self {
         match error {
-            StoreError::Conflict(message) => AppError::BadRequest(message.into()),
+            StoreError::Conflict(message) => AppError::BadRequest(message),
             other => {
                 tracing::error!(error = %other, "store");
                 AppError::Internal

@@ -84,7 +84,7 @@ impl Db {
         );
         match inserted {
             Err(e) if unique_violation(&e).is_some() => {
-                Err(StoreError::Conflict(format!("user \"{username}\" already exists")))
+                Err(StoreError::Conflict(crate::msg!(UsernameTaken, username)))
             }
             Err(e) => Err(e.into()),
             Ok(_) => Ok(Account {

@@ -50,9 +50,10 @@ pub enum StoreError {
     /// A stored value this release cannot read (500).
     #[error("database holds an unreadable {what}: {value}")]
     Corrupt { what: &'static str, value: String },
-    /// A unique name is taken (409); the message says which, e.g. `user "ana" already exists`.
+    /// A unique name is taken (409); the message says which, e.g. `user "ana" already exists`, in
+    /// the reader's language.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(crate::model::Message),
 }
 
 /// A handle on the database; clones share the connection.

@@ -26,7 +26,7 @@ fn policy(row: &Row<'_>) -> rusqlite::Result<RetentionPolicy> {
 }
 
 fn taken(name: &str) -> StoreError {
-    StoreError::Conflict(format!("a retention policy named \"{name}\" already exists: choose another name"))
+    StoreError::Conflict(crate::msg!(PolicyNameTaken, name))
 }
 
 impl Db {

@@ -112,7 +112,7 @@ impl Db {
         if let Err(e) = inserted {
             // The public id and the secret hash are unique too, but random: only the name can clash.
             if unique_violation(&e).is_some_and(|message| message.contains("api_tokens.name")) {
-                return Err(StoreError::Conflict(format!("a token named \"{}\" already exists", new.name)));
+                return Err(StoreError::Conflict(crate::msg!(TokenNameTaken, &new.name)));
             }
             return Err(e.into());
         }

@@ -140,20 +140,17 @@ pub async fn run(context: &JobContext, request: &LocalDeleteRequest) -> Result<(
         context.finish_item(index, outcome);
     }
 
-    let failed: Vec<String> = context
+    let failed: Vec<crate::model::Message> = context
         .items()
         .iter()
         .filter(|i| i.status == ItemStatus::Failed)
         .map(|i| {
-            format!(
-                "{} ({})",
-                i.source,
-                i.detail.as_ref().map_or_else(|| "failed".to_owned(), ToString::to_string)
-            )
+            let why = i.detail.clone().unwrap_or_else(|| crate::msg!(JobItemFailed));
+            crate::msg!(NamedWithReason, &i.source, why)
         })
         .collect();
     if !failed.is_empty() {
-        context.error(crate::msg!(NotRemoved, failed.join("; ")));
+        context.error(crate::msg!(NotRemoved, crate::messages::joined(failed)));
     }
     Ok(())
 }
