@@ -393,6 +393,18 @@ keys! {
     GcDeleted,
     GcStillStored,
     GcFreed,
+    // Storage usage.
+    StorageScanRepository,
+    StorageScanEmpty,
+    StorageScanGone,
+    StorageScanDone,
+    StorageScanCancelled,
+    StorageRepositoryNotFound,
+    EmptyRepositoryNoStorageAccess,
+    EmptyRepositoryHasTags,
+    EmptyRepositoryUploading,
+    EmptyRepositoryNested,
+    EmptyRepositoryRemoveFailed,
     ServerStopping,
     // Retention jobs.
     RetentionMatched,
