@@ -310,7 +310,7 @@ async fn each_tag_holds_alone_what_the_storage_directory_says_no_other_tag_reach
     let only = |repository: &str, tag: &str| -> u64 {
         let mine = &reach[&(repository.to_owned(), tag.to_owned())];
         mine.iter()
-            .filter(|d| reach.iter().filter(|(key, other)| key.1 != tag || key.0 != repository).all(|(_, other)| !other.contains(*d)))
+            .filter(|d| reach.iter().filter(|(key, _)| key.1 != tag || key.0 != repository).all(|(_, other)| !other.contains(*d)))
             .map(|d| oracle.sizes[d])
             .sum()
     };
