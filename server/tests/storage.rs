@@ -154,7 +154,8 @@ async fn usage_matches_the_storage_directory_and_follows_the_apps_deletes() {
     assert_eq!(usage["complete"], true, "{usage}");
     // The job's progress: one item per repository, its bytes the registry's unique total.
     assert_eq!(job["state"], "succeeded", "{job:#}");
-    let items: BTreeSet<&str> = job["items"].as_array().unwrap().iter().map(|i| i["source"].as_str().unwrap()).collect();
+    let items: BTreeSet<&str> =
+        job["items"].as_array().unwrap().iter().map(|i| i["source"].as_str().unwrap()).collect();
     assert_eq!(items, BTreeSet::from(["multi/app", "shared/a", "shared/b"]), "{job:#}");
     assert_eq!(job["progress"]["bytes_done"], total, "{job:#}");
     assert_eq!(usage["total_unique_bytes"], total, "{usage}");
@@ -266,7 +267,9 @@ fn tag_oracle(storage: &Path) -> BTreeMap<(String, String), BTreeSet<String>> {
         let relative = link.strip_prefix(root.join("repositories")).unwrap().to_str().unwrap().to_owned();
         // <name>/_manifests/tags/<tag>/current/link
         let Some(at) = relative.find("/_manifests/tags/") else { continue };
-        let Some(tag) = relative[at + "/_manifests/tags/".len()..].strip_suffix("/current/link") else { continue };
+        let Some(tag) = relative[at + "/_manifests/tags/".len()..].strip_suffix("/current/link") else {
+            continue;
+        };
         let digest = std::fs::read_to_string(&link).unwrap().trim().to_owned();
         let mut reach = BTreeSet::new();
         reached(&root.join("blobs"), &digest, &mut reach);
@@ -310,7 +313,12 @@ async fn each_tag_holds_alone_what_the_storage_directory_says_no_other_tag_reach
     let only = |repository: &str, tag: &str| -> u64 {
         let mine = &reach[&(repository.to_owned(), tag.to_owned())];
         mine.iter()
-            .filter(|d| reach.iter().filter(|(key, _)| key.1 != tag || key.0 != repository).all(|(_, other)| !other.contains(*d)))
+            .filter(|d| {
+                reach
+                    .iter()
+                    .filter(|(key, _)| key.1 != tag || key.0 != repository)
+                    .all(|(_, other)| !other.contains(*d))
+            })
             .map(|d| oracle.sizes[d])
             .sum()
     };
@@ -329,30 +337,40 @@ async fn each_tag_holds_alone_what_the_storage_directory_says_no_other_tag_reach
             .unwrap()
             .iter()
             .map(|t| {
-                (t["tag"].as_str().unwrap().to_owned(), (t["bytes"].as_u64().unwrap(), t["only_bytes"].as_u64().unwrap()))
+                (
+                    t["tag"].as_str().unwrap().to_owned(),
+                    (t["bytes"].as_u64().unwrap(), t["only_bytes"].as_u64().unwrap()),
+                )
             })
             .collect();
         let want: BTreeMap<String, (u64, u64)> = reach
             .iter()
             .filter(|((name, _), _)| name == repository)
-            .map(|((_, tag), blobs)| (tag.clone(), (blobs.iter().map(|d| oracle.sizes[d]).sum(), only(repository, tag))))
+            .map(|((_, tag), blobs)| {
+                (tag.clone(), (blobs.iter().map(|d| oracle.sizes[d]).sum(), only(repository, tag)))
+            })
             .collect();
         assert_eq!(got, want, "{repository}: {figures:#}");
     }
     // The fixture is what the test says: two tags on one digest hold nothing alone; the index holds
     // both children alone.
     let (_, app_figures) = get_json(&app, "/api/storage/tags/app").await;
-    let by_tag = |tag: &str| app_figures["tags"].as_array().unwrap().iter().find(|t| t["tag"] == tag).unwrap().clone();
-    assert_eq!((by_tag("v1")["only_bytes"].as_u64(), by_tag("latest")["only_bytes"].as_u64()), (Some(0), Some(0)));
+    let by_tag =
+        |tag: &str| app_figures["tags"].as_array().unwrap().iter().find(|t| t["tag"] == tag).unwrap().clone();
+    assert_eq!(
+        (by_tag("v1")["only_bytes"].as_u64(), by_tag("latest")["only_bytes"].as_u64()),
+        (Some(0), Some(0))
+    );
     assert!(by_tag("v2")["only_bytes"].as_u64().unwrap() > 0, "its manifest and config are its own");
     assert!(only("tags/multi", "v1") > 27_000);
     // A repository the registry does not know: 404 with a keyed message.
     let (status, body) = get_json(&app, "/api/storage/tags/none").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     // The repository page shows its figures and the column, rendered on the server.
-    let (status, _, body) = tokio::time::timeout(Duration::from_secs(10), common::get(&app, "/repositories/tags/app"))
-        .await
-        .expect("the repository page renders");
+    let (status, _, body) =
+        tokio::time::timeout(Duration::from_secs(10), common::get(&app, "/repositories/tags/app"))
+            .await
+            .expect("the repository page renders");
     let html = String::from_utf8(body).unwrap();
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains(r#"data-testid="repository-storage""#) && html.contains("Only this tag"), "{html}");
@@ -435,7 +453,13 @@ async fn embedded_app(data: &Path, addr: &str) -> common::TestApp {
     let data = data.to_string_lossy().into_owned();
     let args = ["--registry-mode", "embedded", "--embedded-registry-addr", addr, "--data-dir", data.as_str()];
     let app = common::router(&args);
-    app.state.embedded.as_ref().expect("embedded mode runs a registry").wait_ready().await.expect("registry answers");
+    app.state
+        .embedded
+        .as_ref()
+        .expect("embedded mode runs a registry")
+        .wait_ready()
+        .await
+        .expect("registry answers");
     app
 }
 
@@ -449,7 +473,10 @@ async fn an_empty_repository_is_removed_for_good_where_the_server_runs_the_regis
     fixture.push_image("emb/full", "v1", &ImageSpec::docker().layers(&[2_000])).await.unwrap();
     // `emb/ns` is emptied too, but holds the repository `emb/ns/inner`, which must survive.
     let ns = fixture.push_image("emb/ns", "v1", &ImageSpec::docker().seed(3).layers(&[1_000])).await.unwrap();
-    let inner = fixture.push_image("emb/ns/inner", "v1", &ImageSpec::docker().seed(4).layers(&[1_500])).await.unwrap();
+    let inner = fixture
+        .push_image("emb/ns/inner", "v1", &ImageSpec::docker().seed(4).layers(&[1_500]))
+        .await
+        .unwrap();
     fixture.delete_manifest("emb/empty", &empty.digest).await.unwrap();
     fixture.delete_manifest("emb/ns", &ns.digest).await.unwrap();
     drop(fixture);
@@ -459,12 +486,16 @@ async fn an_empty_repository_is_removed_for_good_where_the_server_runs_the_regis
     let usage = scanned_again(&app).await;
     assert_eq!(usage["empty_repositories"], serde_json::json!(["emb/empty", "emb/ns"]), "{usage}");
     // The repository list shows empty repositories by default where they can be removed.
-    let page: app::model::RepositoryPage = common::rpc(&app, "repositories", &serde_json::json!({})).await.unwrap();
+    let page: app::model::RepositoryPage =
+        common::rpc(&app, "repositories", &serde_json::json!({})).await.unwrap();
     assert!(!page.non_empty_only && page.repositories.contains(&"emb/empty".to_owned()), "{page:?}");
     // The Storage page offers "Remove" to an admin.
     let (_, _, body) = common::get(&app, "/storage").await;
     let html = String::from_utf8_lossy(&body);
-    assert!(html.contains(r#"data-testid="empty-repositories""#) && html.contains("Remove emb/empty"), "{html}");
+    assert!(
+        html.contains(r#"data-testid="empty-repositories""#) && html.contains("Remove emb/empty"),
+        "{html}"
+    );
 
     // A repository with tags is refused, and left whole.
     let (status, body) = delete_json(&app, "/api/empty-repositories/emb/full").await;
@@ -483,7 +514,8 @@ async fn an_empty_repository_is_removed_for_good_where_the_server_runs_the_regis
     assert!(!repositories.join("emb/ns/_manifests").exists());
     // Gone from the registry's catalog and from the figures; the nested repository still pulls.
     let (_, catalog) = get_json(&app, "/api/repositories?n=100").await;
-    let names: BTreeSet<&str> = catalog["repositories"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let names: BTreeSet<&str> =
+        catalog["repositories"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     assert_eq!(names, BTreeSet::from(["emb/full", "emb/ns/inner"]), "{catalog}");
     let (_, usage) = get_json(&app, "/api/storage").await;
     assert_eq!(usage["empty_repositories"], serde_json::json!([]), "{usage}");

@@ -129,7 +129,9 @@ pub fn repository_figures(
             let only_bytes = held
                 .blobs
                 .iter()
-                .filter(|d| tag_holders[d.as_str()] == 1 && holders.get(d.as_str()).is_some_and(|(_, n)| *n == 1))
+                .filter(|d| {
+                    tag_holders[d.as_str()] == 1 && holders.get(d.as_str()).is_some_and(|(_, n)| *n == 1)
+                })
                 .map(|d| size(d))
                 .sum();
             TagUsage { tag: tag.clone(), digest: held.digest.clone(), bytes, only_bytes }
@@ -503,7 +505,9 @@ async fn scan_repository(
                 blobs.tag_count += 1;
                 let mut digests: Vec<String> = held.keys().cloned().collect();
                 digests.sort();
-                blobs.tags.insert(tag.to_string(), TagBlobs { digest: manifest.digest.clone(), blobs: digests });
+                blobs
+                    .tags
+                    .insert(tag.to_string(), TagBlobs { digest: manifest.digest.clone(), blobs: digests });
                 blobs.blobs.extend(held);
             }
             Ok(None) => {}

@@ -301,8 +301,12 @@ pub(super) fn text(key: Key) -> &'static str {
         EmptyRepositoryNoStorageAccess => {
             "this server has no access to the registry's storage (REGISTRY_MODE=external), so it cannot remove empty repositories; they are hidden by default. On the registry's host, delete docker/registry/v2/repositories/<name> under its storage root, or let this server run the registry: REGISTRY_MODE=embedded"
         }
-        EmptyRepositoryHasTags => "repository {} still has {} tags: only a repository with no tags can be removed; delete its tags first",
-        EmptyRepositoryUploading => "repository {} has an upload in progress: try again once the push has finished (it may not be empty then)",
+        EmptyRepositoryHasTags => {
+            "repository {} still has {} tags: only a repository with no tags can be removed; delete its tags first"
+        }
+        EmptyRepositoryUploading => {
+            "repository {} has an upload in progress: try again once the push has finished (it may not be empty then)"
+        }
         EmptyRepositoryNested => "{} is not a repository directory (it holds no repository data)",
         EmptyRepositoryRemoveFailed => "cannot remove the directory of repository {}: {}",
         GcFreed => "freed {} ({} bytes; the dry run predicted {} bytes); {} blobs and {} manifests deleted",

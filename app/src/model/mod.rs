@@ -26,8 +26,8 @@ pub use health::{Health, HealthView, PublicHealth, RegistryAuthMode, UiConfig};
 pub use jobs::{
     GC_ITEM_BLOB, GC_ITEM_MANIFEST, GcRequest, ItemStatus, Job, JobEvent, JobItem, JobKind, JobList,
     JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress, RemotePrefixRequest, RenamePreview,
-    RenamePreviewRepository, RenamePreviewTag, RepositoryDeleteRequest, StorageScanRequest, SyncEngine, SyncPreview,
-    SyncRequest,
+    RenamePreviewRepository, RenamePreviewTag, RepositoryDeleteRequest, StorageScanRequest, SyncEngine,
+    SyncPreview, SyncRequest,
 };
 pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,

@@ -30,7 +30,11 @@ pub async fn get_repository(
 
 /// `POST /api/storage-scan-jobs` (no body) → the scan job, in the job contract's shape; the
 /// running one if a scan runs already. Operator; allowed under `READ_ONLY`.
-pub async fn start_scan(State(state): State<AppState>, Caller(who): Caller, RequestLang(lang): RequestLang) -> Response {
+pub async fn start_scan(
+    State(state): State<AppState>,
+    Caller(who): Caller,
+    RequestLang(lang): RequestLang,
+) -> Response {
     service::start_scan(&state, &who)
         .await
         .and_then(|summary| state.jobs.job(&summary.id))

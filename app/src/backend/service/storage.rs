@@ -8,8 +8,8 @@ use crate::backend::auth::principal::Principal;
 use crate::backend::empty_repository;
 use crate::backend::registry::reference::RepositoryName;
 use crate::model::{
-    AppError, EmptyRepositoryRemoved, JobRequest, JobSummary, Operation, RepositoryStorage, StorageScanRequest,
-    StorageUsage,
+    AppError, EmptyRepositoryRemoved, JobRequest, JobSummary, Operation, RepositoryStorage,
+    StorageScanRequest, StorageUsage,
 };
 use crate::msg;
 
@@ -101,8 +101,10 @@ pub async fn remove_empty_repository(
 ) -> Result<EmptyRepositoryRemoved, AppError> {
     change(state, who, Operation::RemoveEmptyRepository, repository, async {
         let name: RepositoryName = repository.parse()?;
-        let embedded =
-            state.embedded.as_ref().ok_or_else(|| AppError::BadRequest(msg!(EmptyRepositoryNoStorageAccess)))?;
+        let embedded = state
+            .embedded
+            .as_ref()
+            .ok_or_else(|| AppError::BadRequest(msg!(EmptyRepositoryNoStorageAccess)))?;
         match state.registry.list_tags(&name).await {
             Ok(tags) if !tags.is_empty() => {
                 return Err(AppError::BadRequest(msg!(EmptyRepositoryHasTags, name.as_str(), tags.len())));
@@ -114,10 +116,12 @@ pub async fn remove_empty_repository(
         }
         let root = embedded.storage_dir();
         let target = name.clone();
-        tokio::task::spawn_blocking(move || empty_repository::remove(&root, &target)).await.map_err(|_| {
-            tracing::error!("removing an empty repository panicked");
-            AppError::Internal
-        })??;
+        tokio::task::spawn_blocking(move || empty_repository::remove(&root, &target)).await.map_err(
+            |_| {
+                tracing::error!("removing an empty repository panicked");
+                AppError::Internal
+            },
+        )??;
         // Everything that keeps figures about it (tag counts, storage usage) reads it again.
         state.registry.invalidate_repository(&name);
         Ok(EmptyRepositoryRemoved { repository: name.to_string() })

@@ -177,7 +177,8 @@ fn only_bytes(figures: Option<&RepositoryStorage>) -> Option<std::collections::H
 fn RepositoryFigures(figures: RepositoryStorage) -> impl IntoView {
     let s = strings();
     if figures.computed_at.is_empty() {
-        return view! { <p class="muted" data-testid="repository-storage">{s.storage_scanning}</p> }.into_any();
+        return view! { <p class="muted" data-testid="repository-storage">{s.storage_scanning}</p> }
+            .into_any();
     }
     view! {
         <p class="storage-total" data-testid="repository-storage">

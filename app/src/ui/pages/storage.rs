@@ -153,7 +153,8 @@ fn StorageView(usage: StorageUsage, sort: Sort, version: RwSignal<u32>) -> impl 
         .then(|| view! { <EmptyRepositories names=empty_repositories version /> });
     if !usage.computed() {
         // Nothing scanned yet: the scan under way, or why there is none.
-        let missing = usage.scan_job_id.is_none().then(|| view! { <p class="empty-state">{s.storage_not_scanned}</p> });
+        let missing =
+            usage.scan_job_id.is_none().then(|| view! { <p class="empty-state">{s.storage_not_scanned}</p> });
         return view! { {scan} {missing} }.into_any();
     }
     let total = format::bytes(usage.total_unique_bytes);

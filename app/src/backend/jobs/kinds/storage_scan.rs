@@ -62,9 +62,10 @@ async fn scan(context: &JobContext) -> Result<(), AppError> {
         let new_bytes = scan.apply(&name, result);
         let outcome = match said {
             Ok(0) => ItemOutcome::succeeded(msg!(StorageScanEmpty), None),
-            Ok(tags) => {
-                ItemOutcome::succeeded(msg!(StorageScanRepository, tags, format_bytes(new_bytes), new_bytes), None)
-            }
+            Ok(tags) => ItemOutcome::succeeded(
+                msg!(StorageScanRepository, tags, format_bytes(new_bytes), new_bytes),
+                None,
+            ),
             Err(None) => ItemOutcome::skipped(msg!(StorageScanGone)),
             Err(Some(error)) => ItemOutcome::failed(error),
         };
