@@ -323,10 +323,17 @@ async fn each_tag_holds_alone_what_the_storage_directory_says_no_other_tag_reach
             .sum()
     };
     let app = app_for(&registry, NO_DOCKER, &[]);
-    // Before a scan: at once, not complete, the scan named.
+    // Before a scan: at once, not complete, and no scan started by reading one repository.
     let (status, early) = get_json(&app, "/api/storage/tags/app").await;
     assert_eq!(status, StatusCode::OK, "{early}");
-    assert_eq!(early["complete"], false, "{early}");
+    assert_eq!(
+        (early["complete"].as_bool(), early["computed_at"].as_str()),
+        (Some(false), Some("")),
+        "{early}"
+    );
+    assert!(early.get("scan_job_id").is_none(), "{early}");
+    let (_, jobs) = get_json(&app, "/api/sync-jobs").await;
+    assert_eq!(jobs["jobs"].as_array().map(Vec::len), Some(0), "{jobs}");
     scanned_again(&app).await;
     for repository in ["tags/app", "tags/multi", "tags/other"] {
         let (status, figures) = get_json(&app, &format!("/api/storage/{repository}")).await;

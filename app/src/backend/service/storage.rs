@@ -26,7 +26,9 @@ pub async fn usage(state: &AppState, who: &Principal) -> Result<StorageUsage, Ap
 }
 
 /// One repository's figures and each tag's "only this tag" bytes. Before the first scan has
-/// finished: `complete: false`, no tags, and the scan under way (started as [`usage`] does).
+/// finished: `complete: false`, no tags, and the scan under way if one runs. Reading one
+/// repository's page starts no scan (`GET /api/storage` does): a job is not a side effect of
+/// browsing.
 pub async fn repository_usage(
     state: &AppState,
     who: &Principal,
@@ -40,7 +42,7 @@ pub async fn repository_usage(
         Some(None) => Err(AppError::NotFound(msg!(StorageRepositoryNotFound, name.as_str()))),
         None => Ok(RepositoryStorage {
             name: name.to_string(),
-            scan_job_id: running_scan(state, true),
+            scan_job_id: running,
             ..RepositoryStorage::default()
         }),
     }

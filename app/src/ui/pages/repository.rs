@@ -177,8 +177,14 @@ fn only_bytes(figures: Option<&RepositoryStorage>) -> Option<std::collections::H
 fn RepositoryFigures(figures: RepositoryStorage) -> impl IntoView {
     let s = strings();
     if figures.computed_at.is_empty() {
-        return view! { <p class="muted" data-testid="repository-storage">{s.storage_scanning}</p> }
-            .into_any();
+        // No scan has finished yet: one runs, or the Storage page starts one.
+        let text = if figures.scan_job_id.is_some() { s.storage_scanning } else { s.repository_storage_none };
+        return view! {
+            <p class="muted" data-testid="repository-storage">
+                {text} " " <a href="/storage">{s.nav_storage}</a>
+            </p>
+        }
+        .into_any();
     }
     view! {
         <p class="storage-total" data-testid="repository-storage">

@@ -114,6 +114,7 @@ pub const EN: Strings = Strings {
     storage_remove_empty: "Remove",
     storage_empty_not_removable: "This server has no access to the registry's storage, so it cannot remove them; the repository list hides them by default.",
     repository_storage: "Only this repository: {}; shared with others: {}.",
+    repository_storage_none: "No storage figures yet: the Storage page computes them.",
     column_only_tag: "Only this tag",
     column_only_tag_title: "Bytes no other tag or repository refers to: freed if this tag alone is deleted and garbage-collected.",
     repositories_empty_hidden: "Empty repositories are hidden: this server cannot remove them.",

@@ -148,6 +148,7 @@ strings_table! {
     storage_remove_empty,
     storage_empty_not_removable,
     repository_storage,
+    repository_storage_none,
     column_only_tag,
     column_only_tag_title,
     repositories_empty_hidden,

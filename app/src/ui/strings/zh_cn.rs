@@ -116,6 +116,7 @@ pub const ZH_CN: Strings = Strings {
     storage_remove_empty: "移除",
     storage_empty_not_removable: "本服务器无法访问镜像仓库的存储，因此无法移除它们；仓库列表默认隐藏它们。",
     repository_storage: "仅此仓库持有：{}；与其他仓库共享：{}。",
+    repository_storage_none: "尚无存储用量数据：存储页面会计算它们。",
     column_only_tag: "仅此标签",
     column_only_tag_title: "没有其他标签或仓库引用的字节：仅删除此标签并进行垃圾回收后释放。",
     repositories_empty_hidden: "空仓库已隐藏：本服务器无法移除它们。",
