@@ -544,3 +544,33 @@ async fn an_empty_repository_is_removed_for_good_where_the_server_runs_the_regis
         registry.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_cancelled_scan_keeps_the_figures_it_had() {
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    for i in 0..24 {
+        let spec = ImageSpec::docker().seed(100 + i).layers(&[1_000]);
+        registry.push_image(&format!("cancel/r{i:02}"), "v1", &spec).await.unwrap();
+    }
+    let app = app_for(&registry, NO_DOCKER, &[]);
+    let before = scanned_again(&app).await;
+    assert_eq!(before["repositories"].as_array().map(Vec::len), Some(24), "{before}");
+    registry.push_image("cancel/late", "v1", &ImageSpec::docker().layers(&[500])).await.unwrap();
+
+    let (status, job) = post_json(&app, "/api/storage-scan-jobs", Value::Null).await;
+    assert_eq!(status, StatusCode::OK, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let (status, body) = post_json(&app, &format!("/api/sync-jobs/{id}/cancel"), Value::Null).await;
+    let done = wait_job(&app, &id).await;
+    let (_, after) = get_json(&app, "/api/storage").await;
+    if status == StatusCode::OK {
+        // Cancelled before it finished: the figures are the earlier scan's, untouched.
+        assert_eq!(done["state"], "cancelled", "{done:#}");
+        assert_eq!(after["computed_at"], before["computed_at"], "{after}");
+        assert_eq!(after["repositories"], before["repositories"], "{after}");
+    } else {
+        // It had finished already (a fast machine): its figures replaced the earlier ones.
+        assert_eq!(done["state"], "succeeded", "{body} {done:#}");
+        assert_eq!(after["repositories"].as_array().map(Vec::len), Some(25), "{after}");
+    }
+}
