@@ -1,11 +1,12 @@
 // Storage usage from the UI: the figures come from a scan job, "Rescan" starts one and its
 // progress shows live until the table has the new repository; the repository page shows its own
 // figures and each tag's "Only this tag" bytes; a repository whose every tag was deleted is
-// listed under "Empty repositories" (the harness registry is external to the app, so it cannot be
-// removed here, and the repository list hides it by default). Removal itself is covered by
-// server/tests/storage.rs against an embedded registry.
+// listed under "Empty repositories". On the main app (its registry is external) it cannot be
+// removed and the repository list hides it by default; on the harness's embedded app an admin
+// removes it for good, and the list shows empty repositories by default.
 import { test, expect, openHydrated } from '../support/fixtures';
 import { pushImage, retag, uniqueName } from '../support/registry';
+import { signIn } from '../support/session';
 
 test('Rescan picks up a new repository, and the repository page shows its figures per tag', async ({ page, env }) => {
   const repo = `e2e/storage-${uniqueName()}/app`;
@@ -55,4 +56,39 @@ test('an emptied repository is listed on the Storage page and hidden from the li
   await page.getByTestId('empty-hidden').getByRole('link', { name: 'Show all' }).click();
   await expect(page).toHaveURL(/non_empty=0/);
   await expect(page.getByRole('link', { name: repo, exact: true })).toBeVisible();
+});
+
+test('on the app that runs its registry, an admin removes an empty repository for good', async ({
+  newSignedOutPage,
+  env,
+  request,
+}) => {
+  test.setTimeout(120_000);
+  const registry = env.embeddedRegistryUrl;
+  const repo = `storage-e2e/${uniqueName()}/emptied`;
+  const digest = await pushImage(request, registry, repo, 'v1');
+  expect((await request.delete(`${registry}/v2/${repo}/manifests/${digest}`)).status()).toBe(202);
+
+  // Its own sign-in: the embedded app has its own accounts (the same admin, another database).
+  const page = await newSignedOutPage();
+  await signIn(page, env.embeddedAppUrl, env.admin, '/storage');
+  const empties = page.getByRole('region', { name: 'Empty repositories' });
+  // A garbage collection elsewhere in the suite may restart the registry under a scan: scan again.
+  await expect(async () => {
+    await page.getByRole('button', { name: 'Rescan' }).click();
+    await expect(empties.getByText(repo, { exact: true })).toBeVisible({ timeout: 15_000 });
+  }).toPass({ timeout: 90_000 });
+  // Where the app can remove them, the repository list shows empty repositories by default.
+  const list = await newSignedOutPage();
+  await signIn(list, env.embeddedAppUrl, env.admin, `/?q=${repo}`);
+  await expect(list.getByRole('link', { name: repo, exact: true })).toBeVisible();
+  await expect(list.getByTestId('empty-hidden')).toHaveCount(0);
+
+  await empties.getByRole('button', { name: `Remove ${repo}` }).click();
+  await expect(page.getByText(repo, { exact: true })).toHaveCount(0);
+  const catalog = await request.get(`${registry}/v2/_catalog?n=1000`);
+  expect(catalog.status()).toBe(200);
+  const names: string[] = (await catalog.json()).repositories;
+  expect(names.length).toBeGreaterThan(0);
+  expect(names).not.toContain(repo);
 });
