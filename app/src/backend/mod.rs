@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod copy;
 pub mod docker;
+pub mod empty_repository;
 pub mod error_text;
 pub mod gc;
 pub mod health;

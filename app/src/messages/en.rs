@@ -292,6 +292,23 @@ pub(super) fn text(key: Key) -> &'static str {
         GcReadOnlyForWritable => "the registry was read-only for {} s; it takes pushes again",
         GcDeleted => "deleted",
         GcStillStored => "still in storage after the sweep",
+        StorageScanRepository => "{} tags, {} new ({} bytes)",
+        StorageScanEmpty => "no tags (an empty repository)",
+        StorageScanGone => "no longer in the registry",
+        StorageScanDone => "scanned {} repositories: {} ({} bytes) of unique data; {} empty repositories",
+        StorageScanCancelled => "scan cancelled: the previous figures are kept",
+        StorageRepositoryNotFound => "repository {} not found (the registry does not list it)",
+        EmptyRepositoryNoStorageAccess => {
+            "this server has no access to the registry's storage (REGISTRY_MODE=external), so it cannot remove empty repositories; they are hidden by default. On the registry's host, delete docker/registry/v2/repositories/<name> under its storage root, or let this server run the registry: REGISTRY_MODE=embedded"
+        }
+        EmptyRepositoryHasTags => {
+            "repository {} still has {} tags: only a repository with no tags can be removed; delete its tags first"
+        }
+        EmptyRepositoryUploading => {
+            "repository {} has an upload in progress: try again once the push has finished (it may not be empty then)"
+        }
+        EmptyRepositoryNested => "{} is not a repository directory (it holds no repository data)",
+        EmptyRepositoryRemoveFailed => "cannot remove the directory of repository {}: {}",
         GcFreed => "freed {} ({} bytes; the dry run predicted {} bytes); {} blobs and {} manifests deleted",
         GcStoppedFor => "the registry container {} was stopped for {} s",
         GcStoppedForRunning => "the registry container {} was stopped for {} s; it runs again",

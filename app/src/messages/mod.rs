@@ -407,6 +407,18 @@ keys! {
     GcHostReadOnly,
     GcHostNotAnswering,
     GcHostWritable,
+    // Storage usage.
+    StorageScanRepository,
+    StorageScanEmpty,
+    StorageScanGone,
+    StorageScanDone,
+    StorageScanCancelled,
+    StorageRepositoryNotFound,
+    EmptyRepositoryNoStorageAccess,
+    EmptyRepositoryHasTags,
+    EmptyRepositoryUploading,
+    EmptyRepositoryNested,
+    EmptyRepositoryRemoveFailed,
     ServerStopping,
     // Retention jobs.
     RetentionMatched,

@@ -259,6 +259,19 @@ pub(super) fn text(key: Key) -> &'static str {
         GcReadOnlyForWritable => "镜像仓库只读了 {} 秒；现已重新接受推送",
         GcDeleted => "已删除",
         GcStillStored => "清理后仍在存储中",
+        StorageScanRepository => "{} 个标签，新增 {}（{} 字节）",
+        StorageScanEmpty => "没有标签（空仓库）",
+        StorageScanGone => "已不在镜像仓库中",
+        StorageScanDone => "已扫描 {} 个仓库：共 {}（{} 字节）唯一数据；{} 个空仓库",
+        StorageScanCancelled => "扫描已取消：保留之前的用量数据",
+        StorageRepositoryNotFound => "仓库 {} 不存在（或尚未被扫描到且镜像仓库中没有它）",
+        EmptyRepositoryNoStorageAccess => {
+            "本服务器无法访问镜像仓库的存储（REGISTRY_MODE=external），因此无法移除空仓库；空仓库默认隐藏。请在镜像仓库所在主机上删除其存储中的 docker/registry/v2/repositories/<名称> 目录，或让本服务器运行镜像仓库：REGISTRY_MODE=embedded"
+        }
+        EmptyRepositoryHasTags => "仓库 {} 仍有 {} 个标签：只能移除没有标签的仓库；请先删除这些标签",
+        EmptyRepositoryUploading => "仓库 {} 有正在进行的上传：请在推送结束后再试（届时它可能已不再为空）",
+        EmptyRepositoryNested => "{} 不是一个仓库目录（其中没有仓库数据）",
+        EmptyRepositoryRemoveFailed => "无法移除仓库 {} 的目录：{}",
         GcFreed => "已释放 {}（{} 字节；试运行预计 {} 字节）；删除了 {} 个数据块和 {} 个清单",
         GcStoppedFor => "镜像仓库容器 {} 停止了 {} 秒",
         GcStoppedForRunning => "镜像仓库容器 {} 停止了 {} 秒；现已重新运行",
@@ -593,5 +606,7 @@ pub(super) fn operation(operation: Operation) -> &'static str {
         ManageRetentionPolicies => "管理保留策略",
         StartRetention => "执行保留策略",
         StartGc => "进行垃圾回收",
+        StartStorageScan => "重新扫描存储用量",
+        RemoveEmptyRepository => "移除空仓库",
     }
 }

@@ -64,6 +64,10 @@ pub struct UiConfig {
     pub read_only: bool,
     /// `MAX_CATALOG_RESULTS`: repositories per page.
     pub max_catalog_results: u32,
+    /// This server has the registry's storage (`REGISTRY_MODE=embedded`): empty repositories
+    /// can be removed (and the repository list shows them by default).
+    #[serde(default)]
+    pub can_remove_empty_repositories: bool,
 }
 
 /// What `GET /api/health` tells an anonymous caller: the original tool's four fields and

@@ -1,0 +1,10 @@
+use leptos::prelude::*;
+
+use crate::model::{AppError, RepositoryStorage};
+
+/// One repository's storage figures, with each tag's "only this tag" bytes.
+#[server(prefix = "/rpc", endpoint = "repository-storage")]
+pub async fn get_repository_storage(repository: String) -> Result<RepositoryStorage, AppError> {
+    let (state, who) = crate::api::caller()?;
+    crate::backend::service::storage::repository_usage(&state, &who, &repository).await
+}
