@@ -479,6 +479,7 @@ pub(super) fn text(key: Key) -> &'static str {
         LabelDeleted => "deleted",
         LabelRemoved => "removed",
         LabelRegistryStorage => "registry storage",
+        LabelStorageUsage => "storage usage",
         LabelGcDryRun => "dry run: nothing deleted",
         LabelGcCollected => "garbage collected",
         LabelPolicy => "policy \"{}\"",

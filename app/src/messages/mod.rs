@@ -554,6 +554,7 @@ keys! {
     LabelDeleted,
     LabelRemoved,
     LabelRegistryStorage,
+    LabelStorageUsage,
     LabelGcDryRun,
     LabelGcCollected,
     LabelPolicy,

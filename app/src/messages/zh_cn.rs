@@ -430,6 +430,7 @@ pub(super) fn text(key: Key) -> &'static str {
         LabelDeleted => "已删除",
         LabelRemoved => "已移除",
         LabelRegistryStorage => "镜像仓库存储",
+        LabelStorageUsage => "存储用量",
         LabelGcDryRun => "试运行：不删除任何内容",
         LabelGcCollected => "已垃圾回收",
         LabelPolicy => "策略“{}”",

@@ -6,5 +6,6 @@ use crate::model::{AppError, RepositoryStorage};
 #[server(prefix = "/rpc", endpoint = "repository-storage")]
 pub async fn get_repository_storage(repository: String) -> Result<RepositoryStorage, AppError> {
     let (state, who) = crate::api::caller()?;
-    crate::backend::service::storage::repository_usage(&state, &who, &repository).await
+    let lang = crate::ui::lang::Lang::of_current_request();
+    crate::backend::service::storage::repository_usage(&state, &who, &repository, lang).await
 }

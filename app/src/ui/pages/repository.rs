@@ -194,7 +194,7 @@ fn RepositoryFigures(figures: RepositoryStorage) -> impl IntoView {
             )}
             " "
             <span class="muted">{fill(s.storage_computed_at, &[&format::created(&figures.computed_at)])}</span>
-            {figures.error.map(|error| view! { " " <span class="reason">{error}</span> })}
+            {figures.error.map(|error| view! { " " <span class="reason">{error.to_string()}</span> })}
             " "
             <a href="/storage">{s.nav_storage}</a>
         </p>

@@ -18,8 +18,8 @@ use crate::msg;
 
 pub fn plan(_request: &StorageScanRequest, _deps: &Deps) -> Result<Plan, AppError> {
     Ok(Plan {
-        source_image: "registry storage".to_owned(),
-        target_image: "storage usage".to_owned(),
+        source_image: crate::msg!(LabelRegistryStorage),
+        target_image: crate::msg!(LabelStorageUsage),
         items: Vec::new(),
     })
 }
