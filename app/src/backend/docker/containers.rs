@@ -63,7 +63,9 @@ impl DockerClient {
         let docker = self.client().await?;
         let inspected = match docker.inspect_container(name, None).await {
             Ok(inspected) => inspected,
-            Err(error) => return Err(self.fail(error, DockerAction::InspectContainer(name.to_owned()), name).await),
+            Err(error) => {
+                return Err(self.fail(error, DockerAction::InspectContainer(name.to_owned()), name).await);
+            }
         };
         let config = inspected.config.unwrap_or_default();
         Ok(ContainerInfo {
@@ -91,7 +93,9 @@ impl DockerClient {
                         return Err(self.refused_read(path, "larger than 1 MiB"));
                     }
                 }
-                Err(error) => return Err(self.fail(error, DockerAction::ReadFile(path.to_owned()), path).await),
+                Err(error) => {
+                    return Err(self.fail(error, DockerAction::ReadFile(path.to_owned()), path).await);
+                }
             }
         }
         let mut entries = tar::Archive::new(archive.as_slice());
@@ -113,7 +117,11 @@ impl DockerClient {
     }
 
     fn refused_read(&self, path: &str, reason: impl ToString) -> DockerError {
-        DockerError::Refused { action: DockerAction::ReadFile(path.to_owned()), status: 500, message: reason.to_string() }
+        DockerError::Refused {
+            action: DockerAction::ReadFile(path.to_owned()),
+            status: 500,
+            message: reason.to_string(),
+        }
     }
 
     /// The size of a file in a container (`HEAD /containers/{name}/archive`), `None` when there

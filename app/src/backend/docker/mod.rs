@@ -54,7 +54,10 @@ pub enum DockerError {
 pub enum DockerAction {
     ListImages,
     Inspect(String),
-    Tag { source: String, target: String },
+    Tag {
+        source: String,
+        target: String,
+    },
     Remove(String),
     Push(String),
     Pull(String),
