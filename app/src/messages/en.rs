@@ -570,5 +570,7 @@ pub(super) fn text(key: Key) -> &'static str {
         UsernameTaken => "user \"{}\" already exists",
         GcCannotRun => "cannot run {} garbage-collect: {}",
         GcFailed => "garbage-collect failed ({}): {}",
+        ManifestNotUnderstood => "the manifest is not JSON this tool understands: {}",
+        IndexCannotWrite => "cannot write the index: {}",
     }
 }

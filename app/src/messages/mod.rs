@@ -644,6 +644,9 @@ keys! {
     UsernameTaken,
     GcCannotRun,
     GcFailed,
+    // Manifests this tool cannot read or write.
+    ManifestNotUnderstood,
+    IndexCannotWrite,
 }
 
 impl Key {

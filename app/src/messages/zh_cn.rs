@@ -517,6 +517,8 @@ pub(super) fn text(key: Key) -> &'static str {
         UsernameTaken => "用户“{}”已存在",
         GcCannotRun => "无法运行 {} garbage-collect：{}",
         GcFailed => "garbage-collect 失败（{}）：{}",
+        ManifestNotUnderstood => "该清单不是本工具能理解的 JSON：{}",
+        IndexCannotWrite => "无法写出索引：{}",
     }
 }
 
