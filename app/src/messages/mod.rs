@@ -647,6 +647,12 @@ keys! {
     // Manifests this tool cannot read or write.
     ManifestNotUnderstood,
     IndexCannotWrite,
+    // The embedded registry's supervisor (restarts around a garbage collection).
+    EmbeddedSupervisorStopped,
+    EmbeddedCannotWrite,
+    EmbeddedCannotOpen,
+    EmbeddedCannotStart,
+    EmbeddedNoAnswer,
 }
 
 impl Key {

@@ -70,7 +70,7 @@ pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppErr
         AppError::Internal
     })?;
     if let Some(error) = &outcome.restore_error {
-        context.error(msg!(GcRestoreFailed, error.as_str()));
+        context.error(msg!(GcRestoreFailed, error.clone()));
     }
     let seconds = format!("{:.1}", outcome.read_only_secs);
     context.info(if outcome.restore_error.is_none() {
@@ -156,7 +156,7 @@ struct SweepOutcome {
     result: Result<GcReport, Message>,
     freed: u64,
     read_only_secs: f64,
-    restore_error: Option<String>,
+    restore_error: Option<Message>,
 }
 
 /// Read-only, sweep, normal service again. The guard restores service if anything in between
