@@ -16,6 +16,10 @@ export interface Env {
   freshAppUrl: string;
   /** The one-time first-run link the fresh app logged (`…/setup?token=…`). */
   setupUrl: string;
+  /** A fourth app, in `REGISTRY_MODE=embedded`: it runs its own registry (same admin). */
+  embeddedAppUrl: string;
+  /** The registry the embedded app runs, for pushing test images straight to it. */
+  embeddedRegistryUrl: string;
   /** The admin of the main and dead-registry apps (the default browser state is signed in as it). */
   admin: Account;
   registryUrl: string;
@@ -120,6 +124,8 @@ export const test = base.extend<{
       deadRegistryAppUrl: required('RM_DEAD_REGISTRY_APP_URL'),
       freshAppUrl: required('RM_FRESH_APP_URL'),
       setupUrl: required('RM_SETUP_URL'),
+      embeddedAppUrl: required('RM_EMBEDDED_APP_URL'),
+      embeddedRegistryUrl: required('RM_EMBEDDED_REGISTRY_URL'),
       admin: { username: required('RM_ADMIN_USERNAME'), password: required('RM_ADMIN_PASSWORD') },
       registryUrl: required('RM_REGISTRY_URL'),
       registryHost: required('RM_REGISTRY_HOST'),

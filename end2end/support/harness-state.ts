@@ -4,6 +4,9 @@ export interface HarnessState {
   dead_registry_app_url: string;
   /** An app started with no account: it logged a one-time first-run link, `setup_url`. */
   fresh_app_url: string;
+  /** An app in `REGISTRY_MODE=embedded`: it runs its own registry, at `embedded_registry_url`. */
+  embedded_app_url: string;
+  embedded_registry_url: string;
   /** `<fresh_app_url>/setup?token=…`, as the fresh app logged it. */
   setup_url: string;
   /** The admin the main and dead-registry apps start with (`ADMIN_USERNAME`/`ADMIN_PASSWORD`). */

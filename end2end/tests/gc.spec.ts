@@ -1,8 +1,7 @@
 // Garbage collection from the UI, for the registry the harness runs beside the app (external to
 // it, as most deployments are): the Storage page tells an admin what to run on the registry's
 // host and why, and offers no button that could not work; the Status page says so too. The
-// embedded flow (dry run, dialog, sweep) is covered by server/tests/gc.rs against a real
-// embedded registry.
+// embedded flow (dry run, dialog, sweep) is gc-embedded.spec.ts, on the harness's embedded app.
 import { test, expect, openHydrated } from '../support/fixtures';
 
 test('the Storage page tells an admin of an external registry what to run on its host', async ({ page, env }) => {

@@ -105,6 +105,24 @@ fn auth_none_is_refused_off_loopback() {
 }
 
 #[test]
+fn two_registries_to_garbage_collect_stop_start_up() {
+    let output = run_with_env(&[
+        ("REGISTRY_MODE", "embedded"),
+        ("EMBEDDED_REGISTRY_ADDR", "127.0.0.1:9"),
+        ("REGISTRY_CONTAINER", "registry"),
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("REGISTRY_MODE=embedded, REGISTRY_CONTAINER=registry"), "{stderr}");
+    assert!(stderr.contains("set only one of them"), "{stderr}");
+    // A REGISTRY_CONFIG that is no file is named, not found out at the first collection.
+    let output = run_with_env(&[("REGISTRY_CONFIG", "/nonexistent/config.yml")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("REGISTRY_CONFIG must name the registry's config.yml"), "{stderr}");
+}
+
+#[test]
 fn an_unreadable_admin_password_file_is_a_clear_error() {
     let output = run_with_env(&[("ADMIN_PASSWORD_FILE", "/nonexistent/admin-password")]);
     let stderr = String::from_utf8_lossy(&output.stderr);

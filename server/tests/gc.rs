@@ -151,6 +151,7 @@ async fn gc_frees_exactly_what_the_dry_run_predicts_refuses_pushes_meanwhile_and
         (health["registry_mode"].as_str(), health["gc_available"].as_bool()),
         (Some("embedded"), Some(true))
     );
+    assert_eq!(health["gc_method"], "embedded");
     assert_eq!(health["registry_api_url"], format!("http://{addr}"), "REGISTRY_API_URL defaults to it");
 
     // The Storage page offers the dry run to an admin.
@@ -311,6 +312,7 @@ async fn an_external_registry_is_not_collected_and_the_answer_says_what_to_run()
         (health["registry_mode"].as_str(), health["gc_available"].as_bool()),
         (Some("external"), Some(false))
     );
+    assert_eq!(health["gc_method"], "none");
     assert!(health["gc_unavailable_reason"].as_str().unwrap().contains("garbage-collect"), "{health}");
     // The Storage page says what to run on the registry's host instead of offering the button.
     let (status, _, body) = common::get(&app, "/storage").await;

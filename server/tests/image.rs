@@ -546,40 +546,6 @@ async fn docker_stop_interrupts_a_running_job_and_a_new_container_on_the_volume_
     drop(stalled);
 }
 
-/// `registry:2` cannot be pulled here: a stand-in made of Debian's distribution binary (the same
-/// project and major version), with the real image's paths: `/bin/registry`, its config at
-/// /etc/docker/registry/config.yml, storage in /var/lib/registry.
-fn build_stand_in_registry_image(d: &Dockerd) {
-    let context = tempfile::tempdir().unwrap();
-    let root = context.path().join("rootfs");
-    let binary = rm_harness::registry::registry_bin();
-    let binary = which(&binary);
-    std::fs::create_dir_all(root.join("bin")).unwrap();
-    std::fs::copy(&binary, root.join("bin/registry")).unwrap();
-    // Its shared libraries and loader, at the paths ldd names.
-    let ldd = Command::new("ldd").arg(&binary).output().unwrap();
-    for path in String::from_utf8_lossy(&ldd.stdout).split_whitespace().filter(|w| w.starts_with('/')) {
-        let target = root.join(path.trim_start_matches('/'));
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(path, &target).unwrap();
-    }
-    for dir in ["etc/docker/registry", "var/lib/registry", "tmp"] {
-        std::fs::create_dir_all(root.join(dir)).unwrap();
-    }
-    std::fs::copy(
-        repo_root().join("docker/registry/config.yml"),
-        root.join("etc/docker/registry/config.yml"),
-    )
-    .unwrap();
-    std::fs::write(
-        context.path().join("Dockerfile"),
-        "FROM scratch\nCOPY rootfs/ /\nENV PATH=/bin\nVOLUME /var/lib/registry\nEXPOSE 5000\n\
-         ENTRYPOINT [\"/bin/registry\", \"serve\"]\nCMD [\"/etc/docker/registry/config.yml\"]\n",
-    )
-    .unwrap();
-    docker_ok(d, &["build", "-q", "-t", "registry:2", &context.path().to_string_lossy()]);
-}
-
 /// `docker-compose config` output without the services' `ports:` lists.
 fn without_ports(config: &str) -> String {
     let mut kept = Vec::new();
@@ -598,23 +564,18 @@ fn without_ports(config: &str) -> String {
     kept.join("\n") + "\n"
 }
 
-fn which(name: &str) -> PathBuf {
-    if name.contains('/') {
-        return PathBuf::from(name);
-    }
-    std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} not on PATH"))
-}
-
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs the release artefacts and a dockerd: run by make test-image"]
 async fn the_full_stack_comes_up_takes_a_push_lists_it_and_comes_down() {
     let d = daemon_with_image().await;
-    build_stand_in_registry_image(d);
+    // `registry:2` cannot be pulled here: the harness' stand-in, with the stack's config.
+    rm_harness::registry_image::build_stand_in(
+        d,
+        "registry:2",
+        &repo_root().join("docker/registry/config.yml"),
+    )
+    .await
+    .unwrap();
     let work = tempfile::tempdir().unwrap();
     let (registry_port, app_port) = (free_port().unwrap(), free_port().unwrap());
     let registry_host = format!("127.0.0.1:{registry_port}");

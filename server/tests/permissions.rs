@@ -98,6 +98,18 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         rest("GET", "/api/health", "/api/health", None, Anyone, 200),
         rest("GET", "/api/repositories", "/api/repositories", None, R(V), 200),
         rest("GET", "/api/storage", "/api/storage", None, R(V), 200),
+        rest("GET", "/api/storage/{*repository}", "/api/storage/matrix/app", None, R(V), 200),
+        // Answers the running scan when one runs: every permitted caller gets 200.
+        rest("POST", "/api/storage-scan-jobs", "/api/storage-scan-jobs", None, R(O), 200),
+        // The matrix's registry is external: an admin gets past the check to learn that (400).
+        rest(
+            "DELETE",
+            "/api/empty-repositories/{*repository}",
+            "/api/empty-repositories/matrix/none",
+            None,
+            R(A),
+            400,
+        ),
         rest("GET", "/api/repositories/{*path}", "/api/repositories/matrix/app/tags", None, R(V), 200),
         rest("DELETE", "/api/repositories/{*path}", "/api/repositories/matrix/none/tags/v1", None, R(O), 404),
         rest("GET", "/api/sync-jobs", "/api/sync-jobs", None, R(V), 200),
@@ -183,6 +195,9 @@ fn rows(fixture: &Fixture) -> Vec<Row> {
         // Server functions (session only: tokens get 401 here).
         rpc("repositories", json!({"non_empty_only": false}), R(V), 200),
         rpc("storage", json!({}), R(V), 200),
+        rpc("repository-storage", json!({"repository": "matrix/app"}), R(V), 200),
+        rpc("start-storage-scan", json!({}), R(O), 200),
+        rpc("remove-empty-repository", json!({"repository": "matrix/none"}), R(A), 400),
         rpc(
             "tags",
             json!({"repository": "matrix/app", "sort": "name", "descending": false, "offset": 0, "limit": 10}),

@@ -269,7 +269,7 @@ async fn browsing_and_deleting_run_through_their_server_functions() {
     let page: app::model::RepositoryPage = rpc(
         &app,
         "repositories",
-        &browse::ListRepositories { last: None, filter: Some("APP".into()), non_empty_only: false },
+        &browse::ListRepositories { last: None, filter: Some("APP".into()), non_empty_only: Some(false) },
     )
     .await
     .unwrap();

@@ -40,6 +40,27 @@ pub struct Config {
     #[arg(long, env = "EMBEDDED_REGISTRY_BIN")]
     pub embedded_registry_bin: Option<PathBuf>,
 
+    /// A registry container this server may operate through the Docker socket (DOCKER_HOST) to
+    /// collect its garbage: stopped for the sweep, which runs in a one-off container of its image
+    /// with its volumes, then started again. The full-stack compose names it `registry`.
+    #[arg(long, env = "REGISTRY_CONTAINER", value_parser = parse_container_name)]
+    pub registry_container: Option<String>,
+
+    /// The registry's config file inside REGISTRY_CONTAINER.
+    #[arg(long, env = "REGISTRY_CONTAINER_CONFIG", default_value = "/etc/docker/registry/config.yml", value_parser = parse_absolute_path)]
+    pub registry_container_config: String,
+
+    /// The config.yml of a registry on this host that this server may collect the garbage of,
+    /// with REGISTRY_BIN. The sweep runs only while that registry is read-only
+    /// (storage.maintenance.readonly.enabled: true) or not answering on its http.addr.
+    #[arg(long, env = "REGISTRY_CONFIG")]
+    pub registry_config: Option<PathBuf>,
+
+    /// The binary that runs `garbage-collect` for REGISTRY_CONFIG. Defaults to `docker-registry`
+    /// (Debian's name), else `registry`, found on PATH.
+    #[arg(long, env = "REGISTRY_BIN")]
+    pub registry_bin: Option<PathBuf>,
+
     /// host[:port] that users `docker push`/`docker pull` against. Defaults to the host:port of
     /// REGISTRY_API_URL.
     #[arg(long, env = "REGISTRY_PUSH_HOST", value_parser = parse_push_host)]
@@ -331,6 +352,28 @@ impl Expiry {
 impl Config {
     /// Rules that involve more than one setting; checked before anything starts.
     pub fn validate(&self) -> Result<(), String> {
+        let mut gc_targets = Vec::new();
+        if self.registry_mode == RegistryMode::Embedded {
+            gc_targets.push("REGISTRY_MODE=embedded".to_owned());
+        }
+        if let Some(name) = &self.registry_container {
+            gc_targets.push(format!("REGISTRY_CONTAINER={name}"));
+        }
+        if let Some(path) = &self.registry_config {
+            gc_targets.push(format!("REGISTRY_CONFIG={}", path.display()));
+        }
+        if gc_targets.len() > 1 {
+            return Err(format!(
+                "{} each name a registry whose garbage this server collects; set only one of them",
+                gc_targets.join(", ")
+            ));
+        }
+        if self.registry_bin.is_some() && self.registry_config.is_none() {
+            return Err(
+                "REGISTRY_BIN runs garbage-collect for the registry REGISTRY_CONFIG describes: set REGISTRY_CONFIG too, or drop REGISTRY_BIN"
+                    .to_owned(),
+            );
+        }
         if self.auth == AuthMode::None && !self.listen_addr.ip().is_loopback() {
             return Err(format!(
                 "AUTH=none is only allowed on a loopback LISTEN_ADDR (127.0.0.1 or [::1]), not {}: anyone who reaches the port would be admin. Keep AUTH on, or listen on 127.0.0.1",
@@ -429,6 +472,29 @@ fn host_port(url: &Url) -> String {
     match url.port() {
         Some(port) => format!("{host}:{port}"),
         None => host.to_owned(),
+    }
+}
+
+/// A Docker container name (or id): what `docker run --name` accepts.
+fn parse_container_name(value: &str) -> Result<String, String> {
+    let name = value.trim().trim_start_matches('/');
+    let valid = name.len() > 1
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if valid {
+        Ok(name.to_owned())
+    } else {
+        Err(format!(
+            "REGISTRY_CONTAINER must be a container name ([a-zA-Z0-9][a-zA-Z0-9_.-]+, e.g. `registry`), not {value:?}"
+        ))
+    }
+}
+
+fn parse_absolute_path(value: &str) -> Result<String, String> {
+    if value.starts_with('/') && !value.split('/').any(|part| part == "..") {
+        Ok(value.to_owned())
+    } else {
+        Err(format!("REGISTRY_CONTAINER_CONFIG must be an absolute path in the container, not {value:?}"))
     }
 }
 
@@ -741,6 +807,27 @@ mod tests {
         assert_eq!(config.local_push_concurrency, 2);
         assert_eq!(config.max_queued_jobs, 100);
         assert_eq!(config.max_streams_per_user, 8);
+    }
+
+    #[test]
+    fn at_most_one_gc_target_is_named() {
+        let config = parse(&["--registry-container", "registry"]).unwrap();
+        assert_eq!(config.registry_container.as_deref(), Some("registry"));
+        assert_eq!(config.registry_container_config, "/etc/docker/registry/config.yml");
+        assert!(config.validate().is_ok());
+        let config = parse(&["--registry-mode", "embedded", "--registry-container", "registry"]).unwrap();
+        let error = config.validate().unwrap_err();
+        assert!(error.contains("REGISTRY_MODE=embedded, REGISTRY_CONTAINER=registry"), "{error}");
+        let config = parse(&["--registry-container", "registry", "--registry-config", "/etc/r.yml"]).unwrap();
+        assert!(config.validate().unwrap_err().contains("set only one of them"));
+        let config = parse(&["--registry-bin", "/usr/bin/docker-registry"]).unwrap();
+        assert!(config.validate().unwrap_err().contains("set REGISTRY_CONFIG too"));
+        assert!(parse(&["--registry-container", "a b"]).unwrap_err().contains("REGISTRY_CONTAINER must be"));
+        assert!(
+            parse(&["--registry-container-config", "config.yml"])
+                .unwrap_err()
+                .contains("must be an absolute path")
+        );
     }
 
     #[test]

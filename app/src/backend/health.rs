@@ -32,6 +32,7 @@ pub async fn check(state: &AppState, lang: crate::ui::lang::Lang) -> Health {
             .unwrap_or_default(),
         registry_mode: state.config.registry_mode.as_str().to_owned(),
         gc_available,
+        gc_method: super::service::gc::method(state).as_str().to_owned(),
         gc_unavailable_reason: gc_unavailable_reason.map(|reason| reason.render(lang)),
     }
 }

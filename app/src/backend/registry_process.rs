@@ -186,11 +186,6 @@ impl EmbeddedRegistry {
             self.storage_dir().join("docker/registry/v2/blobs/sha256").join(&hex[..2]).join(hex).join("data");
         std::fs::metadata(path).ok().map(|m| m.len())
     }
-
-    /// Bytes of every blob file in storage: what garbage collection frees is the drop of this.
-    pub fn blob_bytes(&self) -> u64 {
-        dir_bytes(&self.storage_dir().join("docker/registry/v2/blobs"))
-    }
 }
 
 /// Sends the registry back to normal service when dropped, unless [`RestoreGuard::disarm`]ed
@@ -406,21 +401,11 @@ pub fn parse_gc_output(text: &str) -> GcReport {
     report
 }
 
-fn last_lines(text: &str, n: usize) -> String {
+/// The last `n` non-empty lines of a command's output, joined: what a failed `garbage-collect`
+/// said (also for the other GC targets, `backend/gc`).
+pub(crate) fn last_lines(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
     lines[lines.len().saturating_sub(n)..].join(" / ")
-}
-
-fn dir_bytes(dir: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries
-        .flatten()
-        .map(|entry| match entry.file_type() {
-            Ok(kind) if kind.is_dir() => dir_bytes(&entry.path()),
-            Ok(kind) if kind.is_file() => entry.metadata().map(|m| m.len()).unwrap_or_default(),
-            _ => 0,
-        })
-        .sum()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use super::auth::authenticator::{Auth, AuthSettings};
 use super::browse::TagIndex;
 use super::config::{Config, RegistryMode};
 use super::docker::DockerClient;
+use super::gc::{ContainerTarget, GcTarget, HostTarget};
 use super::jobs::{Deps, JobManager, JobsConfig, Store};
 use super::registry::{
     Credentials, DockerConfig, OutboundPolicy, RegistryClient, RegistryClientOptions, RegistryError,
@@ -120,6 +121,7 @@ impl AppState {
             },
         );
         let docker = Arc::new(DockerClient::new(config.docker_host.as_deref(), config.request_timeout_sec));
+        let gc_target = gc_target(&config, embedded.as_ref(), &docker)?;
         let db = Db::open(&config.data_dir)?;
         let store = Store::new(db.clone());
         let tag_index = TagIndex::new(db.clone(), &registry, tag_ttl);
@@ -130,7 +132,7 @@ impl AppState {
                 registry: registry.clone(),
                 sources,
                 docker: docker.clone(),
-                embedded: embedded.clone(),
+                gc_target,
                 local_push_concurrency: config.local_push_concurrency,
                 storage: storage.clone(),
                 gc: Default::default(),
@@ -167,4 +169,39 @@ impl AppState {
         crate::backend::service::gc::GcAfterRetention::install(&state);
         Ok(state)
     }
+}
+
+/// The registry whose garbage this server collects, if any: the one it runs, the container
+/// REGISTRY_CONTAINER names, or the host registry REGISTRY_CONFIG describes (`Config::validate`
+/// has made sure at most one is named).
+fn gc_target(
+    config: &Config,
+    embedded: Option<&EmbeddedRegistry>,
+    docker: &Arc<DockerClient>,
+) -> Result<Option<GcTarget>, StartupError> {
+    if let Some(registry) = embedded {
+        return Ok(Some(GcTarget::Embedded(registry.clone())));
+    }
+    if let Some(name) = &config.registry_container {
+        let target =
+            ContainerTarget::new(docker.clone(), name.clone(), config.registry_container_config.clone());
+        return Ok(Some(GcTarget::Container(target)));
+    }
+    if let Some(path) = &config.registry_config {
+        if !path.is_file() {
+            return Err(StartupError::Config(format!(
+                "REGISTRY_CONFIG must name the registry's config.yml, a readable file; {} is not",
+                path.display()
+            )));
+        }
+        let binary = config.registry_bin.clone().or_else(find_binary).ok_or_else(|| {
+            StartupError::Config(
+                "REGISTRY_CONFIG needs the registry binary to run garbage-collect: install Debian's docker-registry, \
+                 put `registry` on PATH, or set REGISTRY_BIN"
+                    .to_owned(),
+            )
+        })?;
+        return Ok(Some(GcTarget::HostBinary(HostTarget::new(binary, path.clone()))));
+    }
+    Ok(None)
 }

@@ -275,7 +275,7 @@ pub(super) fn text(key: Key) -> &'static str {
             "schedule `{}` is not a valid cron expression: {}; e.g. `0 3 * * *` for 03:00 UTC every day, `*/15 * * * *` every 15 minutes"
         }
         GcNotOperated => {
-            "this server does not run the registry (REGISTRY_MODE=external), so it cannot collect its garbage. On the registry's host run `registry garbage-collect /etc/docker/registry/config.yml` (`docker-registry` on Debian; add --delete-untagged to drop untagged manifests) while the registry is read-only (storage.maintenance.readonly.enabled: true) or stopped, so no push races the sweep; deleting needs storage.delete.enabled: true. Or let this server run the registry: REGISTRY_MODE=embedded"
+            "this server does not run the registry (REGISTRY_MODE=external), so it cannot collect its garbage. On the registry's host run `registry garbage-collect /etc/docker/registry/config.yml` (`docker-registry` on Debian; add --delete-untagged to drop untagged manifests) while the registry is read-only (storage.maintenance.readonly.enabled: true) or stopped, so no push races the sweep; deleting needs storage.delete.enabled: true. Or let this server operate it: REGISTRY_MODE=embedded (it runs the registry), REGISTRY_CONTAINER (a registry container, through the Docker socket) or REGISTRY_CONFIG (a registry on this host, by its config.yml)"
         }
         GcAlreadyRunning => "another garbage collection is running on this registry; wait for it to finish",
         GcDryRunCommand => "dry run: {} garbage-collect --dry-run{}",
@@ -292,7 +292,46 @@ pub(super) fn text(key: Key) -> &'static str {
         GcReadOnlyForWritable => "the registry was read-only for {} s; it takes pushes again",
         GcDeleted => "deleted",
         GcStillStored => "still in storage after the sweep",
+        StorageScanRepository => "{} tags, {} new ({} bytes)",
+        StorageScanEmpty => "no tags (an empty repository)",
+        StorageScanGone => "no longer in the registry",
+        StorageScanDone => "scanned {} repositories: {} ({} bytes) of unique data; {} empty repositories",
+        StorageScanCancelled => "scan cancelled: the previous figures are kept",
+        StorageRepositoryNotFound => "repository {} not found (the registry does not list it)",
+        EmptyRepositoryNoStorageAccess => {
+            "this server has no access to the registry's storage (REGISTRY_MODE=external), so it cannot remove empty repositories; they are hidden by default. On the registry's host, delete docker/registry/v2/repositories/<name> under its storage root, or let this server run the registry: REGISTRY_MODE=embedded"
+        }
+        EmptyRepositoryHasTags => {
+            "repository {} still has {} tags: only a repository with no tags can be removed; delete its tags first"
+        }
+        EmptyRepositoryUploading => {
+            "repository {} has an upload in progress: try again once the push has finished (it may not be empty then)"
+        }
+        EmptyRepositoryNested => "{} is not a repository directory (it holds no repository data)",
+        EmptyRepositoryRemoveFailed => "cannot remove the directory of repository {}: {}",
         GcFreed => "freed {} ({} bytes; the dry run predicted {} bytes); {} blobs and {} manifests deleted",
+        GcStoppedFor => "the registry container {} was stopped for {} s",
+        GcStoppedForRunning => "the registry container {} was stopped for {} s; it runs again",
+        GcSweptAsFound => "{}, so this server changed nothing about it; the sweep took {} s",
+        GcContainerNotFound => {
+            "there is no container {} (REGISTRY_CONTAINER) in the Docker daemon: check the name with `docker ps -a`, and that DOCKER_HOST is the daemon that runs the registry"
+        }
+        GcDockerFailed => "Docker: {}",
+        GcConfigUnreadable => "cannot read the registry's config {}: {}",
+        GcConfigNotFilesystem => {
+            "the registry's config {} uses the {} storage driver: this server collects garbage only on the filesystem driver, whose blobs it can measure"
+        }
+        GcCommandFailed => "garbage-collect failed (exit code {}): {}",
+        GcCommandNotRun => "cannot run {} garbage-collect: {}",
+        GcStopFailed => "could not stop the registry container {}, so nothing was swept: {}",
+        GcContainerStartFailed => {
+            "the registry container {} could not be started again: {}; start it with `docker start` and look at `docker logs`"
+        }
+        GcHostReadOnly => "the registry's config {} says storage.maintenance.readonly.enabled: true",
+        GcHostNotAnswering => "nothing answers on the registry's address ({})",
+        GcHostWritable => {
+            "refused: the registry described by {} takes pushes (it answers on {} and is not read-only), and a push during the sweep could lose the blobs it writes. This server does not run that registry, so it cannot make it read-only: set storage.maintenance.readonly.enabled: true in {} and restart the registry (or stop it), run the collection again, then undo it. A dry run works at any time"
+        }
         ServerStopping => "the server is stopping: try again once it is back",
         RetentionMatched => "{} repositories match `{}`",
         RetentionMatchedDryRun => "{} repositories match `{}`; dry run: nothing is deleted",
@@ -399,7 +438,7 @@ pub(super) fn text(key: Key) -> &'static str {
         ArchValueEmpty => "arch_value is empty: give the suffix for arch_mode custom (for example `x86`)",
         ArchValueInvalid => "arch_value {} may contain only letters, digits, `_`, `.` and `-`",
         GcExternal => {
-            "REGISTRY_MODE=external: the registry at {} is run elsewhere, so garbage collection runs on its host (`registry garbage-collect /etc/docker/registry/config.yml` while it is read-only or stopped)"
+            "REGISTRY_MODE=external: the registry at {} is run elsewhere, so garbage collection runs on its host (`registry garbage-collect /etc/docker/registry/config.yml` while it is read-only or stopped), unless this server is given REGISTRY_CONTAINER or REGISTRY_CONFIG"
         }
         PushTargetRefused => "{} → {}: {}",
         PrefixNoTags => "{} has no tags: there is nothing to rename",
@@ -440,6 +479,7 @@ pub(super) fn text(key: Key) -> &'static str {
         LabelDeleted => "deleted",
         LabelRemoved => "removed",
         LabelRegistryStorage => "registry storage",
+        LabelStorageUsage => "storage usage",
         LabelGcDryRun => "dry run: nothing deleted",
         LabelGcCollected => "garbage collected",
         LabelPolicy => "policy \"{}\"",
@@ -520,6 +560,15 @@ pub(super) fn text(key: Key) -> &'static str {
         DockerActRemove => "remove {}",
         DockerActPush => "push {}",
         DockerActPull => "pull {}",
+        DockerActInspectContainer => "inspect the container {}",
+        DockerActStopContainer => "stop the container {}",
+        DockerActStartContainer => "start the container {}",
+        DockerActReadFile => "read {} in the container",
+        DockerActStatFile => "look up {} in the container",
+        DockerActCreateGcContainer => "create the garbage collection container",
+        DockerActStartGcContainer => "start the garbage collection container",
+        DockerActWaitGcContainer => "wait for the garbage collection container",
+        DockerActReadGcOutput => "read the garbage collection container's output",
         OutSchemeNotFollowed => "only http and https URLs are followed, not {}:",
         OutNoHost => "the URL has no host",
         OutNotListedPort => {

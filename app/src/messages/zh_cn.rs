@@ -244,7 +244,7 @@ pub(super) fn text(key: Key) -> &'static str {
             "计划 `{}` 不是有效的 cron 表达式：{}；例如 `0 3 * * *` 表示每天 UTC 03:00，`*/15 * * * *` 表示每 15 分钟"
         }
         GcNotOperated => {
-            "本服务器并不运行该镜像仓库（REGISTRY_MODE=external），因此无法对其进行垃圾回收。请在镜像仓库所在主机上，在仓库只读（storage.maintenance.readonly.enabled: true）或停止期间运行 `registry garbage-collect /etc/docker/registry/config.yml`（Debian 上为 `docker-registry`；加 --delete-untagged 可删除无标签的清单），以免推送与清理同时进行；删除需要 storage.delete.enabled: true。也可以让本服务器运行镜像仓库：REGISTRY_MODE=embedded"
+            "本服务器并不运行该镜像仓库（REGISTRY_MODE=external），因此无法对其进行垃圾回收。请在镜像仓库所在主机上，在仓库只读（storage.maintenance.readonly.enabled: true）或停止期间运行 `registry garbage-collect /etc/docker/registry/config.yml`（Debian 上为 `docker-registry`；加 --delete-untagged 可删除无标签的清单），以免推送与清理同时进行；删除需要 storage.delete.enabled: true。也可以让本服务器操作它：REGISTRY_MODE=embedded（由本服务器运行镜像仓库）、REGISTRY_CONTAINER（通过 Docker 套接字操作镜像仓库容器）或 REGISTRY_CONFIG（本主机上的镜像仓库，按其 config.yml）"
         }
         GcAlreadyRunning => "该镜像仓库上已有一个垃圾回收正在运行；请等待其结束",
         GcDryRunCommand => "试运行：{} garbage-collect --dry-run{}",
@@ -259,7 +259,42 @@ pub(super) fn text(key: Key) -> &'static str {
         GcReadOnlyForWritable => "镜像仓库只读了 {} 秒；现已重新接受推送",
         GcDeleted => "已删除",
         GcStillStored => "清理后仍在存储中",
+        StorageScanRepository => "{} 个标签，新增 {}（{} 字节）",
+        StorageScanEmpty => "没有标签（空仓库）",
+        StorageScanGone => "已不在镜像仓库中",
+        StorageScanDone => "已扫描 {} 个仓库：共 {}（{} 字节）唯一数据；{} 个空仓库",
+        StorageScanCancelled => "扫描已取消：保留之前的用量数据",
+        StorageRepositoryNotFound => "仓库 {} 不存在（或尚未被扫描到且镜像仓库中没有它）",
+        EmptyRepositoryNoStorageAccess => {
+            "本服务器无法访问镜像仓库的存储（REGISTRY_MODE=external），因此无法移除空仓库；空仓库默认隐藏。请在镜像仓库所在主机上删除其存储中的 docker/registry/v2/repositories/<名称> 目录，或让本服务器运行镜像仓库：REGISTRY_MODE=embedded"
+        }
+        EmptyRepositoryHasTags => "仓库 {} 仍有 {} 个标签：只能移除没有标签的仓库；请先删除这些标签",
+        EmptyRepositoryUploading => "仓库 {} 有正在进行的上传：请在推送结束后再试（届时它可能已不再为空）",
+        EmptyRepositoryNested => "{} 不是一个仓库目录（其中没有仓库数据）",
+        EmptyRepositoryRemoveFailed => "无法移除仓库 {} 的目录：{}",
         GcFreed => "已释放 {}（{} 字节；试运行预计 {} 字节）；删除了 {} 个数据块和 {} 个清单",
+        GcStoppedFor => "镜像仓库容器 {} 停止了 {} 秒",
+        GcStoppedForRunning => "镜像仓库容器 {} 停止了 {} 秒；现已重新运行",
+        GcSweptAsFound => "{}，因此本服务器未对其做任何改动；清理用时 {} 秒",
+        GcContainerNotFound => {
+            "Docker 守护进程中没有容器 {}（REGISTRY_CONTAINER）：请用 `docker ps -a` 核对名称，并确认 DOCKER_HOST 指向运行该镜像仓库的守护进程"
+        }
+        GcDockerFailed => "Docker：{}",
+        GcConfigUnreadable => "无法读取镜像仓库的配置 {}：{}",
+        GcConfigNotFilesystem => {
+            "镜像仓库的配置 {} 使用 {} 存储驱动：本服务器只对 filesystem 驱动进行垃圾回收（只有它的数据块大小可以测量）"
+        }
+        GcCommandFailed => "garbage-collect 失败（退出码 {}）：{}",
+        GcCommandNotRun => "无法运行 {} garbage-collect：{}",
+        GcStopFailed => "无法停止镜像仓库容器 {}，因此没有进行清理：{}",
+        GcContainerStartFailed => {
+            "无法重新启动镜像仓库容器 {}：{}；请用 `docker start` 启动它，并查看 `docker logs`"
+        }
+        GcHostReadOnly => "镜像仓库的配置 {} 设置了 storage.maintenance.readonly.enabled: true",
+        GcHostNotAnswering => "镜像仓库的地址（{}）上没有应答",
+        GcHostWritable => {
+            "已拒绝：{} 所描述的镜像仓库正在接受推送（它在 {} 上应答且不是只读），清理期间的推送可能丢失其写入的数据块。本服务器并不运行该镜像仓库，无法将其设为只读：请在 {} 中设置 storage.maintenance.readonly.enabled: true 并重启镜像仓库（或停止它），再次运行垃圾回收，之后再恢复。试运行随时可用"
+        }
         ServerStopping => "服务器正在停止：请在其恢复后重试",
         RetentionMatched => "{} 个仓库匹配 `{}`",
         RetentionMatchedDryRun => "{} 个仓库匹配 `{}`；试运行：不会删除任何内容",
@@ -354,7 +389,7 @@ pub(super) fn text(key: Key) -> &'static str {
         ArchValueEmpty => "arch_value 为空：请为 arch_mode custom 给出后缀（例如 `x86`）",
         ArchValueInvalid => "arch_value {} 只能包含字母、数字、`_`、`.` 和 `-`",
         GcExternal => {
-            "REGISTRY_MODE=external：{} 处的镜像仓库在别处运行，因此垃圾回收需在其所在主机上进行（在仓库只读或停止期间运行 `registry garbage-collect /etc/docker/registry/config.yml`）"
+            "REGISTRY_MODE=external：{} 处的镜像仓库在别处运行，因此垃圾回收需在其所在主机上进行（在仓库只读或停止期间运行 `registry garbage-collect /etc/docker/registry/config.yml`），除非为本服务器设置了 REGISTRY_CONTAINER 或 REGISTRY_CONFIG"
         }
         PushTargetRefused => "{} → {}：{}",
         PrefixNoTags => "{} 没有标签：没有可重命名的内容",
@@ -395,6 +430,7 @@ pub(super) fn text(key: Key) -> &'static str {
         LabelDeleted => "已删除",
         LabelRemoved => "已移除",
         LabelRegistryStorage => "镜像仓库存储",
+        LabelStorageUsage => "存储用量",
         LabelGcDryRun => "试运行：不删除任何内容",
         LabelGcCollected => "已垃圾回收",
         LabelPolicy => "策略“{}”",
@@ -469,6 +505,15 @@ pub(super) fn text(key: Key) -> &'static str {
         DockerActRemove => "删除 {}",
         DockerActPush => "推送 {}",
         DockerActPull => "拉取 {}",
+        DockerActInspectContainer => "查看容器 {}",
+        DockerActStopContainer => "停止容器 {}",
+        DockerActStartContainer => "启动容器 {}",
+        DockerActReadFile => "读取容器内的 {}",
+        DockerActStatFile => "查看容器内的 {}",
+        DockerActCreateGcContainer => "创建垃圾回收容器",
+        DockerActStartGcContainer => "启动垃圾回收容器",
+        DockerActWaitGcContainer => "等待垃圾回收容器结束",
+        DockerActReadGcOutput => "读取垃圾回收容器的输出",
         OutSchemeNotFollowed => "只跟随 http 和 https URL，不跟随 {}:",
         OutNoHost => "该 URL 没有主机",
         OutNotListedPort => "{} 不在所列的端口上（已列出：{}）；如需允许，请将其加入 SOURCE_REGISTRIES",
@@ -569,5 +614,7 @@ pub(super) fn operation(operation: Operation) -> &'static str {
         ManageRetentionPolicies => "管理保留策略",
         StartRetention => "执行保留策略",
         StartGc => "进行垃圾回收",
+        StartStorageScan => "重新扫描存储用量",
+        RemoveEmptyRepository => "移除空仓库",
     }
 }

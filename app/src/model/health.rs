@@ -48,6 +48,9 @@ pub struct Health {
     pub registry_mode: String,
     /// Whether the manager can run garbage collection on the registry.
     pub gc_available: bool,
+    /// How it collects: `embedded` (the registry it runs), `container` (REGISTRY_CONTAINER,
+    /// through the Docker socket), `host` (REGISTRY_CONFIG with REGISTRY_BIN), or `none`.
+    pub gc_method: String,
     /// Why it cannot, and what to do instead.
     pub gc_unavailable_reason: Option<String>,
 }
@@ -61,6 +64,10 @@ pub struct UiConfig {
     pub read_only: bool,
     /// `MAX_CATALOG_RESULTS`: repositories per page.
     pub max_catalog_results: u32,
+    /// This server has the registry's storage (`REGISTRY_MODE=embedded`): empty repositories
+    /// can be removed (and the repository list shows them by default).
+    #[serde(default)]
+    pub can_remove_empty_repositories: bool,
 }
 
 /// What `GET /api/health` tells an anonymous caller: the original tool's four fields and

@@ -33,6 +33,8 @@ pub enum JobKind {
     Retention,
     /// Garbage collection of the registry's storage (a registry the manager operates).
     Gc,
+    /// Storage usage: read every repository's tags and what they refer to (`GET /api/storage`).
+    StorageScan,
 }
 
 impl JobKind {
@@ -268,6 +270,11 @@ pub struct GcRequest {
     pub delete_untagged: bool,
 }
 
+/// `POST /api/storage-scan-jobs`: scan the registry's storage usage again. Nothing to choose
+/// (yet): the scan reads every repository.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageScanRequest {}
+
 /// A job's typed request, as submitted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -281,6 +288,7 @@ pub enum JobRequest {
     Split(SplitRequest),
     Retention(RetentionRequest),
     Gc(GcRequest),
+    StorageScan(StorageScanRequest),
 }
 
 impl JobRequest {
@@ -295,6 +303,7 @@ impl JobRequest {
             Self::Split(_) => JobKind::Split,
             Self::Retention(_) => JobKind::Retention,
             Self::Gc(_) => JobKind::Gc,
+            Self::StorageScan(_) => JobKind::StorageScan,
         }
     }
 }

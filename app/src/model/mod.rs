@@ -26,7 +26,8 @@ pub use health::{Health, HealthView, PublicHealth, RegistryAuthMode, UiConfig};
 pub use jobs::{
     GC_ITEM_BLOB, GC_ITEM_MANIFEST, GcRequest, ItemStatus, Job, JobEvent, JobItem, JobKind, JobList,
     JobRequest, JobStatus, JobSummary, LogLevel, LogLine, Progress, RemotePrefixRequest, RenamePreview,
-    RenamePreviewRepository, RenamePreviewTag, RepositoryDeleteRequest, SyncEngine, SyncPreview, SyncRequest,
+    RenamePreviewRepository, RenamePreviewTag, RepositoryDeleteRequest, StorageScanRequest, SyncEngine,
+    SyncPreview, SyncRequest,
 };
 pub use local::{
     LocalDeletePreview, LocalDeletePreviewImage, LocalDeleteRequest, LocalImage, LocalImageList,
@@ -49,4 +50,4 @@ pub use registry::{
 pub use retention::{
     RetentionJobRequest, RetentionPolicy, RetentionPolicyList, RetentionPolicySpec, RetentionRequest,
 };
-pub use storage::{RepositoryUsage, StorageUsage};
+pub use storage::{EmptyRepositoryRemoved, RepositoryStorage, RepositoryUsage, StorageUsage, TagUsage};

@@ -25,6 +25,7 @@ impl JobKind {
             Self::Split => "split",
             Self::Retention => "retention",
             Self::Gc => "gc",
+            Self::StorageScan => "storage-scan",
         }
     }
 }
@@ -144,6 +145,7 @@ mod tests {
             (JobKind::Split, "split"),
             (JobKind::Retention, "retention"),
             (JobKind::Gc, "gc"),
+            (JobKind::StorageScan, "storage-scan"),
         ];
         for (kind, name) in kinds {
             assert_eq!(kind.original_name(), name);

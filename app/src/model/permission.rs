@@ -56,6 +56,9 @@ pub enum Operation {
     StartSplit,
     /// A retention dry run: a job that lists the tags a policy would delete, deleting nothing.
     PreviewRetention,
+    /// Scan the storage usage again (`POST /api/storage-scan-jobs`): it only reads, so
+    /// `READ_ONLY` allows it; audited as every job start is.
+    StartStorageScan,
     CancelJob,
     RetryJob,
     /// `scope=tag`: one tag; siblings on the same digest survive.
@@ -67,6 +70,9 @@ pub enum Operation {
     StartRepositoryDelete,
     /// Garbage collection of the registry's storage (`POST /api/gc-jobs`), dry run or real.
     StartGc,
+    /// Remove the directory of a repository with no tags left (`DELETE
+    /// /api/empty-repositories/{repository}`), where this server has the registry's storage.
+    RemoveEmptyRepository,
     ManageUsers,
     ManageAllTokens,
     ReadAudit,
@@ -102,11 +108,12 @@ impl Operation {
             | ManageOwnTokens
             | ChangePassword => Role::Viewer,
             StartSync | StartRemotePrefix | StartLocalPush | StartLocalDelete | StartMerge | StartSplit
-            | PreviewRetention | CancelJob | RetryJob | DeleteTag => Role::Operator,
+            | PreviewRetention | StartStorageScan | CancelJob | RetryJob | DeleteTag => Role::Operator,
             DeleteImage
             | DeleteRepository
             | StartRepositoryDelete
             | StartGc
+            | RemoveEmptyRepository
             | ManageUsers
             | ManageAllTokens
             | ReadAudit
@@ -152,7 +159,14 @@ impl Operation {
         self.is_change()
             && !matches!(
                 self,
-                ManageOwnTokens | ManageUsers | ManageAllTokens | Login | Logout | Setup | ChangePassword
+                ManageOwnTokens
+                    | ManageUsers
+                    | ManageAllTokens
+                    | Login
+                    | Logout
+                    | Setup
+                    | ChangePassword
+                    | StartStorageScan
             )
     }
 
@@ -191,6 +205,8 @@ impl Operation {
             DeleteRepository => "delete a repository",
             StartRepositoryDelete => "delete repositories",
             StartGc => "run garbage collection",
+            StartStorageScan => "scan the storage usage",
+            RemoveEmptyRepository => "remove an empty repository",
             ManageUsers => "manage users",
             ManageAllTokens => "manage other users' API tokens",
             ReadAudit => "read the audit log",
@@ -235,6 +251,8 @@ mod tests {
             (ManageRetentionPolicies, Some(Role::Admin)),
             (StartRetention, Some(Role::Admin)),
             (StartGc, Some(Role::Admin)),
+            (StartStorageScan, Some(Role::Operator)),
+            (RemoveEmptyRepository, Some(Role::Admin)),
             (Login, None),
         ];
         for (operation, role) in cases {
@@ -260,6 +278,10 @@ mod tests {
         assert!(Operation::StartSync.blocked_by_read_only());
         assert!(!Operation::ListTags.blocked_by_read_only());
         assert!(!Operation::ManageUsers.blocked_by_read_only());
+        // A scan only reads the registry: allowed under READ_ONLY, still audited.
+        assert!(!Operation::StartStorageScan.blocked_by_read_only());
+        assert!(Operation::StartStorageScan.is_change());
+        assert!(Operation::RemoveEmptyRepository.blocked_by_read_only());
         assert!(!Operation::Login.blocked_by_read_only());
     }
 }

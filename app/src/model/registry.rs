@@ -25,6 +25,10 @@ pub struct RepositoryPage {
     /// background; a reload shows the checked answer.
     #[serde(default)]
     pub refreshing: bool,
+    /// Empty repositories were left out (the UI's list, where they cannot be removed, hides them
+    /// unless asked). Only the server function sets it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub non_empty_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

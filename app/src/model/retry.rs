@@ -49,6 +49,8 @@ impl Job {
             JobRequest::Retention(r) => JobRequest::Retention(r.clone()),
             // A collection finds again what is left to collect.
             JobRequest::Gc(r) => JobRequest::Gc(*r),
+            // A scan reads everything again.
+            JobRequest::StorageScan(r) => JobRequest::StorageScan(*r),
         })
     }
 

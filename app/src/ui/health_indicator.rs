@@ -179,6 +179,7 @@ mod tests {
             checked_at_unix_ms: 0,
             registry_mode: "external".to_owned(),
             gc_available: false,
+            gc_method: "none".to_owned(),
             gc_unavailable_reason: None,
         }
     }

@@ -24,7 +24,8 @@ pub struct AppConfig {
     pub name: String,
     pub bin: PathBuf,
     pub site_root: PathBuf,
-    /// `REGISTRY_API_URL`
+    /// `REGISTRY_API_URL`; empty leaves it unset (an app in `REGISTRY_MODE=embedded` then talks
+    /// to the registry it runs itself).
     pub registry_url: String,
     /// `DOCKER_HOST`
     pub docker_host: String,
@@ -73,9 +74,11 @@ impl AppServer {
             async move {
                 let port = process::free_port()?;
                 let mut cmd = Command::new(&bin);
-                cmd.current_dir(&root)
-                    .env("REGISTRY_API_URL", &cfg.registry_url)
-                    .env("DOCKER_HOST", &cfg.docker_host)
+                cmd.current_dir(&root).env_remove("REGISTRY_API_URL");
+                if !cfg.registry_url.is_empty() {
+                    cmd.env("REGISTRY_API_URL", &cfg.registry_url);
+                }
+                cmd.env("DOCKER_HOST", &cfg.docker_host)
                     .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
                     .env("DATA_DIR", &data)
                     .env("LEPTOS_SITE_ROOT", &cfg.site_root)

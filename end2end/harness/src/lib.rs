@@ -14,6 +14,7 @@ pub mod hostile;
 pub mod process;
 pub mod proxy;
 pub mod registry;
+pub mod registry_image;
 pub mod scenarios;
 pub mod serve;
 pub mod token;

@@ -22,8 +22,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Start a Plain registry, a private dockerd and two app instances ("main" and
-    /// "dead_registry"), write the state file, then wait for SIGTERM/SIGINT (or EOF on stdin)
+    /// Start a Plain registry, a private dockerd and four app instances ("main",
+    /// "dead_registry", "fresh" and "embedded"), write the state file, then wait for SIGTERM/SIGINT (or EOF on stdin)
     /// and tear everything down.
     Env(EnvArgs),
 }
@@ -123,7 +123,8 @@ async fn env(args: EnvArgs) -> Result<()> {
         _ = term.recv() => { tracing::info!("SIGTERM during start-up"); return Ok(()); }
         _ = int.recv() => { tracing::info!("SIGINT during start-up"); return Ok(()); }
     };
-    let Started { registry, dockerd, main_app, dead_app, fresh_app } = started;
+    let Started { registry, dockerd, main_app, dead_app, fresh_app, embedded_app, embedded_registry_url } =
+        started;
     let setup_url = fresh_app.setup_url().context("the fresh app logged no setup link")?;
     let browse =
         rm_harness::scenarios::seed_browse(&registry).await.context("seeding the browse fixtures")?;
@@ -133,6 +134,8 @@ async fn env(args: EnvArgs) -> Result<()> {
         "app_url": main_app.url(),
         "dead_registry_app_url": dead_app.url(),
         "fresh_app_url": fresh_app.url(),
+        "embedded_app_url": embedded_app.url(),
+        "embedded_registry_url": embedded_registry_url,
         "setup_url": setup_url,
         "admin_username": rm_harness::app::ADMIN_USERNAME,
         "admin_password": rm_harness::app::ADMIN_PASSWORD,
@@ -168,12 +171,14 @@ async fn env(args: EnvArgs) -> Result<()> {
     let main_tail = || main_app.log_tail();
     let dead_tail = || dead_app.log_tail();
     let fresh_tail = || fresh_app.log_tail();
-    let watched: [(&str, u32, &dyn Fn() -> String); 5] = [
+    let embedded_tail = || embedded_app.log_tail();
+    let watched: [(&str, u32, &dyn Fn() -> String); 6] = [
         ("registry", registry.pid(), &registry_tail),
         ("dockerd", dockerd.pid(), &dockerd_tail),
         ("app main", main_app.pid(), &main_tail),
         ("app dead_registry", dead_app.pid(), &dead_tail),
         ("app fresh", fresh_app.pid(), &fresh_tail),
+        ("app embedded", embedded_app.pid(), &embedded_tail),
     ];
     let mut reported = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -200,6 +205,7 @@ async fn env(args: EnvArgs) -> Result<()> {
                 main_app.log_path(),
                 dead_app.log_path(),
                 fresh_app.log_path(),
+                embedded_app.log_path(),
                 &dockerd.root_dir().join("dockerd.log"),
             ],
             registry.root_dir(),
@@ -209,6 +215,8 @@ async fn env(args: EnvArgs) -> Result<()> {
     drop(main_app);
     drop(dead_app);
     drop(fresh_app);
+    // Stopped with SIGTERM, it stops the registry it runs before it exits.
+    drop(embedded_app);
     drop(dockerd);
     drop(registry);
     drop(stalled);
@@ -224,6 +232,10 @@ struct Started {
     dead_app: AppServer,
     /// Started with no account and no admin password: it logs a first-run setup link.
     fresh_app: AppServer,
+    /// `REGISTRY_MODE=embedded`: it runs its own registry (at `embedded_registry_url`), so
+    /// garbage collection can be driven from the UI.
+    embedded_app: AppServer,
+    embedded_registry_url: String,
 }
 
 async fn start_all(app_bin: &Path, site_root: &Path, stalled_host: &str) -> Result<Started> {
@@ -241,7 +253,16 @@ async fn start_all(app_bin: &Path, site_root: &Path, stalled_host: &str) -> Resu
     };
     let fresh =
         AppConfig { admin_password: None, ..cfg("fresh", registry.url(), dockerd.host().to_string()) };
-    let (main_app, dead_app, fresh_app) = tokio::try_join!(
+    let embedded_addr = format!("127.0.0.1:{}", free_port()?);
+    let embedded = AppConfig {
+        registry_url: String::new(),
+        extra_env: vec![
+            ("REGISTRY_MODE".to_owned(), "embedded".to_owned()),
+            ("EMBEDDED_REGISTRY_ADDR".to_owned(), embedded_addr.clone()),
+        ],
+        ..cfg("embedded", String::new(), dockerd.host().to_string())
+    };
+    let (main_app, dead_app, fresh_app, embedded_app) = tokio::try_join!(
         AppServer::start(cfg("main", registry.url(), dockerd.host().to_string())),
         AppServer::start(cfg(
             "dead_registry",
@@ -249,8 +270,10 @@ async fn start_all(app_bin: &Path, site_root: &Path, stalled_host: &str) -> Resu
             "unix:///tmp/rmh-nonexistent/docker.sock".into(),
         )),
         AppServer::start(fresh),
+        AppServer::start(embedded),
     )?;
-    Ok(Started { registry, dockerd, main_app, dead_app, fresh_app })
+    let embedded_registry_url = format!("http://{embedded_addr}");
+    Ok(Started { registry, dockerd, main_app, dead_app, fresh_app, embedded_app, embedded_registry_url })
 }
 
 fn copy_logs(dir: &Path, files: &[&Path], registry_dir: &Path) {

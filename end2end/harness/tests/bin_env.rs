@@ -132,7 +132,7 @@ async fn stand_in_env(http: &reqwest::Client, app_url: &Value) -> Value {
 
 async fn check_running_env(state: &Value, stand_in: bool) {
     let http = http();
-    for key in ["app_url", "dead_registry_app_url"] {
+    for key in ["app_url", "dead_registry_app_url", "embedded_app_url"] {
         let url = state[key].as_str().unwrap();
         assert!(url.starts_with("http://127.0.0.1:"), "{key}: {url}");
         let r = http.get(format!("{url}/api/health")).send().await.unwrap();
@@ -171,6 +171,18 @@ async fn check_running_env(state: &Value, stand_in: bool) {
             http.get(format!("{dead_registry}/v2/")).send().await.is_err(),
             "nothing may listen on the dead registry port"
         );
+        let embedded = stand_in_env(&http, &state["embedded_app_url"]).await;
+        assert_eq!(embedded["REGISTRY_MODE"], "embedded");
+        assert_eq!(
+            format!("http://{}", embedded["EMBEDDED_REGISTRY_ADDR"].as_str().unwrap()),
+            state["embedded_registry_url"].as_str().unwrap()
+        );
+        assert!(embedded.get("REGISTRY_API_URL").is_none_or(Value::is_null), "{embedded}");
+    } else {
+        // The real app runs its own registry there.
+        let embedded_registry = state["embedded_registry_url"].as_str().unwrap();
+        let v2 = http.get(format!("{embedded_registry}/v2/")).send().await.unwrap();
+        assert_eq!(v2.status(), 200, "the embedded app's registry");
     }
 }
 

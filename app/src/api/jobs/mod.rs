@@ -13,6 +13,7 @@ mod start_merge;
 mod start_remote_prefix;
 mod start_repository_delete;
 mod start_split;
+mod start_storage_scan;
 mod start_sync;
 
 pub use cancel_job::*;
@@ -27,4 +28,5 @@ pub use start_merge::*;
 pub use start_remote_prefix::*;
 pub use start_repository_delete::*;
 pub use start_split::*;
+pub use start_storage_scan::*;
 pub use start_sync::*;

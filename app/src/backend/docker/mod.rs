@@ -3,8 +3,10 @@
 //!
 //! `images` lists, inspects, tags and removes; `transfer` pushes and pulls as streams of typed
 //! per-layer progress events, which `progress` follows to their end; `local` turns the daemon's
-//! answers into the app's model.
+//! answers into the app's model; `containers` is what garbage collection of a registry that runs
+//! in a container needs.
 
+mod containers;
 mod images;
 pub mod local;
 mod progress;
@@ -17,6 +19,7 @@ use crate::backend::error_text::error_chain;
 use crate::model::{AppError, Message};
 use crate::naming::arch_alias;
 
+pub use containers::{ContainerInfo, OneOff, RunOutput};
 pub use images::{ImageInfo, ImageListEntry, Removed};
 pub use progress::{FollowError, Moved, follow};
 pub use transfer::{RegistryAuth, Transfer, TransferEvent};
@@ -51,10 +54,26 @@ pub enum DockerError {
 pub enum DockerAction {
     ListImages,
     Inspect(String),
-    Tag { source: String, target: String },
+    Tag {
+        source: String,
+        target: String,
+    },
     Remove(String),
     Push(String),
     Pull(String),
+    /// A container: inspect, stop or start it (its name).
+    InspectContainer(String),
+    StopContainer(String),
+    StartContainer(String),
+    /// A file in a container: read it, or ask for its size (its path).
+    ReadFile(String),
+    StatFile(String),
+    /// The one-off container garbage collection runs in: create, start, wait for it, read its
+    /// output.
+    CreateGcContainer,
+    StartGcContainer,
+    WaitGcContainer,
+    ReadGcOutput,
 }
 
 impl DockerAction {
@@ -68,6 +87,15 @@ impl DockerAction {
             Self::Remove(name) => msg!(DockerActRemove, name),
             Self::Push(reference) => msg!(DockerActPush, reference),
             Self::Pull(reference) => msg!(DockerActPull, reference),
+            Self::InspectContainer(name) => msg!(DockerActInspectContainer, name),
+            Self::StopContainer(name) => msg!(DockerActStopContainer, name),
+            Self::StartContainer(name) => msg!(DockerActStartContainer, name),
+            Self::ReadFile(path) => msg!(DockerActReadFile, path),
+            Self::StatFile(path) => msg!(DockerActStatFile, path),
+            Self::CreateGcContainer => msg!(DockerActCreateGcContainer),
+            Self::StartGcContainer => msg!(DockerActStartGcContainer),
+            Self::WaitGcContainer => msg!(DockerActWaitGcContainer),
+            Self::ReadGcOutput => msg!(DockerActReadGcOutput),
         }
     }
 }

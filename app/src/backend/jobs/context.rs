@@ -12,8 +12,8 @@ use super::outcome::ItemOutcome;
 use super::store::Store;
 use crate::backend::copy::CopyObserver;
 use crate::backend::docker::DockerClient;
+use crate::backend::gc::GcTarget;
 use crate::backend::registry::{RegistryClient, SourceRegistries};
-use crate::backend::registry_process::EmbeddedRegistry;
 use crate::backend::storage::StorageIndex;
 use crate::model::{ItemStatus, JobEvent, JobItem, JobSummary, LogLevel, Message};
 
@@ -28,9 +28,9 @@ pub struct Deps {
     pub sources: SourceRegistries,
     /// The Docker daemon (local push and delete, sync with `engine: docker`).
     pub docker: Arc<DockerClient>,
-    /// The registry this server runs (`REGISTRY_MODE=embedded`): the one garbage collection can
-    /// operate. `None` for an external registry.
-    pub embedded: Option<EmbeddedRegistry>,
+    /// The registry whose garbage this server can collect (embedded, a container, or a host
+    /// registry by its config; `backend/gc`). `None` when it can operate none.
+    pub gc_target: Option<GcTarget>,
     /// `LOCAL_PUSH_CONCURRENCY`: images a local push job works on at once.
     pub local_push_concurrency: usize,
     /// The storage usage model (bytes a retention run frees).

@@ -226,6 +226,14 @@ impl JobManager {
         Ok(jobs)
     }
 
+    /// One job's summary, live progress included.
+    pub fn summary(&self, id: &str) -> Result<JobSummary, AppError> {
+        if let Some(live) = self.inner.live.lock().expect("live jobs lock").get(id) {
+            return Ok(live.state.lock().expect("job state lock").summary.clone());
+        }
+        self.inner.store().summary(id).map_err(store_error)?.ok_or_else(|| not_found(id))
+    }
+
     /// One job with its items and log.
     pub fn job(&self, id: &str) -> Result<Job, AppError> {
         self.job_with_log_tail(id, None)

@@ -6,13 +6,13 @@
 use super::{Gate, check, jobs, record};
 use crate::backend::AppState;
 use crate::backend::auth::principal::Principal;
-use crate::backend::config::RegistryMode;
+use crate::backend::gc::GcMethod;
 use crate::backend::jobs::{StartGc, WeakJobManager};
 use crate::backend::store::Db;
 use crate::model::{AppError, GcRequest, JobRequest, JobSummary, Operation};
 
 /// Starts a garbage collection job (admin only, audited). A dry run only reports; a real run
-/// makes the registry read-only for the sweep (see `jobs/kinds/gc.rs`). Refused with `400` and
+/// keeps pushes out for the sweep: read-only, or stopped (see `jobs/kinds/gc.rs`). Refused with `400` and
 /// what to run instead when this server does not operate the registry.
 pub async fn start_gc(state: &AppState, who: &Principal, request: GcRequest) -> Result<JobSummary, AppError> {
     jobs::start(state, who, JobRequest::Gc(request), None).await
@@ -21,13 +21,18 @@ pub async fn start_gc(state: &AppState, who: &Principal, request: GcRequest) -> 
 /// Whether this server can collect the registry's garbage, and if not, why (for the status view
 /// and `/api/health`), to render in the reader's language.
 pub fn availability(state: &AppState) -> (bool, Option<crate::model::Message>) {
-    match (state.config.registry_mode, &state.embedded) {
-        (RegistryMode::Embedded, Some(_)) => (true, None),
-        _ => (
+    match method(state) {
+        GcMethod::None => (
             false,
             Some(crate::msg!(GcExternal, state.config.registry_api_url().as_str().trim_end_matches('/'))),
         ),
+        _ => (true, None),
     }
+}
+
+/// How this server collects the registry's garbage (`gc_method` in `/api/health`).
+pub fn method(state: &AppState) -> GcMethod {
+    state.jobs.deps().gc_target.as_ref().map_or(GcMethod::None, |target| target.method())
 }
 
 /// What a retention run with `gc_after` calls once it has deleted tags: a real (not dry-run)

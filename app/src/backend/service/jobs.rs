@@ -24,6 +24,7 @@ pub fn start_operation(kind: JobKind) -> Operation {
         JobKind::Split => Operation::StartSplit,
         JobKind::Retention => Operation::StartRetention,
         JobKind::Gc => Operation::StartGc,
+        JobKind::StorageScan => Operation::StartStorageScan,
     }
 }
 
@@ -57,6 +58,7 @@ fn request_target(request: &JobRequest) -> String {
             if r.dry_run { "dry run" } else { "sweep" },
             if r.delete_untagged { ", untagged manifests too" } else { "" }
         ),
+        JobRequest::StorageScan(_) => "storage usage".to_owned(),
     }
 }
 

@@ -145,3 +145,4 @@ impl Audited for Job {
         Some(&self.summary.id)
     }
 }
+impl Audited for crate::model::EmptyRepositoryRemoved {}

@@ -30,5 +30,6 @@ pub fn ui_config(state: &AppState, who: &Principal) -> Result<UiConfig, AppError
         registry_push_host: state.config.registry_push_host(),
         read_only: state.config.read_only,
         max_catalog_results: state.config.max_catalog_results,
+        can_remove_empty_repositories: super::storage::can_remove_empty(state),
     })
 }

@@ -29,8 +29,10 @@ pub fn namespace(name: &str) -> &str {
     name.split_once('/').map(|(ns, _)| ns).unwrap_or("")
 }
 
-/// Where the repositories page shows `filter`, from `last` on, optionally non-empty only.
-fn catalog_href(filter: &str, last: Option<&str>, non_empty: bool) -> String {
+/// Where the repositories page shows `filter`, from `last` on; non-empty only (`Some(true)`), all
+/// (`Some(false)`), or the server's default (`None`: empty repositories hidden where this server
+/// cannot remove them).
+fn catalog_href(filter: &str, last: Option<&str>, non_empty: Option<bool>) -> String {
     let mut params = Vec::new();
     if !filter.is_empty() {
         params.push(format!("q={}", format::query_value(filter)));
@@ -38,8 +40,8 @@ fn catalog_href(filter: &str, last: Option<&str>, non_empty: bool) -> String {
     if let Some(last) = last {
         params.push(format!("last={}", format::query_value(last)));
     }
-    if non_empty {
-        params.push("non_empty=1".to_owned());
+    if let Some(non_empty) = non_empty {
+        params.push(format!("non_empty={}", u8::from(non_empty)));
     }
     if params.is_empty() { "/".to_owned() } else { format!("/?{}", params.join("&")) }
 }
@@ -52,7 +54,11 @@ pub fn RepositoriesPage() -> impl IntoView {
     let query = use_query_map();
     let last = move || query.read().get("last").filter(|l| !l.is_empty());
     let filter = move || query.read().get("q").unwrap_or_default();
-    let non_empty = move || query.read().get("non_empty").is_some_and(|v| v == "1");
+    let non_empty = move || match query.read().get("non_empty").as_deref() {
+        Some("1") => Some(true),
+        Some("0") => Some(false),
+        _ => None,
+    };
     let page = Resource::new(
         move || (last(), filter(), non_empty()),
         |(last, filter, non_empty)| {
@@ -84,10 +90,10 @@ pub fn RepositoriesPage() -> impl IntoView {
                     <input type="search" aria-keyshortcuts="/" placeholder=s.repositories_filter_placeholder prop:value=filter on:input=on_filter />
                 </label>
                 <nav class="segmented" aria-label=s.repositories_scope_label>
-                    <a href=move || catalog_href(&filter(), None, false) aria-current=move || (!non_empty()).then_some("true")>
+                    <a href=move || catalog_href(&filter(), None, Some(false)) aria-current=move || (non_empty() == Some(false)).then_some("true")>
                         {s.repositories_all}
                     </a>
-                    <a href=move || catalog_href(&filter(), None, true) aria-current=move || non_empty().then_some("true")>
+                    <a href=move || catalog_href(&filter(), None, Some(true)) aria-current=move || (non_empty() == Some(true)).then_some("true")>
                         {s.repositories_non_empty}
                     </a>
                 </nav>
@@ -123,7 +129,10 @@ pub fn RepositoriesPage() -> impl IntoView {
                         page.await.map(|page| {
                             let next = page.next.as_deref().map(|next| catalog_href(&filter, Some(next), non_empty));
                             let first = last.is_some().then(|| catalog_href(&filter, None, non_empty));
-                            view! { <RepositoryGroups page selected selectable next first /> }
+                            // Hidden by the server's default, not by choice: say so, with the way back.
+                            let show_all = (non_empty.is_none() && page.non_empty_only)
+                                .then(|| catalog_href(&filter, None, Some(false)));
+                            view! { <RepositoryGroups page selected selectable next first show_all /> }
                         })
                     })}
                 </ErrorBoundary>
@@ -142,6 +151,8 @@ fn RepositoryGroups(
     next: Option<String>,
     /// Link to the first page, when not on it.
     first: Option<String>,
+    /// Link to the whole list, when empty repositories were hidden by default.
+    show_all: Option<String>,
 ) -> impl IntoView {
     let s = strings();
     let refreshing = page.refreshing;
@@ -186,6 +197,11 @@ fn RepositoryGroups(
         .collect_view();
     view! {
         {refreshing.then(|| view! { <p class="notice refreshing" role="status">{s.repositories_refreshing}</p> })}
+        {show_all.map(|href| view! {
+            <p class="muted" data-testid="empty-hidden">
+                {s.repositories_empty_hidden}" "<A href=href>{s.repositories_show_all}</A>
+            </p>
+        })}
         {empty.then(|| view! { <p class="empty-state">{s.repositories_empty}</p> })}
         {selection_bar}
         <div class="groups">{groups}</div>
@@ -239,10 +255,11 @@ mod tests {
 
     #[test]
     fn catalog_links_keep_filter_position_and_scope() {
-        assert_eq!(catalog_href("", None, false), "/");
-        assert_eq!(catalog_href("", None, true), "/?non_empty=1");
+        assert_eq!(catalog_href("", None, None), "/");
+        assert_eq!(catalog_href("", None, Some(true)), "/?non_empty=1");
+        assert_eq!(catalog_href("", None, Some(false)), "/?non_empty=0");
         assert_eq!(
-            catalog_href("web app", Some("x86/nginx"), true),
+            catalog_href("web app", Some("x86/nginx"), Some(true)),
             "/?q=web%20app&last=x86/nginx&non_empty=1"
         );
     }

@@ -3,9 +3,9 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use super::merge_dialog::lazy_merge_dialog;
 use super::tag::TagPage;
-use crate::api::registry::{DeleteRepository, DeleteTag, get_tag_detail, list_tags};
+use crate::api::registry::{DeleteRepository, DeleteTag, get_repository_storage, get_tag_detail, list_tags};
 use crate::api::status::get_ui_config;
-use crate::model::{DeleteScope, Operation, TagList, TagSort, TagSummary};
+use crate::model::{DeleteScope, Operation, RepositoryStorage, TagList, TagSort, TagSummary};
 use crate::naming::RepositoryPath;
 use crate::ui::components::{CopyButton, Dialog, ErrorList, LocalTime, reason};
 use crate::ui::format;
@@ -72,6 +72,11 @@ fn RepositoryView(name: String) -> impl IntoView {
             },
         )
     };
+    // The repository's storage figures (kept from the last scan: answered at once).
+    let figures = {
+        let name = name.clone();
+        Resource::new(move || state.version.get(), move |_| get_repository_storage(name.clone()))
+    };
     let session = use_session();
     let pending_delete = RwSignal::new(None::<String>);
     let deleting_repository = RwSignal::new(false);
@@ -130,9 +135,13 @@ fn RepositoryView(name: String) -> impl IntoView {
                                 let may_delete = session.can(Operation::DeleteTag).await;
                                 let list = tags.await?;
                                 let host = push_host();
-                                Ok::<_, crate::model::AppError>(
-                                    view! { <TagTable name list state pending_delete may_delete push_host=host /> },
-                                )
+                                // Figures that cannot be read leave the column empty, never the page.
+                                let figures = figures.await.ok();
+                                let only = only_bytes(figures.as_ref());
+                                Ok::<_, crate::model::AppError>(view! {
+                                    {figures.map(|figures| view! { <RepositoryFigures figures /> })}
+                                    <TagTable name list state pending_delete may_delete push_host=host only />
+                                })
                             })
                         }
                     }
@@ -155,6 +164,42 @@ fn RepositoryView(name: String) -> impl IntoView {
             }}
         </section>
     }
+}
+
+/// Each tag's "only this tag" bytes, when the figures are computed.
+fn only_bytes(figures: Option<&RepositoryStorage>) -> Option<std::collections::HashMap<String, u64>> {
+    let figures = figures.filter(|f| !f.computed_at.is_empty())?;
+    Some(figures.tags.iter().map(|t| (t.tag.clone(), t.only_bytes)).collect())
+}
+
+/// The repository's own storage figures: the bytes only it holds, those it shares, and how fresh.
+#[component]
+fn RepositoryFigures(figures: RepositoryStorage) -> impl IntoView {
+    let s = strings();
+    if figures.computed_at.is_empty() {
+        // No scan has finished yet: one runs, or the Storage page starts one.
+        let text = if figures.scan_job_id.is_some() { s.storage_scanning } else { s.repository_storage_none };
+        return view! {
+            <p class="muted" data-testid="repository-storage">
+                {text} " " <a href="/storage">{s.nav_storage}</a>
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <p class="storage-total" data-testid="repository-storage">
+            {fill(
+                s.repository_storage,
+                &[&format::bytes(figures.unique_bytes), &format::bytes(figures.shared_bytes)],
+            )}
+            " "
+            <span class="muted">{fill(s.storage_computed_at, &[&format::created(&figures.computed_at)])}</span>
+            {figures.error.map(|error| view! { " " <span class="reason">{error.to_string()}</span> })}
+            " "
+            <a href="/storage">{s.nav_storage}</a>
+        </p>
+    }
+    .into_any()
 }
 
 /// A column header that sorts the whole repository by `sort` (clicking again reverses).
@@ -195,6 +240,8 @@ fn TagTable(
     /// Whether the role may delete a tag (else no Delete buttons).
     may_delete: bool,
     push_host: String,
+    /// Bytes only each tag holds, when the storage figures are computed.
+    only: Option<std::collections::HashMap<String, u64>>,
 ) -> impl IntoView {
     let s = strings();
     let total = list.total;
@@ -204,10 +251,13 @@ fn TagTable(
     let rows = list
         .tags
         .into_iter()
-        .map(
-            |tag| view! { <TagRow repository=name.clone() tag pending_delete may_delete push_host=push_host.clone() /> },
-        )
+        .map(|tag| {
+            // A tag pushed since the scan has no figure yet: an empty cell.
+            let only = only.as_ref().map(|only| only.get(&tag.tag).copied());
+            view! { <TagRow repository=name.clone() tag pending_delete may_delete push_host=push_host.clone() only /> }
+        })
         .collect_view();
+    let only_column = only.is_some();
     view! {
         <p class="muted">{fill(s.tags_total, &[&total])}</p>
         {refreshing.then(|| view! { <p class="notice refreshing" role="status">{s.tags_refreshing}</p> })}
@@ -217,6 +267,7 @@ fn TagTable(
                     {sort_header(s.column_tag, TagSort::Name, state, false)}
                     <th>{s.column_digest}</th>
                     {sort_header(s.column_size, TagSort::Size, state, true)}
+                    {only_column.then(|| view! { <th class="num" title=s.column_only_tag_title>{s.column_only_tag}</th> })}
                     {sort_header(s.column_created, TagSort::Created, state, false)}
                     <th>{s.column_platforms}</th>
                     <th>{s.column_actions}</th>
@@ -247,6 +298,8 @@ fn TagRow(
     pending_delete: RwSignal<Option<String>>,
     may_delete: bool,
     push_host: String,
+    /// The "only this tag" cell: `None` without the column, `Some(None)` for a tag not scanned yet.
+    only: Option<Option<u64>>,
 ) -> impl IntoView {
     let s = strings();
     let pull = format!("docker pull {push_host}/{repository}:{}", tag.tag);
@@ -279,6 +332,7 @@ fn TagRow(
                 {(!digest.is_empty()).then(|| view! { <CopyButton text=digest.clone() label=s.copy_digest /> })}
             </td>
             <td class="num">{tag.size_bytes.map(format::bytes)} {per_platform}</td>
+            {only.map(|only| view! { <td class="num" data-column="only-tag">{only.map(format::bytes)}</td> })}
             <td>{tag.created_at.map(|at| view! { <LocalTime at /> })}</td>
             <td>
                 {tag.platforms.into_iter().map(|p| view! { <span class="badge badge-neutral">{p}</span> " " }).collect_view()}

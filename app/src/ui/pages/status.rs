@@ -59,7 +59,12 @@ fn HealthView(health: Health) -> impl IntoView {
     };
     let mode =
         if health.registry_mode == "embedded" { s.status_mode_embedded } else { s.status_mode_external };
-    let gc = if health.gc_available { s.status_gc_available } else { s.status_gc_unavailable };
+    let gc = match (health.gc_available, health.gc_method.as_str()) {
+        (false, _) => s.status_gc_unavailable,
+        (true, "container") => s.status_gc_container,
+        (true, "host") => s.status_gc_host,
+        (true, _) => s.status_gc_available,
+    };
     view! {
         <p class="muted checked-at">{s.status_checked_at} " " <LocalTime at=rfc3339_utc(health.checked_at_unix_ms as i64) style=TimeStyle::ClockMillis /></p>
         <div class="cards">

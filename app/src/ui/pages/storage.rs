@@ -1,17 +1,27 @@
 //! `/storage`: what the registry's tagged content takes, dedup-aware: the total, the top
 //! repositories as a bar chart (SVG drawn here: bars and labels need no chart library), and every
-//! repository in a table sortable by link (`?sort=`), so it works before hydration. Admins get
-//! "Reclaim space" below it (`storage_gc.rs`).
+//! repository in a table sortable by link (`?sort=`), so it works before hydration. The figures
+//! come from a `storage-scan` job: while one runs its progress is shown live, and "Rescan"
+//! starts one (operators). Empty repositories are listed, with "Remove" where this server has the
+//! registry's storage (admins). Admins get "Reclaim space" below it (`storage_gc.rs`).
+//!
+//! The server answers `get_storage` at once (kept figures, or `complete: false` and the scan's
+//! id), so rendering this page on the server never waits for a scan.
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::PageHeader;
+use super::jobs::job_href;
 use super::storage_gc::ReclaimSpace;
-use crate::api::registry::get_storage;
-use crate::model::{RepositoryUsage, StorageUsage};
-use crate::ui::components::ErrorList;
+use crate::api::jobs::start_storage_scan;
+use crate::api::registry::{RemoveEmptyRepository, get_storage};
+use crate::api::status::get_ui_config;
+use crate::model::{JobEvent, JobSummary, Operation, RepositoryUsage, StorageUsage};
+use crate::ui::components::{ErrorList, ProgressBar, reason};
 use crate::ui::format;
+use crate::ui::live::{Flow, watch_job_events};
+use crate::ui::session::{Allowed, use_session};
 use crate::ui::strings::{fill, strings};
 
 /// Repositories drawn in the chart.
@@ -64,15 +74,39 @@ pub fn StoragePage() -> impl IntoView {
     let s = strings();
     let query = use_query_map();
     let sort = Memo::new(move |_| Sort::parse(query.read().get("sort").as_deref()));
-    let usage = Resource::new(|| (), |_| get_storage());
+    // Bumped when a scan ends or an empty repository is removed: the figures are read again.
+    let version = RwSignal::new(0u32);
+    let usage = Resource::new(move || version.get(), |_| get_storage());
+    let rescan = Action::new(|(): &()| start_storage_scan());
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = rescan.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
     view! {
         <section class="page">
             <PageHeader title=s.storage_title intro=s.storage_intro />
-            <Transition fallback=move || view! { <p class="muted">{s.storage_scanning}</p> }>
+            <Allowed op=Operation::StartStorageScan>
+                <div class="toolbar">
+                    <button
+                        type="button"
+                        class="button secondary"
+                        data-testid="storage-rescan"
+                        disabled=move || rescan.pending().get()
+                        on:click=move |_| {
+                            rescan.dispatch(());
+                        }
+                    >
+                        {s.storage_rescan}
+                    </button>
+                    {move || rescan.value().get().and_then(Result::err).map(reason)}
+                </div>
+            </Allowed>
+            <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || {
                         let sort = sort.get();
-                        Suspend::new(async move { usage.await.map(|usage| view! { <StorageView usage sort /> }) })
+                        Suspend::new(async move { usage.await.map(|usage| view! { <StorageView usage sort version /> }) })
                     }}
                 </ErrorBoundary>
             </Transition>
@@ -81,9 +115,48 @@ pub fn StoragePage() -> impl IntoView {
     }
 }
 
+/// A running scan, followed live; when it ends the figures are read again (`version`).
 #[component]
-fn StorageView(usage: StorageUsage, sort: Sort) -> impl IntoView {
+fn ScanProgress(id: String, version: RwSignal<u32>) -> impl IntoView {
     let s = strings();
+    let summary = RwSignal::new(None::<JobSummary>);
+    watch_job_events(format!("/api/sync-jobs/{id}/events"), move |event| {
+        let latest = match event {
+            JobEvent::Snapshot { job } => job.summary,
+            JobEvent::Summary { summary: latest } => latest,
+            JobEvent::Item { .. } | JobEvent::Log { .. } => return Flow::Continue,
+        };
+        let finished = latest.status.is_finished();
+        summary.set(Some(latest));
+        if finished {
+            version.update(|v| *v += 1);
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    });
+    let progress = Signal::derive(move || summary.get().map(|s| s.progress).unwrap_or_default());
+    view! {
+        <div class="notice scan-progress" role="status" data-testid="storage-scan">
+            <p>{s.storage_scanning} " " <a href=job_href(&id)>{s.storage_scan_job}</a></p>
+            <ProgressBar progress label=s.storage_scanning />
+        </div>
+    }
+}
+
+#[component]
+fn StorageView(usage: StorageUsage, sort: Sort, version: RwSignal<u32>) -> impl IntoView {
+    let s = strings();
+    let scan = usage.scan_job_id.clone().map(|id| view! { <ScanProgress id version /> });
+    let empty_repositories = usage.empty_repositories.clone();
+    let empty_section = (!empty_repositories.is_empty())
+        .then(|| view! { <EmptyRepositories names=empty_repositories version /> });
+    if !usage.computed() {
+        // Nothing scanned yet: the scan under way, or why there is none.
+        let missing =
+            usage.scan_job_id.is_none().then(|| view! { <p class="empty-state">{s.storage_not_scanned}</p> });
+        return view! { {scan} {missing} }.into_any();
+    }
     let total = format::bytes(usage.total_unique_bytes);
     let errors = usage.errors.clone();
     let chart = (!usage.repositories.is_empty()).then(|| view! { <Chart rows=usage.repositories.clone() /> });
@@ -98,6 +171,7 @@ fn StorageView(usage: StorageUsage, sort: Sort) -> impl IntoView {
         }
     };
     view! {
+        {scan}
         <p class="storage-total" data-testid="storage-total">
             <strong>{fill(s.storage_total, &[&total])}</strong>
             " "
@@ -141,6 +215,68 @@ fn StorageView(usage: StorageUsage, sort: Sort) -> impl IntoView {
             }
             .into_any()
         }}
+        {empty_section}
+    }
+    .into_any()
+}
+
+/// Repositories with no tag left; "Remove" where this server has the registry's storage and the
+/// role may remove them.
+#[component]
+fn EmptyRepositories(names: Vec<String>, version: RwSignal<u32>) -> impl IntoView {
+    let s = strings();
+    let ui = Resource::new(|| (), |_| get_ui_config());
+    let session = use_session();
+    let remove = ServerAction::<RemoveEmptyRepository>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = remove.value().get() {
+            version.update(|v| *v += 1);
+        }
+    });
+    view! {
+        <section class="card" aria-label=s.storage_empty_title data-testid="empty-repositories">
+            <h2>{s.storage_empty_title}</h2>
+            <p class="muted">{s.storage_empty_intro}</p>
+            {move || remove.value().get().and_then(Result::err).map(reason)}
+            <Transition fallback=|| ()>
+                {move || {
+                    let names = names.clone();
+                    Suspend::new(async move {
+                        let may = session.can(Operation::RemoveEmptyRepository).await;
+                        let can = ui.await.map(|c| c.can_remove_empty_repositories).unwrap_or(false);
+                        let removable = may && can;
+                        view! {
+                            <ul class="empty-repositories">
+                                {names.into_iter().map(|name| {
+                                    let label = format!("{} {name}", s.storage_remove_empty);
+                                    let target = name.clone();
+                                    view! {
+                                        <li data-repository=name.clone()>
+                                            <code>{name.clone()}</code>
+                                            {removable.then(|| view! {
+                                                " "
+                                                <button
+                                                    type="button"
+                                                    class="button small danger"
+                                                    aria-label=label
+                                                    disabled=move || remove.pending().get()
+                                                    on:click=move |_| {
+                                                        remove.dispatch(RemoveEmptyRepository { repository: target.clone() });
+                                                    }
+                                                >
+                                                    {s.storage_remove_empty}
+                                                </button>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            {(!can).then(|| view! { <p class="muted">{s.storage_empty_not_removable}</p> })}
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
     }
 }
 

@@ -1,6 +1,6 @@
 //! "Reclaim space" on the Storage page (admins): a garbage collection dry run shows what would go
 //! and the bytes it frees; a confirmation in a modal dialog then starts the real job and opens it.
-//! For a registry this server does not run, the panel says what to run on the registry's host
+//! For a registry this server cannot operate, the panel says what to run on the registry's host
 //! and why, instead.
 
 use leptos::prelude::*;
@@ -36,7 +36,10 @@ fn GcPanel() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(health) if health.gc_available => view! { <GcActions /> }.into_any(),
+                        Ok(health) if health.gc_available => {
+                            let confirm_text = confirm_text(&health.gc_method);
+                            view! { <GcActions confirm_text /> }.into_any()
+                        }
                         Ok(_) => view! { <GcManual /> }.into_any(),
                         Err(error) => reason(error).into_any(),
                     }
@@ -61,9 +64,23 @@ fn GcManual() -> impl IntoView {
     }
 }
 
+/// What the confirmation says happens to the registry during the sweep, by how this server
+/// collects its garbage (`gc_method`).
+fn confirm_text(method: &str) -> &'static str {
+    let s = strings();
+    match method {
+        "container" => s.gc_confirm_text_container,
+        "host" => s.gc_confirm_text_host,
+        _ => s.gc_confirm_text,
+    }
+}
+
 /// The dry run, its result, and the confirmation.
 #[component]
-fn GcActions() -> impl IntoView {
+fn GcActions(
+    /// What happens to the registry during the sweep, in the confirmation.
+    confirm_text: &'static str,
+) -> impl IntoView {
     let s = strings();
     let delete_untagged = RwSignal::new(false);
     let dry_run = Action::new(move |untagged: &bool| {
@@ -72,9 +89,14 @@ fn GcActions() -> impl IntoView {
     });
     let preview = move || {
         dry_run.value().get().map(|started| match started {
-            Ok(job) => {
-                view! { <DryRun job delete_untagged=dry_run.input().get().unwrap_or_default() /> }.into_any()
+            Ok(job) => view! {
+                <DryRun
+                    job
+                    delete_untagged=dry_run.input().get().unwrap_or_default()
+                    confirm_text
+                />
             }
+            .into_any(),
             Err(error) => {
                 view! { <p class="reason" role="alert">{s.gc_failed} " " {error.to_string()}</p> }.into_any()
             }
@@ -103,7 +125,7 @@ fn GcActions() -> impl IntoView {
 
 /// A dry run job, followed live until it ends; then what it found and "Run garbage collection".
 #[component]
-fn DryRun(job: JobSummary, delete_untagged: bool) -> impl IntoView {
+fn DryRun(job: JobSummary, delete_untagged: bool, confirm_text: &'static str) -> impl IntoView {
     let s = strings();
     let id = job.id.clone();
     let summary = RwSignal::new(job);
@@ -168,7 +190,7 @@ fn DryRun(job: JobSummary, delete_untagged: bool) -> impl IntoView {
         <p><a href=href>{s.gc_dry_run_job}</a></p>
         <Show when=move || confirming.get()>
             <Dialog title=s.gc_confirm_title on_close=move || confirming.set(false)>
-                <p>{s.gc_confirm_text}</p>
+                <p>{confirm_text}</p>
                 {move || start.value().get().and_then(Result::err).map(reason)}
                 <ConfirmActions
                     label=s.gc_confirm

@@ -1,29 +1,29 @@
-//! Garbage collection (`gc`) of a registry the manager operates (`REGISTRY_MODE=embedded`).
+//! Garbage collection (`gc`) of a registry this server can operate: the [`GcTarget`] in
+//! `Deps.gc_target` (the embedded registry, a registry container, or a host registry described by
+//! its config; see `backend/gc`).
 //!
 //! Every run starts with `garbage-collect --dry-run`: its items are the blobs (and, with
-//! `delete_untagged`, the manifests) that would go, each with its size from the storage
-//! directory, and the job's `bytes_total` is what they add up to. A dry run stops there. A real
-//! run then restarts the registry read-only (distribution's `storage.maintenance.readonly`:
-//! pulls go on, pushes are refused, so no push races the sweep), sweeps, and restores normal
-//! service whatever happened; it reports how long the registry was read-only and the bytes
-//! actually freed (`bytes_done`: the blob files' total before minus after).
+//! `delete_untagged`, the manifests) that would go, each with its size from the registry's
+//! storage, and the job's `bytes_total` is what they add up to. A dry run stops there. A real
+//! run then keeps pushes out (the embedded registry restarts read-only, a container is stopped,
+//! a host registry must already be read-only or down), sweeps, and restores normal service
+//! whatever happened; it reports how long the registry was read-only or down and the bytes
+//! actually freed (`bytes_done`: the listed blobs' bytes before minus after).
 //!
 //! Cancel works until the sweep starts. The sweep and the restore run in a task of their own, so
 //! even a job the engine abandons after a cancel finishes them and never leaves the registry
-//! read-only.
+//! read-only or stopped.
 
-use std::time::Instant;
-
+use crate::backend::gc::{Fence, Preview};
 use crate::backend::jobs::context::{Deps, JobContext};
 use crate::backend::jobs::outcome::ItemOutcome;
 use crate::backend::jobs::plan::Plan;
-use crate::backend::registry_process::{EmbeddedRegistry, GcReport};
 use crate::format::bytes as format_bytes;
-use crate::model::{AppError, GC_ITEM_BLOB, GC_ITEM_MANIFEST, GcRequest, ItemStatus, JobItem, Message};
+use crate::model::{AppError, GC_ITEM_BLOB, GC_ITEM_MANIFEST, GcRequest, ItemStatus, JobItem};
 use crate::msg;
 
 pub fn plan(request: &GcRequest, deps: &Deps) -> Result<Plan, AppError> {
-    if deps.embedded.is_none() {
+    if deps.gc_target.is_none() {
         return Err(AppError::BadRequest(msg!(GcNotOperated)));
     }
     Ok(Plan {
@@ -38,24 +38,26 @@ pub fn plan(request: &GcRequest, deps: &Deps) -> Result<Plan, AppError> {
 }
 
 pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppError> {
-    let registry =
-        context.deps().embedded.clone().ok_or_else(|| AppError::BadRequest(msg!(GcNotOperated)))?;
-    let lock = registry.try_lock_gc().ok_or_else(|| AppError::BadRequest(msg!(GcAlreadyRunning)))?;
+    let target = context.deps().gc_target.clone().ok_or_else(|| AppError::BadRequest(msg!(GcNotOperated)))?;
+    let lock = target.try_lock().ok_or_else(|| AppError::BadRequest(msg!(GcAlreadyRunning)))?;
+    if !request.dry_run {
+        // A sweep that cannot keep pushes out is refused before anything runs.
+        target.check_sweep().await.map_err(AppError::BadRequest)?;
+    }
     context.info(msg!(
         GcDryRunCommand,
-        registry.binary().display().to_string(),
+        target.program(),
         if request.delete_untagged { " --delete-untagged" } else { "" }
     ));
-    let preview =
-        registry.garbage_collect(true, request.delete_untagged).await.map_err(AppError::Upstream)?;
-    let predicted = announce(context, &registry, &preview);
+    let preview = target.dry_run(request.delete_untagged).await.map_err(AppError::Upstream)?;
+    let predicted = announce(context, &preview);
     if request.dry_run {
         for index in 0..context.items().len() {
             context.finish_item(index, ItemOutcome::succeeded(msg!(GcWouldDelete), None));
         }
         return Ok(());
     }
-    if preview.blobs.is_empty() && preview.manifests.is_empty() {
+    if preview.report.blobs.is_empty() && preview.report.manifests.is_empty() {
         context.info(msg!(GcNothingToCollect));
         return Ok(());
     }
@@ -64,24 +66,34 @@ pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppErr
     }
     // From here on the work runs to its end in its own task: a sweep is never cut short, and the
     // registry always gets its normal service back.
-    let sweep = tokio::spawn(sweep(registry, request.delete_untagged, lock));
+    let blobs = preview.report.blobs.clone();
+    let delete_untagged = request.delete_untagged;
+    let sweep = tokio::spawn(async move {
+        let _lock = lock;
+        target.sweep(delete_untagged, blobs).await
+    });
     let outcome = sweep.await.map_err(|_| {
         tracing::error!("the garbage collection task panicked");
         AppError::Internal
     })?;
     if let Some(error) = &outcome.restore_error {
-        context.error(msg!(GcRestoreFailed, error.clone()));
+        context.error(error.clone());
     }
-    let seconds = format!("{:.1}", outcome.read_only_secs);
-    context.info(if outcome.restore_error.is_none() {
-        msg!(GcReadOnlyForWritable, seconds)
-    } else {
-        msg!(GcReadOnlyFor, seconds)
-    });
+    let seconds = format!("{:.1}", outcome.fenced_secs);
+    let restored = outcome.restore_error.is_none();
+    if let Some(fence) = &outcome.fence {
+        context.info(match (fence, restored) {
+            (Fence::ReadOnly, true) => msg!(GcReadOnlyForWritable, seconds),
+            (Fence::ReadOnly, false) => msg!(GcReadOnlyFor, seconds),
+            (Fence::Stopped { container }, true) => msg!(GcStoppedForRunning, container.as_str(), seconds),
+            (Fence::Stopped { container }, false) => msg!(GcStoppedFor, container.as_str(), seconds),
+            (Fence::AsFound(reason), _) => msg!(GcSweptAsFound, reason.clone(), seconds),
+        });
+    }
     match outcome.result {
         Ok(report) => {
             for (index, item) in context.items().into_iter().enumerate() {
-                let gone = !is_blob(&item) || outcome.registry.blob_size(&item.source).is_none();
+                let gone = !is_blob(&item) || !outcome.still_stored.contains(&item.source);
                 let result = if gone {
                     ItemOutcome::succeeded(msg!(GcDeleted), None)
                 } else {
@@ -110,12 +122,12 @@ pub async fn run(context: &JobContext, request: &GcRequest) -> Result<(), AppErr
 }
 
 /// Items for what the dry run found; their total bytes go to `bytes_total`. Returns that total.
-fn announce(context: &JobContext, registry: &EmbeddedRegistry, preview: &GcReport) -> u64 {
-    let mut total = 0;
-    let mut items = Vec::with_capacity(preview.blobs.len() + preview.manifests.len());
-    for digest in &preview.blobs {
-        let size = registry.blob_size(digest).unwrap_or_default();
-        total += size;
+fn announce(context: &JobContext, preview: &Preview) -> u64 {
+    let report = &preview.report;
+    let total = preview.bytes();
+    let mut items = Vec::with_capacity(report.blobs.len() + report.manifests.len());
+    for digest in &report.blobs {
+        let size = preview.sizes.get(digest).copied().flatten().unwrap_or_default();
         items.push(JobItem {
             source: digest.clone(),
             target: GC_ITEM_BLOB.to_owned(),
@@ -124,7 +136,7 @@ fn announce(context: &JobContext, registry: &EmbeddedRegistry, preview: &GcRepor
             digest: Some(digest.clone()),
         });
     }
-    for digest in &preview.manifests {
+    for digest in &report.manifests {
         items.push(JobItem {
             source: digest.clone(),
             target: GC_ITEM_MANIFEST.to_owned(),
@@ -137,9 +149,9 @@ fn announce(context: &JobContext, registry: &EmbeddedRegistry, preview: &GcRepor
     context.add_bytes(total, 0);
     context.info(msg!(
         GcFound,
-        preview.blobs_marked,
-        preview.blobs.len(),
-        preview.manifests.len(),
+        report.blobs_marked,
+        report.blobs.len(),
+        report.manifests.len(),
         format_bytes(total),
         total
     ));
@@ -148,36 +160,4 @@ fn announce(context: &JobContext, registry: &EmbeddedRegistry, preview: &GcRepor
 
 fn is_blob(item: &JobItem) -> bool {
     item.target == GC_ITEM_BLOB
-}
-
-/// What the sweep task hands back.
-struct SweepOutcome {
-    registry: EmbeddedRegistry,
-    result: Result<GcReport, Message>,
-    freed: u64,
-    read_only_secs: f64,
-    restore_error: Option<Message>,
-}
-
-/// Read-only, sweep, normal service again. The guard restores service if anything in between
-/// returns early or panics.
-async fn sweep(
-    registry: EmbeddedRegistry,
-    delete_untagged: bool,
-    _lock: tokio::sync::OwnedMutexGuard<()>,
-) -> SweepOutcome {
-    let before = registry.blob_bytes();
-    let guard = registry.restore_on_drop();
-    let started = Instant::now();
-    let result = match registry.restart(true).await {
-        Ok(()) => registry.garbage_collect(false, delete_untagged).await,
-        Err(error) => Err(msg!(GcReadOnlyRestartFailed, error)),
-    };
-    let restore_error = registry.restart(false).await.err();
-    let read_only_secs = started.elapsed().as_secs_f64();
-    if restore_error.is_none() {
-        guard.disarm();
-    }
-    let freed = before.saturating_sub(registry.blob_bytes());
-    SweepOutcome { registry, result, freed, read_only_secs, restore_error }
 }

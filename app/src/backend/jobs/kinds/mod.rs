@@ -13,6 +13,7 @@ mod remote_prefix;
 mod repository_delete;
 mod retention;
 mod split;
+mod storage_scan;
 mod sync;
 
 use super::context::{Deps, JobContext};
@@ -37,6 +38,7 @@ pub fn plan(request: &JobRequest, deps: &Deps) -> Result<Plan, AppError> {
         JobRequest::Split(r) => split::plan(r, deps),
         JobRequest::Retention(r) => retention::plan(r, deps),
         JobRequest::Gc(r) => gc::plan(r, deps),
+        JobRequest::StorageScan(r) => storage_scan::plan(r, deps),
     }
 }
 
@@ -52,5 +54,6 @@ pub async fn run(context: &JobContext, request: &JobRequest) -> Result<(), AppEr
         JobRequest::Split(r) => split::run(context, r).await,
         JobRequest::Retention(r) => retention::run(context, r).await,
         JobRequest::Gc(r) => gc::run(context, r).await,
+        JobRequest::StorageScan(r) => storage_scan::run(context, r).await,
     }
 }

@@ -47,6 +47,7 @@ pub fn kind_label(kind: JobKind) -> &'static str {
         JobKind::Split => s.kind_split,
         JobKind::Retention => s.kind_retention,
         JobKind::Gc => s.kind_gc,
+        JobKind::StorageScan => s.kind_storage_scan,
     }
 }
 

@@ -1,0 +1,174 @@
+//! A registry on this host that this server does not run, described by its config
+//! (`REGISTRY_CONFIG`) and collected with its binary (`REGISTRY_BIN`, else `docker-registry` or
+//! `registry` on PATH). Its storage is read directly (the config's filesystem root).
+//!
+//! This server cannot make that registry read-only, and a push racing the sweep can lose a blob
+//! the push just wrote. So a sweep runs only while the registry cannot take a push: its config
+//! says `storage.maintenance.readonly.enabled: true` (and it was restarted with it), or nothing
+//! answers on its `http.addr`. Otherwise the job is refused, saying what to do. Both are
+//! checked before the dry run and again right before the sweep.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::process::Command;
+use tokio::sync::Mutex;
+
+use super::config::{ConfigError, RegistryConfig};
+use super::{Fence, GcReport, Preview, SweepOutcome, last_lines, measure, new_lock, parse_gc_output};
+use crate::model::Message;
+use crate::msg;
+
+/// How long the "does it answer" probe waits for a connection.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The host registry. Cheap to clone.
+#[derive(Clone)]
+pub struct HostTarget {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    binary: PathBuf,
+    config_path: PathBuf,
+    lock: Arc<Mutex<()>>,
+}
+
+impl HostTarget {
+    pub fn new(binary: PathBuf, config_path: PathBuf) -> Self {
+        Self { inner: Arc::new(Inner { binary, config_path, lock: new_lock() }) }
+    }
+
+    pub fn binary(&self) -> &Path {
+        &self.inner.binary
+    }
+
+    pub fn config_path(&self) -> &Path {
+        &self.inner.config_path
+    }
+
+    pub(super) fn lock(&self) -> Arc<Mutex<()>> {
+        self.inner.lock.clone()
+    }
+
+    fn config(&self) -> Result<RegistryConfig, Message> {
+        let path = self.inner.config_path.display().to_string();
+        let text = std::fs::read_to_string(&self.inner.config_path)
+            .map_err(|e| msg!(GcConfigUnreadable, path.as_str(), e.to_string()))?;
+        RegistryConfig::parse(&text, &[]).map_err(|e| match e {
+            ConfigError::NotFilesystem(driver) => msg!(GcConfigNotFilesystem, path.as_str(), driver),
+            other => msg!(GcConfigUnreadable, path.as_str(), other.to_string()),
+        })
+    }
+
+    /// Why no push can race a sweep now, or the refusal saying what to do.
+    pub(super) async fn fence(&self) -> Result<Fence, Message> {
+        let config = self.config()?;
+        let path = self.inner.config_path.display().to_string();
+        if config.read_only {
+            return Ok(Fence::AsFound(msg!(GcHostReadOnly, path)));
+        }
+        let answering = match config.probe_addr() {
+            Some(addr) => answers(&addr).await.then_some(addr),
+            // A unix socket, or no address at all: probe the socket path if there is one.
+            None => match (&config.http_addr, config.unix_socket) {
+                (Some(socket), true) => {
+                    tokio::net::UnixStream::connect(socket).await.is_ok().then(|| socket.clone())
+                }
+                _ => None,
+            },
+        };
+        match answering {
+            Some(addr) => Err(msg!(GcHostWritable, path.as_str(), addr, path.as_str())),
+            None => Ok(Fence::AsFound(msg!(GcHostNotAnswering, config.http_addr.unwrap_or_default()))),
+        }
+    }
+
+    /// Runs `garbage-collect` with the registry's binary. The manager's own `REGISTRY_*`
+    /// settings are not passed on: distribution would read them as overrides of the config.
+    async fn collect(&self, dry_run: bool, delete_untagged: bool) -> Result<GcReport, Message> {
+        let mut command = Command::new(&self.inner.binary);
+        command.arg("garbage-collect");
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        if delete_untagged {
+            command.arg("--delete-untagged");
+        }
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("REGISTRY_") {
+                command.env_remove(key);
+            }
+        }
+        command.arg(&self.inner.config_path).stdin(Stdio::null()).kill_on_drop(true);
+        let binary = self.inner.binary.display().to_string();
+        let output = command.output().await.map_err(|e| msg!(GcCommandNotRun, binary, e.to_string()))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            let said = last_lines(&format!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr)), 5);
+            return Err(msg!(GcCommandFailed, output.status.code().map(i64::from).unwrap_or(-1), said));
+        }
+        Ok(parse_gc_output(&stdout))
+    }
+
+    fn sizes(config: &RegistryConfig, blobs: &[String]) -> Vec<(String, Option<u64>)> {
+        blobs
+            .iter()
+            .map(|digest| {
+                let size = config.blob_path(digest).and_then(|p| std::fs::metadata(p).ok()).map(|m| m.len());
+                (digest.clone(), size)
+            })
+            .collect()
+    }
+
+    pub(super) async fn dry_run(&self, delete_untagged: bool) -> Result<Preview, Message> {
+        let config = self.config()?;
+        if !Path::new(&config.repositories_path()).is_dir() {
+            return Ok(Preview::default());
+        }
+        let report = self.collect(true, delete_untagged).await?;
+        let sizes = Self::sizes(&config, &report.blobs).into_iter().collect();
+        Ok(Preview { report, sizes })
+    }
+
+    pub(super) async fn sweep(&self, delete_untagged: bool, blobs: Vec<String>) -> SweepOutcome {
+        let not_swept = |error| SweepOutcome {
+            result: Err(error),
+            fence: None,
+            fenced_secs: 0.0,
+            restore_error: None,
+            freed: 0,
+            still_stored: Vec::new(),
+        };
+        let config = match self.config() {
+            Ok(config) => config,
+            Err(error) => return not_swept(error),
+        };
+        // Asked again right before the sweep: the registry may have come back since the job began.
+        let fence = match self.fence().await {
+            Ok(fence) => fence,
+            Err(refusal) => return not_swept(refusal),
+        };
+        let (before, _) = measure(Self::sizes(&config, &blobs));
+        let started = Instant::now();
+        let result = self.collect(false, delete_untagged).await;
+        let fenced_secs = started.elapsed().as_secs_f64();
+        let (after, still_stored) = measure(Self::sizes(&config, &blobs));
+        SweepOutcome {
+            result,
+            fence: Some(fence),
+            fenced_secs,
+            restore_error: None,
+            freed: before.saturating_sub(after),
+            still_stored,
+        }
+    }
+}
+
+/// Whether something accepts a TCP connection at `addr` (a plain connect to the operator's
+/// registry on this host, as the embedded supervisor does: it only asks whether the port is open).
+async fn answers(addr: &str) -> bool {
+    matches!(tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect(addr)).await, Ok(Ok(_)))
+}
