@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot};
 
+use crate::model::Message;
+
 /// How long a (re)started registry may take to accept connections.
 const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// First and longest wait before restarting a registry that died.
@@ -48,7 +50,7 @@ enum Control {
     /// accepts connections again.
     Restart {
         read_only: bool,
-        reply: Option<oneshot::Sender<Result<(), String>>>,
+        reply: Option<oneshot::Sender<Result<(), Message>>>,
     },
     Stop {
         reply: oneshot::Sender<()>,
@@ -87,7 +89,7 @@ impl EmbeddedRegistry {
         })?;
         let (control, commands) = mpsc::unbounded_channel();
         let inner = Arc::new(Inner { binary, dir, addr, control, gc_lock: Arc::default() });
-        write_config(&inner, false)?;
+        write_config(&inner, false).map_err(|e| e.to_string())?;
         tokio::spawn(supervise(inner.clone(), commands));
         Ok(Self { inner })
     }
@@ -111,18 +113,18 @@ impl EmbeddedRegistry {
     }
 
     /// Waits until the registry accepts connections (or `READY_TIMEOUT` passes).
-    pub async fn wait_ready(&self) -> Result<(), String> {
+    pub async fn wait_ready(&self) -> Result<(), Message> {
         wait_listening(self.inner.addr, READY_TIMEOUT).await
     }
 
     /// Restarts the registry in read-only (`true`) or normal service and waits until it answers.
-    pub async fn restart(&self, read_only: bool) -> Result<(), String> {
+    pub async fn restart(&self, read_only: bool) -> Result<(), Message> {
         let (reply, answer) = oneshot::channel();
         self.inner
             .control
             .send(Control::Restart { read_only, reply: Some(reply) })
-            .map_err(|_| "the embedded registry's supervisor has stopped".to_owned())?;
-        answer.await.map_err(|_| "the embedded registry's supervisor has stopped".to_owned())?
+            .map_err(|_| crate::msg!(EmbeddedSupervisorStopped))?;
+        answer.await.map_err(|_| crate::msg!(EmbeddedSupervisorStopped))?
     }
 
     /// Stops the registry and its supervisor (server shutdown). Idempotent.
@@ -231,20 +233,20 @@ fn config_text(storage: &Path, addr: SocketAddr, read_only: bool) -> String {
     )
 }
 
-fn write_config(inner: &Inner, read_only: bool) -> Result<(), String> {
+fn write_config(inner: &Inner, read_only: bool) -> Result<(), Message> {
     let path = config_path(&inner.dir);
     std::fs::write(&path, config_text(&inner.dir.join("storage"), inner.addr, read_only))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(|e| crate::msg!(EmbeddedCannotWrite, &path.display(), &e))
 }
 
-fn spawn(inner: &Inner) -> Result<Child, String> {
+fn spawn(inner: &Inner) -> Result<Child, Message> {
     let log_path = inner.dir.join("registry.log");
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&log_path)
-        .map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
-    let log_err = log.try_clone().map_err(|e| format!("cannot open {}: {e}", log_path.display()))?;
+        .map_err(|e| crate::msg!(EmbeddedCannotOpen, &log_path.display(), &e))?;
+    let log_err = log.try_clone().map_err(|e| crate::msg!(EmbeddedCannotOpen, &log_path.display(), &e))?;
     let mut command = Command::new(&inner.binary);
     command
         .arg("serve")
@@ -268,19 +270,19 @@ fn spawn(inner: &Inner) -> Result<Child, String> {
             Ok(())
         });
     }
-    command.spawn().map_err(|e| format!("cannot start {}: {e}", inner.binary.display()))
+    command.spawn().map_err(|e| crate::msg!(EmbeddedCannotStart, &inner.binary.display(), &e))
 }
 
 /// Polls until `addr` accepts a TCP connection. A plain connect to our own loopback child, not
 /// an HTTP request through the outbound policy: it only asks whether the port is open.
-async fn wait_listening(addr: SocketAddr, timeout: Duration) -> Result<(), String> {
+async fn wait_listening(addr: SocketAddr, timeout: Duration) -> Result<(), Message> {
     let deadline = Instant::now() + timeout;
     loop {
         if tokio::net::TcpStream::connect(addr).await.is_ok() {
             return Ok(());
         }
         if Instant::now() >= deadline {
-            return Err(format!("the embedded registry did not answer on {addr} within {timeout:?}"));
+            return Err(crate::msg!(EmbeddedNoAnswer, &addr, &format!("{timeout:?}")));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -303,7 +305,7 @@ async fn stop_child(child: &mut Child) {
 async fn supervise(inner: Arc<Inner>, mut commands: mpsc::UnboundedReceiver<Control>) {
     let mut read_only = false;
     let mut backoff = BACKOFF_FIRST;
-    let mut pending_reply: Option<oneshot::Sender<Result<(), String>>> = None;
+    let mut pending_reply: Option<oneshot::Sender<Result<(), Message>>> = None;
     loop {
         let started = Instant::now();
         let spawned = write_config(&inner, read_only).and_then(|()| spawn(&inner));

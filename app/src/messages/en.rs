@@ -619,5 +619,12 @@ pub(super) fn text(key: Key) -> &'static str {
         UsernameTaken => "user \"{}\" already exists",
         GcCannotRun => "cannot run {} garbage-collect: {}",
         GcFailed => "garbage-collect failed ({}): {}",
+        ManifestNotUnderstood => "the manifest is not JSON this tool understands: {}",
+        IndexCannotWrite => "cannot write the index: {}",
+        EmbeddedSupervisorStopped => "the embedded registry's supervisor has stopped",
+        EmbeddedCannotWrite => "cannot write {}: {}",
+        EmbeddedCannotOpen => "cannot open {}: {}",
+        EmbeddedCannotStart => "cannot start {}: {}",
+        EmbeddedNoAnswer => "the embedded registry did not answer on {} within {}",
     }
 }

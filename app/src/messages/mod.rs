@@ -680,6 +680,15 @@ keys! {
     UsernameTaken,
     GcCannotRun,
     GcFailed,
+    // Manifests this tool cannot read or write.
+    ManifestNotUnderstood,
+    IndexCannotWrite,
+    // The embedded registry's supervisor (restarts around a garbage collection).
+    EmbeddedSupervisorStopped,
+    EmbeddedCannotWrite,
+    EmbeddedCannotOpen,
+    EmbeddedCannotStart,
+    EmbeddedNoAnswer,
 }
 
 impl Key {

@@ -562,6 +562,13 @@ pub(super) fn text(key: Key) -> &'static str {
         UsernameTaken => "用户“{}”已存在",
         GcCannotRun => "无法运行 {} garbage-collect：{}",
         GcFailed => "garbage-collect 失败（{}）：{}",
+        ManifestNotUnderstood => "该清单不是本工具能理解的 JSON：{}",
+        IndexCannotWrite => "无法写出索引：{}",
+        EmbeddedSupervisorStopped => "内置镜像仓库的监管进程已停止",
+        EmbeddedCannotWrite => "无法写入 {}：{}",
+        EmbeddedCannotOpen => "无法打开 {}：{}",
+        EmbeddedCannotStart => "无法启动 {}：{}",
+        EmbeddedNoAnswer => "内置镜像仓库没有在 {} 上应答（等待了 {}）",
     }
 }
 

@@ -99,7 +99,7 @@ async fn image_detail(
                 Err(error) => (None, Some(error.message())),
             }
         }
-        _ => (None, manifest.parse_error.clone().map(crate::model::Message::Text)),
+        _ => (None, manifest.parse_error.clone()),
     };
     ImageDetail {
         digest: manifest.digest.clone(),

@@ -217,9 +217,7 @@ pub(super) async fn describe(
             ..Described::default()
         },
         ManifestKind::Index => describe_index(registry, repository, manifest).await,
-        ManifestKind::Unknown => {
-            Described { error: manifest.parse_error.clone().map(Message::Text), ..Described::default() }
-        }
+        ManifestKind::Unknown => Described { error: manifest.parse_error.clone(), ..Described::default() },
     }
 }
 

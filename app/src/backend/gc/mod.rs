@@ -143,7 +143,7 @@ impl GcTarget {
     pub async fn dry_run(&self, delete_untagged: bool) -> Result<Preview, Message> {
         match self {
             Self::Embedded(registry) => {
-                let report = registry.garbage_collect(true, delete_untagged).await.map_err(Message::from)?;
+                let report = registry.garbage_collect(true, delete_untagged).await?;
                 let sizes = report.blobs.iter().map(|d| (d.clone(), registry.blob_size(d))).collect();
                 Ok(Preview { report, sizes })
             }
@@ -190,7 +190,7 @@ async fn sweep_embedded(
     let guard = registry.restore_on_drop();
     let started = Instant::now();
     let result = match registry.restart(true).await {
-        Ok(()) => registry.garbage_collect(false, delete_untagged).await.map_err(Message::from),
+        Ok(()) => registry.garbage_collect(false, delete_untagged).await,
         Err(error) => Err(msg!(GcReadOnlyRestartFailed, error)),
     };
     let restore_error = registry.restart(false).await.err();

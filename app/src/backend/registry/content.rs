@@ -176,7 +176,7 @@ pub struct Manifest {
     pub annotations: BTreeMap<String, String>,
     pub artifact_type: Option<String>,
     /// Why the body could not be read, if it could not (the manifest is then `Unknown`).
-    pub parse_error: Option<String>,
+    pub parse_error: Option<crate::model::Message>,
 }
 
 impl Manifest {
@@ -184,7 +184,7 @@ impl Manifest {
     pub fn parse(digest: String, content_type: Option<&str>, raw: Bytes) -> Self {
         let (wire, parse_error) = match serde_json::from_slice::<Wire>(&raw) {
             Ok(wire) => (wire, None),
-            Err(e) => (Wire::default(), Some(format!("the manifest is not JSON this tool understands: {e}"))),
+            Err(e) => (Wire::default(), Some(crate::msg!(ManifestNotUnderstood, &e))),
         };
         // The registry's Content-Type is authoritative; a generic one falls back to the body's
         // `mediaType`, then to the shape (OCI manifests may omit `mediaType`).
@@ -283,7 +283,7 @@ pub fn index_over(children: &[(&Manifest, &Platform)]) -> Result<(MediaType, Byt
         "mediaType": media_type.as_str(),
         "manifests": manifests,
     });
-    let bytes = serde_json::to_vec_pretty(&index).map_err(|e| format!("cannot write the index: {e}"))?;
+    let bytes = serde_json::to_vec_pretty(&index).map_err(|e| msg!(IndexCannotWrite, &e))?;
     Ok((media_type, Bytes::from(bytes)))
 }
 

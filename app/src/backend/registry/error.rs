@@ -419,6 +419,34 @@ mod tests {
     }
 
     #[test]
+    fn an_incomplete_tag_delete_and_a_stalled_blob_read_in_chinese_around_their_names() {
+        use crate::ui::lang::Lang;
+        let incomplete = RegistryError::TagDeleteIncomplete {
+            url: "http://r/v2/a/manifests/v1".into(),
+            reason: crate::msg!(TagDeleteStillThere, "v1", "sha256:b"),
+        };
+        assert_eq!(
+            incomplete.to_string(),
+            "deleting the tag at http://r/v2/a/manifests/v1 did not complete: `v1` still exists after the delete (it points to sha256:b)"
+        );
+        assert_eq!(
+            incomplete.message().render(Lang::ZhCn),
+            "删除 http://r/v2/a/manifests/v1 处的标签未完成：删除后 `v1` 仍然存在（它指向 sha256:b）"
+        );
+        let stalled = RegistryError::Unreachable {
+            url: "http://r/v2/a/blobs/sha256:c".into(),
+            reason: crate::msg!(BlobNoDataAfter, "30s", 10u64, 20u64),
+        };
+        assert!(stalled.to_string().ends_with("no data for 30s after 10 of 20 bytes"), "{stalled}");
+        assert!(
+            stalled.message().render(Lang::ZhCn).ends_with("30s 内没有收到数据（已收到 10 / 20 字节）"),
+            "{}",
+            stalled.message().render(Lang::ZhCn)
+        );
+        assert!(stalled.is_retryable(), "a stall stays retryable");
+    }
+
+    #[test]
     fn non_spec_bodies_are_tolerated() {
         assert!(OciErrorBody::parse(b"<html>bad gateway</html>").errors.is_empty());
         let error = RegistryError::Status { url: "u".into(), status: 502, body: OciErrorBody::parse(b"") };
