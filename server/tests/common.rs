@@ -239,3 +239,51 @@ pub async fn assert_unknown_preference(app: &TestApp, path: &str) -> String {
     let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
     String::from_utf8_lossy(&body).into_owned()
 }
+
+/// Every blob file in a registry storage directory with its size (the storage oracle of the GC
+/// and storage tests).
+pub fn blob_files(storage: &std::path::Path) -> Vec<(String, u64)> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<(String, u64)>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.file_name().is_some_and(|n| n == "data") {
+                let hex = path.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
+                out.push((format!("sha256:{hex}"), std::fs::metadata(&path).unwrap().len()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&storage.join("docker/registry/v2/blobs"), &mut out);
+    out
+}
+
+pub fn blob_bytes(storage: &std::path::Path) -> u64 {
+    blob_files(storage).iter().map(|(_, size)| size).sum()
+}
+
+/// The blobs an image refers to: its manifest, config and layers.
+pub fn referenced(image: &rm_harness::PushedImage) -> Vec<String> {
+    let mut out = vec![image.digest.clone(), image.config_digest.clone()];
+    out.extend(image.layers.iter().map(|(digest, _)| digest.clone()));
+    out
+}
+
+/// The server in embedded mode on `data` (its registry storage is `data/registry/storage`),
+/// once its registry answers.
+pub async fn embedded_app(data: &std::path::Path, addr: &str, extra: &[&str]) -> TestApp {
+    let data = data.to_string_lossy().into_owned();
+    let mut args =
+        vec!["--registry-mode", "embedded", "--embedded-registry-addr", addr, "--data-dir", data.as_str()];
+    args.extend_from_slice(extra);
+    let app = router(&args);
+    app.state
+        .embedded
+        .as_ref()
+        .expect("embedded mode runs a registry")
+        .wait_ready()
+        .await
+        .expect("registry answers");
+    app
+}

@@ -14,59 +14,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::{get_json, post_json, wait_job};
+use common::{blob_bytes, blob_files, embedded_app, get_json, post_json, referenced, wait_job};
 use rm_harness::fixtures::sha256_digest;
 use rm_harness::process::{descendants, free_port, process_running, temp_dir};
 use rm_harness::registry::Registry;
 use rm_harness::{ImageSpec, PushedImage};
 use serde_json::json;
-
-/// Every blob file in a storage directory with its size.
-fn blob_files(storage: &Path) -> Vec<(String, u64)> {
-    fn walk(dir: &Path, out: &mut Vec<(String, u64)>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.file_name().is_some_and(|n| n == "data") {
-                let hex = path.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
-                out.push((format!("sha256:{hex}"), std::fs::metadata(&path).unwrap().len()));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&storage.join("docker/registry/v2/blobs"), &mut out);
-    out
-}
-
-fn blob_bytes(storage: &Path) -> u64 {
-    blob_files(storage).iter().map(|(_, size)| size).sum()
-}
-
-/// The blobs an image refers to: its manifest, config and layers.
-fn referenced(image: &PushedImage) -> Vec<String> {
-    let mut out = vec![image.digest.clone(), image.config_digest.clone()];
-    out.extend(image.layers.iter().map(|(digest, _)| digest.clone()));
-    out
-}
-
-/// The server in embedded mode on `data` (its registry storage is `data/registry/storage`),
-/// once its registry answers.
-async fn embedded_app(data: &Path, addr: &str, extra: &[&str]) -> common::TestApp {
-    let data = data.to_string_lossy().into_owned();
-    let mut args =
-        vec!["--registry-mode", "embedded", "--embedded-registry-addr", addr, "--data-dir", data.as_str()];
-    args.extend_from_slice(extra);
-    let app = common::router(&args);
-    app.state
-        .embedded
-        .as_ref()
-        .expect("embedded mode runs a registry")
-        .wait_ready()
-        .await
-        .expect("registry answers");
-    app
-}
 
 async fn stop(app: common::TestApp) {
     if let Some(registry) = &app.state.embedded {

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::{get_json, post_json, wait_job};
+use common::{blob_bytes, blob_files, get_json, post_json, referenced, wait_job};
 use rm_harness::fixtures::sha256_digest;
 use rm_harness::process::{free_port, temp_dir};
 use rm_harness::registry::Registry;
@@ -24,35 +24,6 @@ use tokio::sync::OnceCell;
 
 /// The stand-in registry image, built once per test process.
 const IMAGE: &str = "rmt-registry-gc:stand-in";
-
-/// Every blob file in a storage directory with its size.
-fn blob_files(storage: &Path) -> Vec<(String, u64)> {
-    fn walk(dir: &Path, out: &mut Vec<(String, u64)>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.file_name().is_some_and(|n| n == "data") {
-                let hex = path.parent().unwrap().file_name().unwrap().to_string_lossy().into_owned();
-                out.push((format!("sha256:{hex}"), std::fs::metadata(&path).unwrap().len()));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&storage.join("docker/registry/v2/blobs"), &mut out);
-    out
-}
-
-fn blob_bytes(storage: &Path) -> u64 {
-    blob_files(storage).iter().map(|(_, size)| size).sum()
-}
-
-/// The blobs an image refers to: its manifest, config and layers.
-fn referenced(image: &PushedImage) -> Vec<String> {
-    let mut out = vec![image.digest.clone(), image.config_digest.clone()];
-    out.extend(image.layers.iter().map(|(digest, _)| digest.clone()));
-    out
-}
 
 /// A storage directory with three images pushed, two sharing a layer, and the first deleted
 /// again; with the images kept and the blob files that no kept tag refers to (what GC frees).

@@ -454,22 +454,6 @@ async fn empty_repositories_are_listed_and_refused_removal_without_storage_acces
     assert!(String::from_utf8_lossy(&body).contains(r#"data-testid="empty-hidden""#));
 }
 
-/// The server in embedded mode on `data` (its registry storage is `data/registry/storage`), once
-/// its registry answers (as in `gc.rs`).
-async fn embedded_app(data: &Path, addr: &str) -> common::TestApp {
-    let data = data.to_string_lossy().into_owned();
-    let args = ["--registry-mode", "embedded", "--embedded-registry-addr", addr, "--data-dir", data.as_str()];
-    let app = common::router(&args);
-    app.state
-        .embedded
-        .as_ref()
-        .expect("embedded mode runs a registry")
-        .wait_ready()
-        .await
-        .expect("registry answers");
-    app
-}
-
 #[tokio::test]
 async fn an_empty_repository_is_removed_for_good_where_the_server_runs_the_registry() {
     use rm_harness::process::{free_port, temp_dir};
@@ -489,7 +473,7 @@ async fn an_empty_repository_is_removed_for_good_where_the_server_runs_the_regis
     drop(fixture);
 
     let addr = format!("127.0.0.1:{}", free_port().unwrap());
-    let app = embedded_app(data.path(), &addr).await;
+    let app = common::embedded_app(data.path(), &addr, &[]).await;
     let usage = scanned_again(&app).await;
     assert_eq!(usage["empty_repositories"], serde_json::json!(["emb/empty", "emb/ns"]), "{usage}");
     // The repository list shows empty repositories by default where they can be removed.

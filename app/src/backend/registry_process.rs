@@ -156,24 +156,7 @@ impl EmbeddedRegistry {
         if !self.storage_dir().join("docker/registry/v2/repositories").is_dir() {
             return Ok(GcReport::default());
         }
-        let mut command = Command::new(&self.inner.binary);
-        command.arg("garbage-collect");
-        if dry_run {
-            command.arg("--dry-run");
-        }
-        if delete_untagged {
-            command.arg("--delete-untagged");
-        }
-        command.arg(self.config_path()).stdin(Stdio::null()).kill_on_drop(true);
-        let output =
-            command.output().await.map_err(|e| crate::msg!(GcCannotRun, &self.inner.binary.display(), &e))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !output.status.success() {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let said = last_lines(&format!("{stdout}\n{stderr}"), 5);
-            return Err(crate::msg!(GcFailed, &output.status, said));
-        }
-        Ok(parse_gc_output(&stdout))
+        run_garbage_collect(&self.inner.binary, &self.config_path(), dry_run, delete_untagged).await
     }
 
     /// The size of a blob in storage, `None` when it is not there.
@@ -376,6 +359,41 @@ async fn supervise(inner: Arc<Inner>, mut commands: mpsc::UnboundedReceiver<Cont
             }
         }
     }
+}
+
+/// Runs `BINARY garbage-collect [--dry-run] [--delete-untagged] CONFIG` and reads what it
+/// reports. The manager's own `REGISTRY_*` settings are not passed on: distribution would read
+/// them as overrides of the config.
+pub(crate) async fn run_garbage_collect(
+    binary: &Path,
+    config: &Path,
+    dry_run: bool,
+    delete_untagged: bool,
+) -> Result<GcReport, Message> {
+    let mut command = Command::new(binary);
+    command.arg("garbage-collect");
+    if dry_run {
+        command.arg("--dry-run");
+    }
+    if delete_untagged {
+        command.arg("--delete-untagged");
+    }
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("REGISTRY_") {
+            command.env_remove(key);
+        }
+    }
+    command.arg(config).stdin(Stdio::null()).kill_on_drop(true);
+    let output = command
+        .output()
+        .await
+        .map_err(|e| crate::msg!(GcCommandNotRun, binary.display().to_string(), e.to_string()))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        let said = last_lines(&format!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr)), 5);
+        return Err(crate::msg!(GcCommandFailed, output.status.code().map(i64::from).unwrap_or(-1), said));
+    }
+    Ok(parse_gc_output(&stdout))
 }
 
 /// Parses `garbage-collect`'s report (distribution 2.8: `N blobs marked, …`, then one

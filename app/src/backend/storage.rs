@@ -372,18 +372,7 @@ impl StorageIndex {
             }
             None => {
                 let mut scan = FullScan::new();
-                let names = catalog(registry).await?;
-                let results: Vec<(String, RepositoryScan)> = stream::iter(names)
-                    .map(|name| async move {
-                        let result = scan_named(registry, &name).await;
-                        (name, result)
-                    })
-                    .buffer_unordered(REPOSITORIES_AT_ONCE)
-                    .collect()
-                    .await;
-                for (name, result) in results {
-                    scan.apply(&name, result);
-                }
+                scan_into(registry, &mut scan, catalog(registry).await?).await;
                 scan.seen = HashSet::new();
                 kept.insert(scan)
             }
@@ -422,6 +411,12 @@ async fn refresh(registry: &RegistryClient, scanned: &mut FullScan, names: HashS
     if names.is_empty() {
         return;
     }
+    scan_into(registry, scanned, names).await;
+    scanned.computed_at_ms = now_ms();
+}
+
+/// Reads `names`, a few at a time, into `scan`.
+async fn scan_into(registry: &RegistryClient, scan: &mut FullScan, names: impl IntoIterator<Item = String>) {
     let results: Vec<(String, RepositoryScan)> = stream::iter(names)
         .map(|name| async move {
             let result = scan_named(registry, &name).await;
@@ -431,9 +426,8 @@ async fn refresh(registry: &RegistryClient, scanned: &mut FullScan, names: HashS
         .collect()
         .await;
     for (name, result) in results {
-        scanned.apply(&name, result);
+        scan.apply(&name, result);
     }
-    scanned.computed_at_ms = now_ms();
 }
 
 /// The blobs one manifest refers to, with their sizes: itself, its config and layers, and for an

@@ -617,8 +617,6 @@ pub(super) fn text(key: Key) -> &'static str {
         TokenNameTaken => "a token named \"{}\" already exists",
         PolicyNameTaken => "a retention policy named \"{}\" already exists: choose another name",
         UsernameTaken => "user \"{}\" already exists",
-        GcCannotRun => "cannot run {} garbage-collect: {}",
-        GcFailed => "garbage-collect failed ({}): {}",
         ManifestNotUnderstood => "the manifest is not JSON this tool understands: {}",
         IndexCannotWrite => "cannot write the index: {}",
         EmbeddedSupervisorStopped => "the embedded registry's supervisor has stopped",

@@ -678,8 +678,6 @@ keys! {
     TokenNameTaken,
     PolicyNameTaken,
     UsernameTaken,
-    GcCannotRun,
-    GcFailed,
     // Manifests this tool cannot read or write.
     ManifestNotUnderstood,
     IndexCannotWrite,

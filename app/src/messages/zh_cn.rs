@@ -560,8 +560,6 @@ pub(super) fn text(key: Key) -> &'static str {
         TokenNameTaken => "名为“{}”的令牌已存在",
         PolicyNameTaken => "名为“{}”的保留策略已存在：请换一个名称",
         UsernameTaken => "用户“{}”已存在",
-        GcCannotRun => "无法运行 {} garbage-collect：{}",
-        GcFailed => "garbage-collect 失败（{}）：{}",
         ManifestNotUnderstood => "该清单不是本工具能理解的 JSON：{}",
         IndexCannotWrite => "无法写出索引：{}",
         EmbeddedSupervisorStopped => "内置镜像仓库的监管进程已停止",

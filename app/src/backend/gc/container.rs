@@ -173,11 +173,11 @@ impl ContainerTarget {
     pub(super) async fn sweep(&self, delete_untagged: bool, blobs: Vec<String>) -> SweepOutcome {
         let found = match self.find().await {
             Ok(found) => found,
-            Err(error) => return not_swept(error),
+            Err(error) => return SweepOutcome::not_swept(error),
         };
         let before = match self.sizes(&found, &blobs).await {
             Ok(sizes) => measure(sizes).0,
-            Err(error) => return not_swept(error),
+            Err(error) => return SweepOutcome::not_swept(error),
         };
         let was_running = found.info.running;
         let restart = RestartOnDrop { docker: Some(self.inner.docker.clone()), id: found.info.id.clone() };
@@ -225,18 +225,6 @@ impl ContainerTarget {
                 Err(error) => return Err(failed(error.to_string())),
             }
         }
-    }
-}
-
-/// A sweep that ended before the registry was stopped.
-fn not_swept(error: Message) -> SweepOutcome {
-    SweepOutcome {
-        result: Err(error),
-        fence: None,
-        fenced_secs: 0.0,
-        restore_error: None,
-        freed: 0,
-        still_stored: Vec::new(),
     }
 }
 

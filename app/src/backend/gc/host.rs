@@ -9,15 +9,14 @@
 //! checked before the dry run and again right before the sweep.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::process::Command;
 use tokio::sync::Mutex;
 
 use super::config::{ConfigError, RegistryConfig};
-use super::{Fence, GcReport, Preview, SweepOutcome, last_lines, measure, new_lock, parse_gc_output};
+use super::{Fence, GcReport, Preview, SweepOutcome, measure, new_lock};
+use crate::backend::registry_process::run_garbage_collect;
 use crate::model::Message;
 use crate::msg;
 
@@ -86,31 +85,9 @@ impl HostTarget {
         }
     }
 
-    /// Runs `garbage-collect` with the registry's binary. The manager's own `REGISTRY_*`
-    /// settings are not passed on: distribution would read them as overrides of the config.
+    /// Runs `garbage-collect` with the registry's binary on its config.
     async fn collect(&self, dry_run: bool, delete_untagged: bool) -> Result<GcReport, Message> {
-        let mut command = Command::new(&self.inner.binary);
-        command.arg("garbage-collect");
-        if dry_run {
-            command.arg("--dry-run");
-        }
-        if delete_untagged {
-            command.arg("--delete-untagged");
-        }
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("REGISTRY_") {
-                command.env_remove(key);
-            }
-        }
-        command.arg(&self.inner.config_path).stdin(Stdio::null()).kill_on_drop(true);
-        let binary = self.inner.binary.display().to_string();
-        let output = command.output().await.map_err(|e| msg!(GcCommandNotRun, binary, e.to_string()))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        if !output.status.success() {
-            let said = last_lines(&format!("{stdout}\n{}", String::from_utf8_lossy(&output.stderr)), 5);
-            return Err(msg!(GcCommandFailed, output.status.code().map(i64::from).unwrap_or(-1), said));
-        }
-        Ok(parse_gc_output(&stdout))
+        run_garbage_collect(&self.inner.binary, &self.inner.config_path, dry_run, delete_untagged).await
     }
 
     fn sizes(config: &RegistryConfig, blobs: &[String]) -> Vec<(String, Option<u64>)> {
@@ -134,22 +111,14 @@ impl HostTarget {
     }
 
     pub(super) async fn sweep(&self, delete_untagged: bool, blobs: Vec<String>) -> SweepOutcome {
-        let not_swept = |error| SweepOutcome {
-            result: Err(error),
-            fence: None,
-            fenced_secs: 0.0,
-            restore_error: None,
-            freed: 0,
-            still_stored: Vec::new(),
-        };
         let config = match self.config() {
             Ok(config) => config,
-            Err(error) => return not_swept(error),
+            Err(error) => return SweepOutcome::not_swept(error),
         };
         // Asked again right before the sweep: the registry may have come back since the job began.
         let fence = match self.fence().await {
             Ok(fence) => fence,
-            Err(refusal) => return not_swept(refusal),
+            Err(refusal) => return SweepOutcome::not_swept(refusal),
         };
         let (before, _) = measure(Self::sizes(&config, &blobs));
         let started = Instant::now();

@@ -102,6 +102,20 @@ pub struct SweepOutcome {
     pub still_stored: Vec<String>,
 }
 
+impl SweepOutcome {
+    /// A sweep that ended, with `error`, before the registry was touched.
+    pub(super) fn not_swept(error: Message) -> SweepOutcome {
+        SweepOutcome {
+            result: Err(error),
+            fence: None,
+            fenced_secs: 0.0,
+            restore_error: None,
+            freed: 0,
+            still_stored: Vec::new(),
+        }
+    }
+}
+
 impl GcTarget {
     pub fn method(&self) -> GcMethod {
         match self {
