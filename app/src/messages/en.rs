@@ -420,6 +420,7 @@ pub(super) fn text(key: Key) -> &'static str {
         SplitIsIndex => "{} is an index ({})",
         SplitNoSuffixLog => "{}: no suffix given for it, left out",
         SplitNoSuffixItem => "no suffix given for {}: left out",
+        SplitNoPlatform => "no platform",
         SplitSameTag => "two platforms would both get the tag {}: give them different suffixes",
         SplitInvalidDigest => "the index names an invalid digest: {}",
         RetryFailedAfter => "{} failed after {} attempts",

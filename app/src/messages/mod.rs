@@ -491,6 +491,7 @@ keys! {
     SplitIsIndex,
     SplitNoSuffixLog,
     SplitNoSuffixItem,
+    SplitNoPlatform,
     SplitSameTag,
     SplitInvalidDigest,
     // The copy engine's steps and retries; the Docker daemon's steps.

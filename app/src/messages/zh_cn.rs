@@ -371,6 +371,7 @@ pub(super) fn text(key: Key) -> &'static str {
         SplitIsIndex => "{} 是一个索引（{}）",
         SplitNoSuffixLog => "{}：未给出其后缀，已略过",
         SplitNoSuffixItem => "未给出 {} 的后缀：已略过",
+        SplitNoPlatform => "无平台",
         SplitSameTag => "两个平台都会得到标签 {}：请给它们不同的后缀",
         SplitInvalidDigest => "索引中有无效的摘要：{}",
         RetryFailedAfter => "{} 失败，已尝试 {} 次",

@@ -107,8 +107,14 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
     let mut work: Vec<Work> = Vec::new();
     for entry in manifest.platform_entries() {
         let platform = entry.platform.as_ref().map(|p| p.to_platform());
-        let name = platform.as_ref().map(ToString::to_string).unwrap_or_else(|| "no platform".to_owned());
-        let source = format!("{repository}@{} ({name})", entry.digest);
+        // An entry without a platform is named by its digest alone; the messages say "no platform"
+        // in the reader's language.
+        let (name, source) = match &platform {
+            Some(platform) => {
+                (Message::Text(platform.to_string()), format!("{repository}@{} ({platform})", entry.digest))
+            }
+            None => (msg!(SplitNoPlatform), format!("{repository}@{}", entry.digest)),
+        };
         let suffix = platform.as_ref().and_then(|p| {
             checked
                 .rules
@@ -117,8 +123,8 @@ pub async fn run(context: &JobContext, request: &SplitRequest) -> Result<(), App
                 .map(|(_, suffix)| suffix)
         });
         let Some(suffix) = suffix else {
-            context.info(msg!(SplitNoSuffixLog, &name));
-            items.push(ItemOutcome::skipped(msg!(SplitNoSuffixItem, &name)).item(source, ""));
+            context.info(msg!(SplitNoSuffixLog, name.clone()));
+            items.push(ItemOutcome::skipped(msg!(SplitNoSuffixItem, name)).item(source, ""));
             continue;
         };
         let target = format!("{host}/{}:{tag}{suffix}", checked.target_repository);
