@@ -13,6 +13,7 @@ use bollard::query_parameters::{
 use futures::StreamExt as _;
 
 use super::{DockerAction, DockerClient, DockerError};
+use crate::model::Message;
 
 /// The largest file [`DockerClient::read_container_file`] reads (a registry's config.yml is a
 /// few hundred bytes).
@@ -90,7 +91,7 @@ impl DockerClient {
                 Ok(bytes) => {
                     archive.extend_from_slice(&bytes);
                     if archive.len() as u64 > MAX_FILE_BYTES + 64 * 1024 {
-                        return Err(self.refused_read(path, "larger than 1 MiB"));
+                        return Err(self.unreadable(path, crate::msg!(DockerFileTooLarge)));
                     }
                 }
                 Err(error) => {
@@ -102,26 +103,23 @@ impl DockerClient {
         let mut entry = entries
             .entries()
             .and_then(|mut entries| entries.next().transpose())
-            .map_err(|e| self.refused_read(path, e))?
-            .ok_or_else(|| self.refused_read(path, "the archive is empty"))?;
+            .map_err(|e| self.unreadable(path, Message::Text(e.to_string())))?
+            .ok_or_else(|| self.unreadable(path, crate::msg!(DockerArchiveEmpty)))?;
         if !entry.header().entry_type().is_file() {
-            return Err(self.refused_read(path, "not a regular file"));
+            return Err(self.unreadable(path, crate::msg!(DockerNotAFile)));
         }
         let mut content = Vec::new();
         entry
             .by_ref()
             .take(MAX_FILE_BYTES)
             .read_to_end(&mut content)
-            .map_err(|e| self.refused_read(path, e))?;
+            .map_err(|e| self.unreadable(path, Message::Text(e.to_string())))?;
         Ok(content)
     }
 
-    fn refused_read(&self, path: &str, reason: impl ToString) -> DockerError {
-        DockerError::Refused {
-            action: DockerAction::ReadFile(path.to_owned()),
-            status: 500,
-            message: reason.to_string(),
-        }
+    /// The daemon sent the file's archive, but what came is not a file this server can read.
+    fn unreadable(&self, path: &str, reason: Message) -> DockerError {
+        DockerError::Transfer { action: DockerAction::ReadFile(path.to_owned()), message: reason }
     }
 
     /// The size of a file in a container (`HEAD /containers/{name}/archive`), `None` when there
