@@ -287,3 +287,24 @@ pub async fn embedded_app(data: &std::path::Path, addr: &str, extra: &[&str]) ->
         .expect("registry answers");
     app
 }
+
+/// Pushes a small blob to the repository `gc/kept` (upload, then its bytes with the digest): 201
+/// when written, else the status that refused it (the upload's start or its bytes).
+pub async fn push_blob(client: &reqwest::Client, addr: &str, data: &[u8]) -> axum::http::StatusCode {
+    let digest = rm_harness::fixtures::sha256_digest(data);
+    let started = client.post(format!("http://{addr}/v2/gc/kept/blobs/uploads/")).send().await.unwrap();
+    if started.status() != 202 {
+        return axum::http::StatusCode::from_u16(started.status().as_u16()).unwrap();
+    }
+    let location = started.headers()["location"].to_str().unwrap().to_owned();
+    let url = if location.starts_with('/') { format!("http://{addr}{location}") } else { location };
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let response = client
+        .put(format!("{url}{separator}digest={digest}"))
+        .header("content-type", "application/octet-stream")
+        .body(data.to_vec())
+        .send()
+        .await
+        .unwrap();
+    axum::http::StatusCode::from_u16(response.status().as_u16()).unwrap()
+}

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::{blob_bytes, blob_files, embedded_app, get_json, post_json, referenced, wait_job};
+use common::{blob_bytes, blob_files, embedded_app, get_json, post_json, push_blob, referenced, wait_job};
 use rm_harness::fixtures::sha256_digest;
 use rm_harness::process::{descendants, free_port, process_running, temp_dir};
 use rm_harness::registry::Registry;
@@ -35,24 +35,6 @@ fn http() -> reqwest::Client {
 async fn try_push(client: &reqwest::Client, addr: &str) -> Option<StatusCode> {
     let response = client.post(format!("http://{addr}/v2/gc/kept/blobs/uploads/")).send().await.ok()?;
     Some(StatusCode::from_u16(response.status().as_u16()).unwrap())
-}
-
-/// Pushes a small blob (upload, then its bytes with the digest): 201 when written.
-async fn push_blob(client: &reqwest::Client, addr: &str, data: &[u8]) -> StatusCode {
-    let digest = sha256_digest(data);
-    let started = client.post(format!("http://{addr}/v2/gc/kept/blobs/uploads/")).send().await.unwrap();
-    assert_eq!(started.status(), 202, "the upload starts");
-    let location = started.headers()["location"].to_str().unwrap().to_owned();
-    let url = if location.starts_with('/') { format!("http://{addr}{location}") } else { location };
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let response = client
-        .put(format!("{url}{separator}digest={digest}"))
-        .header("content-type", "application/octet-stream")
-        .body(data.to_vec())
-        .send()
-        .await
-        .unwrap();
-    StatusCode::from_u16(response.status().as_u16()).unwrap()
 }
 
 /// Every remaining tag pulls whole: its manifest and every blob it names, each digest checked.

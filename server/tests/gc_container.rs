@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::{blob_bytes, blob_files, get_json, post_json, referenced, wait_job};
+use common::{blob_bytes, blob_files, get_json, post_json, push_blob, referenced, wait_job};
 use rm_harness::fixtures::sha256_digest;
 use rm_harness::process::{free_port, temp_dir};
 use rm_harness::registry::Registry;
@@ -194,27 +194,6 @@ fn http() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
 }
 
-/// Pushes a small blob (upload, then its bytes with the digest): 201 when written.
-async fn push_blob(addr: &str, data: &[u8]) -> StatusCode {
-    let client = http();
-    let digest = sha256_digest(data);
-    let started = client.post(format!("http://{addr}/v2/gc/kept/blobs/uploads/")).send().await.unwrap();
-    if started.status() != 202 {
-        return StatusCode::from_u16(started.status().as_u16()).unwrap();
-    }
-    let location = started.headers()["location"].to_str().unwrap().to_owned();
-    let url = if location.starts_with('/') { format!("http://{addr}{location}") } else { location };
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let response = client
-        .put(format!("{url}{separator}digest={digest}"))
-        .header("content-type", "application/octet-stream")
-        .body(data.to_vec())
-        .send()
-        .await
-        .unwrap();
-    StatusCode::from_u16(response.status().as_u16()).unwrap()
-}
-
 /// Every kept tag pulls whole: with `docker pull` through the daemon, and its manifest and
 /// blobs fetched over HTTP with each digest checked.
 async fn assert_pulls(d: &Dockerd, addr: &str, images: &[PushedImage]) {
@@ -305,7 +284,7 @@ async fn a_registry_container_is_collected_by_a_one_off_container_and_runs_again
     assert_ne!(registry.started_at(), started, "it was stopped and started");
     assert_no_gc_containers(&registry);
     registry.wait_answering().await;
-    assert_eq!(push_blob(&registry.addr, b"written after the sweep").await, StatusCode::CREATED);
+    assert_eq!(push_blob(&http(), &registry.addr, b"written after the sweep").await, StatusCode::CREATED);
     assert_pulls(d, &registry.addr, &fixture.kept).await;
     let gone = http().get(format!("http://{}/v2/gc/app/manifests/old", registry.addr)).send().await.unwrap();
     assert_eq!(gone.status(), 404);
