@@ -77,6 +77,10 @@ pub fn StoragePage() -> impl IntoView {
     // Bumped when a scan ends or an empty repository is removed: the figures are read again.
     let version = RwSignal::new(0u32);
     let usage = Resource::new(move || version.get(), |_| get_storage());
+    // Created with the page (not inside the figures' Suspend), so the server and the browser
+    // create and hydrate it in the same order.
+    let ui = Resource::new(|| (), |_| get_ui_config());
+    let session = use_session();
     let rescan = Action::new(|(): &()| start_storage_scan());
     Effect::new(move |_| {
         if let Some(Ok(_)) = rescan.value().get() {
@@ -106,7 +110,13 @@ pub fn StoragePage() -> impl IntoView {
                 <ErrorBoundary fallback=|errors| view! { <ErrorList errors /> }>
                     {move || {
                         let sort = sort.get();
-                        Suspend::new(async move { usage.await.map(|usage| view! { <StorageView usage sort version /> }) })
+                        Suspend::new(async move {
+                            let removal = Removal {
+                                may: session.can(Operation::RemoveEmptyRepository).await,
+                                can: ui.await.map(|c| c.can_remove_empty_repositories).unwrap_or(false),
+                            };
+                            usage.await.map(|usage| view! { <StorageView usage sort version removal /> })
+                        })
                     }}
                 </ErrorBoundary>
             </Transition>
@@ -144,13 +154,21 @@ fn ScanProgress(id: String, version: RwSignal<u32>) -> impl IntoView {
     }
 }
 
+/// Whether empty repositories can be removed here: the role may (`may`) and this server has the
+/// registry's storage (`can`).
+#[derive(Clone, Copy, Debug)]
+struct Removal {
+    may: bool,
+    can: bool,
+}
+
 #[component]
-fn StorageView(usage: StorageUsage, sort: Sort, version: RwSignal<u32>) -> impl IntoView {
+fn StorageView(usage: StorageUsage, sort: Sort, version: RwSignal<u32>, removal: Removal) -> impl IntoView {
     let s = strings();
     let scan = usage.scan_job_id.clone().map(|id| view! { <ScanProgress id version /> });
     let empty_repositories = usage.empty_repositories.clone();
     let empty_section = (!empty_repositories.is_empty())
-        .then(|| view! { <EmptyRepositories names=empty_repositories version /> });
+        .then(|| view! { <EmptyRepositories names=empty_repositories version removal /> });
     if !usage.computed() {
         // Nothing scanned yet: the scan under way, or why there is none.
         let missing =
@@ -223,59 +241,46 @@ fn StorageView(usage: StorageUsage, sort: Sort, version: RwSignal<u32>) -> impl 
 /// Repositories with no tag left; "Remove" where this server has the registry's storage and the
 /// role may remove them.
 #[component]
-fn EmptyRepositories(names: Vec<String>, version: RwSignal<u32>) -> impl IntoView {
+fn EmptyRepositories(names: Vec<String>, version: RwSignal<u32>, removal: Removal) -> impl IntoView {
     let s = strings();
-    let ui = Resource::new(|| (), |_| get_ui_config());
-    let session = use_session();
     let remove = ServerAction::<RemoveEmptyRepository>::new();
     Effect::new(move |_| {
         if let Some(Ok(_)) = remove.value().get() {
             version.update(|v| *v += 1);
         }
     });
+    let removable = removal.may && removal.can;
     view! {
         <section class="card" aria-label=s.storage_empty_title data-testid="empty-repositories">
             <h2>{s.storage_empty_title}</h2>
             <p class="muted">{s.storage_empty_intro}</p>
             {move || remove.value().get().and_then(Result::err).map(reason)}
-            <Transition fallback=|| ()>
-                {move || {
-                    let names = names.clone();
-                    Suspend::new(async move {
-                        let may = session.can(Operation::RemoveEmptyRepository).await;
-                        let can = ui.await.map(|c| c.can_remove_empty_repositories).unwrap_or(false);
-                        let removable = may && can;
-                        view! {
-                            <ul class="empty-repositories">
-                                {names.into_iter().map(|name| {
-                                    let label = format!("{} {name}", s.storage_remove_empty);
-                                    let target = name.clone();
-                                    view! {
-                                        <li data-repository=name.clone()>
-                                            <code>{name.clone()}</code>
-                                            {removable.then(|| view! {
-                                                " "
-                                                <button
-                                                    type="button"
-                                                    class="button small danger"
-                                                    aria-label=label
-                                                    disabled=move || remove.pending().get()
-                                                    on:click=move |_| {
-                                                        remove.dispatch(RemoveEmptyRepository { repository: target.clone() });
-                                                    }
-                                                >
-                                                    {s.storage_remove_empty}
-                                                </button>
-                                            })}
-                                        </li>
+            <ul class="empty-repositories">
+                {names.into_iter().map(|name| {
+                    let label = format!("{} {name}", s.storage_remove_empty);
+                    let target = name.clone();
+                    view! {
+                        <li data-repository=name.clone()>
+                            <code>{name.clone()}</code>
+                            {removable.then(|| view! {
+                                " "
+                                <button
+                                    type="button"
+                                    class="button small danger"
+                                    aria-label=label
+                                    disabled=move || remove.pending().get()
+                                    on:click=move |_| {
+                                        remove.dispatch(RemoveEmptyRepository { repository: target.clone() });
                                     }
-                                }).collect_view()}
-                            </ul>
-                            {(!can).then(|| view! { <p class="muted">{s.storage_empty_not_removable}</p> })}
-                        }
-                    })
-                }}
-            </Transition>
+                                >
+                                    {s.storage_remove_empty}
+                                </button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            {(!removal.can).then(|| view! { <p class="muted">{s.storage_empty_not_removable}</p> })}
         </section>
     }
 }
