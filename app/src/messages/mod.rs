@@ -406,6 +406,7 @@ keys! {
     GcContainerStartFailed,
     GcHostReadOnly,
     GcHostNotAnswering,
+    GcHostNoAddress,
     GcHostWritable,
     // Storage usage.
     StorageScanRepository,

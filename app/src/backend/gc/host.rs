@@ -71,12 +71,14 @@ impl HostTarget {
         }
         let answering = match config.probe_addr() {
             Some(addr) => answers(&addr).await.then_some(addr),
-            // A unix socket, or no address at all: probe the socket path if there is one.
+            // A unix socket: probe its path.
             None => match (&config.http_addr, config.unix_socket) {
                 (Some(socket), true) => {
                     tokio::net::UnixStream::connect(socket).await.is_ok().then(|| socket.clone())
                 }
-                _ => None,
+                // No address to ask: whether the registry runs cannot be told, so it is not
+                // taken as stopped.
+                _ => return Err(msg!(GcHostNoAddress, path.as_str(), path.as_str())),
             },
         };
         match answering {
@@ -140,4 +142,32 @@ impl HostTarget {
 /// registry on this host, as the embedded supervisor does: it only asks whether the port is open).
 async fn answers(addr: &str) -> bool {
     matches!(tokio::time::timeout(PROBE_TIMEOUT, tokio::net::TcpStream::connect(addr)).await, Ok(Ok(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_writable_registry_without_an_address_is_not_taken_as_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n",
+        )
+        .unwrap();
+        let target = HostTarget::new(PathBuf::from("docker-registry"), config.clone());
+        let refusal = target.fence().await.unwrap_err();
+        assert!(
+            matches!(&refusal, Message::Keyed(k) if k.key == crate::messages::Key::GcHostNoAddress),
+            "{refusal}"
+        );
+        std::fs::write(
+            &config,
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: /var/lib/registry\n  maintenance:\n    readonly:\n      enabled: true\n",
+        )
+        .unwrap();
+        assert!(target.fence().await.is_ok(), "read-only needs no address");
+    }
 }
