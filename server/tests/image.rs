@@ -662,6 +662,55 @@ async fn the_full_stack_comes_up_takes_a_push_lists_it_and_comes_down() {
     let tags = get_json(&base, "/api/repositories/stack/fixture/tags", (ADMIN, PASSWORD)).await;
     assert_eq!(tags["tags"][0]["tag"], "1", "{tags:#}");
 
+    // Garbage collection through the mounted socket (REGISTRY_CONTAINER=registry), as the stack
+    // runs it: a second image is pushed and deleted, the dry run lists its blobs, the run stops
+    // the registry, sweeps them in a one-off container and starts it again; tag 1 still pulls.
+    let health = get_json(&base, "/api/health", (ADMIN, PASSWORD)).await;
+    assert_eq!(
+        (health["gc_method"].as_str(), health["gc_available"].as_bool()),
+        (Some("container"), Some(true)),
+        "{health:#}"
+    );
+    let doomed = format!("{registry_host}/stack/fixture:2");
+    d.load_image(&doomed, &ImageSpec::docker().layers(&[4096])).await.unwrap();
+    docker_ok(d, &["push", &doomed]);
+    docker_ok(d, &["image", "rm", &doomed]);
+    let response = http()
+        .delete(format!("{base}/api/repositories/stack/fixture/tags/2?scope=image"))
+        .basic_auth(ADMIN, Some(PASSWORD))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.text().await.unwrap());
+    let dry = post_json(&base, "/api/gc-jobs", json!({"dry_run": true})).await;
+    let dry = wait_job(&base, dry["id"].as_str().unwrap(), &["succeeded", "failed", "cancelled"]).await;
+    assert_eq!(dry["state"], "succeeded", "{dry:#}");
+    let predicted = dry["progress"]["bytes_total"].as_u64().unwrap();
+    assert!(predicted > 4096, "the deleted image's layer, config and manifest are listed: {dry:#}");
+    let done = post_json(&base, "/api/gc-jobs", json!({"dry_run": false})).await;
+    let done = wait_job(&base, done["id"].as_str().unwrap(), &["succeeded", "failed", "cancelled"]).await;
+    assert_eq!(done["state"], "succeeded", "{done:#}");
+    assert_eq!(done["progress"]["bytes_done"].as_u64(), Some(predicted), "{done:#}");
+    let logs = done["logs"].to_string();
+    assert!(logs.contains("the registry container registry was stopped for"), "{logs}");
+    assert!(logs.contains("it runs again"), "{logs}");
+    let started = Instant::now();
+    loop {
+        let health = http().get(format!("{base}/api/health")).send().await;
+        if let Ok(response) = health
+            && let Ok(body) = response.json::<Value>().await
+            && body["registry_healthy"] == true
+        {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the registry did not come back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    docker_ok(d, &["image", "rm", &fixture]);
+    docker_ok(d, &["pull", &fixture]);
+    let tags = get_json(&base, "/api/repositories/stack/fixture/tags", (ADMIN, PASSWORD)).await;
+    assert_eq!(tags["total"], 1, "{tags:#}");
+
     (stack.0)(&["down", "-v"]);
     let label = format!("label=com.docker.compose.project={project}");
     assert_eq!(docker_ok(d, &["ps", "-aq", "--filter", &label]), "");
