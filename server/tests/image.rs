@@ -169,6 +169,22 @@ async fn wait_for_health(base: &str, container: &Container) -> Duration {
     }
 }
 
+/// Polls `GET {base}/api/health` until the manager sees its registry healthy (60 s at most).
+async fn wait_registry_healthy(base: &str, failure: &str) {
+    let started = Instant::now();
+    loop {
+        let health = http().get(format!("{base}/api/health")).send().await;
+        if let Ok(response) = health
+            && let Ok(body) = response.json::<Value>().await
+            && body["registry_healthy"] == true
+        {
+            return;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{failure}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn get_json(base: &str, path: &str, user: (&str, &str)) -> Value {
     let response = http().get(format!("{base}{path}")).basic_auth(user.0, Some(user.1)).send().await.unwrap();
     let status = response.status();
@@ -640,18 +656,7 @@ async fn the_full_stack_comes_up_takes_a_push_lists_it_and_comes_down() {
     (stack.0)(&["up", "-d", "--no-build"]);
 
     let base = format!("http://127.0.0.1:{app_port}");
-    let started = Instant::now();
-    loop {
-        let health = http().get(format!("{base}/api/health")).send().await;
-        if let Ok(response) = health
-            && let Ok(body) = response.json::<Value>().await
-            && body["registry_healthy"] == true
-        {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the stack did not come up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_registry_healthy(&base, "the stack did not come up").await;
     // Signed in with the secret's password; a fixture pushed through the registry by the daemon.
     assert_eq!(get_json(&base, "/api/me", (ADMIN, PASSWORD)).await["role"], "admin");
     let fixture = format!("{registry_host}/stack/fixture:1");
@@ -694,18 +699,7 @@ async fn the_full_stack_comes_up_takes_a_push_lists_it_and_comes_down() {
     let logs = done["logs"].to_string();
     assert!(logs.contains("the registry container registry was stopped for"), "{logs}");
     assert!(logs.contains("it runs again"), "{logs}");
-    let started = Instant::now();
-    loop {
-        let health = http().get(format!("{base}/api/health")).send().await;
-        if let Ok(response) = health
-            && let Ok(body) = response.json::<Value>().await
-            && body["registry_healthy"] == true
-        {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the registry did not come back");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_registry_healthy(&base, "the registry did not come back").await;
     docker_ok(d, &["image", "rm", &fixture]);
     docker_ok(d, &["pull", &fixture]);
     let tags = get_json(&base, "/api/repositories/stack/fixture/tags", (ADMIN, PASSWORD)).await;
