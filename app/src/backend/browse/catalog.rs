@@ -51,12 +51,10 @@ pub async fn repositories(
     };
     let mut page = RepositoryPage::default();
     let mut cursor = last.map(|l| l.to_string());
-    // Refills (after empty or unmatched repositories were skipped) read growing chunks, so a long
-    // run of them costs few catalog requests.
     let mut chunk_size = n;
     loop {
         let chunk = registry.catalog(chunk_size, cursor.as_deref()).await?;
-        chunk_size = (chunk_size * 2).min(n.max(REGISTRY_PAGE_LIMIT as usize));
+        let shown_before = page.repositories.len();
         let names: Vec<String> = chunk
             .repositories
             .iter()
@@ -126,5 +124,44 @@ pub async fn repositories(
             page.next = cursor;
             return Ok(page);
         }
+        chunk_size = refill_size(
+            n - page.repositories.len(),
+            chunk.repositories.len(),
+            page.repositories.len() - shown_before,
+            chunk_size,
+            n.max(REGISTRY_PAGE_LIMIT as usize),
+        );
+    }
+}
+
+/// How many names to ask the catalog for when `wanted` more repositories are needed, after a
+/// chunk of `seen` names of which `kept` were shown. distribution answers every catalog request
+/// by walking its storage from the first repository up to the page it returns, so each request
+/// costs about as much as everything before it: the refill asks for what the last chunk's share
+/// of shown names predicts, with a margin (one request too many costs more than a few names too
+/// many). A chunk that showed nothing doubles the size instead, so a long run of skipped
+/// repositories costs few requests. Never below `wanted`, never above `max`.
+fn refill_size(wanted: usize, seen: usize, kept: usize, previous: usize, max: usize) -> usize {
+    let size = match kept {
+        0 => previous.saturating_mul(2),
+        kept => (wanted * seen).div_ceil(kept) * 5 / 4 + 16,
+    };
+    size.clamp(wanted, max.max(wanted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refill_size;
+
+    #[test]
+    fn a_refill_asks_for_what_the_last_chunk_predicts_with_a_margin() {
+        // 1,000 seen, 900 shown, 100 more wanted: 112 predicted, 156 asked for.
+        assert_eq!(refill_size(100, 1000, 900, 1000, 1000), 156);
+        // Nothing shown: the chunk doubles, up to the maximum.
+        assert_eq!(refill_size(100, 1000, 0, 300, 1000), 600);
+        assert_eq!(refill_size(100, 1000, 0, 800, 1000), 1000);
+        // Few shown: the prediction is capped by the maximum, and never below what is wanted.
+        assert_eq!(refill_size(500, 1000, 10, 1000, 1000), 1000);
+        assert_eq!(refill_size(2000, 10, 10, 10, 1000), 2000);
     }
 }
