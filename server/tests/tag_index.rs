@@ -176,3 +176,35 @@ async fn pages_say_when_what_they_show_is_being_refreshed() {
     let again = page(&app, "/?non_empty=1", "zh-CN").await;
     assert!(shows(&again, ZH_CN.repositories_refreshing), "{again}");
 }
+
+/// The tag's digest and the page's `refreshing` flag, from the repository's tag list with details.
+async fn digest_of(app: &TestApp, repository: &str, tag: &str) -> (String, bool) {
+    let (status, page) = get_json(app, &format!("/api/repositories/{repository}/tags?details=true")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let row = page["tags"].as_array().unwrap().iter().find(|t| t["tag"] == tag).expect("the tag is listed");
+    (row["digest"].as_str().unwrap().to_owned(), page["refreshing"] == true)
+}
+
+#[tokio::test]
+async fn a_tag_pushed_again_elsewhere_is_served_stale_once_then_as_the_background_revalidation_found_it() {
+    let registry = Registry::start(Flavour::Plain).await.unwrap();
+    let old = registry.push_image("team/app", "v1", &ImageSpec::docker().seed(1)).await.unwrap();
+    registry.push_image("team/app", "v2", &ImageSpec::docker().seed(2)).await.unwrap();
+    // A zero window: every digest read once is stale (and revalidated) on the next view.
+    let app = app_for(&registry, NO_DOCKER, &["--tag-cache-ttl-sec", "0"]);
+    assert_eq!(digest_of(&app, "team/app", "v1").await, (old.digest.clone(), false), "read fresh");
+    let new = registry.push_image("team/app", "v1", &ImageSpec::docker().seed(3)).await.unwrap();
+    assert_ne!(new.digest, old.digest);
+    assert_eq!(
+        digest_of(&app, "team/app", "v1").await,
+        (old.digest.clone(), true),
+        "served as it was, and said to be refreshing"
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while app.state.registry.revalidations_pending() > 0 {
+        assert!(Instant::now() < deadline, "the background revalidation did not finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (digest, _) = digest_of(&app, "team/app", "v1").await;
+    assert_eq!(digest, new.digest, "the revalidation found the tag's new digest");
+}

@@ -22,10 +22,9 @@ use std::time::{Duration, Instant};
 
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
-use tokio::sync::Semaphore;
 
 use super::content::Manifest;
-use super::reference::Digest;
+use super::reference::{Digest, RepositoryName, Tag};
 use crate::model::ImageConfigSummary;
 
 /// How long a tag → digest mapping (or a repository's tag count) is used without asking the
@@ -40,7 +39,7 @@ pub const DEFAULT_TAG_MAX_STALE: Duration = Duration::from_secs(600);
 
 /// Background revalidations in flight at once: a fraction of the client's request bound, so a
 /// page's revalidations leave room for the requests users wait for.
-const REVALIDATIONS_IN_FLIGHT: usize = 4;
+pub(super) const REVALIDATIONS_IN_FLIGHT: usize = 4;
 
 /// Revalidations start once no stale answer has been served for this long: the page that served
 /// them is answered first, without revalidations competing for the registry and the CPU.
@@ -130,14 +129,24 @@ pub(super) struct Caches {
     generations: AtomicU64,
     /// (repository, tag) pairs being revalidated in the background: one `HEAD` each at a time.
     revalidating: Mutex<HashSet<(String, String)>>,
-    /// Bounds the background revalidations ([`REVALIDATIONS_IN_FLIGHT`]).
-    pub revalidation_permits: Semaphore,
+    /// Revalidations waiting for the background worker, and whether it runs.
+    revalidation_queue: Mutex<RevalidationQueue>,
     /// Told the repository's name on every invalidation (what is built on the client's view,
     /// e.g. the tag count index, follows the changes made through it).
     listeners: RwLock<Vec<ChangeListener>>,
     /// When a stale answer was last served, in ms since `born`.
     last_stale_ms: AtomicU64,
     born: Instant,
+}
+
+/// A tag to ask the registry about again, with the repository's generation when its stale
+/// answer was served.
+pub(super) type Revalidation = (RepositoryName, Tag, u64);
+
+#[derive(Default)]
+struct RevalidationQueue {
+    waiting: Vec<Revalidation>,
+    worker: bool,
 }
 
 /// Called with a repository's name whenever the client invalidates what it knows about it.
@@ -153,7 +162,7 @@ impl Caches {
             max_stale_millis: AtomicU64::new(DEFAULT_TAG_MAX_STALE.as_millis() as u64),
             generations: AtomicU64::new(0),
             revalidating: Mutex::new(HashSet::new()),
-            revalidation_permits: Semaphore::new(REVALIDATIONS_IN_FLIGHT),
+            revalidation_queue: Mutex::new(RevalidationQueue::default()),
             listeners: RwLock::new(Vec::new()),
             last_stale_ms: AtomicU64::new(0),
             born: Instant::now(),
@@ -187,6 +196,24 @@ impl Caches {
     pub fn begin_revalidation(&self, repository: &str, tag: &str) -> bool {
         let mut set = self.revalidating.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         set.insert((repository.to_owned(), tag.to_owned()))
+    }
+
+    /// Queues a revalidation; `true` when no worker runs and the caller must start one (one
+    /// background task drains the queue, however many tags a page served stale).
+    pub fn queue_revalidation(&self, revalidation: Revalidation) -> bool {
+        let mut queue = self.revalidation_queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        queue.waiting.push(revalidation);
+        !std::mem::replace(&mut queue.worker, true)
+    }
+
+    /// Everything queued, for the worker; when nothing is, the worker is done (under the same
+    /// lock as the queueing, so a revalidation queued meanwhile starts a new one).
+    pub fn take_revalidations(&self) -> Vec<Revalidation> {
+        let mut queue = self.revalidation_queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if queue.waiting.is_empty() {
+            queue.worker = false;
+        }
+        std::mem::take(&mut queue.waiting)
     }
 
     pub fn end_revalidation(&self, repository: &str, tag: &str) {
@@ -357,6 +384,20 @@ mod tests {
         assert_eq!(caches.revalidations_pending(), 2);
         caches.end_revalidation("r", "t");
         assert!(caches.begin_revalidation("r", "t"));
+    }
+
+    #[test]
+    fn one_worker_drains_the_queue_and_a_revalidation_queued_after_it_ends_starts_another() {
+        let caches = Caches::new();
+        let item = |tag: &str| ("r".parse::<RepositoryName>().unwrap(), tag.parse::<Tag>().unwrap(), 0);
+        assert!(caches.queue_revalidation(item("a")), "the first starts the worker");
+        assert!(!caches.queue_revalidation(item("b")), "later ones join its queue");
+        let batch: Vec<String> = caches.take_revalidations().iter().map(|(_, t, _)| t.to_string()).collect();
+        assert_eq!(batch, ["a", "b"]);
+        assert!(!caches.queue_revalidation(item("c")), "the worker has not ended yet: it takes this one");
+        assert_eq!(caches.take_revalidations().len(), 1);
+        assert!(caches.take_revalidations().is_empty(), "nothing left: the worker ends");
+        assert!(caches.queue_revalidation(item("d")), "so the next one starts a new worker");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures::StreamExt;
 
 use super::cache::Known;
 use super::client::{Answer, Op};
@@ -203,20 +204,28 @@ impl RegistryClient {
 
     /// Asks the registry, in the background, where `tag` points now, and remembers it (or forgets
     /// the tag when it is gone), once no stale answer has been served for a moment (the page is
-    /// answered first). At most one revalidation per tag at a time, and a few in flight per
-    /// client; a failure leaves the stale entry to age until it is re-checked before use.
+    /// answered first). At most one revalidation per tag at a time; one background task per client
+    /// works through them, a few in flight at once; a failure leaves the stale entry to age until
+    /// it is re-checked before use. Queueing costs the page that served the stale answer no task
+    /// and no timer per tag.
     fn revalidate_tag(&self, repository: &RepositoryName, tag: &Tag) {
         let cache = &self.inner.cache;
         if !cache.begin_revalidation(repository.as_str(), tag.as_str()) {
             return;
         }
-        let (client, repository, tag) = (self.clone(), repository.clone(), tag.clone());
         // Taken now: a change through this client from here on makes the answer not stored.
         let generation = cache.generation(repository.as_str());
-        tokio::spawn(async move {
-            let cache = &client.inner.cache;
-            let (name, tag_name) = (repository.as_str(), tag.as_str());
-            // The page that served the stale answer first.
+        if cache.queue_revalidation((repository.clone(), tag.clone(), generation)) {
+            let client = self.clone();
+            tokio::spawn(async move { client.run_revalidations().await });
+        }
+    }
+
+    /// The background worker of [`RegistryClient::revalidate_tag`]: waits until no stale answer
+    /// has been served for a moment, revalidates what is queued, and ends when nothing is.
+    async fn run_revalidations(&self) {
+        let cache = &self.inner.cache;
+        loop {
             loop {
                 let wait = cache.until_quiet();
                 if wait.is_zero() {
@@ -224,19 +233,27 @@ impl RegistryClient {
                 }
                 tokio::time::sleep(wait).await;
             }
-            {
-                let _permit = cache.revalidation_permits.acquire().await;
-                match client.head_manifest(&repository, &Reference::Tag(tag.clone())).await {
-                    Ok(Some(digest)) => cache.store_tag_digest(name, generation, tag_name, &digest),
-                    Ok(None) => cache.forget_tag(name, tag_name),
-                    Err(error) => {
-                        let error = crate::backend::redact::Scrubbed(&error);
-                        tracing::debug!(%repository, tag = tag_name, %error, "revalidating a tag failed");
-                    }
-                }
+            let batch = cache.take_revalidations();
+            if batch.is_empty() {
+                return;
             }
-            cache.end_revalidation(name, tag_name);
-        });
+            futures::stream::iter(batch)
+                .for_each_concurrent(super::cache::REVALIDATIONS_IN_FLIGHT, |(repository, tag, generation)| {
+                    async move {
+                        let (name, tag_name) = (repository.as_str(), tag.as_str());
+                        match self.head_manifest(&repository, &Reference::Tag(tag.clone())).await {
+                            Ok(Some(digest)) => cache.store_tag_digest(name, generation, tag_name, &digest),
+                            Ok(None) => cache.forget_tag(name, tag_name),
+                            Err(error) => {
+                                let error = crate::backend::redact::Scrubbed(&error);
+                                tracing::debug!(%repository, tag = tag_name, %error, "revalidating a tag failed");
+                            }
+                        }
+                        cache.end_revalidation(name, tag_name);
+                    }
+                })
+                .await;
+        }
     }
 
     /// Background tag revalidations started and not yet finished (tests wait for them).
