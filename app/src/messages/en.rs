@@ -330,7 +330,7 @@ pub(super) fn text(key: Key) -> &'static str {
         GcHostReadOnly => "the registry's config {} says storage.maintenance.readonly.enabled: true",
         GcHostNotAnswering => "nothing answers on the registry's address ({})",
         GcHostNoAddress => {
-            "refused: the registry config {} names no http.addr, so this server cannot tell whether the registry is running and taking pushes. Set storage.maintenance.readonly.enabled: true in {} and restart the registry (or stop it), then run the collection again. A dry run works at any time"
+            "refused: the registry config {} names no http.addr, so this server cannot tell whether the registry is running and taking pushes. Set storage.maintenance.readonly.enabled: true in it and restart the registry (or stop it), then run the collection again. A dry run works at any time"
         }
         GcHostWritable => {
             "refused: the registry described by {} takes pushes (it answers on {} and is not read-only), and a push during the sweep could lose the blobs it writes. This server does not run that registry, so it cannot make it read-only: set storage.maintenance.readonly.enabled: true in {} and restart the registry (or stop it), run the collection again, then undo it. A dry run works at any time"

@@ -293,7 +293,7 @@ pub(super) fn text(key: Key) -> &'static str {
         GcHostReadOnly => "镜像仓库的配置 {} 设置了 storage.maintenance.readonly.enabled: true",
         GcHostNotAnswering => "镜像仓库的地址（{}）上没有应答",
         GcHostNoAddress => {
-            "已拒绝：镜像仓库配置 {} 未指定 http.addr，本服务器无法判断镜像仓库是否在运行并接受推送。请在 {} 中设置 storage.maintenance.readonly.enabled: true 并重启镜像仓库（或停止它），然后再次运行垃圾回收。试运行随时可用"
+            "已拒绝：镜像仓库配置 {} 未指定 http.addr，本服务器无法判断镜像仓库是否在运行并接受推送。请在该文件中设置 storage.maintenance.readonly.enabled: true 并重启镜像仓库（或停止它），然后再次运行垃圾回收。试运行随时可用"
         }
         GcHostWritable => {
             "已拒绝：{} 所描述的镜像仓库正在接受推送（它在 {} 上应答且不是只读），清理期间的推送可能丢失其写入的数据块。本服务器并不运行该镜像仓库，无法将其设为只读：请在 {} 中设置 storage.maintenance.readonly.enabled: true 并重启镜像仓库（或停止它），再次运行垃圾回收，之后再恢复。试运行随时可用"

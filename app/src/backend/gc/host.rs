@@ -78,7 +78,7 @@ impl HostTarget {
                 }
                 // No address to ask: whether the registry runs cannot be told, so it is not
                 // taken as stopped.
-                _ => return Err(msg!(GcHostNoAddress, path.as_str(), path.as_str())),
+                _ => return Err(msg!(GcHostNoAddress, path.as_str())),
             },
         };
         match answering {
