@@ -143,7 +143,7 @@ mod browser {
                     let (this, on_event) = (source.clone(), on_event.clone());
                     let listener = Closure::<dyn FnMut(MessageEvent)>::new(move |message: MessageEvent| {
                         let Some(data) = message.data().as_string() else { return };
-                        let Ok(event) = serde_json::from_str::<JobEvent>(&data) else { return };
+                        let Ok(event) = serde_json::from_slice::<JobEvent>(data.as_bytes()) else { return };
                         if (on_event.borrow_mut())(event) == Flow::Stop {
                             this.close();
                         }

@@ -7,6 +7,7 @@ pub mod lang;
 mod lazy_pages;
 pub mod live;
 pub mod pages;
+pub mod resource;
 pub mod session;
 pub mod shortcuts;
 pub mod strings;

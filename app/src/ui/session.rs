@@ -29,7 +29,7 @@ pub fn allows(me: Option<&Me>, operation: Operation) -> bool {
 /// The shell's one request for the signed-in user, shared through context.
 #[derive(Clone, Copy)]
 pub struct Session {
-    me: Resource<Option<Me>>,
+    me: crate::ui::resource::JsonResource<Option<Me>>,
 }
 
 impl Session {
@@ -46,7 +46,7 @@ impl Session {
 
 /// Fetches the user (only while `signed_in`, i.e. off the public pages) and provides the session.
 pub fn provide_session(signed_in: Signal<bool>) -> Session {
-    let me = Resource::new(
+    let me = crate::ui::resource::resource(
         move || signed_in.get(),
         |signed_in| async move {
             if signed_in {

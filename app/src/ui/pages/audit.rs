@@ -64,7 +64,7 @@ pub fn AuditPage() -> impl IntoView {
         let params = params.read();
         audit_query(params.get("actor"), params.get("operation"), params.get("before"))
     });
-    let entries = Resource::new(move || query.get(), list_audit);
+    let entries = crate::ui::resource::resource(move || query.get(), list_audit);
     let actor = move || query.read().actor.clone().unwrap_or_default();
     let operation = move || query.read().operation.clone().unwrap_or_default();
     let filtered = move || query.with(|q| q.actor.is_some() || q.operation.is_some());

@@ -58,7 +58,7 @@ pub fn LocalImagesPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Signal::derive(move || query.read().get("q").unwrap_or_default());
     let untagged = move || query.read().get("untagged").is_some_and(|v| v == "1");
-    let images = Resource::new(untagged, list_local_images);
+    let images = crate::ui::resource::resource(untagged, list_local_images);
     let refreshed_by_job = RwSignal::new(false);
     refresh_when_jobs_finish(CHANGES_LOCAL_IMAGES, move || {
         images.refetch();

@@ -59,7 +59,7 @@ pub fn RepositoriesPage() -> impl IntoView {
         Some("0") => Some(false),
         _ => None,
     };
-    let page = Resource::new(
+    let page = crate::ui::resource::resource(
         move || (last(), filter(), non_empty()),
         |(last, filter, non_empty)| {
             list_repositories(last, Some(filter).filter(|f| !f.is_empty()), non_empty)

@@ -53,10 +53,10 @@ fn RepositoryView(name: String) -> impl IntoView {
         offset: RwSignal::new(0),
         version: RwSignal::new(0),
     };
-    let ui = Resource::new(|| (), |_| get_ui_config());
+    let ui = crate::ui::resource::resource(|| (), |_| get_ui_config());
     let tags = {
         let name = name.clone();
-        Resource::new(
+        crate::ui::resource::resource(
             move || {
                 (
                     state.filter.get(),
@@ -75,7 +75,7 @@ fn RepositoryView(name: String) -> impl IntoView {
     // The repository's storage figures (kept from the last scan: answered at once).
     let figures = {
         let name = name.clone();
-        Resource::new(move || state.version.get(), move |_| get_repository_storage(name.clone()))
+        crate::ui::resource::resource(move || state.version.get(), move |_| get_repository_storage(name.clone()))
     };
     let session = use_session();
     let pending_delete = RwSignal::new(None::<String>);
@@ -362,7 +362,7 @@ fn DeleteTagDialog(
     let session = use_session();
     let detail = {
         let (repository, tag) = (repository.clone(), tag.clone());
-        Resource::new(|| (), move |_| get_tag_detail(repository.clone(), tag.clone()))
+        crate::ui::resource::resource(|| (), move |_| get_tag_detail(repository.clone(), tag.clone()))
     };
     let action = ServerAction::<DeleteTag>::new();
     Effect::new(move |_| {

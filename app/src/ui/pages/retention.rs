@@ -27,7 +27,7 @@ enum Open {
 pub fn RetentionPage() -> impl IntoView {
     let s = strings();
     let version = RwSignal::new(0u32);
-    let policies = Resource::new(move || version.get(), |_| list_retention_policies());
+    let policies = crate::ui::resource::resource(move || version.get(), |_| list_retention_policies());
     let open = RwSignal::new(None::<Open>);
     view! {
         <section class="page">

@@ -11,7 +11,7 @@ use crate::ui::strings::strings;
 #[component]
 pub fn StatusPage() -> impl IntoView {
     let s = strings();
-    let health = Resource::new(|| (), |_| get_status());
+    let health = crate::ui::resource::resource(|| (), |_| get_status());
     view! {
         <section class="page">
             <PageHeader title=s.status_title intro=s.status_intro>

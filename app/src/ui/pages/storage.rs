@@ -76,10 +76,10 @@ pub fn StoragePage() -> impl IntoView {
     let sort = Memo::new(move |_| Sort::parse(query.read().get("sort").as_deref()));
     // Bumped when a scan ends or an empty repository is removed: the figures are read again.
     let version = RwSignal::new(0u32);
-    let usage = Resource::new(move || version.get(), |_| get_storage());
+    let usage = crate::ui::resource::resource(move || version.get(), |_| get_storage());
     // Created with the page (not inside the figures' Suspend), so the server and the browser
     // create and hydrate it in the same order.
-    let ui = Resource::new(|| (), |_| get_ui_config());
+    let ui = crate::ui::resource::resource(|| (), |_| get_ui_config());
     let session = use_session();
     let rescan = Action::new(|(): &()| start_storage_scan());
     Effect::new(move |_| {

@@ -28,7 +28,7 @@ pub fn ReclaimSpace() -> impl IntoView {
 #[component]
 fn GcPanel() -> impl IntoView {
     let s = strings();
-    let status = Resource::new(|| (), |_| get_status());
+    let status = crate::ui::resource::resource(|| (), |_| get_status());
     view! {
         <section class="card gc" aria-label=s.gc_title data-testid="reclaim-space">
             <h2>{s.gc_title}</h2>

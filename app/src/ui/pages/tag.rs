@@ -13,7 +13,7 @@ pub fn TagPage(repository: String, tag: String) -> impl IntoView {
     let s = strings();
     let detail = {
         let (repository, tag) = (repository.clone(), tag.clone());
-        Resource::new(|| (), move |_| get_tag_detail(repository.clone(), tag.clone()))
+        crate::ui::resource::resource(|| (), move |_| get_tag_detail(repository.clone(), tag.clone()))
     };
     view! {
         <section class="page">

@@ -17,7 +17,7 @@ pub fn UsersPage() -> impl IntoView {
     let s = strings();
     // Bumped after every change, so the table is read again.
     let version = RwSignal::new(0u32);
-    let users = Resource::new(move || version.get(), |_| list_users());
+    let users = crate::ui::resource::resource(move || version.get(), |_| list_users());
     let notice = RwSignal::new(None::<String>);
     let resetting = RwSignal::new(None::<String>);
     view! {

@@ -25,7 +25,7 @@ pub fn JobPage() -> impl IntoView {
 fn JobLoader(id: String) -> impl IntoView {
     let s = strings();
     let session = use_session();
-    let job = Resource::new(move || id.clone(), get_job);
+    let job = crate::ui::resource::resource(move || id.clone(), get_job);
     view! {
         <section class="page">
             <p class="breadcrumb">

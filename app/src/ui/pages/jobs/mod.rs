@@ -108,7 +108,7 @@ fn StatusBadge(status: JobStatus) -> impl IntoView {
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let s = strings();
-    let jobs = Resource::new(|| (), |_| list_jobs(None));
+    let jobs = crate::ui::resource::resource(|| (), |_| list_jobs(None));
     view! {
         <section class="page">
             <PageHeader title=s.jobs_title intro=s.jobs_intro />
