@@ -75,7 +75,10 @@ fn RepositoryView(name: String) -> impl IntoView {
     // The repository's storage figures (kept from the last scan: answered at once).
     let figures = {
         let name = name.clone();
-        crate::ui::resource::resource(move || state.version.get(), move |_| get_repository_storage(name.clone()))
+        crate::ui::resource::resource(
+            move || state.version.get(),
+            move |_| get_repository_storage(name.clone()),
+        )
     };
     let session = use_session();
     let pending_delete = RwSignal::new(None::<String>);

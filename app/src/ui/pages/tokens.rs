@@ -66,7 +66,8 @@ pub fn TokensPage() -> impl IntoView {
     let all = RwSignal::new(false);
     // Bumped after a create or revoke, so the table is read again.
     let version = RwSignal::new(0u32);
-    let tokens = crate::ui::resource::resource(move || (all.get(), version.get()), |(all, _)| list_tokens(all));
+    let tokens =
+        crate::ui::resource::resource(move || (all.get(), version.get()), |(all, _)| list_tokens(all));
     let creating = RwSignal::new(false);
     let created = RwSignal::new(None::<CreatedToken>);
     let revoking = RwSignal::new(None::<TokenInfo>);

@@ -12,7 +12,7 @@ use super::PageHeader;
 use crate::api::jobs::list_jobs;
 use crate::model::{ItemStatus, JobKind, JobStatus, JobSummary, Operation};
 use crate::ui::components::{Badge, ErrorList, LocalTime, ProgressBar, Tone};
-use crate::ui::live::{Flow, watch_job_events};
+use crate::ui::live::{Flow, watch_job_summaries};
 use crate::ui::session::Allowed;
 use crate::ui::strings::strings;
 use state::upsert_summary;
@@ -136,10 +136,8 @@ pub fn JobsPage() -> impl IntoView {
 fn JobTable(initial: Vec<JobSummary>) -> impl IntoView {
     let s = strings();
     let rows = RwSignal::new(initial);
-    watch_job_events("/api/sync-jobs/events".to_owned(), move |event| {
-        if let crate::model::JobEvent::Summary { summary } = event {
-            rows.update(|rows| upsert_summary(rows, summary));
-        }
+    watch_job_summaries("/api/sync-jobs/events".to_owned(), move |summary| {
+        rows.update(|rows| upsert_summary(rows, summary));
         Flow::Continue
     });
     view! {
