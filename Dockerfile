@@ -54,7 +54,7 @@ ARG CARGO_LEPTOS_VERSION=0.3.10
 ARG WASM_BINDGEN_VERSION=0.2.129
 ARG BINARYEN_VERSION=132.0.0
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm ca-certificates file python3 \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm ca-certificates file python3 zopfli \
  && rm -rf /var/lib/apt/lists/*
 RUN rustup target add wasm32-unknown-unknown
 RUN cargo install "cargo-leptos@${CARGO_LEPTOS_VERSION}" --locked --features no_downloads \

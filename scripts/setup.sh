@@ -21,6 +21,8 @@ apt_packages+=(libc6-dev file docker-compose)
 # fonts-noto-cjk: Chinese glyphs for Chromium (the zh-CN UI renders as boxes without them, which
 # the Playwright specs do not see but screenshots and traces do).
 apt_packages+=(fonts-noto-cjk)
+# zopfli: the site's .gz copies, 4% smaller than zlib's best (scripts/recompress.py, issue 14).
+apt_packages+=(zopfli)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
