@@ -232,17 +232,31 @@ fn DeletePreviewImage(image: LocalDeletePreviewImage) -> impl IntoView {
     }
 }
 
-/// [`LocalPushDialog`] in a WASM chunk of its own (`cargo leptos build --split`), fetched the
-/// first time the dialog opens: the local images page loads without it.
-#[leptos::lazy]
-pub fn lazy_local_push_dialog(images: Vec<String>, detected_arch: String, open: RwSignal<bool>) -> AnyView {
-    view! { <LocalPushDialog images detected_arch open /> }.into_any()
+/// Which of the local images page's dialogs [`lazy_local_images_dialog`] shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LocalImagesDialog {
+    /// The push, its custom architecture starting as the host's own.
+    Push {
+        detected_arch: String,
+    },
+    Delete,
 }
 
-/// [`LocalDeleteDialog`], split out as [`lazy_local_push_dialog`] is.
+/// [`LocalPushDialog`] or [`LocalDeleteDialog`] from a WASM chunk of their own (`cargo leptos
+/// build --split`), fetched the first time one opens: the local images page loads without them.
+/// One split point for both, as `lazy_repositories_dialog` is.
 #[leptos::lazy]
-pub fn lazy_local_delete_dialog(images: Vec<String>, open: RwSignal<bool>) -> AnyView {
-    view! { <LocalDeleteDialog images open /> }.into_any()
+pub fn lazy_local_images_dialog(
+    dialog: LocalImagesDialog,
+    images: Vec<String>,
+    open: RwSignal<bool>,
+) -> AnyView {
+    match dialog {
+        LocalImagesDialog::Push { detected_arch } => {
+            view! { <LocalPushDialog images detected_arch open /> }.into_any()
+        }
+        LocalImagesDialog::Delete => view! { <LocalDeleteDialog images open /> }.into_any(),
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::PageHeader;
-use super::local_image_actions::{lazy_local_delete_dialog, lazy_local_push_dialog};
+use super::local_image_actions::{LocalImagesDialog, lazy_local_images_dialog};
 use crate::api::local::list_local_images;
 use crate::model::{AppError, JobKind, LocalImage, LocalImageList, Operation};
 use crate::ui::components::{Badge, LocalTime, SelectionActions, SelectionBar, Tone};
@@ -107,11 +107,11 @@ pub fn LocalImagesPage() -> impl IntoView {
                 // The custom arch starts as the host's own (what the automatic mode would use).
                 let detected_arch =
                     images.get_untracked().and_then(Result::ok).map(|list| list.detected_arch).unwrap_or_default();
-                let dialog = lazy_local_push_dialog(selection(), detected_arch, pushing);
+                let dialog = lazy_local_images_dialog(LocalImagesDialog::Push { detected_arch }, selection(), pushing);
                 view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
             })}
             {move || deleting.get().then(|| {
-                let dialog = lazy_local_delete_dialog(selection(), deleting);
+                let dialog = lazy_local_images_dialog(LocalImagesDialog::Delete, selection(), deleting);
                 view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
             })}
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use super::PageHeader;
-use super::repository_actions::{lazy_batch_delete_dialog, lazy_rename_dialog};
+use super::repository_actions::{RepositoriesDialog, lazy_repositories_dialog};
 use crate::api::registry::list_repositories;
 use crate::model::{JobKind, Operation, RepositoryPage, RepositorySummary};
 use crate::ui::components::{ErrorList, SelectionActions, SelectionBar};
@@ -113,11 +113,11 @@ pub fn RepositoriesPage() -> impl IntoView {
             // The dialogs are lazy (their code is fetched when one first opens): never rendered on
             // the server, so hydration does not wait for them.
             {move || renaming.get().then(|| {
-                let dialog = lazy_rename_dialog(selection(), renaming);
+                let dialog = lazy_repositories_dialog(RepositoriesDialog::Rename, selection(), renaming);
                 view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
             })}
             {move || deleting.get().then(|| {
-                let dialog = lazy_batch_delete_dialog(selection(), deleting);
+                let dialog = lazy_repositories_dialog(RepositoriesDialog::BatchDelete, selection(), deleting);
                 view! { <Suspense fallback=|| ()>{Suspend::new(dialog)}</Suspense> }
             })}
             <Transition fallback=move || view! { <p class="muted">{s.loading}</p> }>

@@ -160,16 +160,26 @@ pub fn BatchDeleteDialog(
     }
 }
 
-/// [`RenameDialog`] in a WASM chunk of its own (`cargo leptos build --split`): fetched the first
-/// time the dialog opens, so the repositories page, the first page most visits show, does not
-/// carry the preview table, the form fields and their server functions.
-#[leptos::lazy]
-pub fn lazy_rename_dialog(repositories: Vec<String>, open: RwSignal<bool>) -> AnyView {
-    view! { <RenameDialog repositories open /> }.into_any()
+/// Which of the repositories page's dialogs [`lazy_repositories_dialog`] shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepositoriesDialog {
+    Rename,
+    BatchDelete,
 }
 
-/// [`BatchDeleteDialog`], split out as [`lazy_rename_dialog`] is.
+/// [`RenameDialog`] or [`BatchDeleteDialog`] from a WASM chunk of their own (`cargo leptos build
+/// --split`): fetched the first time one opens, so the repositories page, the first page most
+/// visits show, does not carry the preview tables, the form fields and their server functions.
+/// One split point for both: each split point multiplies the shared chunks a page fetches (one per
+/// set of split points that share code), and the two dialogs share most of theirs.
 #[leptos::lazy]
-pub fn lazy_batch_delete_dialog(repositories: Vec<String>, open: RwSignal<bool>) -> AnyView {
-    view! { <BatchDeleteDialog repositories open /> }.into_any()
+pub fn lazy_repositories_dialog(
+    dialog: RepositoriesDialog,
+    repositories: Vec<String>,
+    open: RwSignal<bool>,
+) -> AnyView {
+    match dialog {
+        RepositoriesDialog::Rename => view! { <RenameDialog repositories open /> }.into_any(),
+        RepositoriesDialog::BatchDelete => view! { <BatchDeleteDialog repositories open /> }.into_any(),
+    }
 }
