@@ -127,17 +127,7 @@ fn joined_messages_read_as_one_in_each_language() {
 #[test]
 fn browse_answers_give_their_reasons_in_the_readers_language() {
     use crate::model::{RepositoryPage, TagList, TagSummary};
-    let tag = TagSummary {
-        tag: "v1".into(),
-        digest: None,
-        media_type: None,
-        kind: None,
-        size_bytes: None,
-        created_at: None,
-        platforms: Vec::new(),
-        platform_sizes: Vec::new(),
-        error: Some(crate::msg!(TagDeletedWhileRead)),
-    };
+    let tag = TagSummary { error: Some(crate::msg!(TagDeletedWhileRead)), ..TagSummary::named("v1") };
     let list = TagList { repository: "a".into(), tags: vec![tag], total: 1, refreshing: false };
     let zh = list.clone().localized(Lang::ZhCn);
     assert_eq!(zh.tags[0].error, Some(Message::from("读取该标签时它已被删除")));

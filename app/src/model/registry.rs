@@ -105,6 +105,24 @@ pub struct TagSummary {
     pub error: Option<super::Message>,
 }
 
+impl TagSummary {
+    /// A row that names the tag and nothing else yet: what a page shows before (or instead of)
+    /// reading the tag's manifest.
+    pub fn named(tag: impl Into<String>) -> Self {
+        Self {
+            tag: tag.into(),
+            digest: None,
+            media_type: None,
+            kind: None,
+            size_bytes: None,
+            created_at: None,
+            platforms: Vec::new(),
+            platform_sizes: Vec::new(),
+            error: None,
+        }
+    }
+}
+
 /// How to order the tags of a repository. Sorting covers every tag, not one page.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

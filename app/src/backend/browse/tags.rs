@@ -63,7 +63,7 @@ pub async fn tags(
         let (rows, refreshing) = if details {
             summarize_tags(registry, repository, page).await
         } else {
-            (page.iter().map(bare_summary).collect(), false)
+            (page.iter().map(|tag| TagSummary::named(tag.to_string())).collect(), false)
         };
         return Ok(TagList { repository: repository.to_string(), tags: rows, total, refreshing });
     }
@@ -75,20 +75,6 @@ pub async fn tags(
         total,
         refreshing,
     })
-}
-
-fn bare_summary(tag: &Tag) -> TagSummary {
-    TagSummary {
-        tag: tag.to_string(),
-        digest: None,
-        media_type: None,
-        kind: None,
-        size_bytes: None,
-        created_at: None,
-        platforms: Vec::new(),
-        platform_sizes: Vec::new(),
-        error: None,
-    }
 }
 
 fn page_of<T>(rows: Vec<T>, offset: usize, limit: Option<usize>) -> Vec<T> {
@@ -141,7 +127,7 @@ async fn summarize_tag(
     repository: &RepositoryName,
     tag: Tag,
 ) -> (TagSummary, bool) {
-    let mut row = bare_summary(&tag);
+    let mut row = TagSummary::named(tag.to_string());
     let mut stale = false;
     match registry.tag_manifest_or_stale(repository, &tag).await {
         Ok(Some((manifest, served_stale))) => {
@@ -325,11 +311,7 @@ mod tests {
     use super::*;
 
     fn row(tag: &str, size: Option<u64>, created: Option<&str>) -> TagSummary {
-        TagSummary {
-            size_bytes: size,
-            created_at: created.map(str::to_owned),
-            ..bare_summary(&tag.parse().expect("a tag"))
-        }
+        TagSummary { size_bytes: size, created_at: created.map(str::to_owned), ..TagSummary::named(tag) }
     }
 
     fn order(rows: &[TagSummary]) -> Vec<&str> {
