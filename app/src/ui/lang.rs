@@ -6,8 +6,6 @@
 //! The browser reads that attribute before hydrating anything, so both sides render the same text
 //! (no flash, no hydration mismatch). `GET /lang/{code}` (server/src/lang.rs) sets the cookie.
 
-use crate::ui::strings::{EN, Strings, ZH_CN};
-
 /// A language the UI is written in.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
 #[strum(ascii_case_insensitive)]
@@ -38,14 +36,6 @@ impl Lang {
         match self {
             Lang::En => "English",
             Lang::ZhCn => "简体中文",
-        }
-    }
-
-    /// The UI's text in this language.
-    pub fn strings(self) -> &'static Strings {
-        match self {
-            Lang::En => &EN,
-            Lang::ZhCn => &ZH_CN,
         }
     }
 

@@ -491,6 +491,17 @@ strings_table! {
     no,
 }
 
+impl crate::ui::lang::Lang {
+    /// The UI's text in this language. (Here rather than in `lang.rs`, so that the language
+    /// module does not import its tables while they read the current language from it.)
+    pub fn strings(self) -> &'static Strings {
+        match self {
+            Self::En => &EN,
+            Self::ZhCn => &ZH_CN,
+        }
+    }
+}
+
 /// The strings of the language the page is shown in ([`crate::ui::lang::current`]).
 pub fn strings() -> &'static Strings {
     crate::ui::lang::current().strings()
