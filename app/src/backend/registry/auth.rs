@@ -57,6 +57,12 @@ pub struct Challenge {
 impl Challenge {
     /// Parses `Bearer realm="https://auth/token",service="registry",scope="repository:a:pull,push"`.
     /// Quoted values may contain commas; keys are case-insensitive.
+    ///
+    /// Hand-written: `headers` and `http` have no challenge parser; `www-authenticate` is built on
+    /// `hyperx` (hyper 0.11's typed headers), and its fork `www_authenticate_parser` is a new,
+    /// thinly documented one-person crate. The grammar we need (one challenge, `key=value` or
+    /// `key="quoted, \"escaped\""` parameters) is this loop; it reads what a hostile registry
+    /// sends, so it is fuzzed (`fuzz/fuzz_targets/www_authenticate.rs`).
     pub fn parse(header: &str) -> Option<Self> {
         let header = header.trim();
         let (scheme, rest) = header.split_once(char::is_whitespace).unwrap_or((header, ""));
