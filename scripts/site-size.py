@@ -30,6 +30,7 @@ PAGES = [
     ("repository", "/repositories/…", "__repository_route_lazy_view"),
     ("jobs", "/jobs", "__jobs_route_view"),
     ("local images", "/local-images", "__local_images_route_view"),
+    ("storage, users, audit…", "", "lazy_occasional_page"),
 ]
 
 
